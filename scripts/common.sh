@@ -1,0 +1,17 @@
+# Shared settings of the Nubes scripts; sourced, not run.
+
+# The repository root, wherever the script is called from.
+NUBES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export NUBES_ROOT
+
+# Build outside the work tree so that every clone, session and CI run reuses one cache.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nubes/target}"
+
+# The node binary the scripts run (release profile: the tests use the same one).
+NUBES_NODE="$CARGO_TARGET_DIR/release/nubes-node"
+export NUBES_NODE
+
+# Builds the node (and its runtime wasm) if anything changed.
+build_node() {
+	(cd "$NUBES_ROOT" && cargo build --locked --release -p nubes-node)
+}
