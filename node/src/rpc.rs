@@ -1,12 +1,15 @@
 //! The node's JSON-RPC extensions beyond Substrate's defaults: account nonces
-//! (`system_accountNextIndex`), fee queries (`payment_*`), and on a dev chain the manual-seal
-//! engine (`engine_createBlock`, `engine_finalizeBlock`) so tools can make blocks on demand.
+//! (`system_accountNextIndex`), fee queries (`payment_*`), the Nubes registry (`nubes_*`), and
+//! on a dev chain the manual-seal engine (`engine_createBlock`, `engine_finalizeBlock`) so tools
+//! can make blocks on demand.
+
+pub mod providers;
 
 use std::sync::Arc;
 
 use futures::channel::mpsc;
 use jsonrpsee::RpcModule;
-use nubes_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use nubes_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use sc_consensus_manual_seal::{
 	rpc::{ManualSeal, ManualSealApiServer},
 	EngineCommand,
@@ -39,16 +42,19 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ pallet_providers_runtime_api::ProvidersApi<Block, AccountId, Balance, BlockNumber>
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use providers::{Providers, ProvidersRpcServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let FullDeps { client, pool, manual_seal } = deps;
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Providers::new(client).into_rpc())?;
 	if let Some(sender) = manual_seal {
 		module.merge(ManualSeal::new(sender).into_rpc())?;
 	}

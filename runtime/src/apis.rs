@@ -19,9 +19,11 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce,
+	Providers, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
+use nubes_primitives::{ProviderFilter, ProviderInfo, ProviderPage};
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -109,8 +111,11 @@ impl_runtime_apis! {
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {
-		fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
-			SessionKeys::generate(seed)
+		fn generate_session_keys(
+			owner: Vec<u8>,
+			seed: Option<Vec<u8>>,
+		) -> sp_session::OpaqueGeneratedSessionKeys {
+			SessionKeys::generate(&owner, seed).into()
 		}
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
@@ -193,6 +198,20 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_providers_runtime_api::ProvidersApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn providers(
+			filter: ProviderFilter,
+			start_after: Option<AccountId>,
+			limit: u32,
+		) -> ProviderPage<AccountId, Balance, BlockNumber> {
+			Providers::providers_page(&filter, start_after, limit)
+		}
+
+		fn provider(who: AccountId) -> Option<ProviderInfo<Balance, BlockNumber>> {
+			pallet_providers::Providers::<Runtime>::get(who)
 		}
 	}
 

@@ -1,7 +1,12 @@
 //! Genesis presets: `development` (Alice alone authors and finalizes) and `local_testnet` (Alice,
 //! Bob, Charlie and Dave validate). Both fund the well-known dev accounts and make Alice sudo.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	configs::TreasuryAccount, AccountId, BalancesConfig, ProviderStakeConfig, RuntimeGenesisConfig,
+	SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
+};
+use nubes_primitives::ResourcePrices;
+use pallet_provider_stake::BondParams;
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -13,6 +18,20 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each well-known dev account starts with: one million NUBES.
 pub const DEV_ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
+/// The bond offered capacity requires on dev and test networks: 100 NUBES, plus 10 NUBES per
+/// core, 1 NUBES per GiB of memory, 0.1 NUBES per GiB of storage and 500 NUBES per GPU.
+pub fn bond_requirement() -> BondParams<crate::Balance> {
+	BondParams {
+		base: 100 * UNIT,
+		per_unit: ResourcePrices {
+			per_cpu_millicore: 10 * MILLI_UNIT,
+			per_memory_mib: MILLI_UNIT,
+			per_storage_gib: 100 * MILLI_UNIT,
+			per_gpu: 500 * UNIT,
+		},
+	}
+}
+
 /// A validator's consensus keys: Aura (sr25519) and GRANDPA (ed25519) of the same dev name.
 fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
 	(aura.public().into(), grandpa.public().into())
@@ -20,8 +39,10 @@ fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 
 /// The genesis patch shared by the dev and test presets.
 fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Value {
-	let endowed: Vec<(AccountId, crate::Balance)> =
+	let mut endowed: Vec<(AccountId, crate::Balance)> =
 		Sr25519Keyring::well_known().map(|k| (k.to_account_id(), DEV_ENDOWMENT)).collect();
+	// The treasury exists from genesis so that slashes and fees of any size can reach it.
+	endowed.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: endowed },
 		aura: pallet_aura::GenesisConfig {
@@ -31,6 +52,7 @@ fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Va
 			authorities: authorities.iter().map(|(_, gran)| (gran.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		provider_stake: ProviderStakeConfig { bond_requirement: bond_requirement() },
 	})
 }
 
@@ -71,4 +93,68 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
 	]
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{configs::TreasuryAccount, Runtime};
+	use frame_support::genesis_builder_helper::build_state;
+
+	/// Applies a JSON patch onto a full config, as the node does with a preset.
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) => {
+				for (key, value) in patch {
+					merge(base.entry(key).or_insert(Value::Null), value);
+				}
+			},
+			(base, patch) => *base = patch,
+		}
+	}
+
+	/// Builds the state of a preset over the default config and runs `check` in it.
+	fn with_preset(name: &str, check: impl FnOnce()) {
+		let patch: Value =
+			serde_json::from_slice(&get_preset(&name.into()).expect("the preset exists")).unwrap();
+		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+		merge(&mut config, patch);
+		let mut ext = sp_io::TestExternalities::default();
+		ext.execute_with(|| {
+			build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).unwrap())
+				.expect("the preset builds");
+			check();
+		});
+	}
+
+	#[test]
+	fn development_has_one_authority_and_funded_dev_accounts() {
+		with_preset(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+			assert_eq!(
+				pallet_balances::Pallet::<Runtime>::free_balance(Sr25519Keyring::Bob.to_account_id()),
+				DEV_ENDOWMENT
+			);
+			assert_eq!(
+				pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
+				EXISTENTIAL_DEPOSIT
+			);
+			assert_eq!(pallet_provider_stake::BondRequirement::<Runtime>::get(), bond_requirement());
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		});
+	}
+
+	#[test]
+	fn local_testnet_has_four_validators() {
+		with_preset(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
+			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		});
+	}
+
+	#[test]
+	fn unknown_presets_are_refused() {
+		assert!(get_preset(&"mainnet".into()).is_none());
+		assert_eq!(preset_names().len(), 2);
+	}
 }

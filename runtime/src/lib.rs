@@ -14,6 +14,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
@@ -190,4 +192,12 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	// The Nubes market. The stake pallet comes before the registry: genesis bonds must exist
+	// before genesis providers register.
+	#[runtime::pallet_index(10)]
+	pub type ProviderStake = pallet_provider_stake;
+
+	#[runtime::pallet_index(11)]
+	pub type Providers = pallet_providers;
 }

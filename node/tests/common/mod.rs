@@ -11,7 +11,15 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use codec::{Decode, Encode};
+use nubes_runtime::{
+	AccountId, Balance, Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension,
+	UncheckedExtrinsic,
+};
 use serde_json::{json, Value};
+use sp_core::{Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
 
 /// Path of the node binary cargo built for these tests.
 pub fn node_binary() -> &'static str {
@@ -192,4 +200,150 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
 		}
 		sleep(Duration::from_millis(250));
 	}
+}
+
+/// Starts `nubes-node --dev` on free ports with a temporary base path.
+pub fn start_dev_node(base: &tempfile::TempDir) -> NodeProcess {
+	let rpc_port = free_port();
+	let p2p_port = free_port();
+	let args: Vec<String> = [
+		"--dev",
+		"--base-path",
+		base.path().to_str().expect("utf-8 temp path"),
+		"--rpc-port",
+		&rpc_port.to_string(),
+		"--port",
+		&p2p_port.to_string(),
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+	]
+	.iter()
+	.map(|s| s.to_string())
+	.collect();
+	NodeProcess::start("dev", &args, rpc_port, p2p_port, &base.path().join("node.log"))
+}
+
+/// Free balance of `who` at block `at`, read from `System::Account` storage.
+pub fn free_balance(node: &NodeProcess, who: &AccountId, at: H256) -> Balance {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	let raw = node
+		.rpc("state_getStorage", json!([to_hex(&key), format!("{at:?}")]))
+		.expect("state_getStorage answers");
+	match raw.as_str() {
+		None => 0,
+		Some(hex) => {
+			let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
+				&mut &from_hex(hex)[..],
+			)
+			.expect("AccountInfo decodes");
+			info.data.free
+		},
+	}
+}
+
+/// Events recorded in block `at`.
+pub fn events_at(
+	node: &NodeProcess,
+	at: H256,
+) -> Vec<frame_system::EventRecord<RuntimeEvent, H256>> {
+	// `System::Events` is not public in frame-system: build its key from the prefixes.
+	let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+	let raw = node
+		.rpc("state_getStorage", json!([to_hex(&key), format!("{at:?}")]))
+		.expect("state_getStorage answers");
+	let hex = raw.as_str().expect("a block with extrinsics has events");
+	Vec::decode(&mut &from_hex(hex)[..]).expect("events decode")
+}
+
+pub fn hash_of(value: &Value) -> H256 {
+	H256::from_slice(&from_hex(value.as_str().expect("hash is a string")))
+}
+
+/// Builds an immortal extrinsic of `call` signed by `signer` with the node's genesis and runtime
+/// version.
+pub fn signed_extrinsic(
+	node: &NodeProcess,
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+	nonce: u32,
+) -> UncheckedExtrinsic {
+	let genesis = hash_of(&node.rpc("chain_getBlockHash", json!([0])).expect("genesis hash"));
+	let version = node.rpc("state_getRuntimeVersion", json!([])).expect("runtime version");
+	let spec_version = version["specVersion"].as_u64().expect("specVersion") as u32;
+	let tx_version = version["transactionVersion"].as_u64().expect("transactionVersion") as u32;
+
+	let extension: TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None, ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		signer.to_account_id().into(),
+		signature.into(),
+		extension,
+	)
+}
+
+
+/// Where a submitted extrinsic landed.
+pub struct Inclusion {
+	/// Number of the finalized block holding it.
+	pub number: u64,
+	/// Hash of that block.
+	pub hash: H256,
+	/// Index of the extrinsic in the block.
+	pub index: u32,
+}
+
+/// Submits `xt` and waits until a finalized block holds it.
+pub fn submit_and_finalize(node: &NodeProcess, xt: &UncheckedExtrinsic) -> Inclusion {
+	let xt_hex = to_hex(&xt.encode());
+	let start = node.finalized_number().expect("finalized head");
+	node.rpc("author_submitExtrinsic", json!([xt_hex])).expect("extrinsic accepted by the pool");
+	wait_for("the extrinsic to be finalized", Duration::from_secs(60), || {
+		let finalized = node.finalized_number().ok()?;
+		(start + 1..=finalized).find_map(|number| {
+			let hash = node.rpc("chain_getBlockHash", json!([number])).ok()?;
+			let block = node.rpc("chain_getBlock", json!([hash])).ok()?;
+			let extrinsics = block["block"]["extrinsics"].as_array()?;
+			let index = extrinsics.iter().position(|x| x.as_str() == Some(xt_hex.as_str()))?;
+			Some(Inclusion { number, hash: hash_of(&hash), index: index as u32 })
+		})
+	})
+}
+
+/// Events an included extrinsic emitted.
+pub fn extrinsic_events(node: &NodeProcess, inclusion: &Inclusion) -> Vec<RuntimeEvent> {
+	events_at(node, inclusion.hash)
+		.into_iter()
+		.filter(|record| record.phase == frame_system::Phase::ApplyExtrinsic(inclusion.index))
+		.map(|record| record.event)
+		.collect()
+}
+
+/// Whether the events of an extrinsic say it succeeded.
+pub fn succeeded(events: &[RuntimeEvent]) -> bool {
+	events.iter().any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. })))
+}
+
+/// `who`'s next nonce, as the node's `system_accountNextIndex` says.
+pub fn next_nonce(node: &NodeProcess, who: &AccountId) -> u32 {
+	use sp_core::crypto::Ss58Codec;
+	node.rpc("system_accountNextIndex", json!([who.to_ss58check()]))
+		.expect("system_accountNextIndex answers")
+		.as_u64()
+		.expect("nonce is a number") as u32
 }

@@ -1,7 +1,9 @@
 //! Configuration of every pallet in the runtime, one `impl Config` each.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -11,13 +13,18 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use frame_support::PalletId;
+use sp_runtime::{
+	traits::{AccountIdConversion, One},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo,
+	ProviderStake, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT,
+	SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -32,8 +39,11 @@ parameter_types! {
 		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength =
-		BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	/// 5 MiB blocks, of which ordinary extrinsics may fill `NORMAL_DISPATCH_RATIO`.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
 
@@ -116,4 +126,46 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The protocol treasury: it receives slashed stake not paid to tenants, and protocol fees.
+	pub const TreasuryPalletId: PalletId = PalletId(*b"nubes/tr");
+	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
+	/// A week: long enough for faults committed before unbonding to be judged and slashed.
+	pub const UnbondingPeriod: BlockNumber = 7 * DAYS;
+}
+
+impl pallet_provider_stake::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Capacity = Providers;
+	type UnbondingPeriod = UnbondingPeriod;
+	type MaxUnlockingChunks = ConstU32<32>;
+	type MaxSlashBeneficiaries = ConstU32<16>;
+	type TreasuryAccount = TreasuryAccount;
+	type WeightInfo = pallet_provider_stake::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_providers::Config for Runtime {
+	type Balance = Balance;
+	type Stake = ProviderStake;
+	type MaxAuditors = ConstU32<16>;
+	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ProvidersBenchmarkHelper;
+}
+
+/// Bonds accounts for the registry's benchmarks through the real stake pallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ProvidersBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_providers::BenchmarkHelper<AccountId, Balance> for ProvidersBenchmarkHelper {
+	fn bond(who: &AccountId, amount: Balance) {
+		use frame_support::traits::fungible::Mutate;
+		let amount = amount.max(EXISTENTIAL_DEPOSIT);
+		Balances::set_balance(who, amount.saturating_mul(2));
+		// Benchmark set-up only: a failure must stop the benchmark.
+		frame_support::assert_ok!(ProviderStake::bond(RuntimeOrigin::signed(who.clone()), amount));
+	}
 }

@@ -1,0 +1,94 @@
+//! What the registry offers other pallets: the capacity each bond backs (stake), capacity
+//! allocation (market) and reputation updates (attestation).
+
+use crate::*;
+use frame_support::{ensure, pallet_prelude::*};
+use nubes_primitives::{
+	traits::{BackedCapacity, CapacityAllocator, ReputationRecorder},
+	ProviderStatus, Resources,
+};
+
+impl<T: Config> BackedCapacity<T::AccountId> for Pallet<T> {
+	fn capacity_to_back(who: &T::AccountId) -> Resources {
+		match Providers::<T>::get(who) {
+			Some(info) if info.status != ProviderStatus::Leaving => info.offered,
+			_ => Resources::ZERO,
+		}
+	}
+
+	fn on_stake_withdrawn(who: &T::AccountId) {
+		if Providers::<T>::get(who).is_some_and(|info| info.status == ProviderStatus::Leaving) {
+			Self::remove_provider(who);
+		}
+	}
+
+	fn on_slashed(who: &T::AccountId) {
+		let Some(mut info) = Providers::<T>::get(who) else { return };
+		if info.status == ProviderStatus::Active && Self::ensure_bond_covers(who, &info.offered).is_err()
+		{
+			info.status = ProviderStatus::Paused;
+			Providers::<T>::insert(who, info);
+			Self::deposit_event(Event::ProviderUnderbonded { provider: who.clone() });
+		}
+	}
+}
+
+impl<T: Config> CapacityAllocator<T::AccountId> for Pallet<T> {
+	fn allocate(who: &T::AccountId, resources: &Resources) -> DispatchResult {
+		Providers::<T>::try_mutate(who, |maybe| {
+			let info = maybe.as_mut().ok_or(Error::<T>::UnknownProvider)?;
+			ensure!(info.status == ProviderStatus::Active, Error::<T>::NotActive);
+			let allocated = info.allocated.checked_add(resources).ok_or(Error::<T>::Overflow)?;
+			ensure!(allocated.fits_within(&info.offered), Error::<T>::InsufficientCapacity);
+			info.allocated = allocated;
+			Ok::<_, DispatchError>(())
+		})?;
+		Self::deposit_event(Event::CapacityAllocated { provider: who.clone(), resources: *resources });
+		Ok(())
+	}
+
+	fn release(who: &T::AccountId, resources: &Resources) -> DispatchResult {
+		Providers::<T>::try_mutate(who, |maybe| {
+			let info = maybe.as_mut().ok_or(Error::<T>::UnknownProvider)?;
+			info.allocated =
+				info.allocated.checked_sub(resources).ok_or(Error::<T>::ReleaseExceedsAllocation)?;
+			Ok::<_, DispatchError>(())
+		})?;
+		Self::deposit_event(Event::CapacityReleased { provider: who.clone(), resources: *resources });
+		Ok(())
+	}
+
+	fn free_capacity(who: &T::AccountId) -> Option<Resources> {
+		Providers::<T>::get(who).map(|info| info.free())
+	}
+}
+
+impl<T: Config> ReputationRecorder<T::AccountId> for Pallet<T> {
+	fn record_fault(who: &T::AccountId) {
+		Self::update_reputation(who, |reputation| {
+			reputation.faults = reputation.faults.saturating_add(1);
+			reputation.consecutive_faults = reputation.consecutive_faults.saturating_add(1);
+		});
+	}
+
+	fn record_served(who: &T::AccountId) {
+		Self::update_reputation(who, |reputation| {
+			reputation.epochs_served = reputation.epochs_served.saturating_add(1);
+			reputation.consecutive_faults = 0;
+		});
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn update_reputation(who: &T::AccountId, f: impl FnOnce(&mut nubes_primitives::Reputation)) {
+		let reputation = Providers::<T>::mutate(who, |maybe| {
+			maybe.as_mut().map(|info| {
+				f(&mut info.reputation);
+				info.reputation
+			})
+		});
+		if let Some(reputation) = reputation {
+			Self::deposit_event(Event::ReputationUpdated { provider: who.clone(), reputation });
+		}
+	}
+}
