@@ -132,7 +132,8 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let dev_block_time = Duration::from_millis(cli.dev_block_time);
-			runner.run_node_until_exit(|config| async move {
+			runner.run_node_until_exit(|mut config| async move {
+				crate::ports::ensure_free(&mut config).map_err(sc_cli::Error::Input)?;
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
