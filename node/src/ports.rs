@@ -26,7 +26,7 @@ pub fn ensure_free(config: &mut Configuration) -> Result<(), String> {
 				Protocol::Ip4(v4) => ip = Some(IpAddr::V4(v4)),
 				Protocol::Ip6(v6) => ip = Some(IpAddr::V6(v6)),
 				Protocol::Tcp(p) => port = Some(p),
-				_ => {},
+				_ => {}
 			}
 		}
 		// IPv6 may be unavailable on a host: litep2p then listens on IPv4 alone, which is fine.

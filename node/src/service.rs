@@ -117,30 +117,33 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			telemetry.as_ref().map(|x| x.handle()),
 		)?;
 		let cidp_client = client.clone();
-		let queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-			block_import: block_import.clone(),
-			justification_import: Some(Box::new(block_import.clone())),
-			client: client.clone(),
-			create_inherent_data_providers: move |parent_hash, _| {
-				let cidp_client = cidp_client.clone();
-				async move {
-					let slot_duration =
-						sc_consensus_aura::standalone::slot_duration_at(&*cidp_client, parent_hash)?;
-					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-					let slot =
+		let queue =
+			sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+				block_import: block_import.clone(),
+				justification_import: Some(Box::new(block_import.clone())),
+				client: client.clone(),
+				create_inherent_data_providers: move |parent_hash, _| {
+					let cidp_client = cidp_client.clone();
+					async move {
+						let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+							&*cidp_client,
+							parent_hash,
+						)?;
+						let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+						let slot =
 						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
 							*timestamp,
 							slot_duration,
 						);
-					Ok((slot, timestamp))
-				}
-			},
-			spawner: &task_manager.spawn_essential_handle(),
-			registry: config.prometheus_registry(),
-			check_for_equivocation: Default::default(),
-			telemetry: telemetry.as_ref().map(|x| x.handle()),
-			compatibility_mode: Default::default(),
-		})?;
+						Ok((slot, timestamp))
+					}
+				},
+				spawner: &task_manager.spawn_essential_handle(),
+				registry: config.prometheus_registry(),
+				check_for_equivocation: Default::default(),
+				telemetry: telemetry.as_ref().map(|x| x.handle()),
+				compatibility_mode: Default::default(),
+			})?;
 		(queue, Consensus::AuraGrandpa { block_import, link })
 	};
 
@@ -157,7 +160,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts the full node.
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 	dev_block_time: Duration,
 ) -> Result<TaskManager, ServiceError> {
@@ -200,7 +205,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				Vec::default(),
 			));
 			(Some(notification_service), Some(WarpSyncConfig::WithProvider(warp_sync)))
-		},
+		}
 		Consensus::ManualSeal => (None, None),
 	};
 
@@ -332,7 +337,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 				Some("block-authoring"),
 				authorship,
 			);
-		},
+		}
 		Consensus::AuraGrandpa { block_import, link } => {
 			if role.is_authority() {
 				let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
@@ -386,8 +391,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 					telemetry: telemetry.as_ref().map(|x| x.handle()),
 					protocol_name: grandpa_protocol_name,
 				};
-				let voter = sc_consensus_grandpa::run_grandpa_voter(
-					sc_consensus_grandpa::GrandpaParams {
+				let voter =
+					sc_consensus_grandpa::run_grandpa_voter(sc_consensus_grandpa::GrandpaParams {
 						config: grandpa_config,
 						link,
 						network,
@@ -400,15 +405,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 						offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(
 							transaction_pool,
 						),
-					},
-				)?;
-				task_manager.spawn_essential_handle().spawn_blocking(
-					"grandpa-voter",
-					None,
-					voter,
-				);
+					})?;
+				task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, voter);
 			}
-		},
+		}
 	}
 
 	Ok(task_manager)

@@ -9,7 +9,11 @@ use common::{free_port, run_to_exit};
 /// Asserts a failed run whose error is one line mentioning `expected`.
 fn assert_one_line_failure(output: &Output, expected: &str) {
 	let stderr = String::from_utf8_lossy(&output.stderr);
-	assert!(!output.status.success(), "expected failure, got {:?}; stderr:\n{stderr}", output.status);
+	assert!(
+		!output.status.success(),
+		"expected failure, got {:?}; stderr:\n{stderr}",
+		output.status
+	);
 	assert!(!stderr.contains("panicked"), "no panic: {stderr}");
 	assert!(!stderr.contains("stack backtrace"), "no backtrace: {stderr}");
 	let errors: Vec<&str> = stderr.lines().filter(|line| line.starts_with("Error:")).collect();

@@ -30,7 +30,10 @@ fn dev_node_finalizes_a_signed_transfer() {
 	let nonce = next_nonce(&node, &alice.to_account_id());
 	assert_eq!(nonce, 0, "a fresh dev chain has Alice's nonce at 0");
 
-	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.clone().into(), value: amount });
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: dest.clone().into(),
+		value: amount,
+	});
 	let xt = signed_extrinsic(&node, alice, call, nonce);
 	let xt_hex = to_hex(&xt.encode());
 

@@ -6,8 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{
-	extrinsic_events, next_nonce, signed_extrinsic, start_dev_node, submit_and_finalize,
-	succeeded,
+	extrinsic_events, next_nonce, signed_extrinsic, start_dev_node, submit_and_finalize, succeeded,
 };
 use nubes_primitives::{Attribute, ResourcePrices, Resources};
 use nubes_runtime::{RuntimeCall, UNIT};
@@ -33,7 +32,8 @@ fn a_registered_provider_is_listed_by_the_rpc() {
 	let capacity =
 		Resources { cpu_millicores: 4_000, memory_mib: 8_192, storage_gib: 100, gpus: 0 };
 
-	let bond = RuntimeCall::ProviderStake(pallet_provider_stake::Call::bond { value: 1_000 * UNIT });
+	let bond =
+		RuntimeCall::ProviderStake(pallet_provider_stake::Call::bond { value: 1_000 * UNIT });
 	let nonce = next_nonce(&node, &who);
 	let inclusion = submit_and_finalize(&node, &signed_extrinsic(&node, ferdie, bond, nonce));
 	assert!(succeeded(&extrinsic_events(&node, &inclusion)), "bond succeeded");

@@ -33,7 +33,8 @@ pub fn validate(url: &[u8]) -> Result<(), EndpointError> {
 		.strip_prefix(b"https://")
 		.or_else(|| url.strip_prefix(b"http://"))
 		.ok_or(EndpointError::BadScheme)?;
-	let authority_end = rest.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+	let authority_end =
+		rest.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
 	let authority = &rest[..authority_end];
 	if authority.is_empty() {
 		return Err(EndpointError::MissingHost);
@@ -42,7 +43,9 @@ pub fn validate(url: &[u8]) -> Result<(), EndpointError> {
 	let (host, port) = if let Some(inner) = authority.strip_prefix(b"[") {
 		let close = inner.iter().position(|b| *b == b']').ok_or(EndpointError::BadHost)?;
 		let host = &inner[..close];
-		if host.is_empty() || !host.iter().all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.') {
+		if host.is_empty()
+			|| !host.iter().all(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
+		{
 			return Err(EndpointError::BadHost);
 		}
 		let after = &inner[close + 1..];
@@ -60,16 +63,16 @@ pub fn validate(url: &[u8]) -> Result<(), EndpointError> {
 	if host.is_empty() {
 		return Err(EndpointError::MissingHost);
 	}
-	if !authority.starts_with(b"[") &&
-		!host.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+	if !authority.starts_with(b"[")
+		&& !host.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
 	{
 		return Err(EndpointError::BadHost);
 	}
 	if let Some(port) = port {
-		let valid = !port.is_empty() &&
-			port.len() <= 5 &&
-			port.iter().all(u8::is_ascii_digit) &&
-			port.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')).wrapping_sub(1) < 65535;
+		let valid = !port.is_empty()
+			&& port.len() <= 5
+			&& port.iter().all(u8::is_ascii_digit)
+			&& port.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')).wrapping_sub(1) < 65535;
 		if !valid {
 			return Err(EndpointError::BadPort);
 		}

@@ -5,9 +5,19 @@ use scale_info::TypeInfo;
 
 /// Where a provider is in its lifecycle.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ProviderStatus {
 	/// Takes new orders and leases.
 	Active,
@@ -30,8 +40,9 @@ pub enum ProviderStatus {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reputation {
 	/// Epochs judged faulty, in all.
@@ -88,11 +99,11 @@ pub struct ProviderFilter {
 impl ProviderFilter {
 	/// Whether `info` meets every criterion.
 	pub fn matches<B, N>(&self, info: &ProviderInfo<B, N>) -> bool {
-		self.min_free.is_none_or(|min| min.fits_within(&info.free())) &&
-			self.status.is_none_or(|status| status == info.status) &&
-			(self.regions.is_empty() ||
-				self.regions.iter().any(|region| region.as_slice() == info.region.as_slice())) &&
-			self.attributes.iter().all(|(key, value)| {
+		self.min_free.is_none_or(|min| min.fits_within(&info.free()))
+			&& self.status.is_none_or(|status| status == info.status)
+			&& (self.regions.is_empty()
+				|| self.regions.iter().any(|region| region.as_slice() == info.region.as_slice()))
+			&& self.attributes.iter().all(|(key, value)| {
 				crate::attributes::value_of(&info.attributes, key)
 					.is_some_and(|have| have.as_slice() == value.as_slice())
 			})

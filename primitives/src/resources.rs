@@ -17,8 +17,9 @@ use sp_runtime::traits::{CheckedAdd, CheckedMul, Zero};
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resources {
 	/// CPU in thousandths of a core.
@@ -93,8 +94,9 @@ impl Resources {
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
-#[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourcePrices<Balance> {
 	/// Per thousandth of a CPU core.
@@ -107,7 +109,9 @@ pub struct ResourcePrices<Balance> {
 	pub per_gpu: Balance,
 }
 
-impl<Balance: Copy + Zero + CheckedAdd + CheckedMul + From<u32> + TryFrom<u64>> ResourcePrices<Balance> {
+impl<Balance: Copy + Zero + CheckedAdd + CheckedMul + From<u32> + TryFrom<u64>>
+	ResourcePrices<Balance>
+{
 	/// What `resources` cost at these rates, `None` if it does not fit in `Balance`.
 	pub fn cost_of(&self, resources: &Resources) -> Option<Balance> {
 		let units = |n: u64| Balance::try_from(n).ok();
@@ -153,6 +157,9 @@ mod tests {
 		assert_eq!(prices.cost_of(&res(1000, 100, 10, 1)), Some(2000 + 300 + 50 + 7));
 		let huge = ResourcePrices::<u128> { per_cpu_millicore: u128::MAX, ..prices };
 		assert_eq!(huge.cost_of(&res(2, 0, 0, 0)), None);
-		assert_eq!(ResourcePrices::<u64> { per_gpu: 1, ..Default::default() }.cost_of(&res(0, 0, 0, 3)), Some(3));
+		assert_eq!(
+			ResourcePrices::<u64> { per_gpu: 1, ..Default::default() }.cost_of(&res(0, 0, 0, 3)),
+			Some(3)
+		);
 	}
 }

@@ -5,10 +5,10 @@ use crate::{
 	configs::TreasuryAccount, AccountId, BalancesConfig, ProviderStakeConfig, RuntimeGenesisConfig,
 	SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
-use nubes_primitives::ResourcePrices;
-use pallet_provider_stake::BondParams;
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use nubes_primitives::ResourcePrices;
+use pallet_provider_stake::BondParams;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -108,7 +108,7 @@ mod tests {
 				for (key, value) in patch {
 					merge(base.entry(key).or_insert(Value::Null), value);
 				}
-			},
+			}
 			(base, patch) => *base = patch,
 		}
 	}
@@ -132,15 +132,23 @@ mod tests {
 		with_preset(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 			assert_eq!(
-				pallet_balances::Pallet::<Runtime>::free_balance(Sr25519Keyring::Bob.to_account_id()),
+				pallet_balances::Pallet::<Runtime>::free_balance(
+					Sr25519Keyring::Bob.to_account_id()
+				),
 				DEV_ENDOWMENT
 			);
 			assert_eq!(
 				pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
 				EXISTENTIAL_DEPOSIT
 			);
-			assert_eq!(pallet_provider_stake::BondRequirement::<Runtime>::get(), bond_requirement());
-			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+			assert_eq!(
+				pallet_provider_stake::BondRequirement::<Runtime>::get(),
+				bond_requirement()
+			);
+			assert_eq!(
+				pallet_sudo::Key::<Runtime>::get(),
+				Some(Sr25519Keyring::Alice.to_account_id())
+			);
 		});
 	}
 

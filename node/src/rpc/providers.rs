@@ -160,7 +160,8 @@ fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
 }
 
 fn parse_account(text: &str) -> Result<AccountId, ErrorObjectOwned> {
-	AccountId::from_ss58check(text).map_err(|e| invalid_params(format!("bad account {text:?}: {e:?}")))
+	AccountId::from_ss58check(text)
+		.map_err(|e| invalid_params(format!("bad account {text:?}: {e:?}")))
 }
 
 impl<C> ProvidersRpcServer<<Block as BlockT>::Hash> for Providers<C>

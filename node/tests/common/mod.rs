@@ -46,7 +46,13 @@ pub struct NodeProcess {
 
 impl NodeProcess {
 	/// Starts the node with `args`; its output goes to `log_path`.
-	pub fn start(name: &str, args: &[String], rpc_port: u16, p2p_port: u16, log_path: &Path) -> Self {
+	pub fn start(
+		name: &str,
+		args: &[String],
+		rpc_port: u16,
+		p2p_port: u16,
+		log_path: &Path,
+	) -> Self {
 		let log = std::fs::File::create(log_path).expect("log file can be created");
 		let log_err = log.try_clone().expect("log file handle can be cloned");
 		let mut command = Command::new(node_binary());
@@ -233,12 +239,13 @@ pub fn free_balance(node: &NodeProcess, who: &AccountId, at: H256) -> Balance {
 	match raw.as_str() {
 		None => 0,
 		Some(hex) => {
-			let info = frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
-				&mut &from_hex(hex)[..],
-			)
-			.expect("AccountInfo decodes");
+			let info =
+				frame_system::AccountInfo::<u32, pallet_balances::AccountData<Balance>>::decode(
+					&mut &from_hex(hex)[..],
+				)
+				.expect("AccountInfo decodes");
 			info.data.free
-		},
+		}
 	}
 }
 
@@ -289,14 +296,8 @@ pub fn signed_extrinsic(
 	let implicit = ((), (), spec_version, tx_version, genesis, genesis, (), (), (), None, ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		signer.to_account_id().into(),
-		signature.into(),
-		extension,
-	)
+	UncheckedExtrinsic::new_signed(call, signer.to_account_id().into(), signature.into(), extension)
 }
-
 
 /// Where a submitted extrinsic landed.
 pub struct Inclusion {
@@ -336,7 +337,9 @@ pub fn extrinsic_events(node: &NodeProcess, inclusion: &Inclusion) -> Vec<Runtim
 
 /// Whether the events of an extrinsic say it succeeded.
 pub fn succeeded(events: &[RuntimeEvent]) -> bool {
-	events.iter().any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. })))
+	events
+		.iter()
+		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. })))
 }
 
 /// `who`'s next nonce, as the node's `system_accountNextIndex` says.

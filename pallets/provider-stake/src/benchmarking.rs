@@ -53,7 +53,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), amount);
 
-		assert_eq!(Ledgers::<T>::get(&who).map(|l| l.active), Some(amount.saturating_mul(2u32.into())));
+		assert_eq!(
+			Ledgers::<T>::get(&who).map(|l| l.active),
+			Some(amount.saturating_mul(2u32.into()))
+		);
 	}
 
 	/// Worst case: a new chunk appended after `MaxUnlockingChunks - 1` others.
@@ -79,7 +82,11 @@ mod benchmarks {
 		let part = amount / chunks.into();
 		for i in 0..chunks {
 			frame_system::Pallet::<T>::set_block_number((i + 1).into());
-			let value = if i + 1 == chunks { Ledgers::<T>::get(&who).map(|l| l.active).unwrap_or(part) } else { part };
+			let value = if i + 1 == chunks {
+				Ledgers::<T>::get(&who).map(|l| l.active).unwrap_or(part)
+			} else {
+				part
+			};
 			Stake::<T>::do_unbond(&who, value).expect("unbond works");
 		}
 		frame_system::Pallet::<T>::set_block_number(

@@ -4,10 +4,7 @@ use crate::*;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{
-		fungible::MutateHold,
-		tokens::Precision,
-	},
+	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
@@ -45,8 +42,8 @@ impl<T: Config> Pallet<T> {
 		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NotBonded)?;
 		let remaining =
 			ledger.active.checked_sub(&value).ok_or(Error::<T>::InsufficientActiveBond)?;
-		let required = Self::required_bond(&T::Capacity::capacity_to_back(who))
-			.ok_or(Error::<T>::Overflow)?;
+		let required =
+			Self::required_bond(&T::Capacity::capacity_to_back(who)).ok_or(Error::<T>::Overflow)?;
 		ensure!(remaining >= required, Error::<T>::BelowRequiredBond);
 		let unlock_at = Self::push_chunk(&mut ledger, value)?;
 		ledger.active = remaining;
@@ -89,7 +86,7 @@ impl<T: Config> Pallet<T> {
 		match ledger.unlocking.last_mut() {
 			Some(last) if last.unlock_at == unlock_at => {
 				last.value = last.value.checked_add(&value).ok_or(Error::<T>::Overflow)?;
-			},
+			}
 			_ => ledger
 				.unlocking
 				.try_push(UnlockChunk { value, unlock_at })

@@ -181,7 +181,10 @@ pub mod pallet {
 		/// Bond `value` from the caller's free balance: its first bond.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::bond())]
-		pub fn bond(origin: OriginFor<T>, #[pallet::compact] value: BalanceOf<T>) -> DispatchResult {
+		pub fn bond(
+			origin: OriginFor<T>,
+			#[pallet::compact] value: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_bond(&who, value)
 		}
@@ -201,7 +204,10 @@ pub mod pallet {
 		/// the unbonding period. What stays active must cover the offered capacity.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::unbond())]
-		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] value: BalanceOf<T>) -> DispatchResult {
+		pub fn unbond(
+			origin: OriginFor<T>,
+			#[pallet::compact] value: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_unbond(&who, value)
 		}
@@ -218,7 +224,10 @@ pub mod pallet {
 		/// their capacity; the new requirement applies when they change it or unbond.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_bond_requirement())]
-		pub fn set_bond_requirement(origin: OriginFor<T>, params: BondParamsOf<T>) -> DispatchResult {
+		pub fn set_bond_requirement(
+			origin: OriginFor<T>,
+			params: BondParamsOf<T>,
+		) -> DispatchResult {
 			ensure_root(origin)?;
 			BondRequirement::<T>::put(params);
 			Self::deposit_event(Event::BondRequirementSet { params });

@@ -94,10 +94,15 @@ impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			) {
 				Ok(paid) => (paid, Zero::zero()),
 				Err(_) => {
-					let burnt =
-						T::Currency::burn_held(&reason, who, rest, Precision::Exact, Fortitude::Force)?;
+					let burnt = T::Currency::burn_held(
+						&reason,
+						who,
+						rest,
+						Precision::Exact,
+						Fortitude::Force,
+					)?;
 					(Zero::zero(), burnt)
-				},
+				}
 			}
 		};
 

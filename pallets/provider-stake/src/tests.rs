@@ -75,10 +75,7 @@ fn bond_extra_adds_to_the_active_bond() {
 		assert_noop!(Stake::bond_extra(signed(ALICE), 100), Error::<Test>::NotBonded);
 		assert_ok!(Stake::bond(signed(ALICE), 5_000));
 		assert_noop!(Stake::bond_extra(signed(ALICE), 0), Error::<Test>::ZeroAmount);
-		assert_noop!(
-			Stake::bond_extra(signed(ALICE), INITIAL),
-			Error::<Test>::InsufficientBalance
-		);
+		assert_noop!(Stake::bond_extra(signed(ALICE), INITIAL), Error::<Test>::InsufficientBalance);
 		assert_ok!(Stake::bond_extra(signed(ALICE), 2_500));
 		assert_eq!(active(ALICE), 7_500);
 		assert_eq!(held(ALICE), 7_500);
@@ -192,10 +189,7 @@ fn only_root_sets_the_bond_requirement() {
 	new_test_ext().execute_with(|| {
 		let mut params = test_bond_params();
 		params.base = 7;
-		assert_noop!(
-			Stake::set_bond_requirement(signed(ALICE), params),
-			DispatchError::BadOrigin
-		);
+		assert_noop!(Stake::set_bond_requirement(signed(ALICE), params), DispatchError::BadOrigin);
 		assert_ok!(Stake::set_bond_requirement(RuntimeOrigin::root(), params));
 		assert_eq!(BondRequirement::<Test>::get(), params);
 		assert_eq!(Stake::required_bond(&one_core()), Some(1_007));
@@ -331,8 +325,14 @@ fn slash_payment_below_existential_deposit_goes_to_the_treasury() {
 		assert_eq!(free(TENANT), INITIAL + 10);
 		assert_eq!(free(TREASURY), ED + 10);
 		System::assert_last_event(
-			Event::Slashed { who: ALICE, amount: 20, to_beneficiaries: 10, to_treasury: 10, burnt: 0 }
-				.into(),
+			Event::Slashed {
+				who: ALICE,
+				amount: 20,
+				to_beneficiaries: 10,
+				to_treasury: 10,
+				burnt: 0,
+			}
+			.into(),
 		);
 		check_invariants();
 	});
@@ -367,10 +367,7 @@ fn slash_refuses_bad_input() {
 		let five = [(TENANT, Perbill::from_percent(1)); 5];
 		assert_eq!(slash(ALICE, &five), Err(Error::<Test>::TooManyBeneficiaries.into()));
 		assert_eq!(held(ALICE), 1_000);
-		assert_eq!(
-			<Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(0), &[]),
-			Ok(0)
-		);
+		assert_eq!(<Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(0), &[]), Ok(0));
 		assert_eq!(held(ALICE), 1_000);
 	});
 }

@@ -16,14 +16,24 @@ pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// A provider's stake as this pallet stores it.
-pub type LedgerOf<T> = StakeLedger<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxUnlockingChunks>;
+pub type LedgerOf<T> =
+	StakeLedger<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxUnlockingChunks>;
 
 /// The bond requirement as this pallet stores it.
 pub type BondParamsOf<T> = BondParams<BalanceOf<T>>;
 
 /// Part of a bond on its way out: slashable until withdrawn at `unlock_at`.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct UnlockChunk<Balance, BlockNumber> {
 	/// Amount unbonding.

@@ -45,15 +45,21 @@ impl<T: Config> Pallet<T> {
 				Some(existing) => existing,
 				None => {
 					attestations
-						.try_push(Attestation { auditor: auditor.clone(), keys: Default::default() })
+						.try_push(Attestation {
+							auditor: auditor.clone(),
+							keys: Default::default(),
+						})
 						.map_err(|_| Error::<T>::TooManyAuditors)?;
 					attestations.last_mut().ok_or(Error::<T>::TooManyAuditors)?
-				},
+				}
 			};
 			for key in keys.iter() {
 				if let Err(index) = attestation.keys.binary_search(key) {
 					// Every key is a declared attribute, so the list never exceeds the bound.
-					attestation.keys.try_insert(index, key.clone()).map_err(|_| Error::<T>::Overflow)?;
+					attestation
+						.keys
+						.try_insert(index, key.clone())
+						.map_err(|_| Error::<T>::Overflow)?;
 				}
 			}
 			Ok::<_, DispatchError>(())
@@ -66,7 +72,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_revoke_attestation(auditor: T::AccountId, provider: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_revoke_attestation(
+		auditor: T::AccountId,
+		provider: T::AccountId,
+	) -> DispatchResult {
 		let keys = Attestations::<T>::try_mutate_exists(&provider, |maybe| {
 			let attestations = maybe.as_mut().ok_or(Error::<T>::NoAttestation)?;
 			let index = attestations
@@ -89,7 +98,8 @@ impl<T: Config> Pallet<T> {
 		old: &Attributes,
 		new: &Attributes,
 	) {
-		let changed = |key: &AttributeKey| attributes::value_of(old, key) != attributes::value_of(new, key);
+		let changed =
+			|key: &AttributeKey| attributes::value_of(old, key) != attributes::value_of(new, key);
 		let mut revoked = alloc::vec::Vec::new();
 		Attestations::<T>::mutate_exists(provider, |maybe| {
 			let Some(attestations) = maybe.as_mut() else { return };
@@ -108,15 +118,19 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		for (auditor, keys) in revoked {
-			Self::deposit_event(Event::AttestationRevoked { provider: provider.clone(), auditor, keys });
+			Self::deposit_event(Event::AttestationRevoked {
+				provider: provider.clone(),
+				auditor,
+				keys,
+			});
 		}
 	}
 
 	/// Whether `auditor`, still an auditor, attests `provider`'s attribute `key` as declared now.
 	pub fn is_attested(provider: &T::AccountId, auditor: &T::AccountId, key: &[u8]) -> bool {
-		Auditors::<T>::get().binary_search(auditor).is_ok() &&
-			Attestations::<T>::get(provider).iter().any(|a| {
-				&a.auditor == auditor && a.keys.iter().any(|k| k.as_slice() == key)
-			})
+		Auditors::<T>::get().binary_search(auditor).is_ok()
+			&& Attestations::<T>::get(provider)
+				.iter()
+				.any(|a| &a.auditor == auditor && a.keys.iter().any(|k| k.as_slice() == key))
 	}
 }

@@ -48,7 +48,10 @@ fn largest_attributes(variant: u8) -> Attributes {
 			key[1] = b'a' + (i % 26) as u8;
 			let mut value = alloc::vec![b'a' + variant; MAX_ATTRIBUTE_VALUE_LEN as usize];
 			value[0] = b'v';
-			Attribute { key: BoundedVec::truncate_from(key), value: BoundedVec::truncate_from(value) }
+			Attribute {
+				key: BoundedVec::truncate_from(key),
+				value: BoundedVec::truncate_from(value),
+			}
 		})
 		.collect();
 	BoundedVec::truncate_from(list)
@@ -166,7 +169,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 
-		assert_eq!(crate::Providers::<T>::get(&who).map(|i| i.status), Some(ProviderStatus::Paused));
+		assert_eq!(
+			crate::Providers::<T>::get(&who).map(|i| i.status),
+			Some(ProviderStatus::Paused)
+		);
 	}
 
 	#[benchmark]
@@ -177,7 +183,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 
-		assert_eq!(crate::Providers::<T>::get(&who).map(|i| i.status), Some(ProviderStatus::Active));
+		assert_eq!(
+			crate::Providers::<T>::get(&who).map(|i| i.status),
+			Some(ProviderStatus::Active)
+		);
 	}
 
 	#[benchmark]
@@ -187,7 +196,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 
-		assert_eq!(crate::Providers::<T>::get(&who).map(|i| i.status), Some(ProviderStatus::Leaving));
+		assert_eq!(
+			crate::Providers::<T>::get(&who).map(|i| i.status),
+			Some(ProviderStatus::Leaving)
+		);
 	}
 
 	/// Worst case: the set holds all but one auditor.
@@ -224,13 +236,18 @@ mod benchmarks {
 		let auditors = fully_attested::<T>(&who);
 		let auditor = auditors[0].clone();
 		Providers::<T>::do_revoke_attestation(auditor.clone(), who.clone()).expect("revoke works");
-		let keys: AttestedKeys =
-			BoundedVec::truncate_from(largest_attributes(0).iter().map(|a| a.key.clone()).collect());
+		let keys: AttestedKeys = BoundedVec::truncate_from(
+			largest_attributes(0).iter().map(|a| a.key.clone()).collect(),
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(auditor.clone()), who.clone(), keys);
 
-		assert!(Providers::<T>::is_attested(&who, &auditor, largest_attributes(0)[0].key.as_slice()));
+		assert!(Providers::<T>::is_attested(
+			&who,
+			&auditor,
+			largest_attributes(0)[0].key.as_slice()
+		));
 	}
 
 	#[benchmark]
@@ -242,7 +259,11 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(auditor.clone()), who.clone());
 
-		assert!(!Providers::<T>::is_attested(&who, &auditor, largest_attributes(0)[0].key.as_slice()));
+		assert!(!Providers::<T>::is_attested(
+			&who,
+			&auditor,
+			largest_attributes(0)[0].key.as_slice()
+		));
 	}
 
 	impl_benchmark_test_suite!(Providers, crate::mock::new_test_ext(), crate::mock::Test);

@@ -97,7 +97,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_update_attributes(who: T::AccountId, attributes: Attributes) -> DispatchResult {
+	pub(crate) fn do_update_attributes(
+		who: T::AccountId,
+		attributes: Attributes,
+	) -> DispatchResult {
 		let attributes = attributes::normalize(attributes).map_err(Error::<T>::from)?;
 		let old = Self::mutate_provider(&who, |info| {
 			Ok(core::mem::replace(&mut info.attributes, attributes.clone()))
@@ -201,7 +204,9 @@ impl<T: Config> Pallet<T> {
 		let attributes: alloc::vec::Vec<Attribute> = provider
 			.attributes
 			.iter()
-			.map(|(key, value)| Ok(Attribute { key: bounded::<T, _>(key)?, value: bounded::<T, _>(value)? }))
+			.map(|(key, value)| {
+				Ok(Attribute { key: bounded::<T, _>(key)?, value: bounded::<T, _>(value)? })
+			})
 			.collect::<Result<_, Error<T>>>()?;
 		Self::do_register(
 			provider.account.clone(),
@@ -232,7 +237,10 @@ impl<T: Config> Pallet<T> {
 			let info = Providers::<T>::get(&who).ok_or("attestation of an unknown provider")?;
 			for attestation in attestations.iter() {
 				ensure!(
-					attestation.keys.iter().all(|key| attributes::value_of(&info.attributes, key).is_some()),
+					attestation
+						.keys
+						.iter()
+						.all(|key| attributes::value_of(&info.attributes, key).is_some()),
 					"attestation of an undeclared attribute"
 				);
 			}

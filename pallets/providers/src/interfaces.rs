@@ -24,7 +24,8 @@ impl<T: Config> BackedCapacity<T::AccountId> for Pallet<T> {
 
 	fn on_slashed(who: &T::AccountId) {
 		let Some(mut info) = Providers::<T>::get(who) else { return };
-		if info.status == ProviderStatus::Active && Self::ensure_bond_covers(who, &info.offered).is_err()
+		if info.status == ProviderStatus::Active
+			&& Self::ensure_bond_covers(who, &info.offered).is_err()
 		{
 			info.status = ProviderStatus::Paused;
 			Providers::<T>::insert(who, info);
@@ -43,18 +44,26 @@ impl<T: Config> CapacityAllocator<T::AccountId> for Pallet<T> {
 			info.allocated = allocated;
 			Ok::<_, DispatchError>(())
 		})?;
-		Self::deposit_event(Event::CapacityAllocated { provider: who.clone(), resources: *resources });
+		Self::deposit_event(Event::CapacityAllocated {
+			provider: who.clone(),
+			resources: *resources,
+		});
 		Ok(())
 	}
 
 	fn release(who: &T::AccountId, resources: &Resources) -> DispatchResult {
 		Providers::<T>::try_mutate(who, |maybe| {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownProvider)?;
-			info.allocated =
-				info.allocated.checked_sub(resources).ok_or(Error::<T>::ReleaseExceedsAllocation)?;
+			info.allocated = info
+				.allocated
+				.checked_sub(resources)
+				.ok_or(Error::<T>::ReleaseExceedsAllocation)?;
 			Ok::<_, DispatchError>(())
 		})?;
-		Self::deposit_event(Event::CapacityReleased { provider: who.clone(), resources: *resources });
+		Self::deposit_event(Event::CapacityReleased {
+			provider: who.clone(),
+			resources: *resources,
+		});
 		Ok(())
 	}
 

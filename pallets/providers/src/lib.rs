@@ -40,8 +40,7 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use nubes_primitives::{
-		traits::ProviderBond, AttributeKey, Attributes, Endpoint, Region, ResourcePrices,
-		Resources,
+		traits::ProviderBond, AttributeKey, Attributes, Endpoint, Region, ResourcePrices, Resources,
 	};
 
 	/// The in-code storage version.
@@ -82,7 +81,8 @@ pub mod pallet {
 
 	/// Every registered provider.
 	#[pallet::storage]
-	pub type Providers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ProviderInfoOf<T>>;
+	pub type Providers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ProviderInfoOf<T>>;
 
 	/// Number of registered providers.
 	#[pallet::storage]
@@ -338,7 +338,10 @@ pub mod pallet {
 		pub fn attest(
 			origin: OriginFor<T>,
 			provider: T::AccountId,
-			keys: BoundedVec<AttributeKey, ConstU32<{ nubes_primitives::attributes::MAX_ATTRIBUTES }>>,
+			keys: BoundedVec<
+				AttributeKey,
+				ConstU32<{ nubes_primitives::attributes::MAX_ATTRIBUTES }>,
+			>,
 		) -> DispatchResult {
 			let auditor = ensure_signed(origin)?;
 			Self::do_attest(auditor, provider, keys)

@@ -1,6 +1,8 @@
 //! Scenarios of the provider registry, good and bad.
 
-use crate::{mock::*, Attestations, Auditors, Error, Event, ProviderCount, Providers as ProviderMap};
+use crate::{
+	mock::*, Attestations, Auditors, Error, Event, ProviderCount, Providers as ProviderMap,
+};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use nubes_primitives::{
@@ -74,7 +76,14 @@ fn register_with(
 	attributes: Attributes,
 	capacity: Resources,
 ) -> sp_runtime::DispatchResult {
-	Providers::register(signed(who), endpoint(url), region(region_name), attributes, capacity, prices())
+	Providers::register(
+		signed(who),
+		endpoint(url),
+		region(region_name),
+		attributes,
+		capacity,
+		prices(),
+	)
 }
 
 #[test]
@@ -146,8 +155,14 @@ fn register_refuses_malformed_regions_and_attributes() {
 	new_test_ext().execute_with(|| {
 		MockStake::set_bond(ALICE, 10_000);
 		let url = "https://a.example";
-		assert_noop!(register_with(ALICE, url, "", attrs(&[]), cap(1, 1)), Error::<Test>::EmptyRegion);
-		assert_noop!(register_with(ALICE, url, "EU", attrs(&[]), cap(1, 1)), Error::<Test>::BadRegion);
+		assert_noop!(
+			register_with(ALICE, url, "", attrs(&[]), cap(1, 1)),
+			Error::<Test>::EmptyRegion
+		);
+		assert_noop!(
+			register_with(ALICE, url, "EU", attrs(&[]), cap(1, 1)),
+			Error::<Test>::BadRegion
+		);
 		let cases = [
 			(attrs(&[("", "x")]), Error::<Test>::EmptyAttributeKey),
 			(attrs(&[("Tier", "x")]), Error::<Test>::BadAttributeKey),
@@ -186,10 +201,13 @@ fn oversized_endpoint_or_attributes_do_not_even_decode() {
 		let mut long_url = b"https://".to_vec();
 		long_url.resize(257, b'a');
 		assert!(RuntimeCall::decode(&mut &encode_call(long_url, vec![])[..]).is_err());
-		let many: Vec<_> = (0..33u8).map(|i| (vec![b'a' + i % 26, b'0' + i / 26], b"v".to_vec())).collect();
+		let many: Vec<_> =
+			(0..33u8).map(|i| (vec![b'a' + i % 26, b'0' + i / 26], b"v".to_vec())).collect();
 		assert!(RuntimeCall::decode(&mut &encode_call(b"https://a".to_vec(), many)[..]).is_err());
 		let long_value = vec![(b"k".to_vec(), vec![b'v'; 129])];
-		assert!(RuntimeCall::decode(&mut &encode_call(b"https://a".to_vec(), long_value)[..]).is_err());
+		assert!(
+			RuntimeCall::decode(&mut &encode_call(b"https://a".to_vec(), long_value)[..]).is_err()
+		);
 	});
 }
 
@@ -228,11 +246,16 @@ fn updates_change_the_record_and_emit_events() {
 		);
 		let new_prices = ResourcePrices { per_gpu: 99, ..prices() };
 		assert_ok!(Providers::update_prices(signed(ALICE), new_prices));
-		System::assert_last_event(Event::PricesUpdated { provider: ALICE, prices: new_prices }.into());
+		System::assert_last_event(
+			Event::PricesUpdated { provider: ALICE, prices: new_prices }.into(),
+		);
 		assert_ok!(Providers::update_attributes(signed(ALICE), attrs(&[("gpu.model", "a100")])));
 		System::assert_last_event(
-			Event::AttributesUpdated { provider: ALICE, attributes: attrs(&[("gpu.model", "a100")]) }
-				.into(),
+			Event::AttributesUpdated {
+				provider: ALICE,
+				attributes: attrs(&[("gpu.model", "a100")]),
+			}
+			.into(),
 		);
 		assert_ok!(Providers::update_capacity(signed(ALICE), cap(4_000, 2_048)));
 		System::assert_last_event(
@@ -254,7 +277,10 @@ fn updates_refuse_unknown_providers_and_bad_input() {
 			Providers::update_endpoint(signed(BOB), endpoint("https://b.example")),
 			Error::<Test>::UnknownProvider
 		);
-		assert_noop!(Providers::update_prices(signed(BOB), prices()), Error::<Test>::UnknownProvider);
+		assert_noop!(
+			Providers::update_prices(signed(BOB), prices()),
+			Error::<Test>::UnknownProvider
+		);
 		assert_noop!(
 			Providers::update_attributes(signed(BOB), attrs(&[])),
 			Error::<Test>::UnknownProvider
@@ -297,7 +323,10 @@ fn capacity_never_goes_below_what_leases_hold() {
 			Error::<Test>::CapacityBelowAllocated
 		);
 		assert_ok!(Providers::update_capacity(signed(ALICE), cap(1_500, 512)));
-		assert_eq!(<Providers as CapacityAllocator<_>>::free_capacity(&ALICE), Some(Resources::ZERO));
+		assert_eq!(
+			<Providers as CapacityAllocator<_>>::free_capacity(&ALICE),
+			Some(Resources::ZERO)
+		);
 		check_invariants();
 	});
 }
@@ -488,8 +517,12 @@ fn auditors_attest_declared_attributes() {
 		);
 		assert_ok!(Providers::attest(signed(AUDITOR), ALICE, keys(&["tier", "country", "tier"])));
 		System::assert_last_event(
-			Event::AttributesAttested { provider: ALICE, auditor: AUDITOR, keys: keys(&["country", "tier"]) }
-				.into(),
+			Event::AttributesAttested {
+				provider: ALICE,
+				auditor: AUDITOR,
+				keys: keys(&["country", "tier"]),
+			}
+			.into(),
 		);
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"tier"));
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"country"));
@@ -510,8 +543,12 @@ fn changing_an_attribute_revokes_only_its_attestation() {
 			attrs(&[("tier", "datacenter"), ("country", "FR"), ("gpu.model", "a100")])
 		));
 		System::assert_has_event(
-			Event::AttestationRevoked { provider: ALICE, auditor: AUDITOR, keys: keys(&["country"]) }
-				.into(),
+			Event::AttestationRevoked {
+				provider: ALICE,
+				auditor: AUDITOR,
+				keys: keys(&["country"]),
+			}
+			.into(),
 		);
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"tier"));
 		assert!(!Providers::is_attested(&ALICE, &AUDITOR, b"country"));
@@ -556,7 +593,10 @@ fn reputation_counts_faults_and_served_epochs() {
 		assert_eq!(info(ALICE).reputation.consecutive_faults, 2);
 		<Providers as ReputationRecorder<_>>::record_served(&ALICE);
 		let reputation = info(ALICE).reputation;
-		assert_eq!((reputation.faults, reputation.consecutive_faults, reputation.epochs_served), (2, 0, 1));
+		assert_eq!(
+			(reputation.faults, reputation.consecutive_faults, reputation.epochs_served),
+			(2, 0, 1)
+		);
 		System::assert_last_event(Event::ReputationUpdated { provider: ALICE, reputation }.into());
 		// Unknown accounts are ignored.
 		<Providers as ReputationRecorder<_>>::record_fault(&BOB);
@@ -569,7 +609,8 @@ fn listing_filters_and_pages() {
 	new_test_ext().execute_with(|| {
 		for who in 1..=5u64 {
 			MockStake::set_bond(who, 100_000);
-			let (region_name, tier) = if who % 2 == 0 { ("us-east", "edge") } else { ("eu-central", "datacenter") };
+			let (region_name, tier) =
+				if who % 2 == 0 { ("us-east", "edge") } else { ("eu-central", "datacenter") };
 			assert_ok!(register_with(
 				who,
 				"https://p.example",
@@ -603,13 +644,19 @@ fn listing_filters_and_pages() {
 			attributes: vec![(b"tier".to_vec(), b"datacenter".to_vec())],
 			status: Some(ProviderStatus::Active),
 		};
-		let mut found: Vec<u64> =
-			Providers::providers_page(&filter, None, 100).providers.iter().map(|(w, _)| *w).collect();
+		let mut found: Vec<u64> = Providers::providers_page(&filter, None, 100)
+			.providers
+			.iter()
+			.map(|(w, _)| *w)
+			.collect();
 		found.sort();
 		assert_eq!(found, vec![3, 5]);
 		assert_ok!(Providers::pause(signed(5)));
-		let found: Vec<u64> =
-			Providers::providers_page(&filter, None, 100).providers.iter().map(|(w, _)| *w).collect();
+		let found: Vec<u64> = Providers::providers_page(&filter, None, 100)
+			.providers
+			.iter()
+			.map(|(w, _)| *w)
+			.collect();
 		assert_eq!(found, vec![3]);
 	});
 }

@@ -5,7 +5,9 @@ use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
-use nubes_primitives::{attributes::MAX_ATTRIBUTES, AttributeKey, ProviderInfo, ResourcePrices, Resources};
+use nubes_primitives::{
+	attributes::MAX_ATTRIBUTES, AttributeKey, ProviderInfo, ResourcePrices, Resources,
+};
 use scale_info::TypeInfo;
 
 /// A provider's record as this pallet stores it.

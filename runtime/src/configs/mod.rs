@@ -1,5 +1,6 @@
 //! Configuration of every pallet in the runtime, one `impl Config` each.
 
+use frame_support::PalletId;
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
@@ -13,7 +14,6 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use frame_support::PalletId;
 use sp_runtime::{
 	traits::{AccountIdConversion, One},
 	Perbill,
@@ -21,10 +21,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo,
-	ProviderStake, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
-	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT,
-	SLOT_DURATION, SS58_PREFIX, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, ProviderStake,
+	Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX,
+	VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
