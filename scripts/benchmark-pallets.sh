@@ -47,39 +47,33 @@ run() {
 run pallet_balances transfer_keep_alive >/dev/null
 for pallet in "${pallets[@]}"; do
 	file=${WEIGHT_FILES[$pallet]:?unknown pallet $pallet}
-	run "$pallet" '*' --output "$file" --template scripts/weight-template.hbs \
+	run "$pallet" '*' --output "$file" --template scripts/frame-weight-template.hbs \
 		--header scripts/weight-header.txt >/dev/null
 	echo "wrote $file"
 done
 
 python3 - "$results" "${pallets[@]}" <<'PY'
-import json, sys, os
+# Each call's worst measured execution time (the median over repeats at the component values
+# where it is largest) next to balances.transfer_keep_alive from the same run.
+import json, os, statistics, sys
+from collections import defaultdict
 results, pallets = sys.argv[1], sys.argv[2:]
-def base_ref_time(entry):
-    # The fitted base ref_time (picoseconds), i.e. the weight with every component at zero.
-    return entry["base_weight"] if isinstance(entry["base_weight"], int) else entry["base_weight"]["ref_time"]
-def worst_ref_time(entry):
-    # Base plus every component at its largest benchmarked value.
-    total = base_ref_time(entry)
-    for slope in entry.get("component_weight", []):
-        total += slope["slope"] * max(r["components"][0][1] for r in entry["db_results"]) if False else 0
-    return total
-def load(pallet):
+
+def worst_times(pallet):
     with open(os.path.join(results, pallet + ".json")) as f:
-        return json.load(f)
-reference = None
-for entry in load("pallet_balances"):
-    if entry["benchmark"] == "transfer_keep_alive":
-        reference = entry["time_results"][0]
-ref = None
-data = load("pallet_balances")
-for e in data:
-    if e["benchmark"] == "transfer_keep_alive":
-        ref = e["base_weight"]
-print(f"\n{'call':50} {'ref_time (ps)':>16} {'× transfer_keep_alive':>22}")
-print(f"{'pallet_balances::transfer_keep_alive':50} {ref:>16,} {1.0:>22.2f}")
+        batches = json.load(f)
+    worst = {}
+    for batch in batches:
+        by_components = defaultdict(list)
+        for r in batch["time_results"]:
+            by_components[tuple(v for _, v in r["components"])].append(r["extrinsic_time"])
+        worst[batch["benchmark"]] = max(statistics.median(times) for times in by_components.values())
+    return worst
+
+reference = worst_times("pallet_balances")["transfer_keep_alive"]
+print(f"\n{'call':52} {'time (µs)':>10} {'× transfer_keep_alive':>22}")
+print(f"{'pallet_balances::transfer_keep_alive':52} {reference / 1000:>10.1f} {1:>22.2f}")
 for pallet in pallets:
-    for e in load(pallet):
-        worst = e["base_weight"] + sum(c["slope"] * c.get("max", 0) for c in e.get("component_weight", []))
-        print(f"{pallet + '::' + e['benchmark']:50} {worst:>16,} {worst / ref:>22.2f}")
+    for name, time in sorted(worst_times(pallet).items()):
+        print(f"{pallet + '::' + name:52} {time / 1000:>10.1f} {time / reference:>22.2f}")
 PY

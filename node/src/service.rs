@@ -38,6 +38,8 @@ type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectC
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
 /// How the chain reaches consensus, decided by its chain type.
+// Built once when the node starts: the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Consensus {
 	/// A development chain: one node seals and finalizes blocks on a timer.
 	ManualSeal,

@@ -48,9 +48,9 @@ impl pallet_balances::Config for Test {
 }
 
 thread_local! {
-	static CAPACITY: RefCell<BTreeMap<AccountId, Resources>> = RefCell::new(BTreeMap::new());
-	static WITHDRAWN: RefCell<Vec<AccountId>> = RefCell::new(Vec::new());
-	static SLASHED: RefCell<Vec<AccountId>> = RefCell::new(Vec::new());
+	static CAPACITY: RefCell<BTreeMap<AccountId, Resources>> = const { RefCell::new(BTreeMap::new()) };
+	static WITHDRAWN: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+	static SLASHED: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The registry stand-in.

@@ -30,8 +30,8 @@ impl frame_system::Config for Test {
 }
 
 thread_local! {
-	static ACTIVE: RefCell<BTreeMap<AccountId, Balance>> = RefCell::new(BTreeMap::new());
-	static UNBONDING: RefCell<BTreeMap<AccountId, Balance>> = RefCell::new(BTreeMap::new());
+	static ACTIVE: RefCell<BTreeMap<AccountId, Balance>> = const { RefCell::new(BTreeMap::new()) };
+	static UNBONDING: RefCell<BTreeMap<AccountId, Balance>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The stake stand-in: required bond = 1,000 + 1 per millicore + 1 per MiB + 10^38 per GPU (so
