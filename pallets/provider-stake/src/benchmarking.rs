@@ -3,7 +3,10 @@
 use super::*;
 use crate::Pallet as Stake;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	Get,
+};
 use frame_system::RawOrigin;
 use nubes_primitives::{traits::SlashStake, ResourcePrices};
 use sp_runtime::{traits::Bounded, Perbill, Saturating};
