@@ -5,6 +5,7 @@
 //! - [`attributes`], [`endpoint`], [`region`]: how a provider describes itself, with the
 //!   validation the chain applies to these untrusted inputs;
 //! - [`provider`]: a provider's status and reputation;
+//! - [`market`]: order and lease identifiers, why leases close;
 //! - [`traits`]: the interfaces through which the pallets use one another.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -13,6 +14,7 @@ extern crate alloc;
 
 pub mod attributes;
 pub mod endpoint;
+pub mod market;
 pub mod provider;
 pub mod region;
 pub mod resources;
@@ -20,6 +22,7 @@ pub mod traits;
 
 pub use attributes::{Attribute, AttributeError, AttributeKey, AttributeValue, Attributes};
 pub use endpoint::{Endpoint, EndpointError};
+pub use market::{CloseReason, LeaseId, OrderId};
 pub use provider::{ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus, Reputation};
 pub use region::{Region, RegionError};
 pub use resources::{ResourcePrices, Resources};

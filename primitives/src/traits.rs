@@ -64,3 +64,37 @@ pub trait ReputationRecorder<AccountId> {
 	/// An epoch of `who`'s was judged served.
 	fn record_served(who: &AccountId);
 }
+
+/// The blocks a provider served, as the attestation verdicts judge them: settlement pays only
+/// for these ("no proof, no pay") and never past the last judged block.
+pub trait ServedBlocks<AccountId, BlockNumber> {
+	/// Blocks in `[from, to)` that `provider` served (not in an epoch judged faulty).
+	fn served_between(provider: &AccountId, from: BlockNumber, to: BlockNumber) -> BlockNumber;
+	/// Settlement may not reach past this block: later blocks are not judged yet.
+	fn judged_until() -> BlockNumber;
+}
+
+/// Escrow of leases, used by the market: it opens, starts, funds and closes each lease's escrow
+/// in the payments pallet. Settlement itself is lazy: the provider or anyone settles.
+pub trait LeaseEscrow<AccountId, Balance, BlockNumber> {
+	/// Holds `deposit` from `tenant` for `lease`, to pay `provider` `rate` per served block once
+	/// the lease starts.
+	fn open(
+		lease: crate::LeaseId,
+		tenant: &AccountId,
+		provider: &AccountId,
+		rate: Balance,
+		deposit: Balance,
+	) -> DispatchResult;
+	/// The lease started (the provider confirmed it runs): blocks from `at` are chargeable.
+	fn start(lease: crate::LeaseId, at: BlockNumber) -> DispatchResult;
+	/// Adds `amount` from the tenant to the escrow of `lease`.
+	fn top_up(lease: crate::LeaseId, amount: Balance) -> DispatchResult;
+	/// The lease ended at `at`: nothing after it is chargeable. Releases to the tenant what the
+	/// blocks up to `at` cannot cost, settles what is judged, and removes the escrow once every
+	/// block up to `at` is judged and paid. Returns what was refunded now.
+	fn close(lease: crate::LeaseId, at: BlockNumber) -> Result<Balance, DispatchError>;
+	/// The first block the escrow of `lease` no longer covers if every block is served; `None`
+	/// if there is no escrow or the lease has not started.
+	fn paid_until(lease: crate::LeaseId) -> Option<BlockNumber>;
+}

@@ -9,12 +9,15 @@ use frame_support::traits::{
 };
 use frame_system::RawOrigin;
 use nubes_primitives::{traits::SlashStake, ResourcePrices};
-use sp_runtime::{traits::Bounded, Perbill, Saturating};
+use sp_runtime::{Perbill, Saturating};
 
-/// A funded account, able to bond `BOND` many times over.
+/// A funded account, able to bond `bond_amount` many times over.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
-	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	T::Currency::set_balance(
+		&who,
+		T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into()),
+	);
 	who
 }
 

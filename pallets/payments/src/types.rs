@@ -1,0 +1,53 @@
+//! The records this pallet keeps.
+
+use crate::Config;
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::traits::fungible::Inspect;
+use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+
+/// Balance of the currency escrows are held in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// An escrow as this pallet stores it.
+pub type EscrowOf<T> =
+	Escrow<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// The escrow of one lease.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Escrow<AccountId, Balance, BlockNumber> {
+	/// Who pays; the escrow is held on this account.
+	pub tenant: AccountId,
+	/// Who is paid.
+	pub provider: AccountId,
+	/// Price per served block.
+	pub rate: Balance,
+	/// Held and neither paid nor refunded yet.
+	pub balance: Balance,
+	/// First chargeable block, once the lease started.
+	pub start: Option<BlockNumber>,
+	/// Blocks before this one are settled (meaningful once started).
+	pub settled_to: BlockNumber,
+	/// The lease ended here: nothing from this block on is chargeable.
+	pub end: Option<BlockNumber>,
+}
+
+/// Until the attestation verdicts exist: every block counts as served and is judged as soon as
+/// it is produced.
+pub struct EveryBlockServed<T>(core::marker::PhantomData<T>);
+impl<T: frame_system::Config>
+	nubes_primitives::traits::ServedBlocks<T::AccountId, BlockNumberFor<T>> for EveryBlockServed<T>
+{
+	fn served_between(
+		_provider: &T::AccountId,
+		from: BlockNumberFor<T>,
+		to: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		sp_runtime::traits::Saturating::saturating_sub(to, from)
+	}
+
+	fn judged_until() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+}
