@@ -19,9 +19,10 @@ BENCH_TARGET_DIR="${NUBES_BENCH_TARGET_DIR:-$HOME/.cache/nubes/bench-target}"
 declare -A WEIGHT_FILES=(
 	[pallet_provider_stake]=pallets/provider-stake/src/weights.rs
 	[pallet_providers]=pallets/providers/src/weights.rs
+	[pallet_payments]=pallets/payments/src/weights.rs
 )
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers)
+((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments)
 
 if ! frame-omni-bencher --version 2>/dev/null | grep -q "$OMNI_BENCHER_VERSION"; then
 	echo "installing frame-omni-bencher $OMNI_BENCHER_VERSION (once per machine)"

@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_provider_stake, ProviderStake]
 	[pallet_providers, Providers]
+	[pallet_payments, Payments]
 );

@@ -2,8 +2,8 @@
 //! Bob, Charlie and Dave validate). Both fund the well-known dev accounts and make Alice sudo.
 
 use crate::{
-	configs::TreasuryAccount, AccountId, BalancesConfig, ProviderStakeConfig, RuntimeGenesisConfig,
-	SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
+	configs::TreasuryAccount, AccountId, BalancesConfig, PaymentsConfig, ProviderStakeConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -14,6 +14,7 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::PresetId;
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Perbill;
 
 /// What each well-known dev account starts with: one million NUBES.
 pub const DEV_ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
@@ -31,6 +32,9 @@ pub fn bond_requirement() -> BondParams<crate::Balance> {
 		},
 	}
 }
+
+/// Share of every lease payment that goes to the protocol treasury on dev and test networks.
+pub const PROTOCOL_FEE: Perbill = Perbill::from_percent(2);
 
 /// A validator's consensus keys: Aura (sr25519) and GRANDPA (ed25519) of the same dev name.
 fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
@@ -53,6 +57,7 @@ fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Va
 		},
 		sudo: SudoConfig { key: Some(root) },
 		provider_stake: ProviderStakeConfig { bond_requirement: bond_requirement() },
+		payments: PaymentsConfig { protocol_fee: PROTOCOL_FEE },
 	})
 }
 

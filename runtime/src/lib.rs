@@ -200,4 +200,7 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Providers = pallet_providers;
+
+	#[runtime::pallet_index(13)]
+	pub type Payments = pallet_payments;
 }

@@ -169,3 +169,13 @@ impl pallet_providers::BenchmarkHelper<AccountId, Balance> for ProvidersBenchmar
 		frame_support::assert_ok!(ProviderStake::bond(RuntimeOrigin::signed(who.clone()), amount));
 	}
 }
+
+impl pallet_payments::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Every block counts as served until the attestation verdicts judge them.
+	type ServedBlocks = pallet_payments::EveryBlockServed<Runtime>;
+	type TreasuryAccount = TreasuryAccount;
+	type MaxSettleBatch = ConstU32<64>;
+	type WeightInfo = pallet_payments::weights::SubstrateWeight<Runtime>;
+}
