@@ -22,7 +22,7 @@ pub mod traits;
 
 pub use attributes::{Attribute, AttributeError, AttributeKey, AttributeValue, Attributes};
 pub use endpoint::{Endpoint, EndpointError};
-pub use market::{CloseReason, LeaseId, OrderId};
+pub use market::{CloseReason, LeaseId, MinReputation, OrderId, Placement};
 pub use provider::{ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus, Reputation};
 pub use region::{Region, RegionError};
 pub use resources::{ResourcePrices, Resources};

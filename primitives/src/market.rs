@@ -40,3 +40,80 @@ pub enum CloseReason {
 	/// Its duration ended.
 	Expired,
 }
+
+/// Most regions an order may accept.
+pub const MAX_PLACEMENT_REGIONS: u32 = 16;
+
+/// The least reputation a provider must have to serve an order.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct MinReputation {
+	/// Epochs the provider must have served.
+	pub min_epochs_served: u32,
+	/// Faulty epochs in a row the provider may have at most.
+	pub max_consecutive_faults: u32,
+}
+
+impl Default for MinReputation {
+	fn default() -> Self {
+		Self { min_epochs_served: 0, max_consecutive_faults: u32::MAX }
+	}
+}
+
+/// Where an order may run: every criterion must hold for a provider to bid or be leased.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Placement<AccountId> {
+	/// Attributes the provider must declare with exactly these values.
+	pub attributes: crate::Attributes,
+	/// Regions the provider may be in (any of them); empty for any region.
+	pub regions:
+		sp_runtime::BoundedVec<crate::Region, sp_runtime::traits::ConstU32<MAX_PLACEMENT_REGIONS>>,
+	/// If set, this auditor must attest every required attribute.
+	pub attested_by: Option<AccountId>,
+	/// The least reputation the provider must have.
+	pub min_reputation: MinReputation,
+}
+
+impl<AccountId> Placement<AccountId> {
+	/// Whether a provider described by `info` may serve this placement; `attested(auditor, key)`
+	/// says whether an auditor attests one of its attributes.
+	pub fn admits<B, N>(
+		&self,
+		info: &crate::ProviderInfo<B, N>,
+		attested: impl Fn(&AccountId, &[u8]) -> bool,
+	) -> bool {
+		let attributes_hold = self.attributes.iter().all(|required| {
+			crate::attributes::value_of(&info.attributes, &required.key) == Some(&required.value)
+				&& self.attested_by.as_ref().is_none_or(|auditor| attested(auditor, &required.key))
+		});
+		let region_holds = self.regions.is_empty() || self.regions.contains(&info.region);
+		let reputation_holds = info.reputation.epochs_served
+			>= self.min_reputation.min_epochs_served
+			&& info.reputation.consecutive_faults <= self.min_reputation.max_consecutive_faults;
+		attributes_hold && region_holds && reputation_holds
+	}
+}

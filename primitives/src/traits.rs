@@ -98,3 +98,11 @@ pub trait LeaseEscrow<AccountId, Balance, BlockNumber> {
 	/// if there is no escrow or the lease has not started.
 	fn paid_until(lease: crate::LeaseId) -> Option<BlockNumber>;
 }
+
+/// Read access to the provider registry, used by the market to check bids and direct leases.
+pub trait ProviderInspect<AccountId, Balance, BlockNumber> {
+	/// `who`'s registry record, `None` if `who` is not a provider.
+	fn provider(who: &AccountId) -> Option<crate::ProviderInfo<Balance, BlockNumber>>;
+	/// Whether `auditor`, still an auditor, attests `provider`'s attribute `key` as declared.
+	fn is_attested(provider: &AccountId, auditor: &AccountId, key: &[u8]) -> bool;
+}

@@ -101,3 +101,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 }
+
+impl<T: Config>
+	nubes_primitives::traits::ProviderInspect<
+		T::AccountId,
+		T::Balance,
+		frame_system::pallet_prelude::BlockNumberFor<T>,
+	> for Pallet<T>
+{
+	fn provider(who: &T::AccountId) -> Option<ProviderInfoOf<T>> {
+		Providers::<T>::get(who)
+	}
+
+	fn is_attested(provider: &T::AccountId, auditor: &T::AccountId, key: &[u8]) -> bool {
+		Self::is_attested(provider, auditor, key)
+	}
+}

@@ -1,0 +1,190 @@
+//! The lease lifecycle: direct leases, opening, confirmation, top-ups and closing.
+
+use crate::*;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use nubes_primitives::{
+	traits::{CapacityAllocator, LeaseEscrow, ProviderInspect},
+	CloseReason, LeaseId, OrderId, ProviderStatus, Resources,
+};
+use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_lease_direct(
+		tenant: T::AccountId,
+		provider: T::AccountId,
+		spec: Resources,
+		max_rate: BalanceOf<T>,
+		duration: Option<BlockNumberFor<T>>,
+		manifest_hash: ManifestHash,
+		escrow: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!spec.is_zero(), Error::<T>::EmptySpec);
+		ensure!(duration.is_none_or(|d| !d.is_zero()), Error::<T>::ZeroDuration);
+		ensure!(!escrow.is_zero(), Error::<T>::ZeroEscrow);
+		// O(1): one registry read, the posted prices, the free capacity.
+		let info = T::Providers::provider(&provider).ok_or(Error::<T>::UnknownProvider)?;
+		ensure!(info.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
+		ensure!(spec.fits_within(&info.free()), Error::<T>::InsufficientCapacity);
+		let rate = info.prices.cost_of(&spec).ok_or(Error::<T>::Overflow)?;
+		ensure!(!rate.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(rate <= max_rate, Error::<T>::PriceTooHigh);
+		Self::open_lease(
+			tenant,
+			provider,
+			None,
+			spec,
+			rate,
+			manifest_hash,
+			duration,
+			escrow,
+			Zero::zero(),
+		)?;
+		Ok(())
+	}
+
+	/// Allocates the capacity, funds the escrow and schedules the start deadline of a new lease.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn open_lease(
+		tenant: T::AccountId,
+		provider: T::AccountId,
+		order: Option<OrderId>,
+		resources: Resources,
+		rate: BalanceOf<T>,
+		manifest_hash: ManifestHash,
+		duration: Option<BlockNumberFor<T>>,
+		escrow: BalanceOf<T>,
+		bid_deposit: BalanceOf<T>,
+	) -> Result<LeaseId, DispatchError> {
+		T::Providers::allocate(&provider, &resources)?;
+		let id = NextLeaseId::<T>::get();
+		NextLeaseId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		T::Escrow::open(id, &tenant, &provider, rate, escrow)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = Self::schedule(
+			now.checked_add(&T::StartTimeout::get()).ok_or(Error::<T>::Overflow)?,
+			Due::StartDeadline(id),
+		)?;
+		AccountLeases::<T>::insert(&tenant, id, ());
+		AccountLeases::<T>::insert(&provider, id, ());
+		Self::deposit_event(Event::LeaseCreated {
+			lease: id,
+			order,
+			tenant: tenant.clone(),
+			provider: provider.clone(),
+			resources,
+			rate,
+			deadline,
+		});
+		Leases::<T>::insert(
+			id,
+			LeaseOf::<T> {
+				tenant,
+				provider,
+				order,
+				resources,
+				rate,
+				manifest_hash,
+				duration,
+				state: LeaseState::Pending { deadline },
+				bid_deposit,
+				expiry_slot: None,
+			},
+		);
+		Ok(id)
+	}
+
+	pub(crate) fn do_confirm_lease(provider: T::AccountId, id: LeaseId) -> DispatchResult {
+		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		ensure!(lease.provider == provider, Error::<T>::NotProvider);
+		let LeaseState::Pending { deadline } = lease.state else {
+			return Err(Error::<T>::NotPending.into());
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < deadline, Error::<T>::NotPending);
+		T::Escrow::start(id, now)?;
+		if !lease.bid_deposit.is_zero() {
+			T::Currency::release(
+				&HoldReason::BidDeposit.into(),
+				&provider,
+				lease.bid_deposit,
+				Precision::BestEffort,
+			)?;
+			lease.bid_deposit = Zero::zero();
+		}
+		lease.state = LeaseState::Active { since: now };
+		lease.expiry_slot = Some(Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?);
+		Leases::<T>::insert(id, lease);
+		Self::deposit_event(Event::LeaseActivated { lease: id, since: now });
+		Ok(())
+	}
+
+	pub(crate) fn do_close_lease_by(who: T::AccountId, id: LeaseId) -> DispatchResult {
+		let lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		let reason = if who == lease.tenant {
+			CloseReason::TenantClosed
+		} else if who == lease.provider {
+			CloseReason::ProviderClosed
+		} else {
+			return Err(Error::<T>::NotParty.into());
+		};
+		Self::end_lease(id, lease, reason, frame_system::Pallet::<T>::block_number())
+	}
+
+	pub(crate) fn do_top_up(tenant: T::AccountId, id: LeaseId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
+		ensure!(lease.tenant == tenant, Error::<T>::NotTenant);
+		T::Escrow::top_up(id, amount)?;
+		let expiry_check = match lease.state {
+			LeaseState::Active { .. } => {
+				// The old agenda entry goes stale; the hook skips it.
+				let slot = Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?;
+				lease.expiry_slot = Some(slot);
+				Leases::<T>::insert(id, &lease);
+				slot
+			},
+			LeaseState::Pending { deadline } => deadline,
+		};
+		Self::deposit_event(Event::LeaseToppedUp { lease: id, amount, expiry_check });
+		Ok(())
+	}
+
+	/// Closes a lease at block `at`: releases its capacity and any bid deposit still held,
+	/// settles and refunds its escrow, and forgets it.
+	pub(crate) fn end_lease(
+		id: LeaseId,
+		lease: LeaseOf<T>,
+		reason: CloseReason,
+		at: BlockNumberFor<T>,
+	) -> DispatchResult {
+		T::Providers::release(&lease.provider, &lease.resources)?;
+		T::Escrow::close(id, at)?;
+		if !lease.bid_deposit.is_zero() {
+			T::Currency::release(
+				&HoldReason::BidDeposit.into(),
+				&lease.provider,
+				lease.bid_deposit,
+				Precision::BestEffort,
+			)?;
+		}
+		AccountLeases::<T>::remove(&lease.tenant, id);
+		AccountLeases::<T>::remove(&lease.provider, id);
+		Leases::<T>::remove(id);
+		Self::deposit_event(Event::LeaseClosed { lease: id, reason });
+		Ok(())
+	}
+
+	/// When an active lease must next be checked: its escrow runs out or its duration ends,
+	/// whichever comes first.
+	pub(crate) fn expiry_of(id: LeaseId, lease: &LeaseOf<T>) -> BlockNumberFor<T> {
+		let paid_until = T::Escrow::paid_until(id).unwrap_or_else(frame_system::Pallet::<T>::block_number);
+		match (lease.state, lease.duration) {
+			(LeaseState::Active { since }, Some(duration)) => paid_until.min(since.saturating_add(duration)),
+			_ => paid_until,
+		}
+	}
+}

@@ -1,0 +1,106 @@
+//! The records this pallet keeps.
+
+use crate::Config;
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::traits::fungible::Inspect;
+use frame_system::pallet_prelude::BlockNumberFor;
+use nubes_primitives::{LeaseId, OrderId, Placement, Resources};
+use scale_info::TypeInfo;
+
+/// Balance of the native currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// An order as this pallet stores it.
+pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A lease as this pallet stores it.
+pub type LeaseOf<T> = Lease<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A bid as this pallet stores it.
+pub type BidOf<T> = Bid<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// A hash binding the workload description, which stays off chain.
+pub type ManifestHash = [u8; 32];
+
+/// A tenant's request for capacity, open to bids until matched, cancelled or expired.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Order<AccountId, Balance, BlockNumber> {
+	/// Who orders and pays.
+	pub tenant: AccountId,
+	/// What each replica needs.
+	pub spec: Resources,
+	/// How many leases, each on a distinct provider.
+	pub replicas: u32,
+	/// Highest price per block per replica the tenant accepts.
+	pub max_price: Balance,
+	/// Blocks each lease runs; `None` for open-ended.
+	pub duration: Option<BlockNumber>,
+	/// Where it may run.
+	pub placement: Placement<AccountId>,
+	/// The workload description's hash.
+	pub manifest_hash: ManifestHash,
+	/// Bids are taken until (excluding) this block; the call takes the window's length here.
+	pub bid_window_end: BlockNumber,
+	/// Whether the chain accepts the lowest bids itself when the window closes.
+	pub auto_accept: bool,
+	/// Initial escrow of each lease, held on the tenant until the lease opens.
+	pub escrow_per_replica: Balance,
+	/// Leases opened so far.
+	pub leases: u32,
+}
+
+/// A provider's offer to serve one replica of an order.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Bid<AccountId, Balance> {
+	/// Who bids.
+	pub provider: AccountId,
+	/// Price per block for one replica.
+	pub price: Balance,
+	/// Whether the tenant (or the chain) accepted it; its deposit then moved to the lease.
+	pub accepted: bool,
+}
+
+/// Where a lease is in its lifecycle (closed leases are removed; their event says why).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub enum LeaseState<BlockNumber> {
+	/// Waiting for the provider to confirm the workload runs, until `deadline`.
+	Pending { deadline: BlockNumber },
+	/// Running and paid since `since`.
+	Active { since: BlockNumber },
+}
+
+/// Capacity of one provider rented by one tenant.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Lease<AccountId, Balance, BlockNumber> {
+	/// Who pays.
+	pub tenant: AccountId,
+	/// Who serves.
+	pub provider: AccountId,
+	/// The order it came from; `None` for a direct lease.
+	pub order: Option<OrderId>,
+	/// The capacity it holds.
+	pub resources: Resources,
+	/// Price per block.
+	pub rate: Balance,
+	/// The workload description's hash.
+	pub manifest_hash: ManifestHash,
+	/// Blocks it runs once active; `None` for open-ended.
+	pub duration: Option<BlockNumber>,
+	/// Pending or active.
+	pub state: LeaseState<BlockNumber>,
+	/// The provider's bid deposit, held until it confirms (zero for a direct lease).
+	pub bid_deposit: Balance,
+	/// The agenda block of its expiry check, once active.
+	pub expiry_slot: Option<BlockNumber>,
+}
+
+/// Work the agenda holds for a block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub enum Due {
+	/// A pending lease's start deadline.
+	StartDeadline(LeaseId),
+	/// An active lease may have run out of escrow or reached its duration.
+	Expiry(LeaseId),
+	/// An order's bid window closes.
+	BidWindowClose(OrderId),
+	/// An order that was not matched in time ends.
+	OrderExpiry(OrderId),
+}
