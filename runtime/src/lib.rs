@@ -201,6 +201,9 @@ mod runtime {
 	#[runtime::pallet_index(11)]
 	pub type Providers = pallet_providers;
 
+	#[runtime::pallet_index(12)]
+	pub type Market = pallet_market;
+
 	#[runtime::pallet_index(13)]
 	pub type Payments = pallet_payments;
 }

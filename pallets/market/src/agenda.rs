@@ -94,7 +94,7 @@ impl<T: Config> Pallet<T> {
 				Err(error) => {
 					log::warn!(target: "runtime::market", "agenda entry {due:?} failed: {error:?}");
 					TransactionOutcome::Rollback(Err(error))
-				},
+				}
 			}
 		});
 	}
@@ -165,8 +165,11 @@ impl<T: Config> Pallet<T> {
 		if order.auto_accept {
 			return Self::auto_accept(id);
 		}
-		Self::schedule(order.bid_window_end.saturating_add(T::AcceptPeriod::get()), Due::OrderExpiry(id))
-			.map(|_| ())
+		Self::schedule(
+			order.bid_window_end.saturating_add(T::AcceptPeriod::get()),
+			Due::OrderExpiry(id),
+		)
+		.map(|_| ())
 	}
 
 	/// Checks the market's invariants: each provider's allocation is exactly the sum of its
@@ -187,13 +190,16 @@ impl<T: Config> Pallet<T> {
 			let held = deposits.entry(lease.provider.clone()).or_default();
 			*held = held.saturating_add(lease.bid_deposit);
 			ensure!(AccountLeases::<T>::contains_key(&lease.tenant, id), "tenant index missing");
-			ensure!(AccountLeases::<T>::contains_key(&lease.provider, id), "provider index missing");
+			ensure!(
+				AccountLeases::<T>::contains_key(&lease.provider, id),
+				"provider index missing"
+			);
 			let (slot, due) = match lease.state {
 				LeaseState::Pending { deadline } => (deadline, Due::StartDeadline(id)),
 				LeaseState::Active { .. } => {
 					ensure!(T::Escrow::paid_until(id).is_some(), "active lease without escrow");
 					(lease.expiry_slot.ok_or("active lease without expiry check")?, Due::Expiry(id))
-				},
+				}
 			};
 			ensure!(Agenda::<T>::get(slot).contains(&due), "lease missing from the agenda");
 		}

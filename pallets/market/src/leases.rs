@@ -135,7 +135,11 @@ impl<T: Config> Pallet<T> {
 		Self::end_lease(id, lease, reason, frame_system::Pallet::<T>::block_number())
 	}
 
-	pub(crate) fn do_top_up(tenant: T::AccountId, id: LeaseId, amount: BalanceOf<T>) -> DispatchResult {
+	pub(crate) fn do_top_up(
+		tenant: T::AccountId,
+		id: LeaseId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		let mut lease = Leases::<T>::get(id).ok_or(Error::<T>::UnknownLease)?;
 		ensure!(lease.tenant == tenant, Error::<T>::NotTenant);
 		T::Escrow::top_up(id, amount)?;
@@ -146,7 +150,7 @@ impl<T: Config> Pallet<T> {
 				lease.expiry_slot = Some(slot);
 				Leases::<T>::insert(id, &lease);
 				slot
-			},
+			}
 			LeaseState::Pending { deadline } => deadline,
 		};
 		Self::deposit_event(Event::LeaseToppedUp { lease: id, amount, expiry_check });
@@ -181,9 +185,12 @@ impl<T: Config> Pallet<T> {
 	/// When an active lease must next be checked: its escrow runs out or its duration ends,
 	/// whichever comes first.
 	pub(crate) fn expiry_of(id: LeaseId, lease: &LeaseOf<T>) -> BlockNumberFor<T> {
-		let paid_until = T::Escrow::paid_until(id).unwrap_or_else(frame_system::Pallet::<T>::block_number);
+		let paid_until =
+			T::Escrow::paid_until(id).unwrap_or_else(frame_system::Pallet::<T>::block_number);
 		match (lease.state, lease.duration) {
-			(LeaseState::Active { since }, Some(duration)) => paid_until.min(since.saturating_add(duration)),
+			(LeaseState::Active { since }, Some(duration)) => {
+				paid_until.min(since.saturating_add(duration))
+			}
 			_ => paid_until,
 		}
 	}

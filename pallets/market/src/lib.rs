@@ -153,8 +153,13 @@ pub mod pallet {
 
 	/// Work due at each block: start deadlines, expiries, bid windows.
 	#[pallet::storage]
-	pub type Agenda<T: Config> =
-		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<Due, T::MaxDuePerBlock>, ValueQuery>;
+	pub type Agenda<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<Due, T::MaxDuePerBlock>,
+		ValueQuery,
+	>;
 
 	/// The first agenda block not fully handled yet, and how many of its entries are done.
 	#[pallet::storage]

@@ -152,7 +152,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_provider_stake::GenesisConfig::<Test> {
-		bond_requirement: pallet_provider_stake::BondParams { base: 1_000, per_unit: Default::default() },
+		bond_requirement: pallet_provider_stake::BondParams {
+			base: 1_000,
+			per_unit: Default::default(),
+		},
 		bonds: providers.iter().map(|who| (*who, BOND)).collect(),
 	}
 	.assimilate_storage(&mut storage)

@@ -5,10 +5,7 @@ use crate::*;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{
-		fungible::MutateHold,
-		tokens::Precision,
-	},
+	traits::{fungible::MutateHold, tokens::Precision},
 };
 use nubes_primitives::{traits::ProviderInspect, OrderId, ProviderStatus};
 use sp_runtime::traits::{CheckedAdd, CheckedMul, Saturating, Zero};
@@ -90,10 +87,8 @@ impl<T: Config> Pallet<T> {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == tenant, Error::<T>::NotTenant);
 		let bids = Bids::<T>::get(id);
-		let index = bids
-			.iter()
-			.position(|bid| bid.provider == provider)
-			.ok_or(Error::<T>::NoSuchBid)?;
+		let index =
+			bids.iter().position(|bid| bid.provider == provider).ok_or(Error::<T>::NoSuchBid)?;
 		ensure!(!bids[index].accepted, Error::<T>::ProviderAlreadyLeased);
 		Self::accept(id, order, bids, index)
 	}
@@ -181,7 +176,12 @@ impl<T: Config> Pallet<T> {
 		let unused = order
 			.escrow_per_replica
 			.saturating_mul(order.replicas.saturating_sub(order.leases).into());
-		T::Currency::release(&HoldReason::OrderEscrow.into(), &order.tenant, unused, Precision::Exact)?;
+		T::Currency::release(
+			&HoldReason::OrderEscrow.into(),
+			&order.tenant,
+			unused,
+			Precision::Exact,
+		)?;
 		Orders::<T>::remove(id);
 		Ok(())
 	}
@@ -192,7 +192,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
 		ensure!(order.spec.fits_within(&info.free()), Error::<T>::InsufficientCapacity);
 		ensure!(
-			order.placement.admits(&info, |auditor, key| T::Providers::is_attested(provider, auditor, key)),
+			order
+				.placement
+				.admits(&info, |auditor, key| T::Providers::is_attested(provider, auditor, key)),
 			Error::<T>::PlacementNotMet
 		);
 		Ok(())

@@ -1,6 +1,8 @@
 //! Scenarios of the market, against the real registry, stake and payments pallets.
 
-use crate::{mock::*, AccountLeases, Agenda, Bids, Due, Error, Event, HoldReason, LeaseState, Leases, Orders};
+use crate::{
+	mock::*, AccountLeases, Agenda, Bids, Due, Error, Event, HoldReason, LeaseState, Leases, Orders,
+};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
@@ -74,7 +76,15 @@ fn order_with(
 
 fn direct(provider: AccountId, escrow: Balance, duration: Option<u64>) -> u64 {
 	let id = crate::NextLeaseId::<Test>::get();
-	assert_ok!(Market::lease_direct(signed(TENANT), provider, spec(), RATE, duration, HASH, escrow));
+	assert_ok!(Market::lease_direct(
+		signed(TENANT),
+		provider,
+		spec(),
+		RATE,
+		duration,
+		HASH,
+		escrow
+	));
 	id
 }
 
@@ -111,15 +121,44 @@ fn create_order_holds_the_escrow_and_schedules_the_window() {
 fn create_order_refuses_bad_input() {
 	new_test_ext().execute_with(|| {
 		let create = |origin, spec, replicas, price, duration, window, escrow| {
-			Market::create_order(origin, spec, replicas, price, duration, Placement::default(), HASH, window, false, escrow)
+			Market::create_order(
+				origin,
+				spec,
+				replicas,
+				price,
+				duration,
+				Placement::default(),
+				HASH,
+				window,
+				false,
+				escrow,
+			)
 		};
-		assert_noop!(create(RuntimeOrigin::none(), spec(), 1, 1, None, 5, 1), DispatchError::BadOrigin);
-		assert_noop!(create(signed(TENANT), Resources::ZERO, 1, 1, None, 5, 1), Error::<Test>::EmptySpec);
-		assert_noop!(create(signed(TENANT), spec(), 0, 1, None, 5, 1), Error::<Test>::BadReplicaCount);
-		assert_noop!(create(signed(TENANT), spec(), 4, 1, None, 5, 1), Error::<Test>::BadReplicaCount);
-		assert_noop!(create(signed(TENANT), spec(), 1, 1, Some(0), 5, 1), Error::<Test>::ZeroDuration);
+		assert_noop!(
+			create(RuntimeOrigin::none(), spec(), 1, 1, None, 5, 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			create(signed(TENANT), Resources::ZERO, 1, 1, None, 5, 1),
+			Error::<Test>::EmptySpec
+		);
+		assert_noop!(
+			create(signed(TENANT), spec(), 0, 1, None, 5, 1),
+			Error::<Test>::BadReplicaCount
+		);
+		assert_noop!(
+			create(signed(TENANT), spec(), 4, 1, None, 5, 1),
+			Error::<Test>::BadReplicaCount
+		);
+		assert_noop!(
+			create(signed(TENANT), spec(), 1, 1, Some(0), 5, 1),
+			Error::<Test>::ZeroDuration
+		);
 		assert_noop!(create(signed(TENANT), spec(), 1, 1, None, 0, 1), Error::<Test>::BadBidWindow);
-		assert_noop!(create(signed(TENANT), spec(), 1, 1, None, 101, 1), Error::<Test>::BadBidWindow);
+		assert_noop!(
+			create(signed(TENANT), spec(), 1, 1, None, 101, 1),
+			Error::<Test>::BadBidWindow
+		);
 		assert_noop!(create(signed(TENANT), spec(), 1, 0, None, 5, 1), Error::<Test>::ZeroPrice);
 		assert_noop!(create(signed(TENANT), spec(), 1, 1, None, 5, 0), Error::<Test>::ZeroEscrow);
 		assert_noop!(
@@ -139,14 +178,19 @@ fn bids_hold_a_deposit_and_respect_the_order() {
 		let id = order(1, 3_000, 10, false);
 		assert_ok!(Market::place_bid(signed(PROVIDER), id, 2_500));
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), BID_DEPOSIT);
-		System::assert_last_event(Event::BidPlaced { order: id, provider: PROVIDER, price: 2_500 }.into());
+		System::assert_last_event(
+			Event::BidPlaced { order: id, provider: PROVIDER, price: 2_500 }.into(),
+		);
 		assert_noop!(Market::place_bid(signed(PROVIDER), id, 2_400), Error::<Test>::AlreadyBid);
 		assert_noop!(Market::place_bid(signed(PROVIDER_2), id, 3_001), Error::<Test>::PriceTooHigh);
 		assert_noop!(Market::place_bid(signed(PROVIDER_2), id, 0), Error::<Test>::ZeroPrice);
 		assert_noop!(Market::place_bid(signed(PROVIDER_2), 99, 10), Error::<Test>::UnknownOrder);
 		assert_noop!(Market::place_bid(signed(STRANGER), id, 10), Error::<Test>::UnknownProvider);
 		assert_ok!(Providers::pause(signed(PROVIDER_2)));
-		assert_noop!(Market::place_bid(signed(PROVIDER_2), id, 10), Error::<Test>::ProviderNotActive);
+		assert_noop!(
+			Market::place_bid(signed(PROVIDER_2), id, 10),
+			Error::<Test>::ProviderNotActive
+		);
 		System::set_block_number(11);
 		assert_noop!(Market::place_bid(signed(PROVIDER_3), id, 10), Error::<Test>::BidWindowClosed);
 		check();
@@ -161,7 +205,10 @@ fn a_bid_needs_free_capacity_and_the_placement() {
 			direct(PROVIDER, 10 * RATE, None);
 		}
 		let id = order(1, 3_000, 10, false);
-		assert_noop!(Market::place_bid(signed(PROVIDER), id, 10), Error::<Test>::InsufficientCapacity);
+		assert_noop!(
+			Market::place_bid(signed(PROVIDER), id, 10),
+			Error::<Test>::InsufficientCapacity
+		);
 
 		let eu_only = Placement {
 			regions: vec![b"eu-central".to_vec().try_into().unwrap()].try_into().unwrap(),
@@ -196,7 +243,11 @@ fn a_bid_needs_free_capacity_and_the_placement() {
 		let id = order_with(1, 3_000, 10, false, attested);
 		assert_noop!(Market::place_bid(signed(PROVIDER_2), id, 10), Error::<Test>::PlacementNotMet);
 		assert_ok!(Providers::add_auditor(RuntimeOrigin::root(), STRANGER));
-		assert_ok!(Providers::attest(signed(STRANGER), PROVIDER_2, vec![b"tier".to_vec().try_into().unwrap()].try_into().unwrap()));
+		assert_ok!(Providers::attest(
+			signed(STRANGER),
+			PROVIDER_2,
+			vec![b"tier".to_vec().try_into().unwrap()].try_into().unwrap()
+		));
 		assert_ok!(Market::place_bid(signed(PROVIDER_2), id, 10));
 		check();
 	});
@@ -258,7 +309,10 @@ fn accepting_bids_opens_leases_and_matches_the_order() {
 		assert_eq!(escrow_held(TENANT), 2 * 10 * RATE);
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER_3), 0, "the losing bid is released");
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), BID_DEPOSIT, "held until confirmed");
-		assert_noop!(Market::accept_bid(signed(TENANT), id, PROVIDER_3), Error::<Test>::UnknownOrder);
+		assert_noop!(
+			Market::accept_bid(signed(TENANT), id, PROVIDER_3),
+			Error::<Test>::UnknownOrder
+		);
 		check();
 	});
 }
@@ -327,7 +381,9 @@ fn a_top_up_moves_the_expiry_and_the_old_entry_is_skipped() {
 		assert_ok!(Market::confirm_lease(signed(PROVIDER), lease));
 		run_to_block(3);
 		assert_ok!(Market::top_up(signed(TENANT), lease, 5 * RATE));
-		System::assert_last_event(Event::LeaseToppedUp { lease, amount: 5 * RATE, expiry_check: 11 }.into());
+		System::assert_last_event(
+			Event::LeaseToppedUp { lease, amount: 5 * RATE, expiry_check: 11 }.into(),
+		);
 		run_to_block(8);
 		assert!(Leases::<Test>::get(lease).is_some(), "the block-6 entry is stale");
 		run_to_block(11);
@@ -401,7 +457,10 @@ fn lease_direct_is_checked_against_the_posted_offer() {
 			Market::lease_direct(signed(TENANT), PROVIDER, spec(), RATE, Some(0), HASH, 1),
 			Error::<Test>::ZeroDuration
 		);
-		assert_noop!(lease(PROVIDER, RATE, INITIAL * 2), pallet_payments::Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			lease(PROVIDER, RATE, INITIAL * 2),
+			pallet_payments::Error::<Test>::InsufficientBalance
+		);
 		let huge = Resources { cpu_millicores: 9_000, ..spec() };
 		assert_noop!(
 			Market::lease_direct(signed(TENANT), PROVIDER, huge, u128::MAX, None, HASH, 1),
@@ -409,7 +468,10 @@ fn lease_direct_is_checked_against_the_posted_offer() {
 		);
 		assert_ok!(Providers::pause(signed(PROVIDER)));
 		assert_noop!(lease(PROVIDER, RATE, 1_000), Error::<Test>::ProviderNotActive);
-		assert_eq!(pallet_providers::Providers::<Test>::get(PROVIDER).unwrap().status, ProviderStatus::Paused);
+		assert_eq!(
+			pallet_providers::Providers::<Test>::get(PROVIDER).unwrap().status,
+			ProviderStatus::Paused
+		);
 	});
 }
 

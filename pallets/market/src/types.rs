@@ -11,9 +11,11 @@ use scale_info::TypeInfo;
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// An order as this pallet stores it.
-pub type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type OrderOf<T> =
+	Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A lease as this pallet stores it.
-pub type LeaseOf<T> = Lease<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+pub type LeaseOf<T> =
+	Lease<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A bid as this pallet stores it.
 pub type BidOf<T> = Bid<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 

@@ -21,10 +21,10 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, ProviderStake,
-	Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX,
-	VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Payments,
+	ProviderStake, Providers, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+	MINUTES, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -178,4 +178,30 @@ impl pallet_payments::Config for Runtime {
 	type TreasuryAccount = TreasuryAccount;
 	type MaxSettleBatch = ConstU32<64>;
 	type WeightInfo = pallet_payments::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Held with each bid; the tenant gets it if the accepted bid's lease is never started.
+	pub const BidDeposit: Balance = 10 * UNIT;
+	/// Slashed from a provider, to the tenant, when a direct lease is never started.
+	pub const DirectStartSlash: Balance = 50 * UNIT;
+}
+
+impl pallet_market::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Providers = Providers;
+	type Escrow = Payments;
+	type Slash = ProviderStake;
+	type BidDeposit = BidDeposit;
+	type DirectStartSlash = DirectStartSlash;
+	/// Five minutes to fetch the manifest, start the workload and confirm.
+	type StartTimeout = ConstU32<{ 5 * MINUTES }>;
+	type MaxBidWindow = ConstU32<{ HOURS }>;
+	type AcceptPeriod = ConstU32<{ HOURS }>;
+	type MaxBidsPerOrder = ConstU32<32>;
+	type MaxReplicas = ConstU32<16>;
+	type MaxDuePerBlock = ConstU32<512>;
+	type MaxDueHandledPerBlock = ConstU32<64>;
+	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
 }
