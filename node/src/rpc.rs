@@ -1,8 +1,9 @@
 //! The node's JSON-RPC extensions beyond Substrate's defaults: account nonces
-//! (`system_accountNextIndex`), fee queries (`payment_*`), the Nubes registry (`nubes_*`), and
+//! (`system_accountNextIndex`), fee queries (`payment_*`), the Nubes registry and market (`nubes_*`), and
 //! on a dev chain the manual-seal engine (`engine_createBlock`, `engine_finalizeBlock`) so tools
 //! can make blocks on demand.
 
+pub mod market;
 pub mod providers;
 
 use std::sync::Arc;
@@ -43,9 +44,11 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
 		+ pallet_providers_runtime_api::ProvidersApi<Block, AccountId, Balance, BlockNumber>
+		+ pallet_market_runtime_api::MarketApi<Block, AccountId, Balance, BlockNumber>
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
+	use market::{Market, MarketRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use providers::{Providers, ProvidersRpcServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -54,7 +57,8 @@ where
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Providers::new(client).into_rpc())?;
+	module.merge(Providers::new(client.clone()).into_rpc())?;
+	module.merge(Market::new(client).into_rpc())?;
 	if let Some(sender) = manual_seal {
 		module.merge(ManualSeal::new(sender).into_rpc())?;
 	}

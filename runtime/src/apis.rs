@@ -23,7 +23,11 @@ use super::{
 	Providers, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	VERSION,
 };
-use nubes_primitives::{ProviderFilter, ProviderInfo, ProviderPage};
+use nubes_primitives::{
+	LeaseId, OrderId, Placement, ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus,
+	Resources,
+};
+use pallet_market_runtime_api::{LeaseDetails, OrderDetails, Quote};
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -212,6 +216,47 @@ impl_runtime_apis! {
 
 		fn provider(who: AccountId) -> Option<ProviderInfo<Balance, BlockNumber>> {
 			pallet_providers::Providers::<Runtime>::get(who)
+		}
+	}
+
+	impl pallet_market_runtime_api::MarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn quote(
+			spec: Resources,
+			placement: Placement<AccountId>,
+			limit: u32,
+		) -> Vec<Quote<AccountId, Balance>> {
+			let mut quotes: Vec<Quote<AccountId, Balance>> = pallet_providers::Providers::<Runtime>::iter()
+				.take(pallet_market_runtime_api::MAX_QUOTE_SCAN as usize)
+				.filter(|(who, info)| {
+					info.status == ProviderStatus::Active &&
+						spec.fits_within(&info.free()) &&
+						placement.admits(info, |auditor, key| Providers::is_attested(who, auditor, key))
+				})
+				.filter_map(|(provider, info)| {
+					let rate = info.prices.cost_of(&spec).filter(|rate| *rate > 0)?;
+					Some(Quote { provider, rate, free: info.free() })
+				})
+				.collect();
+			quotes.sort_by(|a, b| a.rate.cmp(&b.rate));
+			quotes.truncate(limit.min(pallet_market_runtime_api::MAX_QUOTES) as usize);
+			quotes
+		}
+
+		fn order(id: OrderId) -> Option<OrderDetails<AccountId, Balance, BlockNumber>> {
+			let order = pallet_market::Orders::<Runtime>::get(id)?;
+			Some(OrderDetails { order, bids: pallet_market::Bids::<Runtime>::get(id).into_inner() })
+		}
+
+		fn leases_of(who: AccountId) -> Vec<LeaseDetails<AccountId, Balance, BlockNumber>> {
+			pallet_market::AccountLeases::<Runtime>::iter_key_prefix(&who)
+				.take(pallet_market_runtime_api::MAX_LEASES_LISTED as usize)
+				.filter_map(Self::lease)
+				.collect()
+		}
+
+		fn lease(id: LeaseId) -> Option<LeaseDetails<AccountId, Balance, BlockNumber>> {
+			let lease = pallet_market::Leases::<Runtime>::get(id)?;
+			Some(LeaseDetails { id, lease, escrow: pallet_payments::Pallet::<Runtime>::escrow_status(id) })
 		}
 	}
 

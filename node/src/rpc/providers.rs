@@ -147,11 +147,11 @@ impl<C> Providers<C> {
 	}
 }
 
-fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
+pub(crate) fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(ErrorCode::InvalidParams.code(), message.into(), None::<()>)
 }
 
-fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(crate) fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(
 		ErrorCode::InternalError.code(),
 		format!("runtime API call failed: {error}"),
@@ -159,7 +159,7 @@ fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
 	)
 }
 
-fn parse_account(text: &str) -> Result<AccountId, ErrorObjectOwned> {
+pub(crate) fn parse_account(text: &str) -> Result<AccountId, ErrorObjectOwned> {
 	AccountId::from_ss58check(text)
 		.map_err(|e| invalid_params(format!("bad account {text:?}: {e:?}")))
 }

@@ -15,6 +15,16 @@ use sp_runtime::{
 	SaturatedConversion,
 };
 
+/// What a settlement would pay.
+pub(crate) struct Due<T: Config> {
+	/// Settle up to this block.
+	target: BlockNumberFor<T>,
+	/// Served blocks in the range.
+	served: BlockNumberFor<T>,
+	/// What they cost, capped at the escrow's balance.
+	cost: BalanceOf<T>,
+}
+
 impl<T: Config> Pallet<T> {
 	/// Pays `escrow` for its served blocks since the last settlement, up to now, the last judged
 	/// block and its end, whichever comes first. Returns whether settlement moved on, and the
@@ -23,22 +33,9 @@ impl<T: Config> Pallet<T> {
 		lease: LeaseId,
 		mut escrow: EscrowOf<T>,
 	) -> Result<(bool, EscrowOf<T>), DispatchError> {
-		if escrow.start.is_none() {
+		let Some(Due { target, served, cost }) = Self::due(&escrow) else {
 			return Ok((false, escrow));
-		}
-		let mut target =
-			frame_system::Pallet::<T>::block_number().min(T::ServedBlocks::judged_until());
-		if let Some(end) = escrow.end {
-			target = target.min(end);
-		}
-		if target <= escrow.settled_to {
-			return Ok((false, escrow));
-		}
-		let served = T::ServedBlocks::served_between(&escrow.provider, escrow.settled_to, target)
-			.min(target.saturating_sub(escrow.settled_to));
-		let blocks: BalanceOf<T> = served.saturated_into::<u128>().saturated_into();
-		// A product past the balance type's range is more than any escrow holds anyway.
-		let cost = escrow.rate.checked_mul(&blocks).unwrap_or(escrow.balance).min(escrow.balance);
+		};
 		let fee = ProtocolFee::<T>::get() * cost;
 		let to_provider = cost.saturating_sub(fee);
 
@@ -67,6 +64,39 @@ impl<T: Config> Pallet<T> {
 			settled_to: target,
 		});
 		Ok((true, escrow))
+	}
+
+	/// What settling `escrow` now would pay: up to which block, for how many served blocks,
+	/// and how much. `None` if nothing is due.
+	pub(crate) fn due(escrow: &EscrowOf<T>) -> Option<Due<T>> {
+		escrow.start?;
+		let mut target =
+			frame_system::Pallet::<T>::block_number().min(T::ServedBlocks::judged_until());
+		if let Some(end) = escrow.end {
+			target = target.min(end);
+		}
+		if target <= escrow.settled_to {
+			return None;
+		}
+		let served = T::ServedBlocks::served_between(&escrow.provider, escrow.settled_to, target)
+			.min(target.saturating_sub(escrow.settled_to));
+		let blocks: BalanceOf<T> = served.saturated_into::<u128>().saturated_into();
+		// A product past the balance type's range is more than any escrow holds anyway.
+		let cost = escrow.rate.checked_mul(&blocks).unwrap_or(escrow.balance).min(escrow.balance);
+		Some(Due { target, served, cost })
+	}
+
+	/// A lease's escrow as tenants and providers see it: what it holds, how far it is settled,
+	/// what settling now would pay, and when it runs out.
+	pub fn escrow_status(lease: LeaseId) -> Option<EscrowStatus<BalanceOf<T>, BlockNumberFor<T>>> {
+		let escrow = Escrows::<T>::get(lease)?;
+		Some(EscrowStatus {
+			balance: escrow.balance,
+			rate: escrow.rate,
+			settled_to: escrow.start.map(|_| escrow.settled_to),
+			accrued: Self::due(&escrow).map(|due| due.cost).unwrap_or_default(),
+			paid_until: Self::escrow_paid_until(&escrow),
+		})
 	}
 
 	/// Writes `escrow` back, or, once every block up to its end is settled, refunds what is left

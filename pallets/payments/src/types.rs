@@ -33,6 +33,21 @@ pub struct Escrow<AccountId, Balance, BlockNumber> {
 	pub end: Option<BlockNumber>,
 }
 
+/// A lease's escrow as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct EscrowStatus<Balance, BlockNumber> {
+	/// Held and neither paid nor refunded yet.
+	pub balance: Balance,
+	/// Price per served block.
+	pub rate: Balance,
+	/// Blocks before this one are settled; `None` before the lease starts.
+	pub settled_to: Option<BlockNumber>,
+	/// What settling now would pay (fee included).
+	pub accrued: Balance,
+	/// The first block the escrow no longer covers if every block is served.
+	pub paid_until: Option<BlockNumber>,
+}
+
 /// Until the attestation verdicts exist: every block counts as served and is judged as soon as
 /// it is produced.
 pub struct EveryBlockServed<T>(core::marker::PhantomData<T>);
