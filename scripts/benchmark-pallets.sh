@@ -20,9 +20,10 @@ declare -A WEIGHT_FILES=(
 	[pallet_provider_stake]=pallets/provider-stake/src/weights.rs
 	[pallet_providers]=pallets/providers/src/weights.rs
 	[pallet_payments]=pallets/payments/src/weights.rs
+	[pallet_market]=pallets/market/src/weights.rs
 )
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments)
+((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments pallet_market)
 
 if ! frame-omni-bencher --version 2>/dev/null | grep -q "$OMNI_BENCHER_VERSION"; then
 	echo "installing frame-omni-bencher $OMNI_BENCHER_VERSION (once per machine)"

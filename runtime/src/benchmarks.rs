@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_provider_stake, ProviderStake]
 	[pallet_providers, Providers]
 	[pallet_payments, Payments]
+	[pallet_market, Market]
 );

@@ -22,6 +22,8 @@ extern crate alloc;
 pub use pallet::*;
 
 mod agenda;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod leases;
 #[cfg(test)]
 mod mock;
@@ -114,6 +116,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls and hook.
 		type WeightInfo: WeightInfo;
+
+		/// Sets up what the benchmarks need from other pallets (providers, auditors).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
 	}
 
 	/// Why this pallet holds funds.

@@ -118,6 +118,41 @@ impl pallet_market::Config for Test {
 	type MaxDuePerBlock = frame_support::traits::ConstU32<8>;
 	type MaxDueHandledPerBlock = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, Balance> for BondHelper {
+	fn register_provider(
+		who: &AccountId,
+		region: nubes_primitives::Region,
+		attributes: nubes_primitives::Attributes,
+		capacity: Resources,
+		prices: ResourcePrices<Balance>,
+	) {
+		<Self as pallet_providers::BenchmarkHelper<_, _>>::bond(who, BOND);
+		frame_support::assert_ok!(Providers::register(
+			RuntimeOrigin::signed(*who),
+			b"https://bench.example".to_vec().try_into().unwrap(),
+			region,
+			attributes,
+			capacity,
+			prices,
+		));
+	}
+
+	fn attest_all(provider: &AccountId, auditor: &AccountId) {
+		let _ = Providers::add_auditor(RuntimeOrigin::root(), *auditor);
+		let keys = pallet_providers::Providers::<Test>::get(provider)
+			.map(|info| info.attributes.iter().map(|a| a.key.clone()).collect::<Vec<_>>())
+			.unwrap_or_default();
+		frame_support::assert_ok!(Providers::attest(
+			RuntimeOrigin::signed(*auditor),
+			*provider,
+			keys.try_into().unwrap()
+		));
+	}
 }
 
 /// Every provider offers this much.

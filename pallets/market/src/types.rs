@@ -106,3 +106,19 @@ pub enum Due {
 	/// An order that was not matched in time ends.
 	OrderExpiry(OrderId),
 }
+
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+	/// Makes `who` a funded, bonded, active provider in `region` declaring `attributes` and offering
+	/// `capacity` at `prices`.
+	fn register_provider(
+		who: &AccountId,
+		region: nubes_primitives::Region,
+		attributes: nubes_primitives::Attributes,
+		capacity: Resources,
+		prices: nubes_primitives::ResourcePrices<Balance>,
+	);
+	/// Makes `auditor` an auditor that attests every attribute of `provider`.
+	fn attest_all(provider: &AccountId, auditor: &AccountId);
+}

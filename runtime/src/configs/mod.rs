@@ -204,4 +204,47 @@ impl pallet_market::Config for Runtime {
 	type MaxDuePerBlock = ConstU32<512>;
 	type MaxDueHandledPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarkHelper;
+}
+
+/// Registers providers and auditors for the market's benchmarks through the real pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MarketBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_market::BenchmarkHelper<AccountId, Balance> for MarketBenchmarkHelper {
+	fn register_provider(
+		who: &AccountId,
+		region: nubes_primitives::Region,
+		attributes: nubes_primitives::Attributes,
+		capacity: nubes_primitives::Resources,
+		prices: nubes_primitives::ResourcePrices<Balance>,
+	) {
+		use pallet_providers::BenchmarkHelper;
+		let bond =
+			pallet_provider_stake::Pallet::<Runtime>::required_bond(&capacity).unwrap_or(UNIT);
+		ProvidersBenchmarkHelper::bond(who, bond);
+		frame_support::assert_ok!(Providers::register(
+			RuntimeOrigin::signed(who.clone()),
+			frame_support::BoundedVec::truncate_from(b"https://bench.example".to_vec()),
+			region,
+			attributes,
+			capacity,
+			prices,
+		));
+	}
+
+	fn attest_all(provider: &AccountId, auditor: &AccountId) {
+		let _ = Providers::add_auditor(RuntimeOrigin::root(), auditor.clone());
+		let keys = pallet_providers::Providers::<Runtime>::get(provider)
+			.map(|info| {
+				info.attributes.iter().map(|a| a.key.clone()).collect::<alloc::vec::Vec<_>>()
+			})
+			.unwrap_or_default();
+		frame_support::assert_ok!(Providers::attest(
+			RuntimeOrigin::signed(auditor.clone()),
+			provider.clone(),
+			frame_support::BoundedVec::truncate_from(keys),
+		));
+	}
 }
