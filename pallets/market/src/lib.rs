@@ -29,6 +29,8 @@ mod leases;
 mod mock;
 mod orders;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
