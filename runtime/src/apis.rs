@@ -237,7 +237,7 @@ impl_runtime_apis! {
 					Some(Quote { provider, rate, free: info.free() })
 				})
 				.collect();
-			quotes.sort_by(|a, b| a.rate.cmp(&b.rate));
+			quotes.sort_by_key(|quote| quote.rate);
 			quotes.truncate(limit.min(pallet_market_runtime_api::MAX_QUOTES) as usize);
 			quotes
 		}

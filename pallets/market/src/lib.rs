@@ -16,6 +16,9 @@
 //! in `leases.rs`, the agenda and its hook in `agenda.rs`, the records in `types.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// `create_order` and `lease_direct` take each term of an order as its own argument, as the
+// protocol names them, so that clients and explorers show them one by one.
+#![allow(clippy::too_many_arguments)]
 
 extern crate alloc;
 
