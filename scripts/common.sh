@@ -11,7 +11,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nubes/target}"
 NUBES_NODE="$CARGO_TARGET_DIR/release/nubes-node"
 export NUBES_NODE
 
-# Builds the node (and its runtime wasm) if anything changed.
+# Builds the node (and its runtime wasm) if anything changed. It builds the way the tests do
+# (every workspace target, one feature set), so the demo, the local network and the tests share
+# one compiled dependency graph instead of two.
 build_node() {
-	(cd "$NUBES_ROOT" && cargo build --locked --release -p nubes-node)
+	(cd "$NUBES_ROOT" && cargo test --locked --release --workspace --no-run)
 }
