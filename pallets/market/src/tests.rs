@@ -554,3 +554,23 @@ fn the_hook_handles_a_bounded_number_and_carries_the_rest_over() {
 		check();
 	});
 }
+
+#[test]
+fn a_closed_lease_has_nothing_left_to_settle_or_top_up() {
+	new_test_ext().execute_with(|| {
+		let lease = direct(PROVIDER, 10 * RATE, None);
+		assert_ok!(Market::confirm_lease(signed(PROVIDER), lease));
+		run_to_block(4);
+		assert_ok!(Market::close_lease(signed(PROVIDER), lease));
+		closed_with(lease, CloseReason::ProviderClosed);
+		assert_noop!(
+			Payments::settle(signed(STRANGER), lease),
+			pallet_payments::Error::<Test>::UnknownEscrow
+		);
+		assert_noop!(Market::top_up(signed(TENANT), lease, RATE), Error::<Test>::UnknownLease);
+		assert_noop!(Market::close_lease(signed(TENANT), lease), Error::<Test>::UnknownLease);
+		// Blocks 1..4 were paid; the rest came back.
+		assert_eq!(free(TENANT), INITIAL - 3 * RATE);
+		check();
+	});
+}
