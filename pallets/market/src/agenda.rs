@@ -71,7 +71,7 @@ impl<T: Config> Pallet<T> {
 			done = 0;
 		}
 		AgendaCursor::<T>::put((block, done));
-		T::WeightInfo::on_initialize(visited, handled)
+		T::WeightInfo::on_initialize(visited, handled, LeaseCount::<T>::get())
 	}
 
 	/// Handles one entry of the agenda block `slot`; a stale entry does nothing. A failure rolls
@@ -214,6 +214,10 @@ impl<T: Config> Pallet<T> {
 				*held = held.saturating_add(T::BidDeposit::get());
 			}
 		}
+		ensure!(
+			Leases::<T>::iter_keys().count() as u32 == LeaseCount::<T>::get(),
+			"lease count is off"
+		);
 		for (provider, sum) in allocated {
 			let info = T::Providers::provider(&provider).ok_or("lease of an unknown provider")?;
 			ensure!(info.allocated == sum, "provider allocation differs from its leases");

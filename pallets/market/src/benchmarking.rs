@@ -314,6 +314,7 @@ mod benchmarks {
 				},
 			);
 		}
+		LeaseCount::<T>::put(l);
 		// `n` leases that run out of escrow after one block.
 		for _ in 0..n {
 			active_lease::<T>(&provider, &tenant, 1);

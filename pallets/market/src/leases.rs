@@ -71,6 +71,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		AccountLeases::<T>::insert(&tenant, id, ());
 		AccountLeases::<T>::insert(&provider, id, ());
+		LeaseCount::<T>::mutate(|count| *count = count.saturating_add(1));
 		Self::deposit_event(Event::LeaseCreated {
 			lease: id,
 			order,
@@ -178,6 +179,7 @@ impl<T: Config> Pallet<T> {
 		AccountLeases::<T>::remove(&lease.tenant, id);
 		AccountLeases::<T>::remove(&lease.provider, id);
 		Leases::<T>::remove(id);
+		LeaseCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 		Self::deposit_event(Event::LeaseClosed { lease: id, reason });
 		Ok(())
 	}

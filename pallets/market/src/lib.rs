@@ -157,6 +157,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Leases<T: Config> = StorageMap<_, Twox64Concat, LeaseId, LeaseOf<T>>;
 
+	/// Number of pending and active leases (the hook's weight depends on it through storage
+	/// depth).
+	#[pallet::storage]
+	pub type LeaseCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
 	/// Every lease of each account, as tenant or as provider.
 	#[pallet::storage]
 	pub type AccountLeases<T: Config> =
