@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.SuWsJ2V3B1/pallet_market.json
+//! /tmp/tmp.tzw0XmCYhR/pallet_market.json
 //! --output
 //! pallets/market/src/weights.rs
 //! --template
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(7001), added: 9476, mode: `MaxEncodedLen`)
 	fn create_order() -> Weight {
 		// Proof size: measured `249`, estimated `8087`.
-		// Minimum execution time: 63_976_000 picoseconds.
-		Weight::from_parts(72_108_000, 8087)
+		// Minimum execution time: 61_171_000 picoseconds.
+		Weight::from_parts(66_649_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof size: measured `14454`, estimated `86889`.
-		// Minimum execution time: 1_182_844_000 picoseconds.
-		Weight::from_parts(1_273_570_000, 86889)
+		// Minimum execution time: 1_164_466_000 picoseconds.
+		Weight::from_parts(1_231_346_000, 86889)
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().writes(68_u64))
 	}
@@ -102,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn place_bid() -> Weight {
 		// Proof size: measured `18971`, estimated `37834`.
-		// Minimum execution time: 345_425_000 picoseconds.
-		Weight::from_parts(367_258_000, 37834)
+		// Minimum execution time: 346_076_000 picoseconds.
+		Weight::from_parts(376_602_000, 37834)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -127,16 +127,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Payments::Escrows` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
+	/// Storage: `Market::LeaseCount` (r:1 w:1)
+	/// Proof: `Market::LeaseCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AccountLeases` (r:0 w:2)
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Leases` (r:0 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
 	fn accept_bid() -> Weight {
 		// Proof size: measured `23974`, estimated `84286`.
-		// Minimum execution time: 1_423_533_000 picoseconds.
-		Weight::from_parts(1_512_055_000, 84286)
-			.saturating_add(T::DbWeight::get().reads(72_u64))
-			.saturating_add(T::DbWeight::get().writes(73_u64))
+		// Minimum execution time: 1_533_838_000 picoseconds.
+		Weight::from_parts(1_666_806_000, 84286)
+			.saturating_add(T::DbWeight::get().reads(73_u64))
+			.saturating_add(T::DbWeight::get().writes(74_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
@@ -150,16 +152,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
+	/// Storage: `Market::LeaseCount` (r:1 w:1)
+	/// Proof: `Market::LeaseCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AccountLeases` (r:0 w:2)
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Leases` (r:0 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
 	fn lease_direct() -> Weight {
 		// Proof size: measured `6972`, estimated `10214`.
-		// Minimum execution time: 86_319_000 picoseconds.
-		Weight::from_parts(91_526_000, 10214)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Minimum execution time: 90_125_000 picoseconds.
+		Weight::from_parts(98_948_000, 10214)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Market::Leases` (r:1 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
@@ -172,9 +176,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
 	fn confirm_lease() -> Weight {
-		// Proof size: measured `919`, estimated `8087`.
-		// Minimum execution time: 53_590_000 picoseconds.
-		Weight::from_parts(58_467_000, 8087)
+		// Proof size: measured `942`, estimated `8087`.
+		// Minimum execution time: 55_032_000 picoseconds.
+		Weight::from_parts(60_270_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -190,14 +194,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Payments::ProtocolFee` (r:1 w:0)
 	/// Proof: `Payments::ProtocolFee` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::LeaseCount` (r:1 w:1)
+	/// Proof: `Market::LeaseCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AccountLeases` (r:0 w:2)
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn close_lease() -> Weight {
-		// Proof size: measured `7713`, estimated `10214`.
-		// Minimum execution time: 134_821_000 picoseconds.
-		Weight::from_parts(148_882_000, 10214)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Proof size: measured `7736`, estimated `10214`.
+		// Minimum execution time: 144_495_000 picoseconds.
+		Weight::from_parts(154_190_000, 10214)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Market::Leases` (r:1 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
@@ -210,9 +216,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
-		// Proof size: measured `818`, estimated `8087`.
-		// Minimum execution time: 54_041_000 picoseconds.
-		Weight::from_parts(61_762_000, 8087)
+		// Proof size: measured `841`, estimated `8087`.
+		// Minimum execution time: 59_770_000 picoseconds.
+		Weight::from_parts(63_405_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -232,18 +238,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Market::LeaseCount` (r:1 w:1)
+	/// Proof: `Market::LeaseCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AccountLeases` (r:0 w:128)
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 66]`.
 	/// The range of component `n` is `[0, 64]`.
 	/// The range of component `l` is `[0, 100000]`.
-	fn on_initialize(_b: u32, n: u32, l: u32, ) -> Weight {
+	fn on_initialize(b: u32, n: u32, l: u32, ) -> Weight {
 		// Proof size: measured `0 + n * (992 ±0)`, estimated `10214 + n * (2671 ±0)`.
-		// Minimum execution time: 32_649_000 picoseconds.
-		Weight::from_parts(37_556_000, 10214)
-			.saturating_add(Weight::from_parts(107_950_246, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(9_758, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 31_107_000 picoseconds.
+		Weight::from_parts(32_118_000, 10214)
+			.saturating_add(Weight::from_parts(1_752_577, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(118_618_991, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -254,50 +263,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_order() -> Weight {
-		Weight::from_parts(72_108_000, 8087)
+		Weight::from_parts(66_649_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(1_273_570_000, 86889)
+		Weight::from_parts(1_231_346_000, 86889)
 			.saturating_add(ParityDbWeight::get().reads(68_u64))
 			.saturating_add(ParityDbWeight::get().writes(68_u64))
 	}
 	fn place_bid() -> Weight {
-		Weight::from_parts(367_258_000, 37834)
+		Weight::from_parts(376_602_000, 37834)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn accept_bid() -> Weight {
-		Weight::from_parts(1_512_055_000, 84286)
-			.saturating_add(ParityDbWeight::get().reads(72_u64))
-			.saturating_add(ParityDbWeight::get().writes(73_u64))
+		Weight::from_parts(1_666_806_000, 84286)
+			.saturating_add(ParityDbWeight::get().reads(73_u64))
+			.saturating_add(ParityDbWeight::get().writes(74_u64))
 	}
 	fn lease_direct() -> Weight {
-		Weight::from_parts(91_526_000, 10214)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+		Weight::from_parts(98_948_000, 10214)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn confirm_lease() -> Weight {
-		Weight::from_parts(58_467_000, 8087)
+		Weight::from_parts(60_270_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn close_lease() -> Weight {
-		Weight::from_parts(148_882_000, 10214)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+		Weight::from_parts(154_190_000, 10214)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(61_762_000, 8087)
+		Weight::from_parts(63_405_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn on_initialize(_b: u32, n: u32, l: u32, ) -> Weight {
-		Weight::from_parts(37_556_000, 10214)
-			.saturating_add(Weight::from_parts(107_950_246, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(9_758, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+	fn on_initialize(b: u32, n: u32, l: u32, ) -> Weight {
+		Weight::from_parts(32_118_000, 10214)
+			.saturating_add(Weight::from_parts(1_752_577, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(118_618_991, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
