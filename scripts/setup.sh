@@ -25,8 +25,14 @@ fi
 cd "$NUBES_ROOT"
 # rust-toolchain.toml names the channel; make sure it, the wasm target and rust-src are there.
 channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
-rustup toolchain install "$channel" --profile minimal --no-self-update >/dev/null 2>&1 || true
-rustup target add --toolchain "$channel" wasm32v1-none >/dev/null
-rustup component add --toolchain "$channel" rust-src rustfmt clippy >/dev/null
+if ! rustup run "$channel" rustc --version >/dev/null 2>&1; then
+	rustup toolchain install "$channel" --profile minimal --no-self-update
+fi
+installed=$(rustup target list --toolchain "$channel" --installed)
+grep -qx wasm32v1-none <<<"$installed" || rustup target add --toolchain "$channel" wasm32v1-none
+components=$(rustup component list --toolchain "$channel" --installed)
+for component in rust-src rustfmt clippy; do
+	grep -q "^$component" <<<"$components" || rustup component add --toolchain "$channel" "$component"
+done
 mkdir -p "$CARGO_TARGET_DIR"
 echo "setup: ready (toolchain $channel, target dir $CARGO_TARGET_DIR)"
