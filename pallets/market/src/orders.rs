@@ -51,7 +51,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == who, Error::<T>::NotTenant);
-		Self::end_order(id, &order)?;
+		Self::end_order(id, &order, Bids::<T>::take(id))?;
 		Self::deposit_event(Event::OrderCancelled { order: id });
 		Ok(())
 	}
@@ -123,8 +123,8 @@ impl<T: Config> Pallet<T> {
 		bid.accepted = true;
 		order.leases = order.leases.saturating_add(1);
 		if order.leases >= order.replicas {
-			Bids::<T>::insert(id, bids);
-			Self::end_order(id, &order)?;
+			Bids::<T>::remove(id);
+			Self::end_order(id, &order, bids)?;
 			Self::deposit_event(Event::OrderMatched { order: id });
 		} else {
 			Bids::<T>::insert(id, bids);
@@ -155,16 +155,20 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		if let Some(order) = Orders::<T>::get(id) {
-			Self::end_order(id, &order)?;
+			Self::end_order(id, &order, Bids::<T>::take(id))?;
 			Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases });
 		}
 		Ok(())
 	}
 
-	/// Removes an order: releases the bids not accepted and the escrow of replicas without a
-	/// lease.
-	pub(crate) fn end_order(id: OrderId, order: &OrderOf<T>) -> DispatchResult {
-		for bid in Bids::<T>::take(id).into_iter().filter(|bid| !bid.accepted) {
+	/// Removes an order whose `bids` were taken from storage: releases the bids not accepted
+	/// and the escrow of replicas without a lease.
+	pub(crate) fn end_order(
+		id: OrderId,
+		order: &OrderOf<T>,
+		bids: BoundedVec<BidOf<T>, T::MaxBidsPerOrder>,
+	) -> DispatchResult {
+		for bid in bids.into_iter().filter(|bid| !bid.accepted) {
 			T::Currency::release(
 				&HoldReason::BidDeposit.into(),
 				&bid.provider,
