@@ -76,6 +76,64 @@ pub fn normalize(mut attributes: Attributes) -> Result<Attributes, AttributeErro
 	Ok(attributes)
 }
 
+/// A set of a provider's attributes, as bits over its sorted list: bit `i` stands for
+/// `attributes[i]`. Attestations are stored this way, so checking one costs a bit test rather
+/// than key comparisons, and changing attributes remaps bits instead of rewriting key lists.
+pub type AttributeMask = u32;
+
+// Every attribute of the longest list has a bit.
+const _: () = assert!(MAX_ATTRIBUTES <= AttributeMask::BITS);
+
+/// The position of `key` in a normalized (sorted) list.
+pub fn index_of(attributes: &Attributes, key: &[u8]) -> Option<usize> {
+	attributes.binary_search_by(|attribute| attribute.key.as_slice().cmp(key)).ok()
+}
+
+/// The bit of `attributes[index]` in an [`AttributeMask`].
+pub fn bit(index: usize) -> AttributeMask {
+	1u32.checked_shl(index as u32).unwrap_or(0)
+}
+
+/// Every attribute of a list of `len` attributes.
+pub fn full_mask(len: usize) -> AttributeMask {
+	match 1u32.checked_shl(len as u32) {
+		Some(next) => next.wrapping_sub(1),
+		None => AttributeMask::MAX,
+	}
+}
+
+/// Carries `mask`, a set over `old`, over to `new`: an attribute stays in the set only if `new`
+/// declares it with the same value. Both lists are normalized; the walk is linear.
+pub fn remap(mask: AttributeMask, old: &Attributes, new: &Attributes) -> AttributeMask {
+	let mut result = 0;
+	let mut j = 0;
+	for (i, attribute) in old.iter().enumerate() {
+		while j < new.len() && new[j].key < attribute.key {
+			j += 1;
+		}
+		if mask & bit(i) != 0
+			&& j < new.len()
+			&& new[j].key == attribute.key
+			&& new[j].value == attribute.value
+		{
+			result |= bit(j);
+		}
+	}
+	result
+}
+
+/// The keys of `attributes` whose bits `mask` sets, in order.
+pub fn keys_in(
+	attributes: &Attributes,
+	mask: AttributeMask,
+) -> impl Iterator<Item = &AttributeKey> {
+	attributes
+		.iter()
+		.enumerate()
+		.filter(move |(i, _)| mask & bit(*i) != 0)
+		.map(|(_, attribute)| &attribute.key)
+}
+
 /// The value of `key` in a normalized (sorted) list.
 pub fn value_of<'a>(attributes: &'a Attributes, key: &[u8]) -> Option<&'a AttributeValue> {
 	attributes
@@ -107,6 +165,23 @@ mod tests {
 		assert_eq!(list[0].key.as_slice(), b"country");
 		assert_eq!(value_of(&list, b"tier").map(|v| v.as_slice()), Some(&b"datacenter"[..]));
 		assert_eq!(value_of(&list, b"gpu"), None);
+	}
+
+	#[test]
+	fn masks_follow_attributes_across_changes() {
+		let old = normalize(attrs(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")])).unwrap();
+		// `a` keeps its value but moves to index 1, `b` changes, `c` is dropped, `d` stays.
+		let new = normalize(attrs(&[("0", "x"), ("a", "1"), ("b", "9"), ("d", "4")])).unwrap();
+		let every = full_mask(old.len());
+		assert_eq!(every, 0b1111);
+		assert_eq!(remap(every, &old, &new), bit(1) | bit(3));
+		assert_eq!(remap(bit(1) | bit(2), &old, &new), 0);
+		assert_eq!(index_of(&new, b"d"), Some(3));
+		assert_eq!(index_of(&new, b"c"), None);
+		let kept: Vec<&[u8]> = keys_in(&new, bit(1) | bit(3)).map(|k| k.as_slice()).collect();
+		assert_eq!(kept, vec![&b"a"[..], &b"d"[..]]);
+		assert_eq!(full_mask(32), u32::MAX);
+		assert_eq!(bit(32), 0);
 	}
 
 	#[test]

@@ -20,7 +20,9 @@ pub mod region;
 pub mod resources;
 pub mod traits;
 
-pub use attributes::{Attribute, AttributeError, AttributeKey, AttributeValue, Attributes};
+pub use attributes::{
+	Attribute, AttributeError, AttributeKey, AttributeMask, AttributeValue, Attributes,
+};
 pub use endpoint::{Endpoint, EndpointError};
 pub use market::{CloseReason, LeaseId, MinReputation, OrderId, Placement};
 pub use provider::{ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus, Reputation};

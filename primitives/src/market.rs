@@ -99,16 +99,21 @@ pub struct Placement<AccountId> {
 }
 
 impl<AccountId> Placement<AccountId> {
-	/// Whether a provider described by `info` may serve this placement; `attested(auditor, key)`
-	/// says whether an auditor attests one of its attributes.
+	/// Whether a provider described by `info` may serve this placement; `attested(auditor)` gives
+	/// the provider's attributes `auditor` attests, asked at most once and only when the
+	/// placement names an auditor.
 	pub fn admits<B, N>(
 		&self,
 		info: &crate::ProviderInfo<B, N>,
-		attested: impl Fn(&AccountId, &[u8]) -> bool,
+		attested: impl FnOnce(&AccountId) -> crate::AttributeMask,
 	) -> bool {
+		let attested = self.attested_by.as_ref().map(attested);
 		let attributes_hold = self.attributes.iter().all(|required| {
-			crate::attributes::value_of(&info.attributes, &required.key) == Some(&required.value)
-				&& self.attested_by.as_ref().is_none_or(|auditor| attested(auditor, &required.key))
+			let Some(index) = crate::attributes::index_of(&info.attributes, &required.key) else {
+				return false;
+			};
+			info.attributes.get(index).is_some_and(|declared| declared.value == required.value)
+				&& attested.is_none_or(|mask| mask & crate::attributes::bit(index) != 0)
 		});
 		let region_holds = self.regions.is_empty() || self.regions.contains(&info.region);
 		let reputation_holds = info.reputation.epochs_served

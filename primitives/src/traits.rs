@@ -103,6 +103,7 @@ pub trait LeaseEscrow<AccountId, Balance, BlockNumber> {
 pub trait ProviderInspect<AccountId, Balance, BlockNumber> {
 	/// `who`'s registry record, `None` if `who` is not a provider.
 	fn provider(who: &AccountId) -> Option<crate::ProviderInfo<Balance, BlockNumber>>;
-	/// Whether `auditor`, still an auditor, attests `provider`'s attribute `key` as declared.
-	fn is_attested(provider: &AccountId, auditor: &AccountId, key: &[u8]) -> bool;
+	/// Which of `provider`'s attributes, as declared now, `auditor` attests (none once it is no
+	/// longer an auditor).
+	fn attested(provider: &AccountId, auditor: &AccountId) -> crate::AttributeMask;
 }

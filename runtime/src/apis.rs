@@ -230,7 +230,7 @@ impl_runtime_apis! {
 				.filter(|(who, info)| {
 					info.status == ProviderStatus::Active &&
 						spec.fits_within(&info.free()) &&
-						placement.admits(info, |auditor, key| Providers::is_attested(who, auditor, key))
+						placement.admits(info, |auditor| Providers::attested(who, auditor))
 				})
 				.filter_map(|(provider, info)| {
 					let rate = info.prices.cost_of(&spec).filter(|rate| *rate > 0)?;

@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
 				Due::Expiry(id) => Self::expiry(id, slot, now),
 				Due::BidWindowClose(id) => Self::bid_window_close(id),
 				Due::OrderExpiry(id) => match Orders::<T>::get(id) {
-					Some(order) => Self::end_order(id, &order, Bids::<T>::take(id)).map(|()| {
+					Some(order) => Self::end_order(id, &order, Bids::<T>::take(id)).map(|_| {
 						Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
 					}),
 					None => Ok(()),

@@ -178,10 +178,10 @@ mod benchmarks {
 		assert!(Orders::<T>::contains_key(0));
 	}
 
-	/// Worst case: every bid slot taken and released.
+	/// `b` bids released.
 	#[benchmark]
-	fn cancel_order() {
-		let (order, tenant) = order_with_bids::<T>(1, T::MaxBidsPerOrder::get());
+	fn cancel_order(b: Linear<1, { T::MaxBidsPerOrder::get() }>) {
+		let (order, tenant) = order_with_bids::<T>(1, b);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(tenant), order);
@@ -202,10 +202,10 @@ mod benchmarks {
 		assert_eq!(Bids::<T>::get(order).len() as u32, T::MaxBidsPerOrder::get());
 	}
 
-	/// Worst case: the last replica, so the order ends and every other bid is released.
+	/// The last replica, so the order ends and the `b` other bids are released.
 	#[benchmark]
-	fn accept_bid() {
-		let (order, tenant) = order_with_bids::<T>(1, T::MaxBidsPerOrder::get());
+	fn accept_bid(b: Linear<0, { T::MaxBidsPerOrder::get() - 1 }>) {
+		let (order, tenant) = order_with_bids::<T>(1, b + 1);
 		let winner = Bids::<T>::get(order).last().map(|bid| bid.provider.clone()).expect("bids");
 
 		#[extrinsic_call]

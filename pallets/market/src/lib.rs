@@ -330,12 +330,13 @@ pub mod pallet {
 		}
 
 		/// Cancel an open order: bids and the remaining escrow are released. Leases it already
-		/// opened go on.
+		/// opened go on. Charged for the bids it really releases.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::cancel_order())]
-		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::cancel_order(T::MaxBidsPerOrder::get()))]
+		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel_order(who, order)
+			let released = Self::do_cancel_order(who, order)?;
+			Ok(Some(T::WeightInfo::cancel_order(released)).into())
 		}
 
 		/// Bid `price` per block to serve one replica of `order`.
@@ -350,16 +351,19 @@ pub mod pallet {
 			Self::do_place_bid(provider, order, price)
 		}
 
-		/// Accept `provider`'s bid on `order`: a lease of one replica at the bid's price.
+		/// Accept `provider`'s bid on `order`: a lease of one replica at the bid's price. When
+		/// that was the last replica, the order ends and the other bids are released; the call
+		/// is charged for the bids it really releases.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::accept_bid())]
+		#[pallet::weight(T::WeightInfo::accept_bid(T::MaxBidsPerOrder::get()))]
 		pub fn accept_bid(
 			origin: OriginFor<T>,
 			order: OrderId,
 			provider: T::AccountId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let tenant = ensure_signed(origin)?;
-			Self::do_accept_bid(tenant, order, provider)
+			let released = Self::do_accept_bid(tenant, order, provider)?;
+			Ok(Some(T::WeightInfo::accept_bid(released)).into())
 		}
 
 		/// Lease `spec` straight from `provider` at its posted prices (at most `max_rate` per

@@ -48,12 +48,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
+	/// Returns how many bids it released.
+	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> Result<u32, DispatchError> {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == who, Error::<T>::NotTenant);
-		Self::end_order(id, &order, Bids::<T>::take(id))?;
+		let released = Self::end_order(id, &order, Bids::<T>::take(id))?;
 		Self::deposit_event(Event::OrderCancelled { order: id });
-		Ok(())
+		Ok(released)
 	}
 
 	pub(crate) fn do_place_bid(
@@ -79,11 +80,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Returns how many losing bids it released (none unless the order ended).
 	pub(crate) fn do_accept_bid(
 		tenant: T::AccountId,
 		id: OrderId,
 		provider: T::AccountId,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == tenant, Error::<T>::NotTenant);
 		let bids = Bids::<T>::get(id);
@@ -93,13 +95,14 @@ impl<T: Config> Pallet<T> {
 		Self::accept(id, order, bids, index)
 	}
 
-	/// Opens a lease for the bid at `index` and closes the order once every replica has one.
+	/// Opens a lease for the bid at `index` and closes the order once every replica has one;
+	/// returns how many losing bids that released.
 	pub(crate) fn accept(
 		id: OrderId,
 		mut order: OrderOf<T>,
 		mut bids: BoundedVec<BidOf<T>, T::MaxBidsPerOrder>,
 		index: usize,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let bid = bids.get_mut(index).ok_or(Error::<T>::NoSuchBid)?;
 		Self::ensure_can_serve(&bid.provider, &order)?;
 		// The escrow moves from the order's hold to the lease's.
@@ -124,13 +127,14 @@ impl<T: Config> Pallet<T> {
 		order.leases = order.leases.saturating_add(1);
 		if order.leases >= order.replicas {
 			Bids::<T>::remove(id);
-			Self::end_order(id, &order, bids)?;
+			let released = Self::end_order(id, &order, bids)?;
 			Self::deposit_event(Event::OrderMatched { order: id });
+			Ok(released)
 		} else {
 			Bids::<T>::insert(id, bids);
 			Orders::<T>::insert(id, order);
+			Ok(0)
 		}
-		Ok(())
 	}
 
 	/// At the close of an auto-accept order's bid window: accepts the lowest bids (earliest
@@ -149,7 +153,7 @@ impl<T: Config> Pallet<T> {
 			// A provider that can no longer serve is skipped, with nothing half-done.
 			let _ = frame_support::storage::with_transaction(|| {
 				match Self::accept(id, order, bids, index) {
-					Ok(()) => sp_runtime::TransactionOutcome::Commit(Ok(())),
+					Ok(_) => sp_runtime::TransactionOutcome::Commit(Ok(())),
 					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
 				}
 			});
@@ -162,13 +166,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes an order whose `bids` were taken from storage: releases the bids not accepted
-	/// and the escrow of replicas without a lease.
+	/// and the escrow of replicas without a lease. Returns how many bids it released.
 	pub(crate) fn end_order(
 		id: OrderId,
 		order: &OrderOf<T>,
 		bids: BoundedVec<BidOf<T>, T::MaxBidsPerOrder>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
+		let mut released = 0u32;
 		for bid in bids.into_iter().filter(|bid| !bid.accepted) {
+			released = released.saturating_add(1);
 			T::Currency::release(
 				&HoldReason::BidDeposit.into(),
 				&bid.provider,
@@ -187,7 +193,7 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 		)?;
 		Orders::<T>::remove(id);
-		Ok(())
+		Ok(released)
 	}
 
 	/// Fails unless `provider` is active, has the free capacity and meets the placement.
@@ -196,9 +202,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
 		ensure!(order.spec.fits_within(&info.free()), Error::<T>::InsufficientCapacity);
 		ensure!(
-			order
-				.placement
-				.admits(&info, |auditor, key| T::Providers::is_attested(provider, auditor, key)),
+			order.placement.admits(&info, |auditor| T::Providers::attested(provider, auditor)),
 			Error::<T>::PlacementNotMet
 		);
 		Ok(())

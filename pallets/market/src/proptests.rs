@@ -106,9 +106,13 @@ fn apply(op: &Op) {
 			let order = nth_order(order);
 			let provider = Bids::<Test>::get(order).get(bid).map_or(STRANGER, |bid| bid.provider);
 			Market::accept_bid(signed(TENANTS[tenant]), order, provider)
+				.map(drop)
+				.map_err(|e| e.error)
 		}
 		Op::Cancel { tenant, order } => {
 			Market::cancel_order(signed(TENANTS[tenant]), nth_order(order))
+				.map(drop)
+				.map_err(|e| e.error)
 		}
 		Op::Direct { tenant, provider, blocks, duration } => Market::lease_direct(
 			signed(TENANTS[tenant]),

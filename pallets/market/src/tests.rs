@@ -300,7 +300,8 @@ fn accepting_bids_opens_leases_and_matches_the_order() {
 		);
 		check();
 
-		assert_ok!(Market::accept_bid(signed(TENANT), id, PROVIDER));
+		let post = Market::accept_bid(signed(TENANT), id, PROVIDER).expect("the tenant accepts");
+		assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::accept_bid(1)));
 		System::assert_has_event(Event::OrderMatched { order: id }.into());
 		System::assert_has_event(Event::BidReleased { order: id, provider: PROVIDER_3 }.into());
 		assert!(Orders::<Test>::get(id).is_none());
@@ -528,7 +529,12 @@ fn cancelling_an_order_releases_bids_and_escrow() {
 		let id = order(2, 3_000, 5, false);
 		assert_ok!(Market::place_bid(signed(PROVIDER), id, 2_500));
 		assert_noop!(Market::cancel_order(signed(STRANGER), id), Error::<Test>::NotTenant);
-		assert_ok!(Market::cancel_order(signed(TENANT), id));
+		let post = Market::cancel_order(signed(TENANT), id).expect("the tenant cancels");
+		assert_eq!(
+			post.actual_weight,
+			Some(<() as crate::WeightInfo>::cancel_order(1)),
+			"charged for the one bid it released"
+		);
 		System::assert_last_event(Event::OrderCancelled { order: id }.into());
 		assert_eq!(free(TENANT), INITIAL);
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), 0);

@@ -41,9 +41,9 @@ use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 /// The weight of each call of `pallet_market`.
 pub trait WeightInfo {
 	fn create_order() -> Weight;
-	fn cancel_order() -> Weight;
+	fn cancel_order(b: u32, ) -> Weight;
 	fn place_bid() -> Weight;
-	fn accept_bid() -> Weight;
+	fn accept_bid(b: u32, ) -> Weight;
 	fn lease_direct() -> Weight;
 	fn confirm_lease() -> Weight;
 	fn close_lease() -> Weight;
@@ -79,7 +79,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	fn cancel_order() -> Weight {
+	fn cancel_order(_b: u32, ) -> Weight {
 		// Proof size: measured `14454`, estimated `86889`.
 		// Minimum execution time: 1_164_466_000 picoseconds.
 		Weight::from_parts(1_231_346_000, 86889)
@@ -133,7 +133,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Leases` (r:0 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
-	fn accept_bid() -> Weight {
+	fn accept_bid(_b: u32, ) -> Weight {
 		// Proof size: measured `23974`, estimated `84286`.
 		// Minimum execution time: 1_533_838_000 picoseconds.
 		Weight::from_parts(1_666_806_000, 84286)
@@ -267,7 +267,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn cancel_order() -> Weight {
+	fn cancel_order(_b: u32, ) -> Weight {
 		Weight::from_parts(1_231_346_000, 86889)
 			.saturating_add(ParityDbWeight::get().reads(68_u64))
 			.saturating_add(ParityDbWeight::get().writes(68_u64))
@@ -277,7 +277,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
-	fn accept_bid() -> Weight {
+	fn accept_bid(_b: u32, ) -> Weight {
 		Weight::from_parts(1_666_806_000, 84286)
 			.saturating_add(ParityDbWeight::get().reads(73_u64))
 			.saturating_add(ParityDbWeight::get().writes(74_u64))

@@ -2,7 +2,7 @@
 
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*};
-use nubes_primitives::{attributes, AttributeKey, Attributes};
+use nubes_primitives::{attributes, AttributeMask, Attributes};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_add_auditor(auditor: T::AccountId) -> DispatchResult {
@@ -33,41 +33,27 @@ impl<T: Config> Pallet<T> {
 		ensure!(auditors.binary_search(&auditor).is_ok(), Error::<T>::NotAuditor);
 		let info = Providers::<T>::get(&provider).ok_or(Error::<T>::UnknownProvider)?;
 		ensure!(!keys.is_empty(), Error::<T>::NothingToAttest);
-		ensure!(
-			keys.iter().all(|key| attributes::value_of(&info.attributes, key).is_some()),
-			Error::<T>::UnknownAttribute
-		);
+		let mut mask: AttributeMask = 0;
+		for key in keys.iter() {
+			let index =
+				attributes::index_of(&info.attributes, key).ok_or(Error::<T>::UnknownAttribute)?;
+			mask |= attributes::bit(index);
+		}
 
 		Attestations::<T>::try_mutate(&provider, |attestations| {
 			// Attestations of removed auditors no longer count: make room by dropping them.
 			attestations.retain(|a| auditors.binary_search(&a.auditor).is_ok());
-			let attestation = match attestations.iter_mut().find(|a| a.auditor == auditor) {
-				Some(existing) => existing,
-				None => {
-					attestations
-						.try_push(Attestation {
-							auditor: auditor.clone(),
-							keys: Default::default(),
-						})
-						.map_err(|_| Error::<T>::TooManyAuditors)?;
-					attestations.last_mut().ok_or(Error::<T>::TooManyAuditors)?
-				}
-			};
-			for key in keys.iter() {
-				if let Err(index) = attestation.keys.binary_search(key) {
-					// Every key is a declared attribute, so the list never exceeds the bound.
-					attestation
-						.keys
-						.try_insert(index, key.clone())
-						.map_err(|_| Error::<T>::Overflow)?;
-				}
+			match attestations.iter_mut().find(|a| a.auditor == auditor) {
+				Some(existing) => existing.attested |= mask,
+				None => attestations
+					.try_push(Attestation { auditor: auditor.clone(), attested: mask })
+					.map_err(|_| Error::<T>::TooManyAuditors)?,
 			}
 			Ok::<_, DispatchError>(())
 		})?;
-		let mut keys = keys.into_inner();
-		keys.sort();
-		keys.dedup();
-		let keys = BoundedVec::truncate_from(keys);
+		let keys = BoundedVec::truncate_from(
+			attributes::keys_in(&info.attributes, mask).cloned().collect(),
+		);
 		Self::deposit_event(Event::AttributesAttested { provider, auditor, keys });
 		Ok(())
 	}
@@ -76,7 +62,7 @@ impl<T: Config> Pallet<T> {
 		auditor: T::AccountId,
 		provider: T::AccountId,
 	) -> DispatchResult {
-		let keys = Attestations::<T>::try_mutate_exists(&provider, |maybe| {
+		let mask = Attestations::<T>::try_mutate_exists(&provider, |maybe| {
 			let attestations = maybe.as_mut().ok_or(Error::<T>::NoAttestation)?;
 			let index = attestations
 				.iter()
@@ -86,51 +72,66 @@ impl<T: Config> Pallet<T> {
 			if attestations.is_empty() {
 				*maybe = None;
 			}
-			Ok::<_, Error<T>>(removed.keys)
+			Ok::<_, Error<T>>(removed.attested)
 		})?;
+		let keys = Providers::<T>::get(&provider)
+			.map(|info| {
+				BoundedVec::truncate_from(
+					attributes::keys_in(&info.attributes, mask).cloned().collect(),
+				)
+			})
+			.unwrap_or_default();
 		Self::deposit_event(Event::AttestationRevoked { provider, auditor, keys });
 		Ok(())
 	}
 
-	/// Drops attested keys whose value changed or disappeared between `old` and `new`.
+	/// Carries `provider`'s attestations from its `old` attributes over to its `new` ones:
+	/// attributes whose value changed or that disappeared are no longer attested by anyone.
 	pub(crate) fn revoke_changed_attestations(
 		provider: &T::AccountId,
 		old: &Attributes,
 		new: &Attributes,
 	) {
-		let changed =
-			|key: &AttributeKey| attributes::value_of(old, key) != attributes::value_of(new, key);
-		let mut revoked = alloc::vec::Vec::new();
+		let mut lapsed: AttributeMask = 0;
 		Attestations::<T>::mutate_exists(provider, |maybe| {
 			let Some(attestations) = maybe.as_mut() else { return };
 			for attestation in attestations.iter_mut() {
-				let (gone, kept): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) =
-					attestation.keys.iter().cloned().partition(|key| changed(key));
-				if !gone.is_empty() {
-					// `kept` is a subset of a bounded list, so it fits.
-					attestation.keys = BoundedVec::truncate_from(kept);
-					revoked.push((attestation.auditor.clone(), BoundedVec::truncate_from(gone)));
-				}
+				let kept = attributes::remap(attestation.attested, old, new);
+				// What the old set had beyond what survived, as bits over `old`.
+				lapsed |= attestation.attested & !attributes::remap(kept, new, old);
+				attestation.attested = kept;
 			}
-			attestations.retain(|a| !a.keys.is_empty());
+			attestations.retain(|a| a.attested != 0);
 			if attestations.is_empty() {
 				*maybe = None;
 			}
 		});
-		for (auditor, keys) in revoked {
-			Self::deposit_event(Event::AttestationRevoked {
+		if lapsed != 0 {
+			Self::deposit_event(Event::AttestationsLapsed {
 				provider: provider.clone(),
-				auditor,
-				keys,
+				keys: BoundedVec::truncate_from(
+					attributes::keys_in(old, lapsed).cloned().collect(),
+				),
 			});
 		}
 	}
 
+	/// Which of `provider`'s attributes, as declared now, `auditor` attests: none unless it is
+	/// still an auditor.
+	pub fn attested(provider: &T::AccountId, auditor: &T::AccountId) -> AttributeMask {
+		if Auditors::<T>::get().binary_search(auditor).is_err() {
+			return 0;
+		}
+		Attestations::<T>::get(provider)
+			.iter()
+			.find(|a| &a.auditor == auditor)
+			.map_or(0, |a| a.attested)
+	}
+
 	/// Whether `auditor`, still an auditor, attests `provider`'s attribute `key` as declared now.
 	pub fn is_attested(provider: &T::AccountId, auditor: &T::AccountId, key: &[u8]) -> bool {
-		Auditors::<T>::get().binary_search(auditor).is_ok()
-			&& Attestations::<T>::get(provider)
-				.iter()
-				.any(|a| &a.auditor == auditor && a.keys.iter().any(|k| k.as_slice() == key))
+		Providers::<T>::get(provider)
+			.and_then(|info| attributes::index_of(&info.attributes, key))
+			.is_some_and(|index| Self::attested(provider, auditor) & attributes::bit(index) != 0)
 	}
 }

@@ -235,12 +235,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(count == ProviderCount::<T>::get(), "provider count is off");
 		for (who, attestations) in Attestations::<T>::iter() {
 			let info = Providers::<T>::get(&who).ok_or("attestation of an unknown provider")?;
+			let declared = attributes::full_mask(info.attributes.len());
 			for attestation in attestations.iter() {
+				ensure!(attestation.attested != 0, "empty attestation kept");
 				ensure!(
-					attestation
-						.keys
-						.iter()
-						.all(|key| attributes::value_of(&info.attributes, key).is_some()),
+					attestation.attested & !declared == 0,
 					"attestation of an undeclared attribute"
 				);
 			}

@@ -113,7 +113,10 @@ impl<T: Config>
 		Providers::<T>::get(who)
 	}
 
-	fn is_attested(provider: &T::AccountId, auditor: &T::AccountId, key: &[u8]) -> bool {
-		Self::is_attested(provider, auditor, key)
+	fn attested(
+		provider: &T::AccountId,
+		auditor: &T::AccountId,
+	) -> nubes_primitives::AttributeMask {
+		Self::attested(provider, auditor)
 	}
 }

@@ -158,9 +158,11 @@ pub mod pallet {
 		AuditorRemoved { auditor: T::AccountId },
 		/// `auditor` attested `keys` of `provider`'s attributes.
 		AttributesAttested { provider: T::AccountId, auditor: T::AccountId, keys: AttestedKeys },
-		/// `auditor`'s attestation of `keys` of `provider` no longer holds (revoked by the
-		/// auditor, or the provider changed those attributes).
+		/// `auditor` withdrew its attestation of `keys` of `provider`.
 		AttestationRevoked { provider: T::AccountId, auditor: T::AccountId, keys: AttestedKeys },
+		/// `provider` changed or dropped the attested attributes `keys`: every attestation of
+		/// them lapsed.
+		AttestationsLapsed { provider: T::AccountId, keys: AttestedKeys },
 		/// `provider`'s reputation changed.
 		ReputationUpdated { provider: T::AccountId, reputation: nubes_primitives::Reputation },
 	}

@@ -527,7 +527,8 @@ fn auditors_attest_declared_attributes() {
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"tier"));
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"country"));
 		assert!(!Providers::is_attested(&ALICE, &AUDITOR_2, b"tier"));
-		assert_eq!(Attestations::<Test>::get(ALICE)[0].keys, keys(&["country", "tier"]));
+		// Stored as bits over the sorted attributes: `country` is bit 0, `tier` bit 1.
+		assert_eq!(Attestations::<Test>::get(ALICE)[0].attested, 0b11);
 		check_invariants();
 	});
 }
@@ -543,15 +544,13 @@ fn changing_an_attribute_revokes_only_its_attestation() {
 			attrs(&[("tier", "datacenter"), ("country", "FR"), ("gpu.model", "a100")])
 		));
 		System::assert_has_event(
-			Event::AttestationRevoked {
-				provider: ALICE,
-				auditor: AUDITOR,
-				keys: keys(&["country"]),
-			}
-			.into(),
+			Event::AttestationsLapsed { provider: ALICE, keys: keys(&["country"]) }.into(),
 		);
+		// `tier` moved from index 1 to 2 (`gpu.model` sorts before it); its attestation moved too.
 		assert!(Providers::is_attested(&ALICE, &AUDITOR, b"tier"));
+		assert_eq!(Attestations::<Test>::get(ALICE)[0].attested, 0b100);
 		assert!(!Providers::is_attested(&ALICE, &AUDITOR, b"country"));
+		assert!(!Providers::is_attested(&ALICE, &AUDITOR, b"gpu.model"));
 		// Dropping the last attested attribute removes the attestation.
 		assert_ok!(Providers::update_attributes(signed(ALICE), attrs(&[("country", "FR")])));
 		assert!(Attestations::<Test>::get(ALICE).is_empty());

@@ -6,7 +6,8 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
-	attributes::MAX_ATTRIBUTES, AttributeKey, ProviderInfo, ResourcePrices, Resources,
+	attributes::MAX_ATTRIBUTES, AttributeKey, AttributeMask, ProviderInfo, ResourcePrices,
+	Resources,
 };
 use scale_info::TypeInfo;
 
@@ -16,13 +17,14 @@ pub type ProviderInfoOf<T> = ProviderInfo<<T as Config>::Balance, BlockNumberFor
 /// Attribute keys an auditor attests, sorted.
 pub type AttestedKeys = BoundedVec<AttributeKey, ConstU32<MAX_ATTRIBUTES>>;
 
-/// What one auditor attests of one provider.
+/// What one auditor attests of one provider: a set over the provider's current attribute list,
+/// remapped whenever the provider changes its attributes (a changed value drops out).
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Attestation<AccountId> {
 	/// Who attests.
 	pub auditor: AccountId,
-	/// The attested attribute keys, sorted.
-	pub keys: AttestedKeys,
+	/// The attested attributes, never empty.
+	pub attested: AttributeMask,
 }
 
 /// A provider's attestations as this pallet stores them: at most one per auditor.
