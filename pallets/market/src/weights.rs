@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.tzw0XmCYhR/pallet_market.json
+//! /tmp/tmp.AD7iO6Rtd0/pallet_market.json
 //! --output
 //! pallets/market/src/weights.rs
 //! --template
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(7001), added: 9476, mode: `MaxEncodedLen`)
 	fn create_order() -> Weight {
 		// Proof size: measured `249`, estimated `8087`.
-		// Minimum execution time: 61_171_000 picoseconds.
-		Weight::from_parts(66_649_000, 8087)
+		// Minimum execution time: 63_926_000 picoseconds.
+		Weight::from_parts(69_954_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -79,12 +79,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	fn cancel_order(_b: u32, ) -> Weight {
-		// Proof size: measured `14454`, estimated `86889`.
-		// Minimum execution time: 1_164_466_000 picoseconds.
-		Weight::from_parts(1_231_346_000, 86889)
-			.saturating_add(T::DbWeight::get().reads(68_u64))
-			.saturating_add(T::DbWeight::get().writes(68_u64))
+	/// The range of component `b` is `[1, 32]`.
+	fn cancel_order(b: u32, ) -> Weight {
+		// Proof size: measured `7498 + b * (217 ±0)`, estimated `10466 + b * (2603 ±0)`.
+		// Minimum execution time: 98_667_000 picoseconds.
+		Weight::from_parts(65_244_481, 10466)
+			.saturating_add(Weight::from_parts(38_013_437, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	/// Storage: `Market::Orders` (r:1 w:0)
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(7001), added: 9476, mode: `MaxEncodedLen`)
@@ -93,7 +98,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Auditors` (r:1 w:0)
 	/// Proof: `Providers::Auditors` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Attestations` (r:1 w:0)
-	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(34369), added: 36844, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(625), added: 3100, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(1585), added: 4060, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -101,9 +106,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn place_bid() -> Weight {
-		// Proof size: measured `18971`, estimated `37834`.
-		// Minimum execution time: 346_076_000 picoseconds.
-		Weight::from_parts(376_602_000, 37834)
+		// Proof size: measured `16861`, estimated `10466`.
+		// Minimum execution time: 105_578_000 picoseconds.
+		Weight::from_parts(114_060_000, 10466)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -116,7 +121,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Auditors` (r:1 w:0)
 	/// Proof: `Providers::Auditors` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Attestations` (r:1 w:0)
-	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(34369), added: 36844, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(625), added: 3100, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
@@ -133,12 +138,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Leases` (r:0 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
-	fn accept_bid(_b: u32, ) -> Weight {
-		// Proof size: measured `23974`, estimated `84286`.
-		// Minimum execution time: 1_533_838_000 picoseconds.
-		Weight::from_parts(1_666_806_000, 84286)
-			.saturating_add(T::DbWeight::get().reads(73_u64))
-			.saturating_add(T::DbWeight::get().writes(74_u64))
+	/// The range of component `b` is `[0, 31]`.
+	fn accept_bid(b: u32, ) -> Weight {
+		// Proof size: measured `14548 + b * (248 ±0)`, estimated `10466 + b * (2603 ±0)`.
+		// Minimum execution time: 178_456_000 picoseconds.
+		Weight::from_parts(187_029_652, 10466)
+			.saturating_add(Weight::from_parts(37_649_107, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
@@ -160,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
 	fn lease_direct() -> Weight {
 		// Proof size: measured `6972`, estimated `10214`.
-		// Minimum execution time: 90_125_000 picoseconds.
-		Weight::from_parts(98_948_000, 10214)
+		// Minimum execution time: 91_196_000 picoseconds.
+		Weight::from_parts(98_497_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -177,8 +187,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
 	fn confirm_lease() -> Weight {
 		// Proof size: measured `942`, estimated `8087`.
-		// Minimum execution time: 55_032_000 picoseconds.
-		Weight::from_parts(60_270_000, 8087)
+		// Minimum execution time: 55_282_000 picoseconds.
+		Weight::from_parts(59_088_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -200,8 +210,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::AccountLeases` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn close_lease() -> Weight {
 		// Proof size: measured `7736`, estimated `10214`.
-		// Minimum execution time: 144_495_000 picoseconds.
-		Weight::from_parts(154_190_000, 10214)
+		// Minimum execution time: 144_425_000 picoseconds.
+		Weight::from_parts(153_299_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -217,8 +227,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(4622), added: 7097, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
 		// Proof size: measured `841`, estimated `8087`.
-		// Minimum execution time: 59_770_000 picoseconds.
-		Weight::from_parts(63_405_000, 8087)
+		// Minimum execution time: 58_357_000 picoseconds.
+		Weight::from_parts(62_944_000, 8087)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -245,13 +255,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 66]`.
 	/// The range of component `n` is `[0, 64]`.
 	/// The range of component `l` is `[0, 100000]`.
-	fn on_initialize(b: u32, n: u32, l: u32, ) -> Weight {
+	fn on_initialize(_b: u32, n: u32, l: u32, ) -> Weight {
 		// Proof size: measured `0 + n * (992 ±0)`, estimated `10214 + n * (2671 ±0)`.
-		// Minimum execution time: 31_107_000 picoseconds.
-		Weight::from_parts(32_118_000, 10214)
-			.saturating_add(Weight::from_parts(1_752_577, 0).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(118_618_991, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(l.into()))
+		// Minimum execution time: 30_095_000 picoseconds.
+		Weight::from_parts(134_504_915, 10214)
+			.saturating_add(Weight::from_parts(121_362_785, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_240, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -263,50 +272,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_order() -> Weight {
-		Weight::from_parts(66_649_000, 8087)
+		Weight::from_parts(69_954_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn cancel_order(_b: u32, ) -> Weight {
-		Weight::from_parts(1_231_346_000, 86889)
-			.saturating_add(ParityDbWeight::get().reads(68_u64))
-			.saturating_add(ParityDbWeight::get().writes(68_u64))
+	fn cancel_order(b: u32, ) -> Weight {
+		Weight::from_parts(65_244_481, 10466)
+			.saturating_add(Weight::from_parts(38_013_437, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	fn place_bid() -> Weight {
-		Weight::from_parts(376_602_000, 37834)
+		Weight::from_parts(114_060_000, 10466)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
-	fn accept_bid(_b: u32, ) -> Weight {
-		Weight::from_parts(1_666_806_000, 84286)
-			.saturating_add(ParityDbWeight::get().reads(73_u64))
-			.saturating_add(ParityDbWeight::get().writes(74_u64))
+	fn accept_bid(b: u32, ) -> Weight {
+		Weight::from_parts(187_029_652, 10466)
+			.saturating_add(Weight::from_parts(37_649_107, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(b.into()))
 	}
 	fn lease_direct() -> Weight {
-		Weight::from_parts(98_948_000, 10214)
+		Weight::from_parts(98_497_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn confirm_lease() -> Weight {
-		Weight::from_parts(60_270_000, 8087)
+		Weight::from_parts(59_088_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn close_lease() -> Weight {
-		Weight::from_parts(154_190_000, 10214)
+		Weight::from_parts(153_299_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(63_405_000, 8087)
+		Weight::from_parts(62_944_000, 8087)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn on_initialize(b: u32, n: u32, l: u32, ) -> Weight {
-		Weight::from_parts(32_118_000, 10214)
-			.saturating_add(Weight::from_parts(1_752_577, 0).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(118_618_991, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(1_056, 0).saturating_mul(l.into()))
+	fn on_initialize(_b: u32, n: u32, l: u32, ) -> Weight {
+		Weight::from_parts(134_504_915, 10214)
+			.saturating_add(Weight::from_parts(121_362_785, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(1_240, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))

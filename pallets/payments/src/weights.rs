@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.SuWsJ2V3B1/pallet_payments.json
+//! /tmp/tmp.AD7iO6Rtd0/pallet_payments.json
 //! --output
 //! pallets/payments/src/weights.rs
 //! --template
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `655`, estimated `8799`.
-		// Minimum execution time: 99_679_000 picoseconds.
-		Weight::from_parts(139_848_000, 8799)
+		// Minimum execution time: 101_071_000 picoseconds.
+		Weight::from_parts(107_551_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -74,9 +74,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 64]`.
 	fn settle_batch(n: u32, ) -> Weight {
 		// Proof size: measured `240 + n * (371 ±0)`, estimated `3593 + n * (5206 ±0)`.
-		// Minimum execution time: 108_843_000 picoseconds.
-		Weight::from_parts(111_706_000, 3593)
-			.saturating_add(Weight::from_parts(109_103_035, 0).saturating_mul(n.into()))
+		// Minimum execution time: 104_966_000 picoseconds.
+		Weight::from_parts(110_375_000, 3593)
+			.saturating_add(Weight::from_parts(103_712_016, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Payments::ProtocolFee` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_protocol_fee() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 3_515_000 picoseconds.
-		Weight::from_parts(5_208_000, 0)
+		// Minimum execution time: 3_345_000 picoseconds.
+		Weight::from_parts(3_846_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -96,13 +96,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn settle() -> Weight {
-		Weight::from_parts(139_848_000, 8799)
+		Weight::from_parts(107_551_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn settle_batch(n: u32, ) -> Weight {
-		Weight::from_parts(111_706_000, 3593)
-			.saturating_add(Weight::from_parts(109_103_035, 0).saturating_mul(n.into()))
+		Weight::from_parts(110_375_000, 3593)
+			.saturating_add(Weight::from_parts(103_712_016, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -110,7 +110,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn set_protocol_fee() -> Weight {
-		Weight::from_parts(5_208_000, 0)
+		Weight::from_parts(3_846_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.SuWsJ2V3B1/pallet_provider_stake.json
+//! /tmp/tmp.AD7iO6Rtd0/pallet_provider_stake.json
 //! --output
 //! pallets/provider-stake/src/weights.rs
 //! --template
@@ -59,8 +59,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof size: measured `359`, estimated `4170`.
-		// Minimum execution time: 40_981_000 picoseconds.
-		Weight::from_parts(47_561_000, 4170)
+		// Minimum execution time: 42_063_000 picoseconds.
+		Weight::from_parts(47_951_000, 4170)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof size: measured `501`, estimated `4170`.
-		// Minimum execution time: 43_816_000 picoseconds.
-		Weight::from_parts(50_526_000, 4170)
+		// Minimum execution time: 46_950_000 picoseconds.
+		Weight::from_parts(50_615_000, 4170)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof size: measured `901`, estimated `10214`.
-		// Minimum execution time: 13_320_000 picoseconds.
-		Weight::from_parts(14_672_000, 10214)
+		// Minimum execution time: 13_039_000 picoseconds.
+		Weight::from_parts(14_401_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof size: measured `1150`, estimated `10214`.
-		// Minimum execution time: 43_635_000 picoseconds.
-		Weight::from_parts(49_023_000, 10214)
+		// Minimum execution time: 42_594_000 picoseconds.
+		Weight::from_parts(45_919_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -107,8 +107,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProviderStake::BondRequirement` (`max_values`: Some(1), `max_size`: Some(80), added: 575, mode: `MaxEncodedLen`)
 	fn set_bond_requirement() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 3_575_000 picoseconds.
-		Weight::from_parts(5_228_000, 0)
+		// Minimum execution time: 3_555_000 picoseconds.
+		Weight::from_parts(3_946_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ProviderStake::Ledgers` (r:1 w:1)
@@ -122,9 +122,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[0, 16]`.
 	fn slash(b: u32, ) -> Weight {
 		// Proof size: measured `1369 + b * (78 ±0)`, estimated `10214 + b * (2603 ±0)`.
-		// Minimum execution time: 49_344_000 picoseconds.
-		Weight::from_parts(58_024_999, 10214)
-			.saturating_add(Weight::from_parts(36_186_969, 0).saturating_mul(b.into()))
+		// Minimum execution time: 48_442_000 picoseconds.
+		Weight::from_parts(52_664_295, 10214)
+			.saturating_add(Weight::from_parts(32_249_957, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -136,32 +136,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn bond() -> Weight {
-		Weight::from_parts(47_561_000, 4170)
+		Weight::from_parts(47_951_000, 4170)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(50_526_000, 4170)
+		Weight::from_parts(50_615_000, 4170)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(14_672_000, 10214)
+		Weight::from_parts(14_401_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(49_023_000, 10214)
+		Weight::from_parts(45_919_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_bond_requirement() -> Weight {
-		Weight::from_parts(5_228_000, 0)
+		Weight::from_parts(3_946_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn slash(b: u32, ) -> Weight {
-		Weight::from_parts(58_024_999, 10214)
-			.saturating_add(Weight::from_parts(36_186_969, 0).saturating_mul(b.into()))
+		Weight::from_parts(52_664_295, 10214)
+			.saturating_add(Weight::from_parts(32_249_957, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))

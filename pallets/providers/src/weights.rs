@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.SuWsJ2V3B1/pallet_providers.json
+//! /tmp/tmp.AD7iO6Rtd0/pallet_providers.json
 //! --output
 //! pallets/providers/src/weights.rs
 //! --template
@@ -67,8 +67,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::ProviderCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `347`, estimated `10214`.
-		// Minimum execution time: 31_347_000 picoseconds.
-		Weight::from_parts(44_066_000, 10214)
+		// Minimum execution time: 29_504_000 picoseconds.
+		Weight::from_parts(31_477_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -76,19 +76,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn update_endpoint() -> Weight {
 		// Proof size: measured `6807`, estimated `10214`.
-		// Minimum execution time: 22_494_000 picoseconds.
-		Weight::from_parts(26_270_000, 10214)
+		// Minimum execution time: 21_703_000 picoseconds.
+		Weight::from_parts(23_165_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Attestations` (r:1 w:1)
-	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(34369), added: 36844, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(625), added: 3100, mode: `MaxEncodedLen`)
 	fn update_attributes() -> Weight {
-		// Proof size: measured `41236`, estimated `37834`.
-		// Minimum execution time: 322_120_000 picoseconds.
-		Weight::from_parts(369_792_000, 37834)
+		// Proof size: measured `7490`, estimated `10214`.
+		// Minimum execution time: 91_026_000 picoseconds.
+		Weight::from_parts(111_637_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn update_prices() -> Weight {
 		// Proof size: measured `6807`, estimated `10214`.
-		// Minimum execution time: 22_603_000 picoseconds.
-		Weight::from_parts(32_639_000, 10214)
+		// Minimum execution time: 21_512_000 picoseconds.
+		Weight::from_parts(23_254_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -109,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProviderStake::Ledgers` (`max_values`: None, `max_size`: Some(705), added: 3180, mode: `MaxEncodedLen`)
 	fn update_capacity() -> Weight {
 		// Proof size: measured `7148`, estimated `10214`.
-		// Minimum execution time: 29_534_000 picoseconds.
-		Weight::from_parts(41_101_000, 10214)
+		// Minimum execution time: 28_032_000 picoseconds.
+		Weight::from_parts(30_024_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Proof size: measured `6807`, estimated `10214`.
-		// Minimum execution time: 22_995_000 picoseconds.
-		Weight::from_parts(35_132_000, 10214)
+		// Minimum execution time: 21_552_000 picoseconds.
+		Weight::from_parts(23_034_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -131,8 +131,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProviderStake::Ledgers` (`max_values`: None, `max_size`: Some(705), added: 3180, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof size: measured `7148`, estimated `10214`.
-		// Minimum execution time: 31_067_000 picoseconds.
-		Weight::from_parts(45_518_000, 10214)
+		// Minimum execution time: 28_994_000 picoseconds.
+		Weight::from_parts(31_928_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProviderStake::Ledgers` (`max_values`: None, `max_size`: Some(705), added: 3180, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
 		// Proof size: measured `7079`, estimated `10214`.
-		// Minimum execution time: 35_012_000 picoseconds.
-		Weight::from_parts(51_496_000, 10214)
+		// Minimum execution time: 32_619_000 picoseconds.
+		Weight::from_parts(35_263_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -151,8 +151,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Auditors` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
 	fn add_auditor() -> Weight {
 		// Proof size: measured `513`, estimated `1998`.
-		// Minimum execution time: 7_501_000 picoseconds.
-		Weight::from_parts(10_936_000, 1998)
+		// Minimum execution time: 6_579_000 picoseconds.
+		Weight::from_parts(7_702_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Auditors` (`max_values`: Some(1), `max_size`: Some(513), added: 1008, mode: `MaxEncodedLen`)
 	fn remove_auditor() -> Weight {
 		// Proof size: measured `545`, estimated `1998`.
-		// Minimum execution time: 7_351_000 picoseconds.
-		Weight::from_parts(11_418_000, 1998)
+		// Minimum execution time: 6_690_000 picoseconds.
+		Weight::from_parts(7_471_000, 1998)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -170,21 +170,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Attestations` (r:1 w:1)
-	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(34369), added: 36844, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(625), added: 3100, mode: `MaxEncodedLen`)
 	fn attest() -> Weight {
-		// Proof size: measured `39594`, estimated `37834`.
-		// Minimum execution time: 152_257_000 picoseconds.
-		Weight::from_parts(234_440_000, 37834)
+		// Proof size: measured `7957`, estimated `10214`.
+		// Minimum execution time: 36_764_000 picoseconds.
+		Weight::from_parts(39_519_000, 10214)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Providers::Attestations` (r:1 w:1)
-	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(34369), added: 36844, mode: `MaxEncodedLen`)
+	/// Proof: `Providers::Attestations` (`max_values`: None, `max_size`: Some(625), added: 3100, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	fn revoke_attestation() -> Weight {
-		// Proof size: measured `34495`, estimated `37834`.
-		// Minimum execution time: 107_931_000 picoseconds.
-		Weight::from_parts(161_591_000, 37834)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Proof size: measured `7490`, estimated `10214`.
+		// Minimum execution time: 27_761_000 picoseconds.
+		Weight::from_parts(29_725_000, 10214)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -192,63 +194,63 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(44_066_000, 10214)
+		Weight::from_parts(31_477_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_endpoint() -> Weight {
-		Weight::from_parts(26_270_000, 10214)
+		Weight::from_parts(23_165_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_attributes() -> Weight {
-		Weight::from_parts(369_792_000, 37834)
+		Weight::from_parts(111_637_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_prices() -> Weight {
-		Weight::from_parts(32_639_000, 10214)
+		Weight::from_parts(23_254_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_capacity() -> Weight {
-		Weight::from_parts(41_101_000, 10214)
+		Weight::from_parts(30_024_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(35_132_000, 10214)
+		Weight::from_parts(23_034_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(45_518_000, 10214)
+		Weight::from_parts(31_928_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(51_496_000, 10214)
+		Weight::from_parts(35_263_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn add_auditor() -> Weight {
-		Weight::from_parts(10_936_000, 1998)
+		Weight::from_parts(7_702_000, 1998)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_auditor() -> Weight {
-		Weight::from_parts(11_418_000, 1998)
+		Weight::from_parts(7_471_000, 1998)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn attest() -> Weight {
-		Weight::from_parts(234_440_000, 37834)
+		Weight::from_parts(39_519_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_attestation() -> Weight {
-		Weight::from_parts(161_591_000, 37834)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(29_725_000, 10214)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
