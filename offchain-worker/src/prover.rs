@@ -1,0 +1,216 @@
+//! The prover a provider runs (`std`): solves the compute units in parallel on the cores it
+//! sells and answers storage probes from its data.
+
+use crate::{
+	compute,
+	protocol::{Answer, Challenge, ChallengeError, StorageAnswer, StorageChallenge},
+	PROTOCOL_VERSION,
+};
+use std::{
+	sync::{
+		atomic::{AtomicBool, AtomicU32, Ordering},
+		Mutex,
+	},
+	time::Instant,
+};
+
+/// Where the prover finds a lease's chunks.
+pub trait ChunkSource: Sync {
+	/// Answers `probe` from the lease's stored chunks; `None` if the data is not here.
+	fn answer(&self, probe: &StorageChallenge) -> Option<StorageAnswer>;
+}
+
+/// A provider that stores no lease data.
+pub struct NoStorage;
+
+impl ChunkSource for NoStorage {
+	fn answer(&self, _probe: &StorageChallenge) -> Option<StorageAnswer> {
+		None
+	}
+}
+
+/// Why the prover gave no answer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ProveError {
+	/// The challenge is outside the protocol's bounds.
+	BadChallenge(ChallengeError),
+	/// The challenge asks for more units than this prover is set to serve.
+	TooManyUnits {
+		/// Units asked.
+		asked: u32,
+		/// Units this prover serves.
+		served: u32,
+	},
+	/// A probed lease's data is not here.
+	MissingData {
+		/// The lease.
+		lease: u64,
+	},
+	/// The time allowed ran out before every unit was solved.
+	OutOfTime,
+}
+
+impl std::fmt::Display for ProveError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::BadChallenge(error) => write!(f, "challenge out of bounds: {error:?}"),
+			Self::TooManyUnits { asked, served } => {
+				write!(f, "challenge asks {asked} units, this machine serves {served}")
+			}
+			Self::MissingData { lease } => write!(f, "no data of lease {lease} here"),
+			Self::OutOfTime => write!(f, "ran out of time"),
+		}
+	}
+}
+
+impl std::error::Error for ProveError {}
+
+/// Solves challenges on a fixed number of threads.
+pub struct Prover {
+	threads: u32,
+	max_units: u32,
+}
+
+impl Prover {
+	/// A prover running `threads` threads (the cores sold) and refusing challenges of more than
+	/// `max_units` units.
+	pub fn new(threads: u32, max_units: u32) -> Self {
+		Self { threads: threads.max(1), max_units }
+	}
+
+	/// Answers `challenge`, giving up at `give_up` (pass the deadline: a late answer fails).
+	pub fn answer(
+		&self,
+		challenge: &Challenge,
+		storage: &dyn ChunkSource,
+		give_up: Option<Instant>,
+	) -> Result<Answer, ProveError> {
+		challenge.check().map_err(ProveError::BadChallenge)?;
+		let units = challenge.compute.units;
+		if units > self.max_units {
+			return Err(ProveError::TooManyUnits { asked: units, served: self.max_units });
+		}
+		let storage_answers = challenge
+			.storage
+			.iter()
+			.map(|probe| {
+				storage.answer(probe).ok_or(ProveError::MissingData { lease: probe.lease })
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+
+		let next_unit = AtomicU32::new(0);
+		let stopped = AtomicBool::new(false);
+		let solved = Mutex::new(vec![Vec::new(); units as usize]);
+		let stop = || {
+			if give_up.is_some_and(|at| Instant::now() >= at) {
+				stopped.store(true, Ordering::Relaxed);
+			}
+			stopped.load(Ordering::Relaxed)
+		};
+		std::thread::scope(|scope| {
+			for _ in 0..self.threads.min(units) {
+				scope.spawn(|| loop {
+					let unit = next_unit.fetch_add(1, Ordering::Relaxed);
+					if unit >= units {
+						return;
+					}
+					let Some(nonces) = compute::solve_unit(
+						&challenge.seed,
+						&challenge.provider,
+						&challenge.compute,
+						unit,
+						stop,
+					) else {
+						return;
+					};
+					if let Ok(mut solved) = solved.lock() {
+						solved[unit as usize] = nonces;
+					}
+				});
+			}
+		});
+		if stopped.load(Ordering::Relaxed) {
+			return Err(ProveError::OutOfTime);
+		}
+		let compute = solved.into_inner().map_err(|_| ProveError::OutOfTime)?;
+		Ok(Answer {
+			version: PROTOCOL_VERSION,
+			seed: challenge.seed,
+			compute,
+			storage: storage_answers,
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{protocol::ComputeChallenge, storage, verify::verify};
+
+	struct Chunks(Vec<Vec<u8>>);
+
+	impl ChunkSource for Chunks {
+		fn answer(&self, probe: &StorageChallenge) -> Option<StorageAnswer> {
+			(probe.lease == 1).then(|| storage::answer(probe, &self.0)).flatten()
+		}
+	}
+
+	fn challenge(units: u32) -> Challenge {
+		Challenge {
+			version: PROTOCOL_VERSION,
+			seed: [3; 32],
+			provider: [4; 32],
+			compute: ComputeChallenge { units, solutions_per_unit: 16, difficulty: 8 },
+			storage: vec![],
+			deadline_ms: 60_000,
+		}
+	}
+
+	#[test]
+	fn answers_verify_whatever_the_thread_count() {
+		for threads in [1, 2, 5] {
+			let answer = Prover::new(threads, 8).answer(&challenge(4), &NoStorage, None).unwrap();
+			assert_eq!(verify(&challenge(4), &answer, 10, &[0; 32]), Ok(()));
+		}
+	}
+
+	#[test]
+	fn storage_probes_are_answered_from_the_source() {
+		let chunks: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i; 64]).collect();
+		let mut with_storage = challenge(1);
+		with_storage.storage = vec![StorageChallenge {
+			lease: 1,
+			root: storage::commit(&chunks),
+			chunks: 10,
+			indices: vec![0, 9, 4],
+		}];
+		let answer =
+			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks.clone()), None).unwrap();
+		assert_eq!(verify(&with_storage, &answer, 10, &[0; 32]), Ok(()));
+		with_storage.storage[0].lease = 2;
+		assert_eq!(
+			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks), None),
+			Err(ProveError::MissingData { lease: 2 })
+		);
+	}
+
+	#[test]
+	fn refuses_what_it_should_not_spend_cores_on() {
+		assert_eq!(
+			Prover::new(2, 2).answer(&challenge(3), &NoStorage, None),
+			Err(ProveError::TooManyUnits { asked: 3, served: 2 })
+		);
+		let mut hard = challenge(1);
+		hard.compute.difficulty = 64;
+		assert_eq!(
+			Prover::new(1, 8).answer(&hard, &NoStorage, None),
+			Err(ProveError::BadChallenge(ChallengeError::TooHard))
+		);
+		let mut impossible = challenge(1);
+		impossible.compute.difficulty = 40;
+		assert_eq!(
+			Prover::new(1, 8).answer(&impossible, &NoStorage, Some(Instant::now())),
+			Err(ProveError::OutOfTime)
+		);
+	}
+}

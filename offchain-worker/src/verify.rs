@@ -1,0 +1,192 @@
+//! The verifier's whole check of one response: transport, timing, shape, compute, storage.
+
+use crate::{
+	compute::{self, ComputeFailure, DEFAULT_SAMPLES_PER_UNIT},
+	protocol::{Answer, Challenge, MAX_ANSWER_BYTES, PROTOCOL_VERSION},
+	storage::{self, StorageFailure},
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Why a provider failed a challenge: what a validator reports.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Failure {
+	/// No answer: the endpoint could not be reached or did not answer before the deadline.
+	Unreachable,
+	/// The endpoint answered with an HTTP status other than 200.
+	HttpStatus(u16),
+	/// The whole answer arrived after the deadline.
+	Late {
+		/// Milliseconds it took.
+		elapsed_ms: u32,
+	},
+	/// The body is larger than [`MAX_ANSWER_BYTES`].
+	Oversize,
+	/// The body is not an answer.
+	Malformed,
+	/// The answer speaks another protocol version.
+	WrongVersion,
+	/// The answer is for another challenge.
+	SeedMismatch,
+	/// The compute puzzle is not solved.
+	Compute(ComputeFailure),
+	/// A storage probe is not answered.
+	Storage(StorageFailure),
+}
+
+/// Reads an answer body (JSON), refusing oversize or malformed ones.
+pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
+	if body.len() > MAX_ANSWER_BYTES {
+		return Err(Failure::Oversize);
+	}
+	serde_json::from_slice(body).map_err(|_| Failure::Malformed)
+}
+
+/// Checks `answer` to `challenge`, received `elapsed_ms` after sending it. `sample_seed` picks
+/// the nonces checked; draw it after the answer arrived.
+pub fn verify(
+	challenge: &Challenge,
+	answer: &Answer,
+	elapsed_ms: u32,
+	sample_seed: &[u8; 32],
+) -> Result<(), Failure> {
+	if elapsed_ms > challenge.deadline_ms {
+		return Err(Failure::Late { elapsed_ms });
+	}
+	if answer.version != PROTOCOL_VERSION {
+		return Err(Failure::WrongVersion);
+	}
+	if answer.seed != challenge.seed {
+		return Err(Failure::SeedMismatch);
+	}
+	compute::verify(
+		&challenge.seed,
+		&challenge.provider,
+		&challenge.compute,
+		&answer.compute,
+		DEFAULT_SAMPLES_PER_UNIT,
+		sample_seed,
+	)
+	.map_err(Failure::Compute)?;
+	storage::verify(&challenge.storage, &answer.storage).map_err(Failure::Storage)
+}
+
+/// The whole check of an HTTP response: status, size, parse, then [`verify`].
+pub fn check_response(
+	challenge: &Challenge,
+	status: u16,
+	body: &[u8],
+	elapsed_ms: u32,
+	sample_seed: &[u8; 32],
+) -> Result<(), Failure> {
+	if status != 200 {
+		return Err(Failure::HttpStatus(status));
+	}
+	if elapsed_ms > challenge.deadline_ms {
+		return Err(Failure::Late { elapsed_ms });
+	}
+	let answer = parse_answer(body)?;
+	verify(challenge, &answer, elapsed_ms, sample_seed)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		protocol::{ComputeChallenge, StorageChallenge},
+		prover::{NoStorage, Prover},
+	};
+	use codec::{Decode, Encode};
+
+	fn challenge() -> Challenge {
+		Challenge {
+			version: PROTOCOL_VERSION,
+			seed: [5; 32],
+			provider: [6; 32],
+			compute: ComputeChallenge { units: 2, solutions_per_unit: 8, difficulty: 6 },
+			storage: vec![],
+			deadline_ms: 1_000,
+		}
+	}
+
+	fn body(answer: &Answer) -> Vec<u8> {
+		serde_json::to_vec(answer).unwrap()
+	}
+
+	#[test]
+	fn a_valid_answer_passes_through_json() {
+		let answer = Prover::new(2, 2).answer(&challenge(), &NoStorage, None).unwrap();
+		assert_eq!(check_response(&challenge(), 200, &body(&answer), 999, &[1; 32]), Ok(()));
+	}
+
+	#[test]
+	fn every_bad_response_fails_with_its_reason() {
+		let c = challenge();
+		let answer = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
+		assert_eq!(check_response(&c, 500, b"", 10, &[1; 32]), Err(Failure::HttpStatus(500)));
+		assert_eq!(
+			check_response(&c, 200, &body(&answer), 1_001, &[1; 32]),
+			Err(Failure::Late { elapsed_ms: 1_001 })
+		);
+		assert_eq!(check_response(&c, 200, b"{not json", 10, &[1; 32]), Err(Failure::Malformed));
+		assert_eq!(
+			check_response(&c, 200, br#"{"version":1,"seed":"0x05"}"#, 10, &[1; 32]),
+			Err(Failure::Malformed)
+		);
+		let huge = vec![b' '; MAX_ANSWER_BYTES + 1];
+		assert_eq!(check_response(&c, 200, &huge, 10, &[1; 32]), Err(Failure::Oversize));
+		let mut old = answer.clone();
+		old.version = 0;
+		assert_eq!(check_response(&c, 200, &body(&old), 10, &[1; 32]), Err(Failure::WrongVersion));
+		let mut replayed = answer.clone();
+		replayed.seed = [9; 32];
+		assert_eq!(
+			check_response(&c, 200, &body(&replayed), 10, &[1; 32]),
+			Err(Failure::SeedMismatch)
+		);
+		let mut missing_unit = answer.clone();
+		missing_unit.compute.pop();
+		assert_eq!(
+			check_response(&c, 200, &body(&missing_unit), 10, &[1; 32]),
+			Err(Failure::Compute(ComputeFailure::WrongUnitCount))
+		);
+		let mut storage = c.clone();
+		storage.storage =
+			vec![StorageChallenge { lease: 1, root: [0; 32], chunks: 4, indices: vec![1] }];
+		assert_eq!(
+			check_response(&storage, 200, &body(&answer), 10, &[1; 32]),
+			Err(Failure::Storage(StorageFailure::WrongLease { probe: 0 }))
+		);
+	}
+
+	#[test]
+	fn json_and_scale_round_trip() {
+		let mut c = challenge();
+		c.storage =
+			vec![StorageChallenge { lease: 3, root: [7; 32], chunks: 9, indices: vec![2, 8] }];
+		let json = serde_json::to_string(&c).unwrap();
+		assert!(json.contains(r#""deadlineMs":1000"#), "{json}");
+		assert!(json.contains(&format!(r#""seed":"0x{}""#, "05".repeat(32))), "{json}");
+		assert_eq!(serde_json::from_str::<Challenge>(&json).unwrap(), c);
+		assert_eq!(Challenge::decode(&mut &c.encode()[..]).unwrap(), c);
+		// Unknown fields and short hex are refused.
+		assert!(serde_json::from_str::<Challenge>(
+			&json.replace("\"version\"", "\"extra\":1,\"version\"")
+		)
+		.is_err());
+		assert!(serde_json::from_str::<Challenge>(&json.replace(&"05".repeat(32), "05")).is_err());
+		let failure = Failure::Compute(ComputeFailure::BadSolution { unit: 1, nonce: 2 });
+		assert_eq!(Failure::decode(&mut &failure.encode()[..]).unwrap(), failure);
+	}
+}
