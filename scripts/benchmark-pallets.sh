@@ -21,9 +21,10 @@ declare -A WEIGHT_FILES=(
 	[pallet_providers]=pallets/providers/src/weights.rs
 	[pallet_payments]=pallets/payments/src/weights.rs
 	[pallet_market]=pallets/market/src/weights.rs
+	[pallet_attestation]=pallets/attestation/src/weights.rs
 )
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments pallet_market)
+((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments pallet_market pallet_attestation)
 
 if ! frame-omni-bencher --version 2>/dev/null | grep -q "$OMNI_BENCHER_VERSION"; then
 	echo "installing frame-omni-bencher $OMNI_BENCHER_VERSION (once per machine)"

@@ -59,10 +59,45 @@ pub trait SlashStake<AccountId, Balance> {
 
 /// Updates of a provider's reputation, fed by the attestation verdicts.
 pub trait ReputationRecorder<AccountId> {
-	/// An epoch of `who`'s was judged faulty.
-	fn record_fault(who: &AccountId);
+	/// An epoch of `who`'s was judged faulty; returns the reputation after it (`None` if `who`
+	/// is not a provider).
+	fn record_fault(who: &AccountId) -> Option<crate::Reputation>;
 	/// An epoch of `who`'s was judged served.
 	fn record_served(who: &AccountId);
+}
+
+/// A provider that serves leases, as validators need it to challenge it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ServingProvider<AccountId> {
+	/// Its account.
+	pub account: AccountId,
+	/// Where its agent takes challenges.
+	pub endpoint: crate::Endpoint,
+	/// The capacity it sells, which the challenge is sized to.
+	pub offered: crate::Resources,
+}
+
+/// Walks the registry in pages, for the attestation pallet (which providers to challenge and
+/// to judge each epoch).
+pub trait ProviderDirectory<AccountId> {
+	/// Looks at up to `limit` registered providers after `after` (from the start if `None`) and
+	/// returns those that serve (active or paused), with the cursor to continue from (`None`
+	/// once the registry is exhausted).
+	fn serving_after(
+		after: Option<&AccountId>,
+		limit: u32,
+	) -> (alloc::vec::Vec<ServingProvider<AccountId>>, Option<AccountId>);
+}
+
+/// Forcing a provider out of the market after repeated faults.
+pub trait ProviderEviction<AccountId> {
+	/// `provider` takes no new leases and its whole bond starts unbonding (still slashable).
+	fn force_out(provider: &AccountId) -> DispatchResult;
+	/// Up to `limit` distinct tenants of `provider`'s leases, to compensate from its slash.
+	fn tenants_of(provider: &AccountId, limit: u32) -> alloc::vec::Vec<AccountId>;
+	/// Closes up to `limit` of `provider`'s leases with `CloseReason::ProviderFaulty`; returns
+	/// how many it closed, whether any remain, and the weight that took.
+	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool, sp_runtime::Weight);
 }
 
 /// The blocks a provider served, as the attestation verdicts judge them: settlement pays only

@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_providers, Providers]
 	[pallet_payments, Payments]
 	[pallet_market, Market]
+	[pallet_attestation, Attestation]
 );

@@ -58,6 +58,17 @@ fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Va
 		sudo: SudoConfig { key: Some(root) },
 		provider_stake: ProviderStakeConfig { bond_requirement: bond_requirement() },
 		payments: PaymentsConfig { protocol_fee: PROTOCOL_FEE },
+		// Each validator's `nubs` key is its Aura key's sr25519 public key (same dev seed).
+		attestation: pallet_attestation::GenesisConfig {
+			validators: authorities
+				.iter()
+				.map(|(aura, _)| {
+					pallet_attestation::crypto::Public::from(sp_core::sr25519::Public::from(
+						aura.clone(),
+					))
+				})
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 
@@ -162,6 +173,7 @@ mod tests {
 		with_preset(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+			assert_eq!(pallet_attestation::Validators::<Runtime>::get().len(), 4);
 		});
 	}
 

@@ -50,10 +50,12 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// The keys a validator registers: Aura for authoring, GRANDPA for finality.
+	/// The keys a validator registers: Aura for authoring, GRANDPA for finality, `nubs` for
+	/// signing its verdicts on providers.
 	pub struct SessionKeys {
 		pub aura: Aura,
 		pub grandpa: Grandpa,
+		pub nubs: Attestation,
 	}
 }
 
@@ -206,4 +208,7 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Payments = pallet_payments;
+
+	#[runtime::pallet_index(14)]
+	pub type Attestation = pallet_attestation;
 }

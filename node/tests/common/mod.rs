@@ -210,6 +210,11 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
 
 /// Starts `nubes-node --dev` on free ports with a temporary base path.
 pub fn start_dev_node(base: &tempfile::TempDir) -> NodeProcess {
+	start_dev_node_with(base, &[])
+}
+
+/// Starts `nubes-node --dev` with `extra` arguments on free ports with a temporary base path.
+pub fn start_dev_node_with(base: &tempfile::TempDir, extra: &[&str]) -> NodeProcess {
 	let rpc_port = free_port();
 	let p2p_port = free_port();
 	let args: Vec<String> = [
@@ -225,6 +230,7 @@ pub fn start_dev_node(base: &tempfile::TempDir) -> NodeProcess {
 		"--no-mdns",
 	]
 	.iter()
+	.chain(extra)
 	.map(|s| s.to_string())
 	.collect();
 	NodeProcess::start("dev", &args, rpc_port, p2p_port, &base.path().join("node.log"))

@@ -197,3 +197,57 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 }
+
+impl<T: Config> Pallet<T> {
+	/// Up to `limit` distinct tenants of `provider`'s leases (looking at no more than eight
+	/// times as many of its account's leases).
+	pub fn tenants_of(provider: &T::AccountId, limit: u32) -> alloc::vec::Vec<T::AccountId> {
+		let mut tenants = alloc::vec::Vec::new();
+		for id in
+			AccountLeases::<T>::iter_key_prefix(provider).take(limit.saturating_mul(8) as usize)
+		{
+			if tenants.len() >= limit as usize {
+				break;
+			}
+			if let Some(lease) = Leases::<T>::get(id) {
+				if &lease.provider == provider && !tenants.contains(&lease.tenant) {
+					tenants.push(lease.tenant);
+				}
+			}
+		}
+		tenants
+	}
+
+	/// Closes up to `limit` of `provider`'s leases as `ProviderFaulty` (leases where it is the
+	/// tenant are left alone); returns how many closed, whether more may remain, and the weight.
+	pub fn close_leases_of(provider: &T::AccountId, limit: u32) -> (u32, bool, Weight) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let ids: alloc::vec::Vec<LeaseId> = AccountLeases::<T>::iter_key_prefix(provider)
+			.take(limit.saturating_mul(8) as usize)
+			.collect();
+		let mut closed = 0u32;
+		for id in ids {
+			if closed >= limit {
+				break;
+			}
+			let Some(lease) = Leases::<T>::get(id) else { continue };
+			if &lease.provider != provider {
+				continue;
+			}
+			// Each close commits whole or not at all.
+			let outcome = frame_support::storage::with_transaction(|| {
+				match Self::end_lease(id, lease, CloseReason::ProviderFaulty, now) {
+					Ok(()) => sp_runtime::TransactionOutcome::Commit(Ok(())),
+					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
+				}
+			});
+			if outcome.is_ok() {
+				closed = closed.saturating_add(1);
+			}
+		}
+		let weight = T::WeightInfo::close_lease()
+			.saturating_mul(closed.into())
+			.saturating_add(T::DbWeight::get().reads(limit.saturating_mul(8).into()));
+		(closed, closed >= limit, weight)
+	}
+}

@@ -4,9 +4,13 @@
 use crate::*;
 use frame_support::{ensure, pallet_prelude::*};
 use nubes_primitives::{
-	traits::{BackedCapacity, CapacityAllocator, ReputationRecorder},
-	ProviderStatus, Resources,
+	traits::{
+		BackedCapacity, CapacityAllocator, ProviderBond, ProviderDirectory, ReputationRecorder,
+		ServingProvider,
+	},
+	ProviderStatus, Reputation, Resources,
 };
+use sp_runtime::traits::Zero;
 
 impl<T: Config> BackedCapacity<T::AccountId> for Pallet<T> {
 	fn capacity_to_back(who: &T::AccountId) -> Resources {
@@ -17,7 +21,10 @@ impl<T: Config> BackedCapacity<T::AccountId> for Pallet<T> {
 	}
 
 	fn on_stake_withdrawn(who: &T::AccountId) {
-		if Providers::<T>::get(who).is_some_and(|info| info.status == ProviderStatus::Leaving) {
+		// A provider forced out may still have leases closing: it goes with its last lease.
+		if Providers::<T>::get(who)
+			.is_some_and(|info| info.status == ProviderStatus::Leaving && info.allocated.is_zero())
+		{
 			Self::remove_provider(who);
 		}
 	}
@@ -52,18 +59,26 @@ impl<T: Config> CapacityAllocator<T::AccountId> for Pallet<T> {
 	}
 
 	fn release(who: &T::AccountId, resources: &Resources) -> DispatchResult {
-		Providers::<T>::try_mutate(who, |maybe| {
+		let gone = Providers::<T>::try_mutate(who, |maybe| {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownProvider)?;
 			info.allocated = info
 				.allocated
 				.checked_sub(resources)
 				.ok_or(Error::<T>::ReleaseExceedsAllocation)?;
-			Ok::<_, DispatchError>(())
+			Ok::<_, DispatchError>(
+				info.status == ProviderStatus::Leaving
+					&& info.allocated.is_zero()
+					&& T::Stake::total_stake(who).is_zero(),
+			)
 		})?;
 		Self::deposit_event(Event::CapacityReleased {
 			provider: who.clone(),
 			resources: *resources,
 		});
+		// The last lease of a provider forced out whose stake is already withdrawn.
+		if gone {
+			Self::remove_provider(who);
+		}
 		Ok(())
 	}
 
@@ -73,11 +88,11 @@ impl<T: Config> CapacityAllocator<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> ReputationRecorder<T::AccountId> for Pallet<T> {
-	fn record_fault(who: &T::AccountId) {
+	fn record_fault(who: &T::AccountId) -> Option<Reputation> {
 		Self::update_reputation(who, |reputation| {
 			reputation.faults = reputation.faults.saturating_add(1);
 			reputation.consecutive_faults = reputation.consecutive_faults.saturating_add(1);
-		});
+		})
 	}
 
 	fn record_served(who: &T::AccountId) {
@@ -88,8 +103,54 @@ impl<T: Config> ReputationRecorder<T::AccountId> for Pallet<T> {
 	}
 }
 
+impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
+	fn serving_after(
+		after: Option<&T::AccountId>,
+		limit: u32,
+	) -> (alloc::vec::Vec<ServingProvider<T::AccountId>>, Option<T::AccountId>) {
+		let iter = match after {
+			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
+			None => Providers::<T>::iter(),
+		};
+		let mut serving = alloc::vec::Vec::new();
+		let mut last = None;
+		let mut scanned = 0u32;
+		for (account, info) in iter.take(limit as usize) {
+			scanned = scanned.saturating_add(1);
+			if info.status != ProviderStatus::Leaving {
+				serving.push(ServingProvider {
+					account: account.clone(),
+					endpoint: info.endpoint,
+					offered: info.offered,
+				});
+			}
+			last = Some(account);
+		}
+		(serving, if scanned < limit { None } else { last })
+	}
+}
+
 impl<T: Config> Pallet<T> {
-	fn update_reputation(who: &T::AccountId, f: impl FnOnce(&mut nubes_primitives::Reputation)) {
+	/// Forces `who` out after repeated faults: no new leases, its whole bond unbonding. Its
+	/// leases are closed by the market; it is forgotten once they are and its stake is gone.
+	pub fn force_out(who: &T::AccountId) -> DispatchResult {
+		let mut info = Providers::<T>::get(who).ok_or(Error::<T>::UnknownProvider)?;
+		if info.status == ProviderStatus::Leaving {
+			return Ok(());
+		}
+		T::Stake::unbond_all(who)?;
+		info.status = ProviderStatus::Leaving;
+		Providers::<T>::insert(who, info);
+		Self::deposit_event(Event::ProviderForcedOut { provider: who.clone() });
+		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn update_reputation(
+		who: &T::AccountId,
+		f: impl FnOnce(&mut nubes_primitives::Reputation),
+	) -> Option<Reputation> {
 		let reputation = Providers::<T>::mutate(who, |maybe| {
 			maybe.as_mut().map(|info| {
 				f(&mut info.reputation);
@@ -99,6 +160,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(reputation) = reputation {
 			Self::deposit_event(Event::ReputationUpdated { provider: who.clone(), reputation });
 		}
+		reputation
 	}
 }
 

@@ -163,6 +163,9 @@ pub mod pallet {
 		/// `provider` changed or dropped the attested attributes `keys`: every attestation of
 		/// them lapsed.
 		AttestationsLapsed { provider: T::AccountId, keys: AttestedKeys },
+		/// `provider` was forced out for repeated faults: it takes no new leases, its bond is
+		/// unbonding and its leases are being closed.
+		ProviderForcedOut { provider: T::AccountId },
 		/// `provider`'s reputation changed.
 		ReputationUpdated { provider: T::AccountId, reputation: nubes_primitives::Reputation },
 	}

@@ -1,0 +1,189 @@
+//! Benchmarks of the calls (frame-benchmarking v2) and of the hook's parts, each in its worst
+//! case: the most validators, every failure a fault that slashes and forces out.
+
+use super::*;
+use crate::Pallet as Attestation;
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{Authorize, Get},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use nubes_primitives::traits::ReputationRecorder;
+use nubes_proofs::Failure;
+use sp_runtime::{
+	traits::UniqueSaturatedFrom, transaction_validity::TransactionSource, RuntimeAppPublic,
+};
+
+/// `MaxValidators` fresh keys in the benchmark's keystore, in force from epoch 0.
+fn full_validator_set<T: Config>() -> BoundedVec<T::AuthorityId, T::MaxValidators> {
+	let keys: Vec<T::AuthorityId> =
+		(0..T::MaxValidators::get()).map(|_| T::AuthorityId::generate_pair(None)).collect();
+	let set = Attestation::<T>::checked_validators(keys).expect("distinct and bounded");
+	Validators::<T>::put(set.clone());
+	Attestation::<T>::start_epoch(0);
+	set
+}
+
+/// `count` accounts assigned to validator `index` in epoch 0.
+fn assigned_accounts<T: Config>(index: u32, count: u32) -> Vec<T::AccountId> {
+	let data = Epochs::<T>::get(0).expect("epoch 0 started");
+	let validators = data.validators.len() as u32;
+	(0..)
+		.map(|i| account::<T::AccountId>("provider", i, 0))
+		.filter(|who| {
+			assignment::is_assigned(&data.seed, &who.encode(), validators, data.redundancy, index)
+		})
+		.take(count as usize)
+		.collect()
+}
+
+/// A report of `f` failures by validator 0 of epoch 0, signed.
+fn signed_report<T: Config>(
+	f: u32,
+) -> (ReportOf<T>, <T::AuthorityId as RuntimeAppPublic>::Signature) {
+	let validators = full_validator_set::<T>();
+	let failures: Vec<(T::AccountId, Failure)> =
+		assigned_accounts::<T>(0, f).into_iter().map(|who| (who, Failure::Unreachable)).collect();
+	let report =
+		ReportOf::<T> { epoch: 0, validator: 0, failures: BoundedVec::truncate_from(failures) };
+	let signature = validators[0].sign(&Attestation::<T>::signing_payload(&report)).expect("signs");
+	(report, signature)
+}
+
+/// Moves to the first block where epoch 0 is judged.
+fn close_window<T: Config>() {
+	let block = Attestation::<T>::window_end(0);
+	frame_system::Pallet::<T>::set_block_number(BlockNumberFor::<T>::unique_saturated_from(block));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn report(f: Linear<1, { T::MaxFailuresPerReport::get() }>) {
+		let (report, signature) = signed_report::<T>(f);
+
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, report, signature);
+
+		assert_eq!(Failures::<T>::iter_prefix(0).count() as u32, f);
+	}
+
+	#[benchmark]
+	fn authorize_report(f: Linear<1, { T::MaxFailuresPerReport::get() }>) {
+		let (report, signature) = signed_report::<T>(f);
+		let call = Call::<T>::report { report, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("has authorize")
+				.expect("authorized");
+		}
+	}
+
+	#[benchmark]
+	fn set_validators(v: Linear<1, { T::MaxValidators::get() }>) {
+		let keys: Vec<T::AuthorityId> =
+			(0..v).map(|_| T::AuthorityId::generate_pair(None)).collect();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, keys);
+
+		assert_eq!(Validators::<T>::get().len() as u32, v);
+	}
+
+	#[benchmark]
+	fn set_parameters() {
+		let mut parameters = T::DefaultParameters::get();
+		parameters.deadline_ms = parameters.deadline_ms.saturating_add(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, parameters);
+
+		assert_eq!(Params::<T>::get(), parameters);
+	}
+
+	#[benchmark]
+	fn start_epoch() {
+		full_validator_set::<T>();
+
+		#[block]
+		{
+			Attestation::<T>::start_epoch(1);
+		}
+
+		assert!(Epochs::<T>::contains_key(1));
+	}
+
+	/// Judging `n` providers, `f` of them faulty; every fault the costliest: a slash with
+	/// compensation and a forced exit.
+	#[benchmark]
+	fn judge(
+		n: Linear<0, { T::MaxJudgedPerBlock::get() }>,
+		f: Linear<0, { T::MaxJudgedPerBlock::get() }>,
+	) {
+		let f = f.min(n);
+		let key = T::AuthorityId::generate_pair(None);
+		Validators::<T>::put(BoundedVec::truncate_from(alloc::vec![key]));
+		Attestation::<T>::start_epoch(0);
+		let providers: Vec<T::AccountId> =
+			(0..n).map(|i| account::<T::AccountId>("provider", i, 0)).collect();
+		for who in &providers {
+			T::BenchmarkHelper::serving_provider(who);
+		}
+		// The registry's order decides which are judged first: make the first `f` faulty.
+		let (page, _) =
+			<T::Directory as nubes_primitives::traits::ProviderDirectory<_>>::serving_after(
+				None, n,
+			);
+		let max = Params::<T>::get().max_consecutive_faults;
+		for provider in page.iter().take(f as usize) {
+			Failures::<T>::insert(
+				0,
+				&provider.account,
+				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
+			);
+			for _ in 0..max {
+				T::Reputation::record_fault(&provider.account);
+			}
+		}
+		close_window::<T>();
+
+		#[block]
+		{
+			Attestation::<T>::judge_step();
+		}
+
+		assert_eq!(Evicting::<T>::get().len() as u32, f.min(T::MaxEvicting::get()));
+	}
+
+	#[benchmark]
+	fn sweep(k: Linear<0, { T::MaxJudgedPerBlock::get() }>) {
+		let key = T::AuthorityId::generate_pair(None);
+		Validators::<T>::put(BoundedVec::truncate_from(alloc::vec![key]));
+		Attestation::<T>::start_epoch(0);
+		for i in 0..k {
+			Failures::<T>::insert(
+				0,
+				account::<T::AccountId>("gone", i, 0),
+				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
+			);
+		}
+		JudgingState::<T>::put(Judging::Sweeping);
+		close_window::<T>();
+
+		#[block]
+		{
+			Attestation::<T>::judge_step();
+		}
+
+		assert_eq!(NextToJudge::<T>::get(), 1);
+	}
+
+	impl_benchmark_test_suite!(Attestation, crate::mock::new_test_ext(&[0]), crate::mock::Test);
+}

@@ -1,0 +1,190 @@
+//! The per-block hook: starting epochs, judging closed epochs a page of providers at a time,
+//! sweeping their leftover reports, and closing the leases of providers forced out.
+
+use crate::*;
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{pallet_prelude::*, traits::Randomness};
+use frame_system::pallet_prelude::BlockNumberFor;
+use nubes_primitives::traits::{
+	ProviderDirectory, ProviderEviction, ReputationRecorder, SlashAmount, SlashStake,
+};
+use sp_runtime::{traits::UniqueSaturatedInto, Perbill};
+
+impl<T: Config> Pallet<T> {
+	/// Everything the hook does in block `now`; returns the weight used.
+	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
+		let block: u32 = now.unique_saturated_into();
+		let mut weight = Weight::zero();
+		if block > 0 && block % T::EpochLength::get().max(1) == 0 {
+			Self::start_epoch(Self::epoch_of(now));
+			weight.saturating_accrue(T::WeightInfo::start_epoch());
+		}
+		weight.saturating_accrue(Self::judge_step());
+		weight.saturating_accrue(Self::evict_step());
+		weight
+	}
+
+	/// Records `epoch`'s seed and validators.
+	pub(crate) fn start_epoch(epoch: EpochIndex) {
+		let (random, _) = T::Randomness::random(&(b"nubes/epoch", epoch).encode());
+		let seed = sp_io::hashing::blake2_256(random.as_ref());
+		let validators = Validators::<T>::get();
+		let count = validators.len() as u32;
+		let redundancy = Params::<T>::get().redundancy;
+		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy });
+		Self::deposit_event(Event::EpochStarted { epoch, validators: count });
+	}
+
+	/// Judges up to `MaxJudgedPerBlock` providers of the next epoch whose window has closed, or
+	/// sweeps that many of its leftover reports.
+	pub(crate) fn judge_step() -> Weight {
+		let epoch = NextToJudge::<T>::get();
+		if Self::now() < Self::window_end(epoch) {
+			return T::WeightInfo::judge(0, 0);
+		}
+		let Some(data) = Epochs::<T>::get(epoch) else {
+			// Never started (genesis epochs of a chain upgraded mid-way): nothing to judge.
+			NextToJudge::<T>::put(epoch.saturating_add(1));
+			return T::WeightInfo::judge(0, 0);
+		};
+		let limit = T::MaxJudgedPerBlock::get();
+		match JudgingState::<T>::get() {
+			Judging::Sweeping => {
+				let result = Failures::<T>::clear_prefix(epoch, limit, None);
+				if result.maybe_cursor.is_none() {
+					Epochs::<T>::remove(epoch);
+					NextToJudge::<T>::put(epoch.saturating_add(1));
+					JudgingState::<T>::put(Judging::Start);
+				}
+				T::WeightInfo::sweep(result.backend)
+			}
+			state => {
+				let after = match &state {
+					Judging::After(account) => Some(account),
+					_ => None,
+				};
+				let (page, next) = T::Directory::serving_after(after, limit);
+				let mut faults = 0u32;
+				for provider in page.iter() {
+					let reports = Failures::<T>::take(epoch, &provider.account);
+					if (reports.len() as u32).saturating_mul(2) > data.assigned_count() {
+						faults = faults.saturating_add(1);
+						Self::fault(&provider.account, epoch);
+					} else {
+						T::Reputation::record_served(&provider.account);
+					}
+				}
+				let judged = page.len() as u32;
+				let total = EpochFaults::<T>::mutate(epoch, |count| {
+					*count = count.saturating_add(faults);
+					*count
+				});
+				match next {
+					Some(account) => JudgingState::<T>::put(Judging::After(account)),
+					None => {
+						JudgingState::<T>::put(Judging::Sweeping);
+						EpochFaults::<T>::remove(epoch);
+						Self::deposit_event(Event::EpochJudged { epoch, faults: total });
+					}
+				}
+				T::WeightInfo::judge(judged, faults)
+			}
+		}
+	}
+
+	/// `provider` was faulty in `epoch`: the epoch is unpaid, its reputation drops, and from
+	/// the second fault in a row its stake is slashed, past the limit it is forced out.
+	/// Its cost is within `WeightInfo::judge`, benchmarked with every fault the costliest.
+	fn fault(provider: &T::AccountId, epoch: EpochIndex) {
+		FaultHistory::<T>::mutate(provider, |history| {
+			if history.is_full() {
+				history.remove(0);
+			}
+			// Epochs are judged in order, so the list stays ascending.
+			let _ = history.try_push(epoch);
+		});
+		let consecutive = T::Reputation::record_fault(provider).map_or(1, |r| r.consecutive_faults);
+		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, consecutive });
+
+		let params = Params::<T>::get();
+		let forced_out = consecutive > params.max_consecutive_faults;
+		let fraction = params.slash_for(consecutive);
+		if !fraction.is_zero() {
+			let beneficiaries: Vec<(T::AccountId, Perbill)> = if forced_out {
+				let tenants = T::Eviction::tenants_of(provider, T::MaxCompensated::get());
+				let count = (tenants.len() as u32).max(1);
+				let each = Perbill::from_parts(params.compensation.deconstruct() / count);
+				tenants.into_iter().map(|tenant| (tenant, each)).collect()
+			} else {
+				Vec::new()
+			};
+			match T::Slash::slash(provider, SlashAmount::Fraction(fraction), &beneficiaries) {
+				Ok(amount) => Self::deposit_event(Event::Slashed {
+					provider: provider.clone(),
+					amount,
+					consecutive,
+				}),
+				Err(error) => log::warn!(
+					target: "nubes::attestation",
+					"slashing {provider:?} failed: {error:?}"
+				),
+			}
+		}
+		if forced_out {
+			match T::Eviction::force_out(provider) {
+				Ok(()) => {
+					let queued = Evicting::<T>::mutate(|queue| {
+						queue.contains(provider) || queue.try_push(provider.clone()).is_ok()
+					});
+					if !queued {
+						// The queue is full: the provider is out; its leases close as tenants
+						// or their escrows end them.
+						log::warn!(target: "nubes::attestation", "eviction queue full");
+					}
+					Self::deposit_event(Event::ForcedOut { provider: provider.clone() });
+				}
+				Err(error) => log::warn!(
+					target: "nubes::attestation",
+					"forcing {provider:?} out failed: {error:?}"
+				),
+			}
+		}
+	}
+
+	/// Closes up to `MaxClosedPerBlock` leases of the oldest provider being forced out.
+	fn evict_step() -> Weight {
+		let queue = Evicting::<T>::get();
+		let Some(provider) = queue.first() else { return T::DbWeight::get().reads(1) };
+		let (_, more, weight) = T::Eviction::close_leases(provider, T::MaxClosedPerBlock::get());
+		if !more {
+			Evicting::<T>::mutate(|queue| {
+				if !queue.is_empty() {
+					queue.remove(0);
+				}
+			});
+			Self::deposit_event(Event::EvictionDone { provider: provider.clone() });
+		}
+		weight.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+
+	#[cfg(any(feature = "try-runtime", test))]
+	pub(crate) fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let next = NextToJudge::<T>::get();
+		for (epoch, _) in Epochs::<T>::iter() {
+			ensure!(epoch >= next, "an epoch older than the next to judge is kept");
+		}
+		for (epoch, _, failures) in Failures::<T>::iter() {
+			ensure!(epoch >= next, "failures of a judged epoch are kept");
+			let data = Epochs::<T>::get(epoch).ok_or("failures of an unknown epoch")?;
+			ensure!(
+				failures.len() as u32 <= data.assigned_count(),
+				"more failures than assigned validators"
+			);
+		}
+		for (_, history) in FaultHistory::<T>::iter() {
+			ensure!(history.windows(2).all(|w| w[0] < w[1]), "fault history out of order");
+		}
+		Ok(())
+	}
+}

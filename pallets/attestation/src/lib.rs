@@ -1,0 +1,361 @@
+//! # Attestation
+//!
+//! Nubes checks that providers really have what they sell. Time is cut into epochs of
+//! `EpochLength` blocks; each epoch starts with a seed from the runtime's randomness and a
+//! snapshot of the validators (identified by their `nubs` keys). Every serving provider is
+//! assigned to up to three validators by rendezvous hashing over the seed. Each validator's
+//! off-chain worker challenges its providers at their registered endpoints with the
+//! `nubes-proofs` puzzle sized to the cores they sell, verifies the answers, and reports the
+//! failures, signed with its `nubs` key, as one authorized general transaction per batch
+//! (`#[pallet::authorize]`; no account, no fee).
+//!
+//! Only failures are stored. `ReportWindow` blocks after an epoch ends, a bounded hook walks the
+//! registry a page per block and judges each provider: a fault when a majority of its assigned
+//! validators reported failure. A fault makes the epoch unpaid (the served-blocks accumulator
+//! settlement reads), counts in the provider's reputation, and from the second consecutive one
+//! slashes a growing share of its stake; past `max_consecutive_faults` the provider is forced
+//! out, its leases are closed `ProviderFaulty` a few per block, and its tenants are compensated
+//! from the slash. Without reports nothing is a fault: money never waits on one off-chain actor.
+//!
+//! ## Randomness
+//!
+//! The seed comes from `Config::Randomness`. The runtime uses the parent block's hash, which
+//! the block's author can influence by choosing whether to author: enough to keep providers
+//! from predicting their validators and challenges (challenges also mix in each validator's
+//! local randomness), not enough against a colluding author. A VRF source (BABE's
+//! `RandomnessFromOneEpochAgo`, or a VRF beacon pallet) plugs into the same `Config` type.
+//!
+//! This file is the table of contents. Assignment is in `assignment.rs`, reports in
+//! `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
+//! `offchain.rs`, the served-blocks accumulator in `served.rs`, records in `types.rs`.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+pub mod assignment;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod judging;
+#[cfg(test)]
+mod mock;
+pub mod offchain;
+mod reports;
+mod served;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// The key type of validators' attestation keys.
+pub const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"nubs");
+
+/// The `nubs` key: sr25519, held in a validator's keystore, signing its reports.
+pub mod crypto {
+	use super::KEY_TYPE;
+	use sp_application_crypto::{app_crypto, sr25519};
+	app_crypto!(sr25519, KEY_TYPE);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_system::pallet_prelude::*;
+	use nubes_primitives::traits::{
+		ProviderDirectory, ProviderEviction, ReputationRecorder, SlashStake,
+	};
+	use sp_runtime::{traits::AtLeast32BitUnsigned, RuntimeAppPublic};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
+		/// A validator's attestation key (`nubs`).
+		type AuthorityId: Member
+			+ Parameter
+			+ RuntimeAppPublic
+			+ Ord
+			+ MaybeSerializeDeserialize
+			+ MaxEncodedLen;
+
+		/// Balance of the stake slashed for faults.
+		type Balance: Member + Parameter + AtLeast32BitUnsigned + Copy + MaxEncodedLen;
+
+		/// Where each epoch's seed comes from.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The provider registry, walked in pages.
+		type Directory: ProviderDirectory<Self::AccountId>;
+
+		/// Reputation updates.
+		type Reputation: ReputationRecorder<Self::AccountId>;
+
+		/// Stake slashing.
+		type Slash: SlashStake<Self::AccountId, Self::Balance>;
+
+		/// Forcing faulty providers out and closing their leases.
+		type Eviction: ProviderEviction<Self::AccountId>;
+
+		/// Blocks per epoch.
+		#[pallet::constant]
+		type EpochLength: Get<u32>;
+
+		/// Blocks after an epoch's end during which its reports are still taken.
+		#[pallet::constant]
+		type ReportWindow: Get<u32>;
+
+		/// Most validators.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+
+		/// Most failures in one report.
+		#[pallet::constant]
+		type MaxFailuresPerReport: Get<u32>;
+
+		/// Providers judged per block, and failure records swept per block.
+		#[pallet::constant]
+		type MaxJudgedPerBlock: Get<u32>;
+
+		/// Faulty epochs remembered per provider for settlement (the oldest is forgotten).
+		#[pallet::constant]
+		type MaxFaultHistory: Get<u32>;
+
+		/// Providers forced out whose leases are still being closed.
+		#[pallet::constant]
+		type MaxEvicting: Get<u32>;
+
+		/// Leases of forced-out providers closed per block.
+		#[pallet::constant]
+		type MaxClosedPerBlock: Get<u32>;
+
+		/// Tenants compensated from a forced-out provider's slash.
+		#[pallet::constant]
+		type MaxCompensated: Get<u32>;
+
+		/// Providers an off-chain worker looks at per block.
+		#[pallet::constant]
+		type ChallengesPerBlock: Get<u32>;
+
+		/// The rules until root sets others.
+		#[pallet::constant]
+		type DefaultParameters: Get<Parameters>;
+
+		/// Weights of this pallet's calls and hook.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up what the benchmarks need from other pallets.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The validators' `nubs` keys; changes apply from the next epoch.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		StorageValue<_, BoundedVec<T::AuthorityId, T::MaxValidators>, ValueQuery>;
+
+	/// Each epoch not yet judged: its seed and validators.
+	#[pallet::storage]
+	pub type Epochs<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, EpochData<T>>;
+
+	/// Failures reported per epoch and provider.
+	#[pallet::storage]
+	pub type Failures<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EpochIndex,
+		Blake2_128Concat,
+		T::AccountId,
+		FailuresOf,
+		ValueQuery,
+	>;
+
+	/// The next epoch to judge; every earlier one is judged.
+	#[pallet::storage]
+	pub type NextToJudge<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
+
+	/// How far the judging of `NextToJudge` is.
+	#[pallet::storage]
+	pub type JudgingState<T: Config> = StorageValue<_, Judging<T::AccountId>, ValueQuery>;
+
+	/// Faults found so far in the epoch being judged.
+	#[pallet::storage]
+	pub type EpochFaults<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, u32, ValueQuery>;
+
+	/// Each provider's most recent faulty epochs, ascending.
+	#[pallet::storage]
+	pub type FaultHistory<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<EpochIndex, T::MaxFaultHistory>,
+		ValueQuery,
+	>;
+
+	/// Providers forced out whose leases are still being closed, oldest first.
+	#[pallet::storage]
+	pub type Evicting<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxEvicting>, ValueQuery>;
+
+	/// The rules in force.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, Parameters, ValueQuery, T::DefaultParameters>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The validators' `nubs` keys at genesis.
+		pub validators: alloc::vec::Vec<T::AuthorityId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let validators = match Pallet::<T>::checked_validators(self.validators.clone()) {
+				Ok(validators) => validators,
+				Err(error) => panic!("genesis validators: {error:?}"),
+			};
+			Validators::<T>::put(validators);
+			Pallet::<T>::start_epoch(0);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `epoch` started with `validators` validators.
+		EpochStarted { epoch: EpochIndex, validators: u32 },
+		/// Validator `validator` of `epoch` reported `failures` failed challenges.
+		FailuresReported { epoch: EpochIndex, validator: u32, failures: u32 },
+		/// Every provider's service in `epoch` is judged; `faults` were faulty.
+		EpochJudged { epoch: EpochIndex, faults: u32 },
+		/// A majority of `provider`'s validators saw it fail in `epoch`: that epoch is unpaid.
+		Fault { provider: T::AccountId, epoch: EpochIndex, consecutive: u32 },
+		/// `provider` lost `amount` of its stake for its `consecutive`-th fault in a row.
+		Slashed { provider: T::AccountId, amount: T::Balance, consecutive: u32 },
+		/// `provider` was forced out after too many faults in a row; its leases are closing.
+		ForcedOut { provider: T::AccountId },
+		/// The last lease of forced-out `provider` is closed.
+		EvictionDone { provider: T::AccountId },
+		/// Root set the validators, in force from the next epoch.
+		ValidatorsSet { validators: u32 },
+		/// Root set the rules.
+		ParametersSet { parameters: Parameters },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The report is for an epoch whose window has closed, or that was never started.
+		StaleEpoch,
+		/// The report is for an epoch that has not started.
+		FutureEpoch,
+		/// No validator of the epoch has this index.
+		NotValidator,
+		/// The report lists no failure.
+		EmptyReport,
+		/// The validator is not assigned to one of the providers it reports.
+		NotAssigned,
+		/// A provider is listed twice, or the validator already reported it this epoch.
+		DuplicateReport,
+		/// The signature is not the validator's.
+		BadSignature,
+		/// The same validator key is listed twice.
+		DuplicateValidator,
+		/// More validators than `MaxValidators`.
+		TooManyValidators,
+		/// The parameters are out of range.
+		BadParameters,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::on_block(now)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::run_offchain_worker(now);
+		}
+
+		fn integrity_test() {
+			assert!(T::EpochLength::get() > 0, "epochs need at least one block");
+			assert!(T::MaxJudgedPerBlock::get() > 0, "judging needs progress each block");
+			assert!(T::DefaultParameters::get().is_valid(), "default parameters out of range");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Report, as validator `report.validator` of `report.epoch`, the providers whose
+		/// challenges failed, signed with that validator's `nubs` key. Submitted by the
+		/// validator's off-chain worker as a general transaction: authorized by the signature,
+		/// no account, no fee.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::report(report.failures.len() as u32))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(report.failures.len() as u32))]
+		#[pallet::authorize(Pallet::<T>::authorize_report)]
+		pub fn report(
+			origin: OriginFor<T>,
+			report: ReportOf<T>,
+			signature: <T::AuthorityId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::do_report(report, &signature)
+		}
+
+		/// Set the validators' `nubs` keys, as root; they challenge from the next epoch.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_validators(validators.len() as u32))]
+		pub fn set_validators(
+			origin: OriginFor<T>,
+			validators: alloc::vec::Vec<T::AuthorityId>,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			let validators = Self::checked_validators(validators)?;
+			let count = validators.len() as u32;
+			Validators::<T>::put(validators);
+			Self::deposit_event(Event::ValidatorsSet { validators: count });
+			Ok(())
+		}
+
+		/// Set the challenge sizing and penalties, as root.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_parameters())]
+		pub fn set_parameters(origin: OriginFor<T>, parameters: Parameters) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(parameters.is_valid(), Error::<T>::BadParameters);
+			Params::<T>::put(parameters);
+			Self::deposit_event(Event::ParametersSet { parameters });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
+	type Public = T::AuthorityId;
+}
+
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `who` a registered, bonded, active provider with one lease from a distinct tenant.
+	fn serving_provider(who: &AccountId);
+}

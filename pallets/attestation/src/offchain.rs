@@ -1,0 +1,266 @@
+//! The validator's off-chain worker: each block, a bounded page of the registry; for each
+//! provider assigned to this validator, a fresh challenge over HTTP with a deadline; the
+//! answers verified with `nubes-proofs`; the failures signed with the `nubs` key and submitted
+//! as authorized general transactions. An off-chain storage lock keeps overlapping runs (blocks
+//! imported while a run is still waiting on providers) from repeating work, and the position
+//! in the registry is kept in off-chain storage so each provider is challenged once per epoch.
+
+use crate::*;
+use alloc::{string::String, vec::Vec};
+use codec::{Decode, Encode};
+use frame_support::traits::Get;
+use frame_support::BoundedVec;
+use frame_system::{
+	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
+	pallet_prelude::BlockNumberFor,
+};
+use nubes_primitives::{traits::ProviderDirectory, Resources};
+use nubes_proofs::{
+	protocol::{account_bytes, MAX_UNITS},
+	verify::check_response,
+	Challenge, ComputeChallenge, Failure, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
+};
+use sp_runtime::{
+	offchain::{
+		http,
+		storage::StorageValueRef,
+		storage_lock::{StorageLock, Time},
+		Duration, Timestamp,
+	},
+	RuntimeAppPublic,
+};
+
+const LOCK_KEY: &[u8] = b"nubes/attestation/lock";
+const PROGRESS_KEY: &[u8] = b"nubes/attestation/progress";
+const LOG: &str = "nubes::attestation";
+
+/// How far this node's worker got through the registry in an epoch.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+struct Progress<AccountId> {
+	epoch: EpochIndex,
+	after: Option<AccountId>,
+	done: bool,
+}
+
+/// What came back from one provider.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Outcome {
+	/// An HTTP response, read whole `elapsed_ms` after the request went out.
+	Answered {
+		/// Its status.
+		status: u16,
+		/// Its body, cut at one byte over the limit.
+		body: Vec<u8>,
+		/// Milliseconds from sending to the end of the body.
+		elapsed_ms: u32,
+	},
+	/// Nothing complete by the deadline.
+	TimedOut {
+		/// Milliseconds waited.
+		elapsed_ms: u32,
+	},
+	/// The connection failed.
+	Unreachable,
+}
+
+/// The verdict on one provider's response to `challenge`.
+pub fn judge(
+	challenge: &Challenge,
+	outcome: &Outcome,
+	sample_seed: &[u8; 32],
+) -> Result<(), Failure> {
+	match outcome {
+		Outcome::Answered { status, body, elapsed_ms } => {
+			check_response(challenge, *status, body, *elapsed_ms, sample_seed)
+		}
+		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
+		Outcome::Unreachable => Err(Failure::Unreachable),
+	}
+}
+
+/// The challenge a validator sends `provider` (selling `offered`) this epoch. `local_random`
+/// is the validator's own randomness: the provider cannot predict the challenge from the
+/// on-chain seed alone.
+pub fn challenge_for<AccountId: Encode>(
+	epoch_seed: &[u8; 32],
+	local_random: &[u8; 32],
+	provider: &AccountId,
+	offered: &Resources,
+	params: &Parameters,
+) -> Challenge {
+	let units = (offered.cpu_millicores / 1_000).clamp(1, MAX_UNITS.into()) as u32;
+	Challenge {
+		version: PROTOCOL_VERSION,
+		seed: sp_io::hashing::blake2_256(
+			&(b"nubes/challenge", epoch_seed, local_random, provider).encode(),
+		),
+		provider: account_bytes(&provider.encode()),
+		compute: ComputeChallenge {
+			units,
+			solutions_per_unit: params.solutions_per_unit,
+			difficulty: params.difficulty,
+		},
+		storage: Vec::new(),
+		deadline_ms: params.deadline_ms,
+	}
+}
+
+/// The URL a provider with `endpoint` takes challenges at.
+pub fn challenge_url(endpoint: &[u8]) -> Option<String> {
+	let endpoint = core::str::from_utf8(endpoint).ok()?;
+	Some(alloc::format!("{}{}", endpoint.trim_end_matches('/'), CHALLENGE_PATH))
+}
+
+fn elapsed_since(start: Timestamp) -> u32 {
+	sp_io::offchain::timestamp().diff(&start).millis().try_into().unwrap_or(u32::MAX)
+}
+
+/// Sends every challenge at once and collects each outcome by the shared deadline.
+pub fn exchange(requests: &[(String, Challenge)], deadline_ms: u32) -> Vec<Outcome> {
+	let start = sp_io::offchain::timestamp();
+	let deadline = start.add(Duration::from_millis(deadline_ms.into()));
+	let mut outcomes = alloc::vec![Outcome::Unreachable; requests.len()];
+	let mut pending = Vec::new();
+	for (index, (url, challenge)) in requests.iter().enumerate() {
+		let Ok(body) = serde_json::to_vec(challenge) else { continue };
+		let sent = http::Request::post(url, alloc::vec![body])
+			.add_header("Content-Type", "application/json")
+			.deadline(deadline)
+			.send();
+		match sent {
+			Ok(request) => pending.push((index, request)),
+			Err(error) => log::debug!(target: LOG, "challenge to {url} not sent: {error:?}"),
+		}
+	}
+	let (indices, requests): (Vec<usize>, Vec<http::PendingRequest>) = pending.into_iter().unzip();
+	for (index, result) in
+		indices.into_iter().zip(http::PendingRequest::try_wait_all(requests, deadline))
+	{
+		outcomes[index] = match result {
+			Err(_) => Outcome::TimedOut { elapsed_ms: elapsed_since(start) },
+			Ok(Err(_)) => Outcome::Unreachable,
+			Ok(Ok(response)) => {
+				let mut body = response.body();
+				body.deadline(deadline);
+				let bytes: Vec<u8> = body.by_ref().take(MAX_ANSWER_BYTES + 1).collect();
+				if body.error().is_some() {
+					Outcome::TimedOut { elapsed_ms: elapsed_since(start) }
+				} else {
+					Outcome::Answered {
+						status: response.code,
+						body: bytes,
+						elapsed_ms: elapsed_since(start),
+					}
+				}
+			}
+		};
+	}
+	outcomes
+}
+
+impl<T: Config> Pallet<T> {
+	/// This node's validator index and key in `data`, if it holds one of the epoch's keys.
+	fn local_validator(data: &EpochData<T>) -> Option<(u32, T::AuthorityId)> {
+		T::AuthorityId::all().into_iter().find_map(|key| {
+			data.validators.iter().position(|v| *v == key).map(|index| (index as u32, key))
+		})
+	}
+
+	pub(crate) fn run_offchain_worker(now: BlockNumberFor<T>) {
+		if !sp_io::offchain::is_validator() {
+			return;
+		}
+		let epoch = Self::epoch_of(now);
+		let Some(data) = Epochs::<T>::get(epoch) else { return };
+		let Some((index, key)) = Self::local_validator(&data) else { return };
+		let params = Params::<T>::get();
+		let page = T::ChallengesPerBlock::get();
+		let hold = u64::from(params.deadline_ms).saturating_add(5_000);
+		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
+		let Ok(_guard) = lock.try_lock() else { return };
+
+		let progress_ref = StorageValueRef::persistent(PROGRESS_KEY);
+		let progress = progress_ref
+			.get::<Progress<T::AccountId>>()
+			.ok()
+			.flatten()
+			.filter(|p| p.epoch == epoch)
+			.unwrap_or(Progress { epoch, after: None, done: false });
+		if progress.done {
+			return;
+		}
+		let (providers, next) = T::Directory::serving_after(progress.after.as_ref(), page);
+		progress_ref.set(&Progress { epoch, after: next.clone(), done: next.is_none() });
+
+		let validators = data.validators.len() as u32;
+		let local_random = sp_io::offchain::random_seed();
+		let mut requests = Vec::new();
+		let mut targets = Vec::new();
+		for provider in providers {
+			let encoded = provider.account.encode();
+			if !assignment::is_assigned(&data.seed, &encoded, validators, data.redundancy, index) {
+				continue;
+			}
+			let challenge = challenge_for(
+				&data.seed,
+				&local_random,
+				&provider.account,
+				&provider.offered,
+				&params,
+			);
+			match challenge_url(&provider.endpoint) {
+				Some(url) => requests.push((url, challenge)),
+				None => continue,
+			}
+			targets.push(provider.account);
+		}
+		if requests.is_empty() {
+			return;
+		}
+		let outcomes = exchange(&requests, params.deadline_ms);
+		// Drawn after the answers are in, so no provider could know which nonces get checked.
+		let sample_seed = sp_io::offchain::random_seed();
+		let mut failures = Vec::new();
+		for ((account, (url, challenge)), outcome) in
+			targets.into_iter().zip(&requests).zip(&outcomes)
+		{
+			match judge(challenge, outcome, &sample_seed) {
+				Ok(()) => log::debug!(target: LOG, "{url}: passed"),
+				Err(failure) => {
+					log::info!(target: LOG, "{url}: failed ({failure:?})");
+					failures.push((account, failure));
+				}
+			}
+		}
+		Self::submit_failures(epoch, index, &key, failures);
+	}
+
+	/// Signs and submits `failures` as reports of at most `MaxFailuresPerReport` each.
+	pub(crate) fn submit_failures(
+		epoch: EpochIndex,
+		validator: u32,
+		key: &T::AuthorityId,
+		failures: Vec<(T::AccountId, Failure)>,
+	) {
+		let max = T::MaxFailuresPerReport::get().max(1) as usize;
+		for batch in failures.chunks(max) {
+			let report = ReportOf::<T> {
+				epoch,
+				validator,
+				failures: BoundedVec::truncate_from(batch.to_vec()),
+			};
+			let Some(signature) = key.sign(&Self::signing_payload(&report)) else {
+				log::warn!(target: LOG, "the keystore would not sign with the nubs key");
+				return;
+			};
+			let call = Call::<T>::report { report, signature };
+			let transaction =
+				<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(
+					call.into(),
+				);
+			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
+				log::warn!(target: LOG, "the pool refused a report of epoch {epoch}");
+			}
+		}
+	}
+}

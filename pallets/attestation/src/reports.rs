@@ -1,0 +1,159 @@
+//! Validators' reports: who may report what, checked the same way when the transaction enters
+//! the pool (`authorize`) and when it is applied.
+
+use crate::*;
+use alloc::{collections::BTreeSet, vec::Vec};
+use codec::Encode;
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{traits::UniqueSaturatedInto, RuntimeAppPublic};
+
+/// Custom invalidity codes of a refused report (in `InvalidTransaction::Custom`).
+pub mod invalid {
+	/// No validator of the epoch has the index.
+	pub const NOT_VALIDATOR: u8 = 1;
+	/// The report lists no failure.
+	pub const EMPTY: u8 = 2;
+	/// The validator is not assigned to a listed provider.
+	pub const NOT_ASSIGNED: u8 = 3;
+	/// A provider listed twice or already reported by this validator.
+	pub const DUPLICATE: u8 = 4;
+}
+
+impl<T: Config> Pallet<T> {
+	/// The epoch `block` belongs to.
+	pub fn epoch_of(block: BlockNumberFor<T>) -> EpochIndex {
+		let block: u32 = block.unique_saturated_into();
+		block / T::EpochLength::get().max(1)
+	}
+
+	/// The first block of `epoch`.
+	pub fn epoch_start(epoch: EpochIndex) -> u64 {
+		u64::from(epoch).saturating_mul(T::EpochLength::get().into())
+	}
+
+	/// The first block at which reports for `epoch` are no longer taken.
+	pub fn window_end(epoch: EpochIndex) -> u64 {
+		Self::epoch_start(epoch.saturating_add(1)).saturating_add(T::ReportWindow::get().into())
+	}
+
+	/// The bytes a validator signs for `report`: bound to this chain and this pallet.
+	pub fn signing_payload(report: &ReportOf<T>) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));
+		(b"nubes/attestation/report", genesis, report).encode()
+	}
+
+	/// Sorts, dedups and bounds a validator set.
+	pub(crate) fn checked_validators(
+		mut validators: Vec<T::AuthorityId>,
+	) -> Result<BoundedVec<T::AuthorityId, T::MaxValidators>, Error<T>> {
+		let count = validators.len();
+		validators.sort();
+		validators.dedup();
+		ensure!(validators.len() == count, Error::<T>::DuplicateValidator);
+		validators.try_into().map_err(|_| Error::<T>::TooManyValidators)
+	}
+
+	/// Everything about `report` that does not depend on its signature.
+	pub(crate) fn check_report(report: &ReportOf<T>) -> Result<EpochData<T>, Error<T>> {
+		let now = Self::now();
+		ensure!(Self::epoch_start(report.epoch) <= now, Error::<T>::FutureEpoch);
+		ensure!(now < Self::window_end(report.epoch), Error::<T>::StaleEpoch);
+		let data = Epochs::<T>::get(report.epoch).ok_or(Error::<T>::StaleEpoch)?;
+		ensure!((report.validator as usize) < data.validators.len(), Error::<T>::NotValidator);
+		ensure!(!report.failures.is_empty(), Error::<T>::EmptyReport);
+		let validators = data.validators.len() as u32;
+		let mut seen = BTreeSet::new();
+		for (provider, _) in report.failures.iter() {
+			ensure!(seen.insert(provider.clone()), Error::<T>::DuplicateReport);
+			ensure!(
+				assignment::is_assigned(
+					&data.seed,
+					&provider.encode(),
+					validators,
+					data.redundancy,
+					report.validator
+				),
+				Error::<T>::NotAssigned
+			);
+			ensure!(
+				Failures::<T>::get(report.epoch, provider)
+					.iter()
+					.all(|(validator, _)| *validator != report.validator),
+				Error::<T>::DuplicateReport
+			);
+		}
+		Ok(data)
+	}
+
+	/// Checks `report` and its signature; the error says why it is refused.
+	pub(crate) fn check_signed_report(
+		report: &ReportOf<T>,
+		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
+	) -> Result<(), Error<T>> {
+		let data = Self::check_report(report)?;
+		let key = data.validators.get(report.validator as usize).ok_or(Error::<T>::NotValidator)?;
+		ensure!(key.verify(&Self::signing_payload(report), signature), Error::<T>::BadSignature);
+		Ok(())
+	}
+
+	/// `#[pallet::authorize]` of `report`: valid while its epoch's window is open.
+	pub(crate) fn authorize_report(
+		_source: TransactionSource,
+		report: &ReportOf<T>,
+		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
+	) -> TransactionValidityWithRefund {
+		Self::check_signed_report(report, signature).map_err(|error| {
+			TransactionValidityError::Invalid(match error {
+				Error::<T>::StaleEpoch => InvalidTransaction::Stale,
+				Error::<T>::FutureEpoch => InvalidTransaction::Future,
+				Error::<T>::BadSignature => InvalidTransaction::BadProof,
+				Error::<T>::NotValidator => InvalidTransaction::Custom(invalid::NOT_VALIDATOR),
+				Error::<T>::EmptyReport => InvalidTransaction::Custom(invalid::EMPTY),
+				Error::<T>::NotAssigned => InvalidTransaction::Custom(invalid::NOT_ASSIGNED),
+				_ => InvalidTransaction::Custom(invalid::DUPLICATE),
+			})
+		})?;
+		let now = Self::now();
+		let longevity = Self::window_end(report.epoch).saturating_sub(now).max(1);
+		let valid = ValidTransaction::with_tag_prefix("NubesAttestationReport")
+			.priority(TransactionPriority::MAX / 2)
+			.and_provides((
+				report.epoch,
+				report.validator,
+				sp_io::hashing::blake2_256(&report.failures.encode()),
+			))
+			.longevity(longevity)
+			.propagate(true)
+			.build()?;
+		Ok((valid, Weight::zero()))
+	}
+
+	pub(crate) fn do_report(
+		report: ReportOf<T>,
+		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
+	) -> DispatchResult {
+		Self::check_signed_report(&report, signature)?;
+		let count = report.failures.len() as u32;
+		for (provider, failure) in report.failures {
+			Failures::<T>::try_mutate(report.epoch, &provider, |failures| {
+				// At most one per assigned validator, and at most `MAX_REDUNDANCY` are assigned.
+				failures
+					.try_push((report.validator, failure))
+					.map_err(|_| Error::<T>::DuplicateReport)
+			})?;
+		}
+		Self::deposit_event(Event::FailuresReported {
+			epoch: report.epoch,
+			validator: report.validator,
+			failures: count,
+		});
+		Ok(())
+	}
+
+	/// The current block number, as a `u64`.
+	pub(crate) fn now() -> u64 {
+		let block: u32 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		block.into()
+	}
+}

@@ -1,0 +1,847 @@
+//! Tests of epochs, reports, judging, penalties, the served-blocks accumulator and the
+//! off-chain worker, against the real registry, stake, payments and market pallets.
+
+use crate::{mock::*, offchain, *};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{Authorize, Hooks, PalletInfoAccess},
+	BoundedVec,
+};
+use nubes_primitives::traits::{ProviderDirectory, ServedBlocks};
+use nubes_proofs::{compute::ComputeFailure, prover::NoStorage, prover::Prover, Failure};
+use sp_core::{
+	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
+	Pair,
+};
+use sp_runtime::{
+	traits::{Applyable, Checkable},
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	DispatchError, Perbill,
+};
+
+type Signature = <crypto::Public as sp_runtime::RuntimeAppPublic>::Signature;
+
+fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
+}
+
+/// The index of `//Validator{i}` in `epoch`'s (sorted) validator list.
+fn index_of(epoch: EpochIndex, i: u32) -> u32 {
+	Epochs::<Test>::get(epoch).unwrap().validators.iter().position(|v| *v == validator(i)).unwrap()
+		as u32
+}
+
+/// A report by `//Validator{i}`, signed with its key.
+fn signed_report(
+	epoch: EpochIndex,
+	i: u32,
+	failures: Vec<(AccountId, Failure)>,
+) -> (ReportOf<Test>, Signature) {
+	let report = ReportOf::<Test> {
+		epoch,
+		validator: index_of(epoch, i),
+		failures: failures.try_into().unwrap(),
+	};
+	let signature = validator_pair(i).sign(&Attestation::signing_payload(&report)).into();
+	(report, signature)
+}
+
+fn report_call(report: ReportOf<Test>, signature: Signature) -> RuntimeCall {
+	RuntimeCall::Attestation(Call::report { report, signature })
+}
+
+fn authorize(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
+	call.authorize(TransactionSource::External).expect("report has an authorize").map(drop)
+}
+
+/// The validators of `epoch` assigned to `provider`, as `//Validator{i}` numbers.
+fn assigned_to(epoch: EpochIndex, provider: AccountId, keys: &[u32]) -> Vec<u32> {
+	let data = Epochs::<Test>::get(epoch).unwrap();
+	assignment::assigned(
+		&data.seed,
+		&provider.encode(),
+		data.validators.len() as u32,
+		data.redundancy,
+	)
+	.into_iter()
+	.map(|index| *keys.iter().find(|i| validator(**i) == data.validators[index as usize]).unwrap())
+	.collect()
+}
+
+fn unreachable() -> Failure {
+	Failure::Unreachable
+}
+
+fn stake(who: AccountId) -> Balance {
+	pallet_provider_stake::Ledgers::<Test>::get(who).map_or(0, |l| l.total().unwrap())
+}
+
+fn reputation(who: AccountId) -> nubes_primitives::Reputation {
+	pallet_providers::Providers::<Test>::get(who).unwrap().reputation
+}
+
+/// Runs blocks until epoch `epoch` is judged and swept.
+fn judge_through(epoch: EpochIndex) {
+	while NextToJudge::<Test>::get() <= epoch {
+		run_to_block(System::block_number() + 1);
+	}
+}
+
+fn check() {
+	Attestation::do_try_state().unwrap();
+}
+
+#[test]
+fn epochs_start_with_a_seed_and_the_validators_of_their_start() {
+	new_test_ext(&[0, 1]).execute_with(|| {
+		let first = Epochs::<Test>::get(0).expect("genesis starts epoch 0");
+		assert_eq!(first.validators.len(), 2);
+		assert_eq!(first.redundancy, 3);
+		assert_eq!(first.assigned_count(), 2, "fewer validators than the redundancy");
+		assert_noop!(
+			Attestation::set_validators(RuntimeOrigin::signed(TENANT), vec![validator(2)]),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Attestation::set_validators(RuntimeOrigin::root(), vec![validator(2), validator(2)]),
+			Error::<Test>::DuplicateValidator
+		);
+		assert_noop!(
+			Attestation::set_validators(RuntimeOrigin::root(), (0..9).map(validator).collect()),
+			Error::<Test>::TooManyValidators
+		);
+		assert_ok!(Attestation::set_validators(
+			RuntimeOrigin::root(),
+			vec![validator(2), validator(3), validator(4)]
+		));
+		System::assert_last_event(Event::ValidatorsSet { validators: 3 }.into());
+		// The running epoch keeps its validators; the next one takes the new set.
+		assert_eq!(Epochs::<Test>::get(0).unwrap().validators.len(), 2);
+		run_to_block(EPOCH);
+		System::assert_has_event(Event::EpochStarted { epoch: 1, validators: 3 }.into());
+		let second = Epochs::<Test>::get(1).unwrap();
+		assert_eq!(second.validators.len(), 3);
+		assert_ne!(second.seed, first.seed);
+		check();
+	});
+}
+
+#[test]
+fn parameters_are_root_only_and_checked() {
+	new_test_ext(&[0]).execute_with(|| {
+		let mut params = Params::<Test>::get();
+		params.redundancy = 2;
+		assert_noop!(
+			Attestation::set_parameters(RuntimeOrigin::signed(TENANT), params),
+			DispatchError::BadOrigin
+		);
+		let mut bad = params;
+		bad.redundancy = 4;
+		assert_noop!(
+			Attestation::set_parameters(RuntimeOrigin::root(), bad),
+			Error::<Test>::BadParameters
+		);
+		assert_ok!(Attestation::set_parameters(RuntimeOrigin::root(), params));
+		System::assert_last_event(Event::ParametersSet { parameters: params }.into());
+		assert_eq!(Params::<Test>::get().redundancy, 2);
+	});
+}
+
+#[test]
+fn slash_shares_grow_per_consecutive_fault_up_to_the_cap() {
+	let params = Defaults::get();
+	assert_eq!(params.slash_for(1), Perbill::zero());
+	assert_eq!(params.slash_for(2), Perbill::from_percent(10));
+	assert_eq!(params.slash_for(3), Perbill::from_percent(20));
+	assert_eq!(params.slash_for(4), Perbill::from_percent(25));
+	assert_eq!(params.slash_for(u32::MAX), Perbill::from_percent(25));
+}
+
+#[test]
+fn a_valid_report_is_authorized_and_stores_only_failures() {
+	new_test_ext(&[0]).execute_with(|| {
+		let (report, signature) = signed_report(0, 0, vec![(PROVIDERS[0], unreachable())]);
+		let call = report_call(report.clone(), signature.clone());
+		assert_eq!(authorize(&call), Ok(()));
+		for source in [TransactionSource::Local, TransactionSource::InBlock] {
+			assert!(call.authorize(source).unwrap().is_ok());
+		}
+		// Only the authorized origin may dispatch it.
+		assert_noop!(
+			Attestation::report(RuntimeOrigin::signed(TENANT), report.clone(), signature.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Attestation::report(RuntimeOrigin::none(), report.clone(), signature.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Attestation::report(authorized(), report, signature));
+		System::assert_last_event(
+			Event::FailuresReported { epoch: 0, validator: 0, failures: 1 }.into(),
+		);
+		assert_eq!(Failures::<Test>::get(0, PROVIDERS[0]).to_vec(), vec![(0, unreachable())]);
+		assert!(Failures::<Test>::get(0, PROVIDERS[1]).is_empty());
+		check();
+	});
+}
+
+#[test]
+fn a_general_transaction_goes_through_authorize_call() {
+	new_test_ext(&[0]).execute_with(|| {
+		use frame_support::dispatch::GetDispatchInfo;
+		let (report, signature) = signed_report(0, 0, vec![(PROVIDERS[1], unreachable())]);
+		let xt = Extrinsic::new_transaction(
+			report_call(report, signature),
+			(frame_system::AuthorizeCall::<Test>::new(),),
+		);
+		let info = xt.get_dispatch_info();
+		let len = xt.encoded_size();
+		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
+		checked.validate::<Test>(TransactionSource::External, &info, len).expect("authorized");
+		checked.apply::<Test>(&info, len).expect("applies").expect("dispatches");
+		assert_eq!(Failures::<Test>::get(0, PROVIDERS[1]).len(), 1);
+	});
+}
+
+#[test]
+fn bad_reports_are_refused_with_their_reason() {
+	new_test_ext(&[0, 1]).execute_with(|| {
+		let p = PROVIDERS[0];
+		let custom =
+			|code| Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(code)));
+		// Signed by another key than the validator's it names.
+		let (report, _) = signed_report(0, 0, vec![(p, unreachable())]);
+		let forged = validator_pair(1).sign(&Attestation::signing_payload(&report)).into();
+		assert_eq!(
+			authorize(&report_call(report.clone(), forged)),
+			Err(InvalidTransaction::BadProof.into())
+		);
+		// Signed for another chain or another report.
+		let mut altered = report.clone();
+		let (_, signature) = signed_report(0, 0, vec![(p, unreachable())]);
+		altered.failures[0].1 = Failure::Malformed;
+		assert_eq!(
+			authorize(&report_call(altered.clone(), signature.clone())),
+			Err(InvalidTransaction::BadProof.into())
+		);
+		assert_noop!(
+			Attestation::report(authorized(), altered, signature),
+			Error::<Test>::BadSignature
+		);
+		// No such validator.
+		let mut stranger = report.clone();
+		stranger.validator = 7;
+		let signature = validator_pair(0).sign(&Attestation::signing_payload(&stranger)).into();
+		assert_eq!(
+			authorize(&report_call(stranger, signature)),
+			custom(reports::invalid::NOT_VALIDATOR)
+		);
+		// Nothing reported.
+		let (empty, signature) = signed_report(0, 0, vec![]);
+		assert_eq!(authorize(&report_call(empty, signature)), custom(reports::invalid::EMPTY));
+		// The same provider twice in one report.
+		let (twice, signature) =
+			signed_report(0, 0, vec![(p, unreachable()), (p, Failure::Malformed)]);
+		assert_eq!(authorize(&report_call(twice, signature)), custom(reports::invalid::DUPLICATE));
+		// Replay: the same failure again, after the first landed.
+		let (first, signature) = signed_report(0, 0, vec![(p, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), first.clone(), signature.clone()));
+		assert_eq!(
+			authorize(&report_call(first.clone(), signature.clone())),
+			custom(reports::invalid::DUPLICATE)
+		);
+		assert_noop!(
+			Attestation::report(authorized(), first, signature),
+			Error::<Test>::DuplicateReport
+		);
+		// A future epoch, then a stale one once its window closed.
+		let future = ReportOf::<Test> {
+			epoch: 1,
+			validator: 0,
+			failures: vec![(p, unreachable())].try_into().unwrap(),
+		};
+		let signature = validator_pair(0).sign(&Attestation::signing_payload(&future)).into();
+		assert_eq!(
+			authorize(&report_call(future, signature)),
+			Err(InvalidTransaction::Future.into())
+		);
+		let (late, signature) = signed_report(0, 0, vec![(PROVIDERS[1], unreachable())]);
+		run_to_block(EPOCH + WINDOW - 1);
+		assert_eq!(authorize(&report_call(late.clone(), signature.clone())), Ok(()));
+		run_to_block(EPOCH + WINDOW);
+		assert_eq!(authorize(&report_call(late, signature)), Err(InvalidTransaction::Stale.into()));
+		check();
+	});
+}
+
+#[test]
+fn a_validator_may_report_only_providers_assigned_to_it() {
+	// Four validators, three per provider: each provider has one validator not assigned.
+	new_test_ext(&[0, 1, 2, 3]).execute_with(|| {
+		let p = PROVIDERS[0];
+		let assigned = assigned_to(0, p, &[0, 1, 2, 3]);
+		assert_eq!(assigned.len(), 3);
+		let outsider = (0..4).find(|i| !assigned.contains(i)).unwrap();
+		let (report, signature) = signed_report(0, outsider, vec![(p, unreachable())]);
+		assert_eq!(
+			authorize(&report_call(report.clone(), signature.clone())),
+			Err(InvalidTransaction::Custom(reports::invalid::NOT_ASSIGNED).into())
+		);
+		assert_noop!(
+			Attestation::report(authorized(), report, signature),
+			Error::<Test>::NotAssigned
+		);
+		let (report, signature) = signed_report(0, assigned[0], vec![(p, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), report, signature));
+	});
+}
+
+#[test]
+fn a_majority_of_assigned_validators_makes_a_fault_and_no_reports_none() {
+	new_test_ext(&[0, 1, 2]).execute_with(|| {
+		let [one, two, ..] = PROVIDERS;
+		// `one`: one of three failed it; `two`: two of three.
+		let (r, s) = signed_report(0, 0, vec![(one, unreachable()), (two, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		let (r, s) = signed_report(0, 1, vec![(two, Failure::Malformed)]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		judge_through(0);
+		System::assert_has_event(Event::Fault { provider: two, epoch: 0, consecutive: 1 }.into());
+		System::assert_has_event(Event::EpochJudged { epoch: 0, faults: 1 }.into());
+		assert_eq!(FaultHistory::<Test>::get(two).to_vec(), vec![0]);
+		assert!(FaultHistory::<Test>::get(one).is_empty());
+		assert_eq!((reputation(two).faults, reputation(two).consecutive_faults), (1, 1));
+		assert_eq!((reputation(one).faults, reputation(one).epochs_served), (0, 1));
+		// The first fault costs only the epoch's pay.
+		assert_eq!(stake(two), BOND);
+		// Nothing of epoch 0 is left.
+		assert!(Epochs::<Test>::get(0).is_none());
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 0);
+		// Epoch 1: no reports at all: every provider served, nobody slashed.
+		judge_through(1);
+		System::assert_has_event(Event::EpochJudged { epoch: 1, faults: 0 }.into());
+		assert_eq!((reputation(two).consecutive_faults, reputation(two).epochs_served), (0, 1));
+		assert!(PROVIDERS.iter().all(|p| stake(*p) == BOND));
+		check();
+	});
+}
+
+#[test]
+fn judging_is_bounded_per_block_and_carries_over() {
+	new_test_ext(&[0]).execute_with(|| {
+		// Two providers judged per block; five providers; then one block of sweeping.
+		run_to_block(EPOCH + WINDOW - 1);
+		assert_eq!(JudgingState::<Test>::get(), Judging::Start);
+		let (r, s) =
+			signed_report(0, 0, PROVIDERS.iter().map(|p| (*p, unreachable())).take(4).collect());
+		assert_ok!(Attestation::report(authorized(), r, s));
+		let (order, _) = <Providers as ProviderDirectory<_>>::serving_after(None, 10);
+		run_to_block(EPOCH + WINDOW);
+		assert_eq!(JudgingState::<Test>::get(), Judging::After(order[1].account));
+		assert_eq!(EpochFaults::<Test>::get(0), 2);
+		run_to_block(EPOCH + WINDOW + 1);
+		assert_eq!(JudgingState::<Test>::get(), Judging::After(order[3].account));
+		run_to_block(EPOCH + WINDOW + 2);
+		assert_eq!(JudgingState::<Test>::get(), Judging::Sweeping);
+		System::assert_has_event(Event::EpochJudged { epoch: 0, faults: 4 }.into());
+		assert_eq!(NextToJudge::<Test>::get(), 0, "not done until swept");
+		run_to_block(EPOCH + WINDOW + 3);
+		assert_eq!(NextToJudge::<Test>::get(), 1);
+		assert_eq!(JudgingState::<Test>::get(), Judging::Start);
+		check();
+	});
+}
+
+#[test]
+fn leftover_reports_of_providers_gone_are_swept_in_bounded_steps() {
+	let mut ext = new_test_ext(&[0]);
+	ext.execute_with(|| {
+		// Reports for accounts the registry does not list (they left during the epoch).
+		for chunk in [[100u64, 101, 102, 103], [104, 105, 106, 107]] {
+			let (r, s) = signed_report(0, 0, chunk.iter().map(|p| (*p, unreachable())).collect());
+			assert_ok!(Attestation::report(authorized(), r, s));
+		}
+		run_to_block(EPOCH + WINDOW + 2);
+		assert_eq!(JudgingState::<Test>::get(), Judging::Sweeping);
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 8);
+	});
+	// The bound applies to what is in the database, so each block is committed as on a chain.
+	let mut left = Vec::new();
+	while ext.execute_with(|| NextToJudge::<Test>::get()) == 0 {
+		ext.commit_all().unwrap();
+		left.push(ext.execute_with(|| {
+			run_to_block(System::block_number() + 1);
+			Failures::<Test>::iter_prefix(0).count()
+		}));
+		assert!(left.len() <= 4, "sweeping does not end: {left:?}");
+	}
+	assert_eq!(left, vec![6, 4, 2, 0], "two per block");
+	ext.execute_with(check);
+}
+
+/// Opens a confirmed direct lease of `spec()` from `provider` for `tenant`.
+fn lease(tenant: AccountId, provider: AccountId) -> u64 {
+	let id = pallet_market::NextLeaseId::<Test>::get();
+	assert_ok!(Market::lease_direct(
+		RuntimeOrigin::signed(tenant),
+		provider,
+		spec(),
+		10_000,
+		None,
+		[0; 32],
+		2_100 * 1_000
+	));
+	assert_ok!(Market::confirm_lease(RuntimeOrigin::signed(provider), id));
+	id
+}
+
+#[test]
+fn consecutive_faults_slash_more_and_finally_force_the_provider_out() {
+	new_test_ext(&[0]).execute_with(|| {
+		let p = PROVIDERS[0];
+		let first = lease(TENANT, p);
+		let second = lease(TENANT_2, p);
+		let treasury = Balances::free_balance(TREASURY);
+		let mut expected = BOND;
+		for epoch in 0..4u32 {
+			let (r, s) = signed_report(epoch, 0, vec![(p, unreachable())]);
+			assert_ok!(Attestation::report(authorized(), r, s));
+			judge_through(epoch);
+			let consecutive = epoch + 1;
+			System::assert_has_event(Event::Fault { provider: p, epoch, consecutive }.into());
+			let slashed = Defaults::get().slash_for(consecutive) * expected;
+			expected -= slashed;
+			assert_eq!(stake(p), expected, "after fault {consecutive}");
+			if consecutive >= 2 {
+				System::assert_has_event(
+					Event::Slashed { provider: p, amount: slashed, consecutive }.into(),
+				);
+			}
+		}
+		// 100,000 → 90,000 → 72,000 → 54,000: the fourth fault (past three) forced it out.
+		assert_eq!(expected, 54_000);
+		System::assert_has_event(Event::ForcedOut { provider: p }.into());
+		let info = pallet_providers::Providers::<Test>::get(p).unwrap();
+		assert_eq!(info.status, nubes_primitives::ProviderStatus::Leaving);
+		// Its two tenants share half of the last slash (18,000): 4,500 each.
+		System::assert_has_event(
+			pallet_provider_stake::Event::SlashPaid { who: p, beneficiary: TENANT, amount: 4_500 }
+				.into(),
+		);
+		System::assert_has_event(
+			pallet_provider_stake::Event::SlashPaid {
+				who: p,
+				beneficiary: TENANT_2,
+				amount: 4_500,
+			}
+			.into(),
+		);
+		// The treasury got the rest of the slashes: 10,000 + 18,000 + 9,000, plus the fees of
+		// any settlement on closing.
+		assert!(Balances::free_balance(TREASURY) - treasury >= 10_000 + 18_000 + 9_000);
+		// Its leases close one per block with `ProviderFaulty`, then the eviction ends.
+		run_to_block(System::block_number() + 3);
+		for id in [first, second] {
+			System::assert_has_event(
+				pallet_market::Event::LeaseClosed {
+					lease: id,
+					reason: nubes_primitives::CloseReason::ProviderFaulty,
+				}
+				.into(),
+			);
+		}
+		System::assert_has_event(Event::EvictionDone { provider: p }.into());
+		assert!(Evicting::<Test>::get().is_empty());
+		let info = pallet_providers::Providers::<Test>::get(p).unwrap();
+		assert!(info.allocated.is_zero(), "its capacity is released");
+		check();
+	});
+}
+
+#[test]
+fn a_served_epoch_resets_the_run_of_faults() {
+	new_test_ext(&[0]).execute_with(|| {
+		let p = PROVIDERS[0];
+		for epoch in [0u32, 2, 4, 6] {
+			// Reports are taken only once their epoch runs.
+			while Attestation::epoch_of(System::block_number()) < epoch {
+				run_to_block(System::block_number() + 1);
+			}
+			let (r, s) = signed_report(epoch, 0, vec![(p, unreachable())]);
+			assert_ok!(Attestation::report(authorized(), r, s));
+		}
+		judge_through(6);
+		// Four faults, never two in a row: never slashed, never forced out.
+		assert_eq!(reputation(p).faults, 4);
+		assert_eq!(stake(p), BOND);
+		assert_eq!(FaultHistory::<Test>::get(p).to_vec(), vec![0, 2, 4, 6]);
+		check();
+	});
+}
+
+#[test]
+fn served_blocks_leave_out_faulty_epochs_and_wait_for_judging() {
+	new_test_ext(&[0]).execute_with(|| {
+		let p = PROVIDERS[0];
+		assert_eq!(<Attestation as ServedBlocks<_, _>>::judged_until(), 0);
+		FaultHistory::<Test>::insert(p, BoundedVec::truncate_from(vec![1, 3]));
+		let served = |from, to| <Attestation as ServedBlocks<_, u64>>::served_between(&p, from, to);
+		assert_eq!(served(0, 10), 10);
+		assert_eq!(served(0, 40), 20, "epochs 1 and 3 (blocks 10-19, 30-39) unpaid");
+		assert_eq!(served(15, 35), 10, "half of each faulty epoch");
+		assert_eq!(served(12, 18), 0);
+		assert_eq!(served(20, 20), 0);
+		assert_eq!(served(30, 20), 0);
+		assert_eq!(served(40, 1_000_040), 1_000_000, "a million-block gap");
+		judge_through(1);
+		assert_eq!(<Attestation as ServedBlocks<_, _>>::judged_until(), 2 * EPOCH);
+	});
+}
+
+#[test]
+fn settlement_pays_only_judged_served_blocks() {
+	new_test_ext(&[0]).execute_with(|| {
+		let p = PROVIDERS[0];
+		let id = lease(TENANT, p); // active from block 1
+		let (r, s) = signed_report(0, 0, vec![(p, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		judge_through(1);
+		let before = Balances::free_balance(p);
+		assert_ok!(Payments::settle(RuntimeOrigin::signed(TENANT_2), id));
+		// Judged up to block 20; epoch 0 (blocks 1-9 of the lease) unpaid; 10 blocks paid
+		// at 2,100 less the 10 % fee.
+		assert_eq!(Balances::free_balance(p) - before, 10 * 2_100 * 9 / 10);
+	});
+}
+
+// ---- off-chain worker
+
+/// The answer a prover with every claimed core gives, as JSON.
+fn honest_answer(challenge: &nubes_proofs::Challenge) -> Vec<u8> {
+	let answer = Prover::new(2, 64).answer(challenge, &NoStorage, None).unwrap();
+	serde_json::to_vec(&answer).unwrap()
+}
+
+fn expected_request(
+	provider: AccountId,
+	challenge: &nubes_proofs::Challenge,
+	response: Vec<u8>,
+) -> testing::PendingRequest {
+	testing::PendingRequest {
+		method: "POST".into(),
+		uri: format!("http://provider-{provider}.example:8080/nubes/v1/challenge"),
+		headers: vec![("Content-Type".into(), "application/json".into())],
+		body: serde_json::to_vec(challenge).unwrap(),
+		sent: true,
+		response: Some(response),
+		..Default::default()
+	}
+}
+
+#[test]
+fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		// The worker takes four providers per block, in the registry's order.
+		let (page, _) = <Providers as ProviderDirectory<_>>::serving_after(None, 4);
+		let challenge = |who: AccountId| {
+			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
+		};
+		let wrong = {
+			let mut answer =
+				Prover::new(1, 64).answer(&challenge(page[1].account), &NoStorage, None).unwrap();
+			answer.compute[0][0] = answer.compute[0][1];
+			serde_json::to_vec(&answer).unwrap()
+		};
+		let responses = [
+			honest_answer(&challenge(page[0].account)),
+			wrong,
+			b"<html>502 Bad Gateway</html>".to_vec(),
+			// An answer to another provider's challenge.
+			honest_answer(&challenge(page[0].account)),
+		];
+		for (provider, response) in page.iter().zip(responses) {
+			let request =
+				expected_request(provider.account, &challenge(provider.account), response);
+			state.write().expect_request(request);
+		}
+		Attestation::offchain_worker(1);
+
+		let raw = pool_state.write().transactions.pop().expect("one report submitted");
+		assert!(pool_state.read().transactions.is_empty());
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		assert!(
+			matches!(xt.preamble, sp_runtime::generic::Preamble::General(..)),
+			"not signed, not bare"
+		);
+		let RuntimeCall::Attestation(Call::report { report, .. }) = &xt.function else {
+			panic!("not a report: {:?}", xt.function)
+		};
+		assert_eq!(report.epoch, 0);
+		assert_eq!(
+			report.failures.to_vec(),
+			vec![
+				(page[1].account, Failure::Compute(ComputeFailure::NotIncreasing { unit: 0 })),
+				(page[2].account, Failure::Malformed),
+				(page[3].account, Failure::SeedMismatch),
+			]
+		);
+		// The transaction passes `AuthorizeCall` and lands.
+		use frame_support::dispatch::GetDispatchInfo;
+		let info = xt.get_dispatch_info();
+		let len = raw.len();
+		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
+		checked.validate::<Test>(TransactionSource::Local, &info, len).expect("authorized");
+		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 3);
+
+		// The next run in this epoch takes the rest of the registry, the one after does nothing.
+		let (rest, end) =
+			<Providers as ProviderDirectory<_>>::serving_after(Some(&page[3].account), 4);
+		assert_eq!((rest.len(), end), (1, None));
+		let request = expected_request(
+			rest[0].account,
+			&challenge(rest[0].account),
+			honest_answer(&challenge(rest[0].account)),
+		);
+		state.write().expect_request(request);
+		Attestation::offchain_worker(2);
+		Attestation::offchain_worker(3);
+		assert!(pool_state.read().transactions.is_empty(), "everyone else passed");
+	});
+}
+
+#[test]
+fn a_node_without_an_epoch_key_challenges_nobody() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, _state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	// This node's keystore holds a key that is not among the validators.
+	ext.register_extension(sp_keystore::KeystoreExt::new(keystore_with(&[5])));
+	ext.execute_with(|| {
+		// No request is expected: the test extension panics on any unexpected one.
+		Attestation::offchain_worker(1);
+		assert!(pool_state.read().transactions.is_empty());
+	});
+}
+
+#[test]
+fn transport_outcomes_map_to_failures() {
+	let challenge = nubes_proofs::Challenge {
+		version: nubes_proofs::PROTOCOL_VERSION,
+		seed: [1; 32],
+		provider: [2; 32],
+		compute: nubes_proofs::ComputeChallenge { units: 1, solutions_per_unit: 2, difficulty: 2 },
+		storage: vec![],
+		deadline_ms: 1_000,
+	};
+	let seed = [0; 32];
+	let answered = |status, body: Vec<u8>, elapsed_ms| offchain::Outcome::Answered {
+		status,
+		body,
+		elapsed_ms,
+	};
+	assert_eq!(
+		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10), &seed),
+		Ok(())
+	);
+	assert_eq!(
+		offchain::judge(&challenge, &answered(500, b"oops".to_vec(), 10), &seed),
+		Err(Failure::HttpStatus(500))
+	);
+	assert_eq!(
+		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 1_500), &seed),
+		Err(Failure::Late { elapsed_ms: 1_500 })
+	);
+	assert_eq!(
+		offchain::judge(&challenge, &offchain::Outcome::TimedOut { elapsed_ms: 1_000 }, &seed),
+		Err(Failure::Late { elapsed_ms: 1_000 })
+	);
+	assert_eq!(
+		offchain::judge(&challenge, &offchain::Outcome::Unreachable, &seed),
+		Err(Failure::Unreachable)
+	);
+	assert_eq!(
+		offchain::challenge_url(b"https://a.example/"),
+		Some("https://a.example/nubes/v1/challenge".into())
+	);
+}
+
+/// The test off-chain extension, with chosen transport outcomes for some URLs: a status code, an
+/// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline).
+#[derive(Clone)]
+struct Scripted {
+	inner: testing::TestOffchainExt,
+	script: std::sync::Arc<
+		std::sync::Mutex<std::collections::BTreeMap<String, sp_core::offchain::HttpRequestStatus>>,
+	>,
+	uris: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u16, String>>>,
+}
+
+impl sp_core::offchain::Externalities for Scripted {
+	fn is_validator(&self) -> bool {
+		self.inner.is_validator()
+	}
+	fn network_state(&self) -> Result<sp_core::offchain::OpaqueNetworkState, ()> {
+		self.inner.network_state()
+	}
+	fn timestamp(&mut self) -> sp_core::offchain::Timestamp {
+		self.inner.timestamp()
+	}
+	fn sleep_until(&mut self, deadline: sp_core::offchain::Timestamp) {
+		self.inner.sleep_until(deadline)
+	}
+	fn random_seed(&mut self) -> [u8; 32] {
+		self.inner.random_seed()
+	}
+	fn http_request_start(
+		&mut self,
+		method: &str,
+		uri: &str,
+		meta: &[u8],
+	) -> Result<sp_core::offchain::HttpRequestId, ()> {
+		let id = self.inner.http_request_start(method, uri, meta)?;
+		self.uris.lock().unwrap().insert(id.0, uri.into());
+		Ok(id)
+	}
+	fn http_request_add_header(
+		&mut self,
+		id: sp_core::offchain::HttpRequestId,
+		name: &str,
+		value: &str,
+	) -> Result<(), ()> {
+		self.inner.http_request_add_header(id, name, value)
+	}
+	fn http_request_write_body(
+		&mut self,
+		id: sp_core::offchain::HttpRequestId,
+		chunk: &[u8],
+		deadline: Option<sp_core::offchain::Timestamp>,
+	) -> Result<(), sp_core::offchain::HttpError> {
+		self.inner.http_request_write_body(id, chunk, deadline)
+	}
+	fn http_response_wait(
+		&mut self,
+		ids: &[sp_core::offchain::HttpRequestId],
+		deadline: Option<sp_core::offchain::Timestamp>,
+	) -> Vec<sp_core::offchain::HttpRequestStatus> {
+		use sp_core::offchain::HttpRequestStatus;
+		let scripted: Vec<Option<HttpRequestStatus>> = ids
+			.iter()
+			.map(|id| {
+				let uri = self.uris.lock().unwrap().get(&id.0).cloned()?;
+				self.script.lock().unwrap().get(&uri).copied()
+			})
+			.collect();
+		if scripted.contains(&Some(HttpRequestStatus::DeadlineReached)) {
+			if let Some(deadline) = deadline {
+				self.inner.sleep_until(deadline);
+			}
+		}
+		ids.iter()
+			.zip(scripted)
+			.map(|(id, status)| {
+				status.unwrap_or_else(|| self.inner.http_response_wait(&[*id], deadline)[0])
+			})
+			.collect()
+	}
+	fn http_response_headers(
+		&mut self,
+		id: sp_core::offchain::HttpRequestId,
+	) -> Vec<(Vec<u8>, Vec<u8>)> {
+		self.inner.http_response_headers(id)
+	}
+	fn http_response_read_body(
+		&mut self,
+		id: sp_core::offchain::HttpRequestId,
+		buffer: &mut [u8],
+		deadline: Option<sp_core::offchain::Timestamp>,
+	) -> Result<usize, sp_core::offchain::HttpError> {
+		self.inner.http_response_read_body(id, buffer, deadline)
+	}
+	fn set_authorized_nodes(&mut self, nodes: Vec<sp_core::OpaquePeerId>, authorized_only: bool) {
+		self.inner.set_authorized_nodes(nodes, authorized_only)
+	}
+}
+
+#[test]
+fn http_500_unreachable_and_late_providers_are_reported_with_their_reason() {
+	use sp_core::offchain::HttpRequestStatus;
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted =
+		Scripted { inner: offchain.clone(), script: Default::default(), uris: Default::default() };
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		let (page, _) = <Providers as ProviderDirectory<_>>::serving_after(None, 4);
+		let challenge = |who: AccountId| {
+			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
+		};
+		let url = |who: AccountId| format!("http://provider-{who}.example:8080/nubes/v1/challenge");
+		// Requests with a response come first: the test extension matches them in order.
+		state.write().expect_request(expected_request(
+			page[0].account,
+			&challenge(page[0].account),
+			honest_answer(&challenge(page[0].account)),
+		));
+		state.write().expect_request(expected_request(
+			page[1].account,
+			&challenge(page[1].account),
+			b"oops".to_vec(),
+		));
+		{
+			let mut script = scripted.script.lock().unwrap();
+			script.insert(url(page[1].account), HttpRequestStatus::Finished(500));
+			script.insert(url(page[2].account), HttpRequestStatus::IoError);
+			script.insert(url(page[3].account), HttpRequestStatus::DeadlineReached);
+		}
+		Attestation::offchain_worker(1);
+		let raw = pool_state.write().transactions.pop().expect("one report");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::report { report, .. }) = xt.function else { panic!() };
+		assert_eq!(
+			report.failures.to_vec(),
+			vec![
+				(page[1].account, Failure::HttpStatus(500)),
+				(page[2].account, Failure::Unreachable),
+				(page[3].account, Failure::Late { elapsed_ms: params.deadline_ms }),
+			]
+		);
+	});
+}
+
+#[test]
+fn an_oversize_report_does_not_decode() {
+	new_test_ext(&[0]).execute_with(|| {
+		// One failure more than `MaxFailuresPerReport` (4), encoded by hand.
+		let failures: Vec<(AccountId, Failure)> =
+			(0..5).map(|p| (p, Failure::Unreachable)).collect();
+		let (report, signature) = signed_report(0, 0, vec![]);
+		let mut encoded = vec![Attestation::index() as u8, 0];
+		encoded.extend((report.epoch, report.validator, failures, signature).encode());
+		assert!(RuntimeCall::decode(&mut &encoded[..]).is_err());
+		// The same with four decodes.
+		let failures: Vec<(AccountId, Failure)> =
+			(0..4).map(|p| (p, Failure::Unreachable)).collect();
+		let (report, signature) = signed_report(0, 0, vec![]);
+		let mut encoded = vec![Attestation::index() as u8, 0];
+		encoded.extend((report.epoch, report.validator, failures, signature).encode());
+		assert!(RuntimeCall::decode(&mut &encoded[..]).is_ok());
+	});
+}

@@ -1,0 +1,136 @@
+//! The records this pallet keeps and the report validators submit.
+
+use crate::Config;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use nubes_proofs::Failure;
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// Epochs are numbered from genesis: epoch `e` covers blocks `[e·L, (e+1)·L)`.
+pub type EpochIndex = u32;
+
+/// Most validators that challenge one provider in an epoch.
+pub const MAX_REDUNDANCY: u32 = 3;
+
+/// What an epoch was started with: the seed challenges derive from, and the validators that
+/// challenge (a later change of the set applies from the next epoch).
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct EpochData<T: Config> {
+	/// Randomness of the epoch's first block.
+	pub seed: [u8; 32],
+	/// The validators' `nubs` keys; a report names its validator by index in this list.
+	pub validators: BoundedVec<T::AuthorityId, T::MaxValidators>,
+	/// How many validators challenge each provider this epoch.
+	pub redundancy: u32,
+}
+
+impl<T: Config> EpochData<T> {
+	/// Validators assigned to each provider: `redundancy`, or all if there are fewer.
+	pub fn assigned_count(&self) -> u32 {
+		self.redundancy.min(self.validators.len() as u32)
+	}
+}
+
+/// The failed challenges a validator saw in an epoch, signed with its `nubs` key.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Report<T: Config> {
+	/// The epoch the challenges belong to.
+	pub epoch: EpochIndex,
+	/// The reporting validator's index in the epoch's validator list.
+	pub validator: u32,
+	/// Each provider that failed, once, with why.
+	pub failures: BoundedVec<(T::AccountId, Failure), T::MaxFailuresPerReport>,
+}
+
+/// A report as this pallet's calls take it.
+pub type ReportOf<T> = Report<T>;
+
+/// The reports of failure a provider got in one epoch: `(validator index, why)`.
+pub type FailuresOf = BoundedVec<(u32, Failure), ConstU32<MAX_REDUNDANCY>>;
+
+/// Where the judging of the next epoch is.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo, Default)]
+pub enum Judging<AccountId> {
+	/// About to walk the registry from its start, judging each serving provider.
+	#[default]
+	Start,
+	/// Walking, continuing after this provider.
+	After(AccountId),
+	/// Every provider judged; removing the epoch's leftover failure reports.
+	Sweeping,
+}
+
+/// The rules root sets: challenge sizing and penalties.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameters {
+	/// Validators per provider per epoch, at most [`MAX_REDUNDANCY`].
+	pub redundancy: u32,
+	/// Solutions per compute unit (see `nubes-proofs` for calibration).
+	pub solutions_per_unit: u32,
+	/// Leading zero bits each solution's hash needs.
+	pub difficulty: u8,
+	/// Milliseconds a provider has to answer.
+	pub deadline_ms: u32,
+	/// Share of its stake a provider loses per consecutive fault beyond the first.
+	pub slash_step: Perbill,
+	/// Most a single fault slashes.
+	pub max_slash: Perbill,
+	/// Consecutive faults after which a provider is forced out.
+	pub max_consecutive_faults: u32,
+	/// Share of a forced-out provider's slash that goes to the tenants of its leases.
+	pub compensation: Perbill,
+}
+
+impl Parameters {
+	/// The share of stake the `consecutive`-th fault in a row slashes: none for the first, then
+	/// `slash_step` more for each, up to `max_slash`.
+	pub fn slash_for(&self, consecutive: u32) -> Perbill {
+		let steps = consecutive.saturating_sub(1);
+		let parts = self.slash_step.deconstruct().saturating_mul(steps);
+		Perbill::from_parts(parts.min(self.max_slash.deconstruct()))
+	}
+
+	/// Whether the parameters are usable.
+	pub fn is_valid(&self) -> bool {
+		self.redundancy >= 1
+			&& self.redundancy <= MAX_REDUNDANCY
+			&& self.solutions_per_unit >= 1
+			&& self.solutions_per_unit <= nubes_proofs::protocol::MAX_SOLUTIONS_PER_UNIT
+			&& self.difficulty <= nubes_proofs::protocol::MAX_DIFFICULTY
+			&& self.deadline_ms >= 1
+			&& self.max_consecutive_faults >= 1
+	}
+}
