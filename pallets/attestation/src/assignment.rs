@@ -1,23 +1,36 @@
-//! Which validators challenge which provider in an epoch: rendezvous hashing over the epoch's
-//! seed, so every node computes the same answer, the load spreads evenly, and a validator
-//! joining or leaving moves only the providers it scores best on.
+//! Which validators challenge which provider in an epoch. At the epoch's start its validators
+//! are put in an order drawn from the seed; a provider is assigned the `redundancy` validators
+//! that follow a position its own hash picks in that order. Every node computes the same answer,
+//! the load spreads evenly, the groups change every epoch, and checking one validator costs one
+//! hash, so a report's check does not grow with the validator set.
 
 use alloc::vec::Vec;
 use codec::Encode;
 
-/// The score of validator `index` for `provider` in the epoch with `seed`: lower wins.
-fn score(seed: &[u8; 32], provider: &[u8], index: u32) -> [u8; 32] {
-	sp_io::hashing::blake2_256(&(b"nubes/assign", seed, provider, index).encode())
+/// The order of the epoch's validators: by the hash of each key with the seed.
+pub fn shuffle<K: Encode>(seed: &[u8; 32], validators: &mut [K]) {
+	validators.sort_by_cached_key(|key| {
+		sp_io::hashing::blake2_256(&(b"nubes/order", seed, key).encode())
+	});
+}
+
+/// Where `provider`'s group starts among `validators` validators.
+fn start(seed: &[u8; 32], provider: &[u8], validators: u32) -> u32 {
+	let hash = sp_io::hashing::blake2_256(&(b"nubes/assign", seed, provider).encode());
+	let value = u64::from_le_bytes([
+		hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
+	]);
+	(value % u64::from(validators.max(1))) as u32
 }
 
 /// The indices (into the epoch's validator list of `validators` entries) of the at most
-/// `redundancy` validators assigned to `provider`, best score first.
+/// `redundancy` validators assigned to `provider`.
 pub fn assigned(seed: &[u8; 32], provider: &[u8], validators: u32, redundancy: u32) -> Vec<u32> {
-	let mut scored: Vec<([u8; 32], u32)> =
-		(0..validators).map(|index| (score(seed, provider, index), index)).collect();
-	scored.sort_unstable();
-	scored.truncate(redundancy.min(validators) as usize);
-	scored.into_iter().map(|(_, index)| index).collect()
+	if validators == 0 {
+		return Vec::new();
+	}
+	let first = start(seed, provider, validators);
+	(0..redundancy.min(validators)).map(|k| (first + k) % validators).collect()
 }
 
 /// Whether validator `index` is among those assigned to `provider`.
@@ -28,7 +41,12 @@ pub fn is_assigned(
 	redundancy: u32,
 	index: u32,
 ) -> bool {
-	assigned(seed, provider, validators, redundancy).contains(&index)
+	if index >= validators {
+		return false;
+	}
+	let first = start(seed, provider, validators);
+	let offset = (index + validators - first) % validators;
+	offset < redundancy.min(validators)
 }
 
 #[cfg(test)]
@@ -61,6 +79,34 @@ mod tests {
 			})
 			.count();
 		assert!(differing > 30, "only {differing} of 50 moved");
+	}
+
+	#[test]
+	fn membership_agrees_with_the_list() {
+		for p in 0..200u32 {
+			let provider = p.to_le_bytes();
+			for validators in [1u32, 2, 3, 5, 64] {
+				let list = assigned(&[3; 32], &provider, validators, 3);
+				for index in 0..validators + 1 {
+					assert_eq!(
+						is_assigned(&[3; 32], &provider, validators, 3, index),
+						list.contains(&index)
+					);
+				}
+			}
+		}
+	}
+
+	#[test]
+	fn the_order_is_drawn_from_the_seed() {
+		let mut a: Vec<u32> = (0..16).collect();
+		let mut b = a.clone();
+		shuffle(&[1; 32], &mut a);
+		shuffle(&[2; 32], &mut b);
+		assert_ne!(a, b);
+		let mut sorted = a.clone();
+		sorted.sort();
+		assert_eq!(sorted, (0..16).collect::<Vec<_>>());
 	}
 
 	#[test]

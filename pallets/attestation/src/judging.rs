@@ -29,7 +29,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn start_epoch(epoch: EpochIndex) {
 		let (random, _) = T::Randomness::random(&(b"nubes/epoch", epoch).encode());
 		let seed = sp_io::hashing::blake2_256(random.as_ref());
-		let validators = Validators::<T>::get();
+		let mut order = Validators::<T>::get().into_inner();
+		// Groups of validators change every epoch.
+		assignment::shuffle(&seed, &mut order);
+		let validators = BoundedVec::truncate_from(order);
 		let count = validators.len() as u32;
 		let redundancy = Params::<T>::get().redundancy;
 		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy });

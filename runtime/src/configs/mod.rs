@@ -303,10 +303,8 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomne
 	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
 		let parent = System::parent_hash();
 		let block = System::block_number().saturating_sub(1);
-		(
-			Hash::from(sp_core::hashing::blake2_256(&codec::Encode::encode(&(subject, parent)))),
-			block,
-		)
+		let seed = codec::Encode::encode(&(subject, parent));
+		(<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&seed), block)
 	}
 }
 
