@@ -5,7 +5,6 @@
 mod common;
 
 use std::{
-	io::Read,
 	sync::{
 		atomic::{AtomicU32, Ordering},
 		Arc,

@@ -72,7 +72,7 @@ pub fn solve_unit(
 	let mut found = Vec::with_capacity(wanted);
 	let mut nonce = 0u64;
 	while found.len() < wanted {
-		if nonce % 4096 == 0 && stop() {
+		if nonce.is_multiple_of(4096) && stop() {
 			return None;
 		}
 		if leading_zero_bits(&input.hash(nonce)) >= difficulty {

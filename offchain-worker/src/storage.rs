@@ -153,33 +153,36 @@ mod tests {
 		let mut altered = good.clone();
 		altered.chunks[0].data[0] ^= 1;
 		assert_eq!(
-			verify(&[probe.clone()], &[altered]),
+			verify(std::slice::from_ref(&probe), &[altered]),
 			Err(StorageFailure::BadPath { probe: 0, index: 4 })
 		);
 		let mut bad_path = good.clone();
 		bad_path.chunks[1].path[0][0] ^= 1;
 		assert_eq!(
-			verify(&[probe.clone()], &[bad_path]),
+			verify(std::slice::from_ref(&probe), &[bad_path]),
 			Err(StorageFailure::BadPath { probe: 0, index: 8 })
 		);
 		// The right data at the wrong index.
 		let mut moved = good.clone();
 		moved.chunks[0] = prove_chunk(&chunks, 5).unwrap();
 		moved.chunks[0].index = 4;
-		assert!(verify(&[probe.clone()], &[moved]).is_err());
+		assert!(verify(std::slice::from_ref(&probe), &[moved]).is_err());
 		let mut reordered = good.clone();
 		reordered.chunks.swap(0, 1);
 		assert_eq!(
-			verify(&[probe.clone()], &[reordered]),
+			verify(std::slice::from_ref(&probe), &[reordered]),
 			Err(StorageFailure::WrongChunks { probe: 0 })
 		);
 		let mut other_lease = good.clone();
 		other_lease.lease = 8;
 		assert_eq!(
-			verify(&[probe.clone()], &[other_lease]),
+			verify(std::slice::from_ref(&probe), &[other_lease]),
 			Err(StorageFailure::WrongLease { probe: 0 })
 		);
-		assert_eq!(verify(&[probe.clone()], &[]), Err(StorageFailure::WrongLease { probe: 0 }));
+		assert_eq!(
+			verify(std::slice::from_ref(&probe), &[]),
+			Err(StorageFailure::WrongLease { probe: 0 })
+		);
 		let mut huge = good;
 		huge.chunks[0].data = vec![0; MAX_CHUNK_BYTES + 1];
 		assert_eq!(verify(&[probe], &[huge]), Err(StorageFailure::Oversize { probe: 0 }));

@@ -16,7 +16,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
 		let block: u32 = now.unique_saturated_into();
 		let mut weight = Weight::zero();
-		if block > 0 && block % T::EpochLength::get().max(1) == 0 {
+		if block > 0 && block.is_multiple_of(T::EpochLength::get().max(1)) {
 			Self::start_epoch(Self::epoch_of(now));
 			weight.saturating_accrue(T::WeightInfo::start_epoch());
 		}

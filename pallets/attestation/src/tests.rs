@@ -368,7 +368,7 @@ fn leftover_reports_of_providers_gone_are_swept_in_bounded_steps() {
 	});
 	// The bound applies to what is in the database, so each block is committed as on a chain.
 	let mut left = Vec::new();
-	while ext.execute_with(|| NextToJudge::<Test>::get()) == 0 {
+	while ext.execute_with(NextToJudge::<Test>::get) == 0 {
 		ext.commit_all().unwrap();
 		left.push(ext.execute_with(|| {
 			run_to_block(System::block_number() + 1);
