@@ -1,0 +1,140 @@
+//! A connection to a Nubes node: transactions, the Nubes RPC reads, balances.
+
+use crate::{api, rpc as types, AccountId, ClientError, Keys, NubesConfig};
+use nubes_primitives::Resources;
+use serde::de::DeserializeOwned;
+use subxt::{
+	config::DefaultExtrinsicParamsBuilder,
+	extrinsics::ExtrinsicEvents,
+	rpcs::{rpc_params, RpcClient},
+	transactions::Payload,
+	OnlineClient,
+};
+
+/// `who` as the node's RPC reads accounts: SS58 in the generic format (42), which every
+/// Substrate RPC server accepts.
+fn rpc_account(who: &AccountId) -> String {
+	use sp_core::crypto::Ss58Codec;
+	sp_core::crypto::AccountId32::from(who.0).to_ss58check_with_version(
+		sp_core::crypto::Ss58AddressFormatRegistry::SubstrateAccount.into(),
+	)
+}
+
+/// A connection to a Nubes node.
+#[derive(Clone)]
+pub struct NubesClient {
+	api: OnlineClient<NubesConfig>,
+	rpc: RpcClient,
+	url: String,
+}
+
+impl std::fmt::Debug for NubesClient {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "NubesClient({})", self.url)
+	}
+}
+
+impl NubesClient {
+	/// Connects to the node at `url` (`ws://`, `wss://`, `http://` or `https://`).
+	pub async fn connect(url: &str) -> Result<Self, ClientError> {
+		let unreachable =
+			|reason: String| ClientError::Unreachable { url: url.to_string(), reason };
+		let rpc =
+			RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(e.to_string()))?;
+		let config = NubesConfig::builder().use_historic_types(false).build();
+		let api = OnlineClient::from_rpc_client_with_config(config, rpc.clone())
+			.await
+			.map_err(|e| unreachable(e.to_string()))?;
+		Ok(Self { api, rpc, url: url.to_string() })
+	}
+
+	/// The subxt client, for everything the helpers do not cover.
+	pub fn api(&self) -> &OnlineClient<NubesConfig> {
+		&self.api
+	}
+
+	/// The URL this client talks to.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
+	/// Calls a JSON-RPC method.
+	pub async fn request<R: DeserializeOwned>(
+		&self,
+		method: &str,
+		params: subxt::rpcs::client::RpcParams,
+	) -> Result<R, ClientError> {
+		self.rpc
+			.request(method, params)
+			.await
+			.map_err(|e| ClientError::Rpc { method: method.into(), reason: e.to_string() })
+	}
+
+	/// The next nonce of `who`, counting transactions waiting in the pool.
+	pub async fn next_nonce(&self, who: &AccountId) -> Result<u64, ClientError> {
+		self.request("system_accountNextIndex", rpc_params![rpc_account(who)]).await
+	}
+
+	/// Signs `call` with `keys`, submits it and waits until a finalized block holds it; a call
+	/// a pallet refused comes back as [`ClientError::Module`] with the error's name.
+	pub async fn submit<Call: Payload>(
+		&self,
+		call: &Call,
+		keys: &Keys,
+	) -> Result<ExtrinsicEvents<NubesConfig>, ClientError> {
+		let nonce = self.next_nonce(&keys.account_id()).await?;
+		let params = DefaultExtrinsicParamsBuilder::<NubesConfig>::new().nonce(nonce).build();
+		let progress = self
+			.api
+			.tx()
+			.await
+			.map_err(ClientError::subxt)?
+			.sign_and_submit_then_watch(call, keys.signer(), params)
+			.await
+			.map_err(|e| ClientError::NotIncluded(e.to_string()))?;
+		Ok(progress.wait_for_finalized_success().await?)
+	}
+
+	/// Free balance of `who`, in the smallest unit.
+	pub async fn free_balance(&self, who: &AccountId) -> Result<u128, ClientError> {
+		let at = self.api.at_current_block().await.map_err(ClientError::subxt)?;
+		let account = at
+			.storage()
+			.try_fetch(api::storage().system().account(), (who.clone(),))
+			.await
+			.map_err(ClientError::subxt)?;
+		match account {
+			None => Ok(0),
+			Some(value) => Ok(value.decode().map_err(ClientError::subxt)?.data.free),
+		}
+	}
+
+	/// A page of providers matching `filter` (`nubes_providers`).
+	pub async fn providers(
+		&self,
+		filter: &types::ProviderFilter,
+		start_after: Option<&str>,
+		limit: Option<u32>,
+	) -> Result<types::ProviderPage, ClientError> {
+		self.request("nubes_providers", rpc_params![filter, start_after, limit]).await
+	}
+
+	/// The cheapest providers that can serve `spec`, cheapest first (`nubes_quote`).
+	pub async fn quote(
+		&self,
+		spec: &Resources,
+		limit: Option<u32>,
+	) -> Result<Vec<types::Quote>, ClientError> {
+		self.request("nubes_quote", rpc_params![spec, Option::<()>::None, limit]).await
+	}
+
+	/// Leases of `who`, as tenant or provider (`nubes_leases`).
+	pub async fn leases(&self, who: &AccountId) -> Result<Vec<types::Lease>, ClientError> {
+		self.request("nubes_leases", rpc_params![rpc_account(who)]).await
+	}
+
+	/// One lease with its escrow (`nubes_lease`).
+	pub async fn lease(&self, id: u64) -> Result<Option<types::Lease>, ClientError> {
+		self.request("nubes_lease", rpc_params![id]).await
+	}
+}

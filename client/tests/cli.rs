@@ -1,0 +1,215 @@
+//! The `nubes` command line against a real `nubes-node --dev`: good paths with chain state
+//! checked, `--json` parsed, and the bad paths with their exit codes and messages.
+
+use nubes_client::{amount::UNIT, api, parse_account, Keys, NubesClient};
+use serde_json::Value;
+use std::{
+	net::TcpListener,
+	path::PathBuf,
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+/// `nubes-node`, built next to this test by the workspace build.
+fn node_binary() -> PathBuf {
+	let exe = std::env::current_exe().expect("test path");
+	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+	let node = dir.join("nubes-node");
+	assert!(
+		node.exists(),
+		"{} missing: build the workspace first (scripts/test.sh does)",
+		node.display()
+	);
+	node
+}
+
+struct Node {
+	child: Child,
+	url: String,
+	_base: tempfile::TempDir,
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+fn start_node() -> Node {
+	let base = tempfile::tempdir().expect("temp dir");
+	let port = free_port();
+	let log = std::fs::File::create(base.path().join("node.log")).expect("log");
+	let child = Command::new(node_binary())
+		.args(["--dev", "--rpc-port", &port.to_string(), "--port", &free_port().to_string()])
+		.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--base-path"])
+		.arg(base.path())
+		.stdout(log.try_clone().expect("log"))
+		.stderr(log)
+		.spawn()
+		.expect("nubes-node starts");
+	let node = Node { child, url: format!("ws://127.0.0.1:{port}"), _base: base };
+	let deadline = Instant::now() + Duration::from_secs(60);
+	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+		assert!(Instant::now() < deadline, "the dev node did not open its RPC port");
+		std::thread::sleep(Duration::from_millis(200));
+	}
+	node
+}
+
+fn nubes(node_url: &str, args: &[&str]) -> Output {
+	Command::new(env!("CARGO_BIN_EXE_nubes"))
+		.arg("--url")
+		.arg(node_url)
+		.args(args)
+		.env_remove("NUBES_URL")
+		.env_remove("NUBES_SURI")
+		.stdin(Stdio::null())
+		.output()
+		.expect("nubes runs")
+}
+
+fn ok_json(output: &Output) -> Value {
+	assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+	serde_json::from_slice(&output.stdout).expect("--json prints JSON")
+}
+
+fn failed(output: &Output, code: i32, says: &str) {
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+	assert!(stderr.contains(says), "{stderr:?} does not say {says:?}");
+	assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_against_a_dev_node() {
+	let node = start_node();
+	let url = node.url.as_str();
+	let client = NubesClient::connect(url).await.expect("connects");
+	let ferdie = Keys::from_suri("//Ferdie").unwrap();
+	let alice = Keys::from_suri("//Alice").unwrap();
+
+	// Nothing to rent yet.
+	failed(&nubes(url, &["quote", "--cpu", "1000", "--memory", "1024"]), 5, "no provider matches");
+	let page = ok_json(&nubes(url, &["--json", "providers"]));
+	assert_eq!(page["providers"].as_array().map(Vec::len), Some(0));
+
+	// Ferdie bonds with the CLI and registers (through the library).
+	let bonded =
+		ok_json(&nubes(url, &["--json", "--suri", "//Ferdie", "provider", "bond", "1000"]));
+	assert_eq!(bonded["bonded"], (1_000 * UNIT).to_string());
+	let at = client.api().at_current_block().await.unwrap();
+	let ledger = at
+		.storage()
+		.fetch(api::storage().provider_stake().ledgers(), (ferdie.account_id(),))
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
+	assert_eq!(ledger.active, 1_000 * UNIT);
+	let spec = api::runtime_types::nubes_primitives::resources::Resources {
+		cpu_millicores: 4_000,
+		memory_mib: 8_192,
+		storage_gib: 100,
+		gpus: 0,
+	};
+	client
+		.submit(
+			&api::tx().providers().register(
+				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+					b"http://127.0.0.1:1".to_vec(),
+				),
+				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(b"local".to_vec()),
+				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![]),
+				spec,
+				api::runtime_types::nubes_primitives::resources::ResourcePrices {
+					per_cpu_millicore: 1_000,
+					per_memory_mib: 100,
+					per_storage_gib: 0,
+					per_gpu: 0,
+				},
+			),
+			&ferdie,
+		)
+		.await
+		.expect("Ferdie registers");
+
+	let page = ok_json(&nubes(url, &["--json", "providers", "--min-cpu", "2000"]));
+	assert_eq!(page["providers"].as_array().map(Vec::len), Some(1));
+	let none = ok_json(&nubes(url, &["--json", "providers", "--region", "mars"]));
+	assert_eq!(none["providers"].as_array().map(Vec::len), Some(0));
+	let quotes = ok_json(&nubes(url, &["--json", "quote", "--cpu", "1000", "--memory", "1024"]));
+	let quote = &quotes[0];
+	assert_eq!(parse_account(quote["provider"].as_str().unwrap()).unwrap(), ferdie.account_id());
+	let rate: u128 = quote["rate"].as_str().unwrap().parse().unwrap();
+	assert_eq!(rate, 1_000 * 1_000 + 1_024 * 100);
+	let text = nubes(url, &["quote", "--cpu", "1000", "--memory", "1024"]);
+	assert!(String::from_utf8_lossy(&text.stdout).contains("NUBES per block"));
+
+	// Alice leases directly (library), then uses the CLI on her lease.
+	client
+		.submit(
+			&api::tx().market().lease_direct(
+				ferdie.account_id(),
+				api::runtime_types::nubes_primitives::resources::Resources {
+					cpu_millicores: 1_000,
+					memory_mib: 1_024,
+					storage_gib: 1,
+					gpus: 0,
+				},
+				rate,
+				None,
+				[7; 32],
+				rate * 1_000,
+			),
+			&alice,
+		)
+		.await
+		.expect("Alice leases");
+	let leases = ok_json(&nubes(url, &["--json", "--suri", "//Alice", "lease", "list"]));
+	assert_eq!(leases.as_array().map(Vec::len), Some(1));
+	let id = leases[0]["id"].as_u64().unwrap();
+	assert_eq!(leases[0]["state"], "Pending");
+	let status = nubes(url, &["lease", "status", &id.to_string()]);
+	assert!(String::from_utf8_lossy(&status.stdout).contains("Pending"));
+	let before: u128 = ok_json(&nubes(url, &["--json", "lease", "status", &id.to_string()]))
+		["escrow"]
+		.as_str()
+		.unwrap()
+		.parse()
+		.unwrap();
+	ok_json(&nubes(
+		url,
+		&["--json", "--suri", "//Alice", "escrow", "top-up", &id.to_string(), "2.5"],
+	));
+	let after: u128 = ok_json(&nubes(url, &["--json", "lease", "status", &id.to_string()]))
+		["escrow"]
+		.as_str()
+		.unwrap()
+		.parse()
+		.unwrap();
+	assert_eq!(after - before, 2 * UNIT + UNIT / 2);
+
+	// Refusals come back as the pallet's named error with their exit code.
+	failed(
+		&nubes(url, &["--suri", "//Bob", "lease", "close", &id.to_string()]),
+		4,
+		"Market::NotParty",
+	);
+	ok_json(&nubes(url, &["--json", "--suri", "//Alice", "lease", "close", &id.to_string()]));
+	failed(&nubes(url, &["lease", "status", &id.to_string()]), 5, "no open lease");
+	failed(&nubes(url, &["--suri", "//Alice", "lease", "close", "999"]), 5, "Market::UnknownLease");
+	assert_eq!(client.leases(&alice.account_id()).await.unwrap().len(), 0);
+
+	// Bad input and an unreachable node.
+	failed(&nubes(url, &["--suri", "//Alice", "escrow", "top-up", "1", "abc"]), 2, "not an amount");
+	failed(&nubes(url, &["lease", "close", "1"]), 2, "pass --suri");
+	failed(&nubes("ws://127.0.0.1:1", &["providers"]), 3, "cannot reach a Nubes node");
+	let json = nubes("ws://127.0.0.1:1", &["--json", "providers"]);
+	let error: Value = serde_json::from_slice(&json.stdout).expect("errors are JSON with --json");
+	assert_eq!(error["code"], 3);
+}
