@@ -100,7 +100,7 @@ impl NubesClient {
 		let at = self.api.at_current_block().await.map_err(ClientError::subxt)?;
 		let account = at
 			.storage()
-			.try_fetch(api::storage().system().account(), (who.clone(),))
+			.try_fetch(api::storage().system().account(), (*who,))
 			.await
 			.map_err(ClientError::subxt)?;
 		match account {
