@@ -133,6 +133,11 @@ impl NubesClient {
 		self.request("nubes_leases", rpc_params![rpc_account(who)]).await
 	}
 
+	/// An open order with its bids (`nubes_order`).
+	pub async fn order(&self, id: u64) -> Result<Option<types::Order>, ClientError> {
+		self.request("nubes_order", rpc_params![id]).await
+	}
+
 	/// One lease with its escrow (`nubes_lease`).
 	pub async fn lease(&self, id: u64) -> Result<Option<types::Lease>, ClientError> {
 		self.request("nubes_lease", rpc_params![id]).await

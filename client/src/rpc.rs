@@ -146,3 +146,45 @@ pub struct Lease {
 fn as_string<S: serde::Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
 	serializer.serialize_str(&value.to_string())
 }
+
+/// A bid on an order.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Bid {
+	/// Who bids.
+	pub provider: String,
+	/// Price per block.
+	#[serde(deserialize_with = "amount", serialize_with = "as_string")]
+	pub price: u128,
+	/// Whether it won a lease.
+	pub accepted: bool,
+}
+
+/// An open order with its bids.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+	/// Its id.
+	pub id: u64,
+	/// Who ordered.
+	pub tenant: String,
+	/// What each replica needs.
+	pub spec: Resources,
+	/// Replicas wanted.
+	pub replicas: u32,
+	/// Leases opened so far.
+	pub leases: u32,
+	/// Highest price per block per replica.
+	#[serde(deserialize_with = "amount", serialize_with = "as_string")]
+	pub max_price: u128,
+	/// Blocks each lease runs, `None` if open-ended.
+	pub duration: Option<u32>,
+	/// Bids are taken until this block.
+	pub bid_window_end: u32,
+	/// Whether the chain accepts the lowest bids at the window's end.
+	pub auto_accept: bool,
+	/// The workload description's hash.
+	pub manifest_hash: String,
+	/// Its bids.
+	pub bids: Vec<Bid>,
+}

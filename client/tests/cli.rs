@@ -111,32 +111,80 @@ async fn every_command_against_a_dev_node() {
 		.decode()
 		.unwrap();
 	assert_eq!(ledger.active, 1_000 * UNIT);
-	let spec = api::runtime_types::nubes_primitives::resources::Resources {
-		cpu_millicores: 4_000,
-		memory_mib: 8_192,
-		storage_gib: 100,
-		gpus: 0,
-	};
-	client
-		.submit(
-			&api::tx().providers().register(
-				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-					b"http://127.0.0.1:1".to_vec(),
-				),
-				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(b"local".to_vec()),
-				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![]),
-				spec,
-				api::runtime_types::nubes_primitives::resources::ResourcePrices {
-					per_cpu_millicore: 1_000,
-					per_memory_mib: 100,
-					per_storage_gib: 0,
-					per_gpu: 0,
-				},
-			),
-			&ferdie,
-		)
-		.await
-		.expect("Ferdie registers");
+	failed(
+		&nubes(
+			url,
+			&[
+				"--suri",
+				"//Ferdie",
+				"provider",
+				"register",
+				"--endpoint",
+				"http://127.0.0.1:1",
+				"--region",
+				"local",
+				"--cpu",
+				"4000",
+				"--memory",
+				"8192",
+				"--attribute",
+				"nope",
+			],
+		),
+		2,
+		"not key=value",
+	);
+	let registered = ok_json(&nubes(
+		url,
+		&[
+			"--json",
+			"--suri",
+			"//Ferdie",
+			"provider",
+			"register",
+			"--endpoint",
+			"http://127.0.0.1:1",
+			"--region",
+			"local",
+			"--cpu",
+			"4000",
+			"--memory",
+			"8192",
+			"--storage",
+			"100",
+			"--price-cpu",
+			"1000u",
+			"--price-memory",
+			"100u",
+			"--attribute",
+			"tier=test",
+		],
+	));
+	assert_eq!(
+		parse_account(registered["registered"].as_str().unwrap()).unwrap(),
+		ferdie.account_id()
+	);
+	failed(
+		&nubes(
+			url,
+			&[
+				"--suri",
+				"//Ferdie",
+				"provider",
+				"register",
+				"--endpoint",
+				"http://127.0.0.1:1",
+				"--region",
+				"local",
+				"--cpu",
+				"4000",
+				"--memory",
+				"8192",
+			],
+		),
+		4,
+		"Providers::AlreadyRegistered",
+	);
 
 	let page = ok_json(&nubes(url, &["--json", "providers", "--min-cpu", "2000"]));
 	assert_eq!(page["providers"].as_array().map(Vec::len), Some(1));
@@ -204,6 +252,62 @@ async fn every_command_against_a_dev_node() {
 	failed(&nubes(url, &["lease", "status", &id.to_string()]), 5, "no open lease");
 	failed(&nubes(url, &["--suri", "//Alice", "lease", "close", "999"]), 5, "Market::UnknownLease");
 	assert_eq!(client.leases(&alice.account_id()).await.unwrap().len(), 0);
+
+	// Orders: Alice opens one, Ferdie bids (as his agent would), Alice reads the bids and
+	// accepts; a second order is cancelled.
+	let create = |extra: &[&str]| {
+		let mut args = vec![
+			"--json",
+			"--suri",
+			"//Alice",
+			"order",
+			"create",
+			"--cpu",
+			"1000",
+			"--memory",
+			"1024",
+			"--max-price",
+			"0.01",
+			"--escrow",
+			"10",
+			"--bid-window",
+			"50",
+		];
+		args.extend_from_slice(extra);
+		nubes(url, &args)
+	};
+	let order = ok_json(&create(&[]))["order"].as_u64().unwrap();
+	client.submit(&api::tx().market().place_bid(order, rate), &ferdie).await.expect("Ferdie bids");
+	let bids = ok_json(&nubes(url, &["--json", "order", "bids", &order.to_string()]));
+	assert_eq!(bids["bids"][0]["price"], rate.to_string());
+	assert_eq!(
+		parse_account(bids["bids"][0]["provider"].as_str().unwrap()).unwrap(),
+		ferdie.account_id()
+	);
+	let text = nubes(url, &["order", "bids", &order.to_string()]);
+	assert!(String::from_utf8_lossy(&text.stdout).contains("per block"));
+	let ferdie_address = nubes_client::to_ss58(&ferdie.account_id());
+	let accepted = ok_json(&nubes(
+		url,
+		&["--json", "--suri", "//Alice", "order", "accept", &order.to_string(), &ferdie_address],
+	));
+	let lease = accepted["lease"].as_u64().expect("a lease id");
+	assert_eq!(client.lease(lease).await.unwrap().map(|l| l.state), Some("Pending".into()));
+	failed(&nubes(url, &["order", "bids", &order.to_string()]), 5, "no open order");
+	let second = ok_json(&create(&[]))["order"].as_u64().unwrap();
+	failed(
+		&nubes(url, &["--suri", "//Bob", "order", "cancel", &second.to_string()]),
+		4,
+		"Market::NotTenant",
+	);
+	ok_json(&nubes(url, &["--json", "--suri", "//Alice", "order", "cancel", &second.to_string()]));
+	failed(
+		&nubes(url, &["--suri", "//Alice", "order", "cancel", &second.to_string()]),
+		5,
+		"Market::UnknownOrder",
+	);
+	failed(&create(&["--manifest-hash", "0x12"]), 2, "manifest hash");
+	failed(&create(&["--replicas", "0"]), 4, "Market::BadReplicaCount");
 
 	// Bad input and an unreachable node.
 	failed(&nubes(url, &["--suri", "//Alice", "escrow", "top-up", "1", "abc"]), 2, "not an amount");

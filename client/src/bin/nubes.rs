@@ -63,6 +63,9 @@ enum Command {
 		#[arg(long, default_value_t = 5)]
 		limit: u32,
 	},
+	/// Orders: open one for bids, see its bids, accept one, cancel it.
+	#[command(subcommand)]
+	Order(OrderCommand),
 	/// Leases: list yours, show one, close one.
 	#[command(subcommand)]
 	Lease(LeaseCommand),
@@ -102,6 +105,49 @@ impl SpecArgs {
 }
 
 #[derive(Subcommand)]
+enum OrderCommand {
+	/// Open an order for REPLICAS leases of a spec, each on a distinct provider, taking bids for
+	/// BID_WINDOW blocks; ESCROW per replica is held until its lease opens.
+	///
+	/// Example: nubes order create --cpu 1000 --memory 1024 --max-price 0.01 --escrow 10 --suri //Alice
+	Create {
+		#[command(flatten)]
+		spec: SpecArgs,
+		/// Leases wanted, each on a distinct provider.
+		#[arg(long, default_value_t = 1)]
+		replicas: u32,
+		/// Highest price per block per replica (NUBES).
+		#[arg(long)]
+		max_price: String,
+		/// Initial escrow per replica (NUBES).
+		#[arg(long)]
+		escrow: String,
+		/// Blocks each lease runs; open-ended if absent.
+		#[arg(long)]
+		duration: Option<u32>,
+		/// Blocks bids are taken for.
+		#[arg(long, default_value_t = 10)]
+		bid_window: u32,
+		/// Let the chain accept the lowest bids when the window closes.
+		#[arg(long)]
+		auto_accept: bool,
+		/// The workload description's hash (`0x` + 64 hex digits); zero if absent.
+		#[arg(long)]
+		manifest_hash: Option<String>,
+	},
+	/// An open order and its bids.
+	///
+	/// Example: nubes order bids 3
+	Bids { id: u64 },
+	/// Accept PROVIDER's bid on order ID: a lease at the bid's price.
+	///
+	/// Example: nubes order accept 3 5Grw... --suri //Alice
+	Accept { id: u64, provider: String },
+	/// Cancel an open order; bids and unused escrow are released.
+	Cancel { id: u64 },
+}
+
+#[derive(Subcommand)]
 enum LeaseCommand {
 	/// Your leases (or ACCOUNT's), as tenant or provider.
 	///
@@ -131,6 +177,36 @@ enum EscrowCommand {
 
 #[derive(Subcommand)]
 enum ProviderCommand {
+	/// Register as a provider offering a capacity at a price list (per unit per block, NUBES).
+	/// The bond must already cover the capacity.
+	///
+	/// Example: nubes provider register --endpoint https://node.example:8443 --region eu-central
+	///   --cpu 8000 --memory 16384 --storage 500 --price-cpu 0.000001 --suri //Ferdie
+	Register {
+		/// Where the agent answers tenants and validators.
+		#[arg(long)]
+		endpoint: String,
+		/// Where the machines are.
+		#[arg(long)]
+		region: String,
+		#[command(flatten)]
+		spec: SpecArgs,
+		/// Price per CPU millicore per block.
+		#[arg(long, default_value = "0")]
+		price_cpu: String,
+		/// Price per MiB of memory per block.
+		#[arg(long, default_value = "0")]
+		price_memory: String,
+		/// Price per GiB of storage per block.
+		#[arg(long, default_value = "0")]
+		price_storage: String,
+		/// Price per GPU per block.
+		#[arg(long, default_value = "0")]
+		price_gpu: String,
+		/// Attributes as key=value (repeatable).
+		#[arg(long = "attribute")]
+		attributes: Vec<String>,
+	},
 	/// Bond AMOUNT (NUBES) as provider stake.
 	///
 	/// Example: nubes provider bond 1000 --suri //Ferdie
@@ -251,6 +327,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 				.join("\n");
 			print(cli, serde_json::to_value(&quotes).context("JSON")?, text);
 		}
+		Command::Order(command) => order(cli, &client, command).await?,
 		Command::Lease(LeaseCommand::List { account }) => {
 			let who = match account {
 				Some(text) => nubes_client::parse_account(text)?,
@@ -316,6 +393,56 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 		Command::Provider(command) => {
 			let keys = keys(cli)?;
 			let (done, json) = match command {
+				ProviderCommand::Register {
+					endpoint,
+					region,
+					spec,
+					price_cpu,
+					price_memory,
+					price_storage,
+					price_gpu,
+					attributes,
+				} => {
+					use api::runtime_types::{
+						bounded_collections::bounded_vec::BoundedVec,
+						nubes_primitives::{attributes::Attribute, resources::ResourcePrices},
+					};
+					let attributes = attributes
+						.iter()
+						.map(|pair| {
+							let (key, value) = pair.split_once('=').ok_or_else(|| Failure {
+								code: exit::USAGE,
+								message: format!("attribute {pair:?} is not key=value"),
+							})?;
+							Ok(Attribute {
+								key: BoundedVec(key.as_bytes().to_vec()),
+								value: BoundedVec(value.as_bytes().to_vec()),
+							})
+						})
+						.collect::<Result<Vec<_>, Failure>>()?;
+					let prices = ResourcePrices {
+						per_cpu_millicore: amount::parse(price_cpu)?,
+						per_memory_mib: amount::parse(price_memory)?,
+						per_storage_gib: amount::parse(price_storage)?,
+						per_gpu: amount::parse(price_gpu)?,
+					};
+					client
+						.submit(
+							&api::tx().providers().register(
+								BoundedVec(endpoint.as_bytes().to_vec()),
+								BoundedVec(region.as_bytes().to_vec()),
+								BoundedVec(attributes),
+								chain_resources(&spec.resources()),
+								prices,
+							),
+							&keys,
+						)
+						.await?;
+					(
+						format!("registered {}", nubes_client::to_ss58(&keys.account_id())),
+						serde_json::json!({ "registered": nubes_client::to_ss58(&keys.account_id()) }),
+					)
+				}
 				ProviderCommand::Bond { amount: text } => {
 					let value = amount::parse(text)?;
 					client.submit(&api::tx().provider_stake().bond(value), &keys).await?;
@@ -341,6 +468,145 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 				}
 			};
 			print(cli, json, done);
+		}
+	}
+	Ok(())
+}
+
+/// A spec in the chain's own type.
+fn chain_resources(r: &Resources) -> api::runtime_types::nubes_primitives::resources::Resources {
+	api::runtime_types::nubes_primitives::resources::Resources {
+		cpu_millicores: r.cpu_millicores,
+		memory_mib: r.memory_mib,
+		storage_gib: r.storage_gib,
+		gpus: r.gpus,
+	}
+}
+
+fn manifest_hash(text: Option<&str>) -> Result<[u8; 32], Failure> {
+	let Some(text) = text else { return Ok([0; 32]) };
+	text.strip_prefix("0x")
+		.and_then(|digits| hex::decode(digits).ok())
+		.and_then(|bytes| bytes.try_into().ok())
+		.ok_or_else(|| Failure {
+			code: exit::USAGE,
+			message: format!("manifest hash {text:?} is not 0x and 64 hex digits"),
+		})
+}
+
+async fn order(cli: &Cli, client: &NubesClient, command: &OrderCommand) -> Result<(), Failure> {
+	match command {
+		OrderCommand::Create {
+			spec,
+			replicas,
+			max_price,
+			escrow,
+			duration,
+			bid_window,
+			auto_accept,
+			manifest_hash: hash,
+		} => {
+			use api::runtime_types::{
+				bounded_collections::bounded_vec::BoundedVec,
+				nubes_primitives::market::{MinReputation, Placement},
+			};
+			let max_price = amount::parse(max_price)?;
+			let escrow = amount::parse(escrow)?;
+			let hash = manifest_hash(hash.as_deref())?;
+			let keys = keys(cli)?;
+			let placement = Placement {
+				attributes: BoundedVec(vec![]),
+				regions: BoundedVec(vec![]),
+				attested_by: None,
+				min_reputation: MinReputation {
+					min_epochs_served: 0,
+					max_consecutive_faults: u32::MAX,
+				},
+			};
+			let events = client
+				.submit(
+					&api::tx().market().create_order(
+						chain_resources(&spec.resources()),
+						*replicas,
+						max_price,
+						*duration,
+						placement,
+						hash,
+						*bid_window,
+						*auto_accept,
+						escrow,
+					),
+					&keys,
+				)
+				.await?;
+			let created = events
+				.find_first::<api::market::events::OrderCreated>()
+				.and_then(Result::ok)
+				.ok_or_else(|| Failure {
+					code: exit::OTHER,
+					message: "no OrderCreated event".into(),
+				})?;
+			print(
+				cli,
+				serde_json::json!({ "order": created.order, "bidWindowEnd": created.bid_window_end }),
+				format!(
+					"order #{} open for bids until block {}",
+					created.order, created.bid_window_end
+				),
+			);
+		}
+		OrderCommand::Bids { id } => {
+			let Some(order) = client.order(*id).await? else {
+				return Err(Failure {
+					code: exit::NOT_FOUND,
+					message: format!(
+						"no open order #{id}: it was matched, cancelled or never existed"
+					),
+				});
+			};
+			let mut text = format!(
+				"order #{}: {} replica(s) of {}, at most {} per block, bids until block {}",
+				order.id,
+				order.replicas,
+				spec_text(&order.spec),
+				amount::format(order.max_price),
+				order.bid_window_end
+			);
+			if order.bids.is_empty() {
+				text.push_str("\n  no bids yet");
+			}
+			for bid in &order.bids {
+				text.push_str(&format!(
+					"\n  {}  {} per block{}",
+					bid.provider,
+					amount::format(bid.price),
+					if bid.accepted { "  (accepted)" } else { "" }
+				));
+			}
+			print(cli, serde_json::to_value(&order).context("JSON")?, text);
+		}
+		OrderCommand::Accept { id, provider } => {
+			let provider = nubes_client::parse_account(provider)?;
+			let keys = keys(cli)?;
+			let events =
+				client.submit(&api::tx().market().accept_bid(*id, provider), &keys).await?;
+			let lease = events
+				.find_first::<api::market::events::LeaseCreated>()
+				.and_then(Result::ok)
+				.map(|created| created.lease);
+			print(
+				cli,
+				serde_json::json!({ "order": id, "lease": lease }),
+				format!(
+					"accepted: lease #{} waits for the provider to start",
+					lease.unwrap_or_default()
+				),
+			);
+		}
+		OrderCommand::Cancel { id } => {
+			let keys = keys(cli)?;
+			client.submit(&api::tx().market().cancel_order(*id), &keys).await?;
+			print(cli, serde_json::json!({ "cancelled": id }), format!("order #{id} cancelled"));
 		}
 	}
 	Ok(())
