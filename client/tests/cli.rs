@@ -222,24 +222,18 @@ async fn every_command_against_a_dev_node() {
 	assert_eq!(leases.as_array().map(Vec::len), Some(1));
 	let id = leases[0]["id"].as_u64().unwrap();
 	assert_eq!(leases[0]["state"], "Pending");
+	let escrow = |id: &str| -> u128 {
+		let status = ok_json(&nubes(url, &["--json", "lease", "status", id]));
+		status["escrow"].as_str().expect("escrow is a string").parse().expect("a number")
+	};
 	let status = nubes(url, &["lease", "status", &id.to_string()]);
 	assert!(String::from_utf8_lossy(&status.stdout).contains("Pending"));
-	let before: u128 = ok_json(&nubes(url, &["--json", "lease", "status", &id.to_string()]))
-		["escrow"]
-		.as_str()
-		.unwrap()
-		.parse()
-		.unwrap();
+	let before: u128 = escrow(&id.to_string());
 	ok_json(&nubes(
 		url,
 		&["--json", "--suri", "//Alice", "escrow", "top-up", &id.to_string(), "2.5"],
 	));
-	let after: u128 = ok_json(&nubes(url, &["--json", "lease", "status", &id.to_string()]))
-		["escrow"]
-		.as_str()
-		.unwrap()
-		.parse()
-		.unwrap();
+	let after: u128 = escrow(&id.to_string());
 	assert_eq!(after - before, 2 * UNIT + UNIT / 2);
 
 	// Refusals come back as the pallet's named error with their exit code.

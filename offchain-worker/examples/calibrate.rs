@@ -17,11 +17,19 @@ use nubes_proofs::{
 };
 use std::time::{Duration, Instant};
 
+/// The number after `name` on the command line; a value that is not a number ends the program
+/// with a one-line error.
 fn arg(name: &str) -> Option<u64> {
 	let args: Vec<String> = std::env::args().collect();
 	let at = args.iter().position(|a| a == name)?;
 	let value = args.get(at + 1)?;
-	Some(value.parse().unwrap_or_else(|_| panic!("{name} takes a number, got {value}")))
+	match value.parse() {
+		Ok(number) => Some(number),
+		Err(_) => {
+			eprintln!("error: {name} takes a number, got {value:?}");
+			std::process::exit(2)
+		}
+	}
 }
 
 /// Puzzle hashes per second on one core, over about a second.

@@ -136,9 +136,7 @@ pub fn keys_in(
 
 /// The value of `key` in a normalized (sorted) list.
 pub fn value_of<'a>(attributes: &'a Attributes, key: &[u8]) -> Option<&'a AttributeValue> {
-	attributes
-		.binary_search_by(|attribute| attribute.key.as_slice().cmp(key))
-		.ok()
+	index_of(attributes, key)
 		.and_then(|index| attributes.get(index))
 		.map(|attribute| &attribute.value)
 }

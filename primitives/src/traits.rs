@@ -96,8 +96,8 @@ pub trait ProviderEviction<AccountId> {
 	/// Up to `limit` distinct tenants of `provider`'s leases, to compensate from its slash.
 	fn tenants_of(provider: &AccountId, limit: u32) -> alloc::vec::Vec<AccountId>;
 	/// Closes up to `limit` of `provider`'s leases with `CloseReason::ProviderFaulty`; returns
-	/// how many it closed, whether any remain, and the weight that took.
-	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool, sp_runtime::Weight);
+	/// how many it closed and whether any may remain.
+	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool);
 }
 
 /// The blocks a provider served, as the attestation verdicts judge them: settlement pays only

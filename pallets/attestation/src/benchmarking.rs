@@ -18,13 +18,12 @@ use sp_runtime::{
 };
 
 /// `MaxValidators` fresh keys in the benchmark's keystore, in force from epoch 0.
-fn full_validator_set<T: Config>() -> BoundedVec<T::AuthorityId, T::MaxValidators> {
+fn full_validator_set<T: Config>() {
 	let keys: Vec<T::AuthorityId> =
 		(0..T::MaxValidators::get()).map(|_| T::AuthorityId::generate_pair(None)).collect();
 	let set = Attestation::<T>::checked_validators(keys).expect("distinct and bounded");
-	Validators::<T>::put(set.clone());
+	Validators::<T>::put(set);
 	Attestation::<T>::start_epoch(0);
-	set
 }
 
 /// `count` accounts assigned to validator `index` in epoch 0.
@@ -136,7 +135,7 @@ mod benchmarks {
 		let providers: Vec<T::AccountId> =
 			(0..n).map(|i| account::<T::AccountId>("provider", i, 0)).collect();
 		for who in &providers {
-			T::BenchmarkHelper::serving_provider(who);
+			T::BenchmarkHelper::serving_provider(who, 1);
 		}
 		// The registry's order decides which are judged first: make the first `f` faulty.
 		let (page, _) =
@@ -185,6 +184,24 @@ mod benchmarks {
 		}
 
 		assert_eq!(NextToJudge::<T>::get(), 1);
+	}
+
+	/// Closing `c` leases of a provider forced out (the queue's only entry).
+	#[benchmark]
+	fn evict(c: Linear<0, { T::MaxClosedPerBlock::get() }>) {
+		let provider: T::AccountId = account("provider", 0, 0);
+		T::BenchmarkHelper::serving_provider(&provider, c);
+		Evicting::<T>::put(BoundedVec::truncate_from(alloc::vec![provider]));
+
+		#[block]
+		{
+			Attestation::<T>::evict_step();
+		}
+
+		// All closed: the provider leaves the queue now, or (if it filled the block's quota)
+		// once the next block finds nothing left.
+		let left = if c == T::MaxClosedPerBlock::get() { 1 } else { 0 };
+		assert_eq!(Evicting::<T>::get().len(), left);
 	}
 
 	impl_benchmark_test_suite!(Attestation, crate::mock::new_test_ext(&[0]), crate::mock::Test);

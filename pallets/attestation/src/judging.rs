@@ -68,12 +68,13 @@ impl<T: Config> Pallet<T> {
 					_ => None,
 				};
 				let (page, next) = T::Directory::serving_after(after, limit);
+				let params = Params::<T>::get();
 				let mut faults = 0u32;
 				for provider in page.iter() {
 					let reports = Failures::<T>::take(epoch, &provider.account);
 					if (reports.len() as u32).saturating_mul(2) > data.assigned_count() {
 						faults = faults.saturating_add(1);
-						Self::fault(&provider.account, epoch);
+						Self::fault(&provider.account, epoch, &params);
 					} else {
 						T::Reputation::record_served(&provider.account);
 					}
@@ -99,7 +100,7 @@ impl<T: Config> Pallet<T> {
 	/// `provider` was faulty in `epoch`: the epoch is unpaid, its reputation drops, and from
 	/// the second fault in a row its stake is slashed, past the limit it is forced out.
 	/// Its cost is within `WeightInfo::judge`, benchmarked with every fault the costliest.
-	fn fault(provider: &T::AccountId, epoch: EpochIndex) {
+	fn fault(provider: &T::AccountId, epoch: EpochIndex, params: &Parameters) {
 		FaultHistory::<T>::mutate(provider, |history| {
 			if history.is_full() {
 				history.remove(0);
@@ -110,7 +111,6 @@ impl<T: Config> Pallet<T> {
 		let consecutive = T::Reputation::record_fault(provider).map_or(1, |r| r.consecutive_faults);
 		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, consecutive });
 
-		let params = Params::<T>::get();
 		let forced_out = consecutive > params.max_consecutive_faults;
 		let fraction = params.slash_for(consecutive);
 		if !fraction.is_zero() {
@@ -156,10 +156,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes up to `MaxClosedPerBlock` leases of the oldest provider being forced out.
-	fn evict_step() -> Weight {
+	pub(crate) fn evict_step() -> Weight {
 		let queue = Evicting::<T>::get();
-		let Some(provider) = queue.first() else { return T::DbWeight::get().reads(1) };
-		let (_, more, weight) = T::Eviction::close_leases(provider, T::MaxClosedPerBlock::get());
+		let Some(provider) = queue.first() else { return T::WeightInfo::evict(0) };
+		let (closed, more) = T::Eviction::close_leases(provider, T::MaxClosedPerBlock::get());
 		if !more {
 			Evicting::<T>::mutate(|queue| {
 				if !queue.is_empty() {
@@ -168,7 +168,7 @@ impl<T: Config> Pallet<T> {
 			});
 			Self::deposit_event(Event::EvictionDone { provider: provider.clone() });
 		}
-		weight.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+		T::WeightInfo::evict(closed)
 	}
 
 	#[cfg(any(feature = "try-runtime", test))]

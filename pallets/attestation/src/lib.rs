@@ -356,6 +356,6 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Makes `who` a registered, bonded, active provider with one lease from a distinct tenant.
-	fn serving_provider(who: &AccountId);
+	/// Makes `who` a registered, bonded, active provider with `leases` leases.
+	fn serving_provider(who: &AccountId, leases: u32);
 }

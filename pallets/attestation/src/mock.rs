@@ -155,10 +155,7 @@ impl ProviderEviction<AccountId> for Eviction {
 	fn tenants_of(provider: &AccountId, limit: u32) -> Vec<AccountId> {
 		Market::tenants_of(provider, limit)
 	}
-	fn close_leases(
-		provider: &AccountId,
-		limit: u32,
-	) -> (u32, bool, frame_support::weights::Weight) {
+	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
 		Market::close_leases_of(provider, limit)
 	}
 }
@@ -230,7 +227,7 @@ impl pallet_market::BenchmarkHelper<AccountId, Balance> for BenchHelper {
 }
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for BenchHelper {
-	fn serving_provider(who: &AccountId) {
+	fn serving_provider(who: &AccountId, leases: u32) {
 		use frame_support::traits::fungible::Mutate;
 		<Self as pallet_market::BenchmarkHelper<_, _>>::register_provider(
 			who,
@@ -241,15 +238,17 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 		);
 		let tenant = who + 1_000;
 		Balances::set_balance(&tenant, INITIAL);
-		frame_support::assert_ok!(Market::lease_direct(
-			RuntimeOrigin::signed(tenant),
-			*who,
-			spec(),
-			u128::MAX,
-			None,
-			[0; 32],
-			1_000_000,
-		));
+		for _ in 0..leases {
+			frame_support::assert_ok!(Market::lease_direct(
+				RuntimeOrigin::signed(tenant),
+				*who,
+				spec(),
+				u128::MAX,
+				None,
+				[0; 32],
+				1_000_000,
+			));
+		}
 	}
 }
 

@@ -319,7 +319,7 @@ impl nubes_primitives::traits::ProviderEviction<AccountId> for Eviction {
 		Market::tenants_of(provider, limit)
 	}
 
-	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool, Weight) {
+	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
 		Market::close_leases_of(provider, limit)
 	}
 }
@@ -383,17 +383,18 @@ parameter_types! {
 /// networks see verdicts quickly; a production network would raise it with a runtime upgrade.
 pub const ATTESTATION_EPOCH_BLOCKS: u32 = 20;
 
-/// A serving provider with one lease, for the attestation benchmarks.
+/// A serving provider with leases, for the attestation benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct AttestationBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelper {
-	fn serving_provider(who: &AccountId) {
+	fn serving_provider(who: &AccountId, leases: u32) {
 		use frame_support::traits::fungible::Mutate;
 		use pallet_market::BenchmarkHelper;
+		// Room for a lease of one core per lease slot the benchmarks ask for.
 		let capacity = nubes_primitives::Resources {
-			cpu_millicores: 8_000,
-			memory_mib: 16_384,
+			cpu_millicores: 64_000,
+			memory_mib: 65_536,
 			storage_gib: 100,
 			gpus: 0,
 		};
@@ -412,19 +413,21 @@ impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelp
 		);
 		let tenant: AccountId = frame_benchmarking::account("tenant", 0, 0);
 		Balances::set_balance(&tenant, 1_000_000 * UNIT);
-		frame_support::assert_ok!(Market::lease_direct(
-			RuntimeOrigin::signed(tenant),
-			who.clone(),
-			nubes_primitives::Resources {
-				cpu_millicores: 1_000,
-				memory_mib: 1_024,
-				storage_gib: 1,
-				gpus: 0
-			},
-			Balance::MAX,
-			None,
-			[0; 32],
-			1_000 * UNIT,
-		));
+		for _ in 0..leases {
+			frame_support::assert_ok!(Market::lease_direct(
+				RuntimeOrigin::signed(tenant.clone()),
+				who.clone(),
+				nubes_primitives::Resources {
+					cpu_millicores: 1_000,
+					memory_mib: 1_024,
+					storage_gib: 1,
+					gpus: 0,
+				},
+				Balance::MAX,
+				None,
+				[0; 32],
+				1_000 * UNIT,
+			));
+		}
 	}
 }
