@@ -20,6 +20,14 @@ fn rpc_account(who: &AccountId) -> String {
 	)
 }
 
+/// A transaction the node took, not yet finalized.
+pub struct InFlight(
+	subxt::transactions::TransactionProgress<
+		NubesConfig,
+		subxt::client::OnlineClientAtBlockImpl<NubesConfig>,
+	>,
+);
+
 /// A connection to a Nubes node.
 #[derive(Clone)]
 pub struct NubesClient {
@@ -82,6 +90,18 @@ impl NubesClient {
 		call: &Call,
 		keys: &Keys,
 	) -> Result<ExtrinsicEvents<NubesConfig>, ClientError> {
+		let progress = self.sign_and_send(call, keys).await?;
+		Self::finalized(progress).await
+	}
+
+	/// Signs `call` with the next nonce of `keys` and hands it to the node; whoever sends
+	/// several transactions of one account at once sends them one after the other through
+	/// this, then waits for each with [`Self::finalized`].
+	pub async fn sign_and_send<Call: Payload>(
+		&self,
+		call: &Call,
+		keys: &Keys,
+	) -> Result<InFlight, ClientError> {
 		let nonce = self.next_nonce(&keys.account_id()).await?;
 		let params = DefaultExtrinsicParamsBuilder::<NubesConfig>::new().nonce(nonce).build();
 		let progress = self
@@ -92,7 +112,23 @@ impl NubesClient {
 			.sign_and_submit_then_watch(call, keys.signer(), params)
 			.await
 			.map_err(|e| ClientError::NotIncluded(e.to_string()))?;
-		Ok(progress.wait_for_finalized_success().await?)
+		Ok(InFlight(progress))
+	}
+
+	/// Waits until a finalized block holds a sent transaction; a pallet's refusal comes back
+	/// as [`ClientError::Module`].
+	pub async fn finalized(
+		in_flight: InFlight,
+	) -> Result<ExtrinsicEvents<NubesConfig>, ClientError> {
+		Ok(in_flight.0.wait_for_finalized_success().await?)
+	}
+
+	/// A provider as the registry describes it (`nubes_provider`).
+	pub async fn provider(
+		&self,
+		who: &AccountId,
+	) -> Result<Option<types::Provider>, ClientError> {
+		self.request("nubes_provider", rpc_params![rpc_account(who)]).await
 	}
 
 	/// Free balance of `who`, in the smallest unit.

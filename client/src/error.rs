@@ -45,6 +45,24 @@ pub enum ClientError {
 	/// A key that cannot be used; the message never contains the secret.
 	#[error("{0}")]
 	BadKey(String),
+	/// A provider's agent could not be reached or did not answer sensibly.
+	#[error("cannot talk to the provider's agent at {url}: {reason}")]
+	Agent {
+		/// The URL tried.
+		url: String,
+		/// What went wrong.
+		reason: String,
+	},
+	/// A provider's agent refused a request.
+	#[error("the provider's agent refused ({status}) at {url}: {reason}")]
+	AgentRefused {
+		/// The URL.
+		url: String,
+		/// The HTTP status.
+		status: u16,
+		/// The agent's explanation.
+		reason: String,
+	},
 	/// Anything else subxt reports.
 	#[error("{0}")]
 	Subxt(String),
@@ -59,7 +77,8 @@ impl ClientError {
 		}
 	}
 
-	pub(crate) fn subxt(error: impl std::fmt::Display) -> Self {
+	/// Any subxt failure, as text.
+	pub fn subxt(error: impl std::fmt::Display) -> Self {
 		Self::Subxt(error.to_string())
 	}
 }

@@ -12,15 +12,20 @@
 //!   balances.
 //! - [`Keys`]: sr25519 keys from a secret URI (`//Alice`), a mnemonic or a key file; their
 //!   secrets are never printed or logged.
+//! - [`agent_api`]: the provider agent's HTTP API (manifests, deployments, status, logs) and
+//!   the tenant-signed requests it takes; [`agent_api::AgentClient`] calls it.
 //! - [`amount`]: NUBES amounts with the token's 12 decimals.
 
+pub mod agent_api;
 pub mod amount;
 mod client;
+pub mod convert;
+pub mod deploy;
 pub mod error;
 pub mod keys;
 pub mod rpc;
 
-pub use client::NubesClient;
+pub use client::{InFlight, NubesClient};
 pub use error::ClientError;
 pub use keys::Keys;
 

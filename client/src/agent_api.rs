@@ -1,0 +1,427 @@
+//! The provider agent's HTTP API, as tenants and agents both see it: the workload manifest whose
+//! hash a lease carries, the deployment a tenant delivers, lease status and logs, and the signed
+//! request scheme that proves a request comes from the lease's tenant.
+//!
+//! Every tenant request carries `Authorization: Nubes account=<ss58>,ts=<unix secs>,sig=0x<hex>`,
+//! an sr25519 signature of [`request_payload`]: the method, the path with its query, the time and
+//! the body's hash. The agent accepts it only within [`MAX_CLOCK_SKEW_SECS`] of its own clock and
+//! only from the lease's tenant on chain.
+
+use crate::{parse_account, to_ss58, AccountId, ClientError, Keys};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the manifest format.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The HTTP header that carries a tenant's signature.
+pub const AUTH_HEADER: &str = "authorization";
+
+/// How far a request's time may be from the agent's clock.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// The largest manifest an agent reads (the artifact travels beside it).
+pub const MAX_MANIFEST_BYTES: usize = 64 * 1024;
+
+/// Most environment variables and arguments a manifest may set.
+pub const MAX_ENV_ENTRIES: usize = 64;
+
+/// How a workload runs.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+	/// A service answering HTTP at the lease's URL: each request runs the component's `run`
+	/// with the request as CGI (RFC 3875) environment and stdin, and its stdout as the response.
+	Http,
+	/// A batch job: `run` once, to completion.
+	Job,
+}
+
+/// What a lease runs. Its JSON bytes, exactly as delivered, hash (blake2-256) to the lease's
+/// manifest hash on chain.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+	/// [`MANIFEST_VERSION`].
+	pub version: u32,
+	/// Service or job.
+	pub kind: WorkloadKind,
+	/// The runtime: `wasm` (a WASI 0.2 component).
+	pub runtime: String,
+	/// blake2-256 of the artifact, `0x` hex.
+	pub artifact_hash: String,
+	/// The artifact's size in bytes.
+	pub artifact_size: u64,
+	/// Arguments the workload gets (after its name).
+	#[serde(default)]
+	pub args: Vec<String>,
+	/// Environment variables the workload gets.
+	#[serde(default)]
+	pub env: BTreeMap<String, String>,
+	/// Whether the workload may open outgoing network connections.
+	#[serde(default)]
+	pub network: bool,
+}
+
+impl Manifest {
+	/// The bytes whose hash goes on chain.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		serde_json::to_vec(self).unwrap_or_default()
+	}
+
+	/// Reads a manifest and checks its shape.
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+		if bytes.len() > MAX_MANIFEST_BYTES {
+			return Err(format!("manifest is {} bytes, over {MAX_MANIFEST_BYTES}", bytes.len()));
+		}
+		let manifest: Manifest =
+			serde_json::from_slice(bytes).map_err(|e| format!("manifest is not valid: {e}"))?;
+		manifest.check()?;
+		Ok(manifest)
+	}
+
+	/// Checks what the type cannot say.
+	pub fn check(&self) -> Result<(), String> {
+		if self.version != MANIFEST_VERSION {
+			return Err(format!(
+				"manifest version {} is not supported (this agent reads {MANIFEST_VERSION})",
+				self.version
+			));
+		}
+		if self.runtime != "wasm" {
+			return Err(format!("runtime {:?} is not supported (only \"wasm\")", self.runtime));
+		}
+		if parse_hash(&self.artifact_hash).is_none() {
+			return Err("artifactHash must be 32 bytes of 0x hex".into());
+		}
+		if self.args.len() > MAX_ENV_ENTRIES || self.env.len() > MAX_ENV_ENTRIES {
+			return Err(format!("at most {MAX_ENV_ENTRIES} arguments and environment variables"));
+		}
+		if self.env.keys().any(|k| k.is_empty() || k.contains('=') || k.contains('\0')) {
+			return Err("environment variable names must be non-empty, without '=' or NUL".into());
+		}
+		Ok(())
+	}
+
+	/// The manifest hash a lease carries for these bytes.
+	pub fn hash_of(bytes: &[u8]) -> [u8; 32] {
+		sp_crypto_hashing::blake2_256(bytes)
+	}
+}
+
+/// Reads `0x` + 64 hex digits.
+pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
+	let digits = text.strip_prefix("0x")?;
+	hex::decode(digits).ok()?.try_into().ok()
+}
+
+/// `0x` hex of a hash.
+pub fn hash_hex(hash: &[u8; 32]) -> String {
+	format!("0x{}", hex::encode(hash))
+}
+
+/// The body of `POST /v1/leases/{id}/deployment`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Deployment {
+	/// The manifest's bytes, base64.
+	pub manifest: String,
+	/// The artifact's bytes, base64.
+	pub artifact: String,
+}
+
+/// Where a lease's workload stands on its agent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseStatus {
+	/// The lease.
+	pub lease: u64,
+	/// `waiting` (no deployment yet), `starting`, `running`, `completed`, `failed` or `stopped`.
+	pub state: String,
+	/// Why it failed or stopped, or the job's exit.
+	pub detail: Option<String>,
+	/// The URL the service answers at, for an HTTP workload.
+	pub url: Option<String>,
+	/// Whether the agent confirmed the lease on chain.
+	pub confirmed: bool,
+}
+
+/// The payload a request signature covers.
+pub fn request_payload(method: &str, path_and_query: &str, ts: u64, body: &[u8]) -> Vec<u8> {
+	let mut payload = b"nubes/agent-request/v1".to_vec();
+	payload.push(0);
+	payload.extend_from_slice(method.to_ascii_uppercase().as_bytes());
+	payload.push(0);
+	payload.extend_from_slice(path_and_query.as_bytes());
+	payload.push(0);
+	payload.extend_from_slice(&ts.to_le_bytes());
+	payload.extend_from_slice(&sp_crypto_hashing::blake2_256(body));
+	payload
+}
+
+/// The `Authorization` header value for a request signed by `keys` at `ts`.
+pub fn authorization(
+	keys: &Keys,
+	method: &str,
+	path_and_query: &str,
+	ts: u64,
+	body: &[u8],
+) -> String {
+	let signature = keys.signer().sign(&request_payload(method, path_and_query, ts, body));
+	format!(
+		"Nubes account={},ts={ts},sig=0x{}",
+		to_ss58(&keys.account_id()),
+		hex::encode(signature.0)
+	)
+}
+
+/// Why a request's signature was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+	/// No `Authorization` header, or not a Nubes one.
+	#[error("the request is not signed (Authorization: Nubes account=..,ts=..,sig=..)")]
+	Missing,
+	/// The header does not parse.
+	#[error("malformed Authorization header: {0}")]
+	Malformed(String),
+	/// Too far from the agent's clock.
+	#[error("request time {ts} is more than {MAX_CLOCK_SKEW_SECS} s from the agent's clock {now}")]
+	Stale {
+		/// The request's time.
+		ts: u64,
+		/// The agent's time.
+		now: u64,
+	},
+	/// The signature does not verify.
+	#[error("bad signature")]
+	BadSignature,
+}
+
+/// Checks a request's `Authorization` header at time `now`; returns who signed it.
+pub fn verify_request(
+	header: Option<&str>,
+	method: &str,
+	path_and_query: &str,
+	body: &[u8],
+	now: u64,
+) -> Result<AccountId, AuthError> {
+	let fields = header.and_then(|h| h.strip_prefix("Nubes ")).ok_or(AuthError::Missing)?;
+	let mut account = None;
+	let mut ts = None;
+	let mut sig = None;
+	for field in fields.split(',') {
+		let (key, value) = field
+			.trim()
+			.split_once('=')
+			.ok_or_else(|| AuthError::Malformed(format!("{field:?} is not key=value")))?;
+		match key {
+			"account" => account = Some(value),
+			"ts" => ts = Some(value),
+			"sig" => sig = Some(value),
+			other => return Err(AuthError::Malformed(format!("unknown field {other:?}"))),
+		}
+	}
+	let missing = |name: &str| AuthError::Malformed(format!("no {name}"));
+	let account = parse_account(account.ok_or_else(|| missing("account"))?)
+		.map_err(|e| AuthError::Malformed(e.to_string()))?;
+	let ts: u64 = ts
+		.ok_or_else(|| missing("ts"))?
+		.parse()
+		.map_err(|_| AuthError::Malformed("ts is not a number".into()))?;
+	let sig: [u8; 64] = sig
+		.ok_or_else(|| missing("sig"))?
+		.strip_prefix("0x")
+		.and_then(|h| hex::decode(h).ok())
+		.and_then(|b| b.try_into().ok())
+		.ok_or_else(|| AuthError::Malformed("sig is not 64 bytes of 0x hex".into()))?;
+	if ts.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
+		return Err(AuthError::Stale { ts, now });
+	}
+	let payload = request_payload(method, path_and_query, ts, body);
+	let public = subxt_signer::sr25519::PublicKey(account.0);
+	if subxt_signer::sr25519::verify(&subxt_signer::sr25519::Signature(sig), payload, &public) {
+		Ok(account)
+	} else {
+		Err(AuthError::BadSignature)
+	}
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_secs())
+		.unwrap_or(0)
+}
+
+/// An error an agent returns: `{"error": "..."}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiError {
+	/// What went wrong and what to do.
+	pub error: String,
+}
+
+impl From<ApiError> for ClientError {
+	fn from(e: ApiError) -> Self {
+		ClientError::BadInput(e.error)
+	}
+}
+
+/// A tenant's view of one provider's agent: deliver a deployment, read status and logs, all
+/// signed with the tenant's keys.
+#[derive(Clone, Debug)]
+pub struct AgentClient {
+	endpoint: String,
+	agent: ureq::Agent,
+}
+
+impl AgentClient {
+	/// The agent at `endpoint` (the provider's registered URL).
+	pub fn new(endpoint: &str) -> Self {
+		let agent = ureq::AgentBuilder::new()
+			.timeout_connect(std::time::Duration::from_secs(10))
+			.timeout(std::time::Duration::from_secs(120))
+			.build();
+		Self { endpoint: endpoint.trim_end_matches('/').to_string(), agent }
+	}
+
+	/// The public URL of a lease's HTTP service on this agent.
+	pub fn lease_url(&self, lease: u64) -> String {
+		format!("{}/leases/{lease}/", self.endpoint)
+	}
+
+	fn call(
+		&self,
+		keys: &Keys,
+		method: &str,
+		path: &str,
+		body: &[u8],
+	) -> Result<String, ClientError> {
+		let header = authorization(keys, method, path, unix_now(), body);
+		let url = format!("{}{path}", self.endpoint);
+		let request = self
+			.agent
+			.request(method, &url)
+			.set(AUTH_HEADER, &header)
+			.set("content-type", "application/json");
+		let response = if body.is_empty() { request.call() } else { request.send_bytes(body) };
+		match response {
+			Ok(response) => response
+				.into_string()
+				.map_err(|e| ClientError::Agent { url, reason: e.to_string() }),
+			Err(ureq::Error::Status(status, response)) => {
+				let text = response.into_string().unwrap_or_default();
+				let reason = serde_json::from_str::<ApiError>(&text)
+					.map(|e| e.error)
+					.unwrap_or(text);
+				Err(ClientError::AgentRefused { url, status, reason })
+			},
+			Err(e) => Err(ClientError::Agent { url, reason: e.to_string() }),
+		}
+	}
+
+	/// Delivers a lease's manifest and artifact; returns the status after the agent took them.
+	pub fn deploy(
+		&self,
+		keys: &Keys,
+		lease: u64,
+		manifest: &[u8],
+		artifact: &[u8],
+	) -> Result<LeaseStatus, ClientError> {
+		use base64::Engine as _;
+		let b64 = base64::engine::general_purpose::STANDARD;
+		let body = serde_json::to_vec(&Deployment {
+			manifest: b64.encode(manifest),
+			artifact: b64.encode(artifact),
+		})
+		.map_err(|e| ClientError::BadInput(e.to_string()))?;
+		let text = self.call(keys, "POST", &format!("/v1/leases/{lease}/deployment"), &body)?;
+		self.parse(&text)
+	}
+
+	/// Where a lease's workload stands.
+	pub fn status(&self, keys: &Keys, lease: u64) -> Result<LeaseStatus, ClientError> {
+		let text = self.call(keys, "GET", &format!("/v1/leases/{lease}"), b"")?;
+		self.parse(&text)
+	}
+
+	/// The last `tail` bytes of a lease's logs (stdout and stderr, interleaved as written).
+	pub fn logs(&self, keys: &Keys, lease: u64, tail: u64) -> Result<String, ClientError> {
+		self.call(keys, "GET", &format!("/v1/leases/{lease}/logs?tail={tail}"), b"")
+	}
+
+	fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, ClientError> {
+		serde_json::from_str(text).map_err(|e| ClientError::Agent {
+			url: self.endpoint.clone(),
+			reason: format!("unexpected answer: {e}"),
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn manifest() -> Manifest {
+		Manifest {
+			version: MANIFEST_VERSION,
+			kind: WorkloadKind::Http,
+			runtime: "wasm".into(),
+			artifact_hash: hash_hex(&[7; 32]),
+			artifact_size: 10,
+			args: vec![],
+			env: BTreeMap::new(),
+			network: false,
+		}
+	}
+
+	#[test]
+	fn signed_requests_verify_and_tampering_does_not() {
+		let alice = Keys::from_suri("//Alice").unwrap();
+		let header = authorization(&alice, "POST", "/v1/leases/3/deployment", 1000, b"body");
+		let ok = verify_request(Some(&header), "POST", "/v1/leases/3/deployment", b"body", 1010);
+		assert_eq!(ok, Ok(alice.account_id()));
+		let verify = |method, path, body: &[u8], now| verify_request(Some(&header), method, path, body, now);
+		assert_eq!(verify("GET", "/v1/leases/3/deployment", b"body", 1000), Err(AuthError::BadSignature));
+		assert_eq!(verify("POST", "/v1/leases/4/deployment", b"body", 1000), Err(AuthError::BadSignature));
+		assert_eq!(verify("POST", "/v1/leases/3/deployment", b"bodx", 1000), Err(AuthError::BadSignature));
+		assert_eq!(
+			verify("POST", "/v1/leases/3/deployment", b"body", 1000 + MAX_CLOCK_SKEW_SECS + 1),
+			Err(AuthError::Stale { ts: 1000, now: 1000 + MAX_CLOCK_SKEW_SECS + 1 })
+		);
+		assert_eq!(verify_request(None, "GET", "/", b"", 0), Err(AuthError::Missing));
+		assert!(matches!(
+			verify_request(Some("Nubes account=x"), "GET", "/", b"", 0),
+			Err(AuthError::Malformed(_))
+		));
+		// Bob's signature under Alice's name fails.
+		let bob = Keys::from_suri("//Bob").unwrap();
+		let forged = authorization(&bob, "GET", "/", 5, b"").replace(
+			&to_ss58(&bob.account_id()),
+			&to_ss58(&alice.account_id()),
+		);
+		assert_eq!(verify_request(Some(&forged), "GET", "/", b"", 5), Err(AuthError::BadSignature));
+	}
+
+	#[test]
+	fn manifests_round_trip_and_bad_ones_are_refused() {
+		let m = manifest();
+		assert_eq!(Manifest::from_bytes(&m.to_bytes()).unwrap(), m);
+		let bad = |f: &dyn Fn(&mut Manifest)| {
+			let mut m = manifest();
+			f(&mut m);
+			Manifest::from_bytes(&m.to_bytes()).unwrap_err()
+		};
+		assert!(bad(&|m| m.version = 2).contains("version 2"));
+		assert!(bad(&|m| m.runtime = "docker".into()).contains("docker"));
+		assert!(bad(&|m| m.artifact_hash = "0x12".into()).contains("artifactHash"));
+		assert!(bad(&|m| {
+			m.env.insert("A=B".into(), "c".into());
+		})
+		.contains("environment"));
+		assert!(Manifest::from_bytes(b"{\"version\":1,\"extra\":true}").is_err());
+		assert!(Manifest::from_bytes(&vec![b' '; MAX_MANIFEST_BYTES + 1])
+			.unwrap_err()
+			.contains("over"));
+	}
+}

@@ -1,0 +1,565 @@
+//! The agent's duties, wired together: registration and bond at start, then on every finalized
+//! block: bids on new orders, lease events, reconciliation with the chain and settlement.
+
+use crate::{
+	bidding::{self, Strategy},
+	chain::Chain,
+	config::Config,
+	metrics::Metrics,
+	probe,
+	store::{DeploymentRecord, Store},
+	workloads::{WorkState, Workloads},
+};
+use nubes_client::{
+	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest},
+	api, convert, rpc, to_ss58, ClientError,
+};
+use nubes_primitives::Resources;
+use std::{
+	collections::HashSet,
+	sync::{Arc, Mutex},
+	time::Duration,
+};
+use tracing::{debug, info, warn};
+
+/// Most leases settled in one transaction (the runtime's `MaxSettleBatch`).
+pub const SETTLE_BATCH: usize = 64;
+
+/// Reconcile with the chain every this many blocks (and at start and after an outage).
+pub const RECONCILE_EVERY: u64 = 10;
+
+/// Why a deployment was refused, with the HTTP status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+	/// The lease is not one of this provider's open leases.
+	#[error("{0}")]
+	NotFound(String),
+	/// The signer is not the lease's tenant.
+	#[error("{0}")]
+	Forbidden(String),
+	/// The deployment does not match the lease or cannot run here.
+	#[error("{0}")]
+	Invalid(String),
+	/// Too large.
+	#[error("{0}")]
+	TooLarge(String),
+	/// The chain cannot be asked right now; retry.
+	#[error("{0}")]
+	Unavailable(String),
+}
+
+/// Everything the agent is.
+pub struct Agent {
+	/// The validated configuration.
+	pub config: Config,
+	/// The chain link.
+	pub chain: Chain,
+	/// The embedded store.
+	pub store: Arc<Store>,
+	/// The workloads.
+	pub workloads: Workloads,
+	/// Metrics.
+	pub metrics: Metrics,
+	/// What the agent sells.
+	pub offer: Resources,
+	/// How it prices orders.
+	strategy: Strategy,
+	/// Leases whose confirmation is being sent.
+	confirming: Mutex<HashSet<u64>>,
+}
+
+impl Agent {
+	/// Assembles an agent; nothing is sent to the chain yet.
+	pub fn new(
+		config: Config,
+		chain: Chain,
+		store: Arc<Store>,
+		workloads: Workloads,
+		metrics: Metrics,
+		offer: Resources,
+	) -> Self {
+		let strategy = Strategy::from_config(&config.strategy, config.prices.clone());
+		Self {
+			config,
+			chain,
+			store,
+			workloads,
+			metrics,
+			offer,
+			strategy,
+			confirming: Mutex::new(HashSet::new()),
+		}
+	}
+
+	/// The provider's account, SS58.
+	pub fn account(&self) -> String {
+		to_ss58(&self.chain.account())
+	}
+
+	/// Bonds what the offer requires, then registers the provider or updates its entry so the
+	/// chain says what this machine sells.
+	pub async fn ensure_on_chain(&self) -> Result<(), ClientError> {
+		let (bonded, rule) = self.chain.stake().await?;
+		let needed = rule.required(&self.offer);
+		match bonded {
+			None => {
+				info!(amount = needed, "bonding the stake the offer requires");
+				self.chain.submit("bond", &api::tx().provider_stake().bond(needed)).await?;
+			},
+			Some(active) if active < needed => {
+				info!(amount = needed - active, "bonding more stake for the offer");
+				self.chain
+					.submit("bond_extra", &api::tx().provider_stake().bond_extra(needed - active))
+					.await?;
+			},
+			Some(_) => {},
+		}
+		let config = &self.config;
+		match self.chain.provider().await? {
+			None => {
+				info!(endpoint = %config.public_endpoint, offer = ?self.offer, "registering the provider");
+				self.chain
+					.submit(
+						"register",
+						&api::tx().providers().register(
+							convert::bytes(&config.public_endpoint),
+							convert::bytes(&config.region),
+							convert::attributes(&config.attributes),
+							convert::resources(&self.offer),
+							convert::prices(&config.prices),
+						),
+					)
+					.await?;
+			},
+			Some(entry) => {
+				if entry.endpoint != config.public_endpoint {
+					info!(endpoint = %config.public_endpoint, "updating the endpoint");
+					self.chain
+						.submit(
+							"update_endpoint",
+							&api::tx()
+								.providers()
+								.update_endpoint(convert::bytes(&config.public_endpoint)),
+						)
+						.await?;
+				}
+				if entry.offered != self.offer {
+					info!(offer = ?self.offer, "updating the offered capacity");
+					self.chain
+						.submit(
+							"update_capacity",
+							&api::tx().providers().update_capacity(convert::resources(&self.offer)),
+						)
+						.await?;
+				}
+				if entry.prices != config.prices {
+					info!("updating the prices");
+					self.chain
+						.submit(
+							"update_prices",
+							&api::tx().providers().update_prices(convert::prices(&config.prices)),
+						)
+						.await?;
+				}
+				if entry.attributes != config.attributes {
+					info!("updating the attributes");
+					self.chain
+						.submit(
+							"update_attributes",
+							&api::tx()
+								.providers()
+								.update_attributes(convert::attributes(&config.attributes)),
+						)
+						.await?;
+				}
+			},
+		}
+		Ok(())
+	}
+
+	/// Takes a tenant's deployment for `lease`: checks it against the lease on chain, keeps it,
+	/// starts the workload and has the lease confirmed.
+	pub async fn accept_deployment(
+		self: &Arc<Self>,
+		lease_id: u64,
+		signer: &str,
+		manifest_bytes: Vec<u8>,
+		artifact: Vec<u8>,
+	) -> Result<LeaseStatus, IntakeError> {
+		let lease = self
+			.chain
+			.lease(lease_id)
+			.await
+			.map_err(|e| IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}")))?
+			.ok_or_else(|| IntakeError::NotFound(format!("lease {lease_id} is not open")))?;
+		if lease.provider != self.account() {
+			return Err(IntakeError::NotFound(format!("lease {lease_id} is not served by this provider")));
+		}
+		if lease.tenant != signer {
+			return Err(IntakeError::Forbidden(format!("only lease {lease_id}'s tenant may deploy to it")));
+		}
+		let expected = parse_hash(&lease.manifest_hash)
+			.ok_or_else(|| IntakeError::Invalid("the lease's manifest hash is malformed".into()))?;
+		if Manifest::hash_of(&manifest_bytes) != expected {
+			return Err(IntakeError::Invalid(format!(
+				"the manifest does not hash to the lease's manifest hash {}",
+				lease.manifest_hash
+			)));
+		}
+		let manifest = Manifest::from_bytes(&manifest_bytes).map_err(IntakeError::Invalid)?;
+		if artifact.len() as u64 > self.config.max_artifact_bytes {
+			return Err(IntakeError::TooLarge(format!(
+				"the artifact is {} bytes; this provider takes at most {}",
+				artifact.len(),
+				self.config.max_artifact_bytes
+			)));
+		}
+		let artifact_hash = hash_hex(&sp_crypto_hashing::blake2_256(&artifact));
+		if artifact_hash != manifest.artifact_hash || artifact.len() as u64 != manifest.artifact_size {
+			return Err(IntakeError::Invalid(
+				"the artifact does not match the manifest's artifactHash and artifactSize".into(),
+			));
+		}
+		self.workloads.admit(&manifest).map_err(|e| IntakeError::Invalid(e.to_string()))?;
+		if self.store.deployment(lease_id).ok().flatten().is_none() {
+			self.workloads
+				.check_artifact(artifact.clone())
+				.await
+				.map_err(|e| IntakeError::Invalid(e.to_string()))?;
+			self.store
+				.put_artifact(&artifact_hash, &artifact)
+				.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+			let record = DeploymentRecord {
+				lease: lease_id,
+				tenant: lease.tenant.clone(),
+				resources: lease.resources,
+				manifest: manifest_bytes,
+				kind: manifest.kind,
+				artifact_hash,
+				confirmed: lease.state == "Active",
+				finished: None,
+			};
+			self.store.put_deployment(&record).map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+			info!(lease = lease_id, kind = ?manifest.kind, "deployment accepted");
+		}
+		self.bring_up(lease_id, lease.state == "Active").await;
+		Ok(self.status(lease_id))
+	}
+
+	/// Starts a kept deployment's workload and, for a pending lease, confirms it.
+	async fn bring_up(self: &Arc<Self>, lease: u64, active_on_chain: bool) {
+		let Ok(Some(mut record)) = self.store.deployment(lease) else { return };
+		if let Err(e) = self.workloads.start(&record).await {
+			warn!(lease, error = %e, "cannot start the workload");
+			return;
+		}
+		if active_on_chain {
+			if !record.confirmed {
+				record.confirmed = true;
+				let _ = self.store.put_deployment(&record);
+			}
+			return;
+		}
+		if let Ok(mut confirming) = self.confirming.lock() {
+			if !confirming.insert(lease) {
+				return;
+			}
+		}
+		let agent = self.clone();
+		tokio::spawn(async move {
+			let result = agent.chain.submit("confirm_lease", &api::tx().market().confirm_lease(lease)).await;
+			match result {
+				Ok(_) => {
+					info!(lease, "lease confirmed");
+					if let Ok(Some(mut record)) = agent.store.deployment(lease) {
+						record.confirmed = true;
+						let _ = agent.store.put_deployment(&record);
+					}
+				},
+				Err(e) => warn!(lease, error = %e, "cannot confirm the lease; will retry"),
+			}
+			if let Ok(mut confirming) = agent.confirming.lock() {
+				confirming.remove(&lease);
+			}
+		});
+	}
+
+	/// A lease's status as its tenant sees it.
+	pub fn status(&self, lease: u64) -> LeaseStatus {
+		let record = self.store.deployment(lease).ok().flatten();
+		let workload = self.workloads.get(lease);
+		let (state, detail) = match (&record, &workload) {
+			(None, _) => ("waiting".to_string(), None),
+			(Some(_), None) => ("starting".to_string(), None),
+			(Some(_), Some(w)) => match w.state() {
+				WorkState::Running => ("running".to_string(), None),
+				WorkState::Completed(how) => ("completed".to_string(), Some(how)),
+				WorkState::Failed(why) => ("failed".to_string(), Some(why)),
+			},
+		};
+		let url = record
+			.as_ref()
+			.filter(|r| r.kind == nubes_client::agent_api::WorkloadKind::Http)
+			.map(|_| format!("{}/leases/{lease}/", self.config.public_endpoint));
+		LeaseStatus { lease, state, detail, url, confirmed: record.is_some_and(|r| r.confirmed) }
+	}
+
+	/// Brings local state in line with the chain: deployments of open leases run (pending ones
+	/// get confirmed), those of closed leases stop and are forgotten. A chain that cannot be
+	/// read changes nothing: no workload stops because of an outage.
+	pub async fn reconcile(self: &Arc<Self>) -> Result<(), ClientError> {
+		let me = self.account();
+		let leases: Vec<rpc::Lease> =
+			self.chain.leases().await?.into_iter().filter(|l| l.provider == me).collect();
+		let open: HashSet<u64> = leases.iter().map(|l| l.id).collect();
+		for lease in &leases {
+			if self.store.deployment(lease.id).ok().flatten().is_some() {
+				self.bring_up(lease.id, lease.state == "Active").await;
+			}
+		}
+		let kept = self.store.deployments().unwrap_or_default();
+		for record in kept.iter().filter(|r| !open.contains(&r.lease)) {
+			// Ask for the lease itself before forgetting it: a short list must not stop it.
+			if self.chain.lease(record.lease).await?.is_none() {
+				self.close_locally(record.lease);
+			}
+		}
+		for running in self.workloads.leases() {
+			if !open.contains(&running) && self.store.deployment(running).ok().flatten().is_none() {
+				self.workloads.stop(running);
+			}
+		}
+		Ok(())
+	}
+
+	/// Stops and forgets a closed lease's workload.
+	fn close_locally(&self, lease: u64) {
+		if self.workloads.stop(lease) {
+			info!(lease, "lease closed; workload stopped");
+		}
+		if let Err(e) = self.store.forget_deployment(lease) {
+			warn!(lease, error = %e, "cannot forget the lease's deployment");
+		}
+	}
+
+	/// Settles the accrued payments of this provider's active leases, in batches.
+	pub async fn settle(&self) -> Result<usize, ClientError> {
+		let me = self.account();
+		let due: Vec<u64> = self
+			.chain
+			.leases()
+			.await?
+			.into_iter()
+			.filter(|l| l.provider == me && l.state == "Active" && l.accrued > 0)
+			.map(|l| l.id)
+			.collect();
+		for batch in due.chunks(SETTLE_BATCH) {
+			let call = api::tx().payments().settle_batch(
+				api::runtime_types::bounded_collections::bounded_vec::BoundedVec(batch.to_vec()),
+			);
+			self.chain.submit("settle_batch", &call).await?;
+			info!(leases = batch.len(), "settled");
+		}
+		Ok(due.len())
+	}
+
+	/// The capacity free for new bids: offered, less what leases hold on chain, less what
+	/// open bids reserve.
+	async fn free_for_bids(&self) -> Result<Resources, ClientError> {
+		let entry = self.chain.provider().await?.ok_or_else(|| {
+			ClientError::BadInput("the provider is not registered".into())
+		})?;
+		let mut free = entry.free;
+		for (_, spec) in self.store.bids().unwrap_or_default() {
+			free = bidding::minus(&free, &spec);
+		}
+		Ok(free)
+	}
+
+	/// Considers a new order: bids if it fits and the strategy prices it within its maximum.
+	async fn consider(&self, order_id: u64) {
+		let order = match self.chain.order(order_id).await {
+			Ok(Some(order)) => order,
+			Ok(None) => return,
+			Err(e) => {
+				warn!(order = order_id, error = %e, "cannot read the order");
+				return;
+			},
+		};
+		let free = match self.free_for_bids().await {
+			Ok(free) => free,
+			Err(e) => {
+				warn!(error = %e, "cannot read the provider's capacity");
+				return;
+			},
+		};
+		if !bidding::fits(&order.spec, &free) {
+			debug!(order = order_id, "order does not fit the free capacity");
+			self.metrics.bids.with_label_values(&["skipped"]).inc();
+			return;
+		}
+		let price = match self.strategy.price(&order).await {
+			Ok(price) => price,
+			Err(e) => {
+				debug!(order = order_id, reason = %e, "not bidding");
+				self.metrics.bids.with_label_values(&["skipped"]).inc();
+				return;
+			},
+		};
+		if self.store.put_bid(order_id, &order.spec).is_err() {
+			return;
+		}
+		match self.chain.submit("place_bid", &api::tx().market().place_bid(order_id, price)).await {
+			Ok(_) => {
+				info!(order = order_id, price, "bid placed");
+				self.metrics.bids.with_label_values(&["placed"]).inc();
+			},
+			Err(e) => {
+				info!(order = order_id, error = %e, "bid refused");
+				self.metrics.bids.with_label_values(&["refused"]).inc();
+				let _ = self.store.forget_bid(order_id);
+			},
+		}
+	}
+
+	/// Handles one finalized block's events.
+	async fn on_block(self: &Arc<Self>, block: &subxt::client::Block<nubes_client::NubesConfig>) -> Result<(), ClientError> {
+		use api::market::events as ev;
+		let events = block
+			.at()
+			.await
+			.map_err(ClientError::subxt)?
+			.events()
+			.fetch()
+			.await
+			.map_err(ClientError::subxt)?;
+		let me = self.chain.account();
+		let mut new_orders = Vec::new();
+		for event in events.find::<ev::OrderCreated>().flatten() {
+			new_orders.push(event.order);
+		}
+		for event in events.find::<ev::BidReleased>().flatten() {
+			if event.provider == me {
+				let _ = self.store.forget_bid(event.order);
+			}
+		}
+		for event in events.find::<ev::OrderCancelled>().flatten() {
+			let _ = self.store.forget_bid(event.order);
+		}
+		for event in events.find::<ev::OrderExpired>().flatten() {
+			let _ = self.store.forget_bid(event.order);
+		}
+		for event in events.find::<ev::OrderMatched>().flatten() {
+			let _ = self.store.forget_bid(event.order);
+		}
+		for event in events.find::<ev::LeaseCreated>().flatten() {
+			if event.provider == me {
+				if let Some(order) = event.order {
+					let _ = self.store.forget_bid(order);
+				}
+				info!(lease = event.lease, deadline = event.deadline, "new lease; waiting for its deployment");
+			}
+		}
+		for event in events.find::<ev::LeaseClosed>().flatten() {
+			if self.store.deployment(event.lease).ok().flatten().is_some() || self.workloads.get(event.lease).is_some() {
+				info!(lease = event.lease, reason = ?event.reason, "lease closed");
+				self.close_locally(event.lease);
+			}
+		}
+		if self.config.bidding {
+			for order in new_orders {
+				let agent = self.clone();
+				tokio::spawn(async move { agent.consider(order).await });
+			}
+		}
+		Ok(())
+	}
+
+	/// Follows finalized blocks until `shutdown` fires, reconnecting after outages.
+	pub async fn follow(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+		let mut backoff = Duration::from_secs(1);
+		let mut last_settle: Option<u64> = None;
+		'outer: loop {
+			if *shutdown.borrow() {
+				return;
+			}
+			let client = match self.chain.client().await {
+				Ok(client) => client,
+				Err(e) => {
+					warn!(error = %e, "chain unreachable; workloads keep running");
+					tokio::select! {
+						_ = tokio::time::sleep(backoff) => {},
+						_ = shutdown.changed() => return,
+					}
+					backoff = (backoff * 2).min(Duration::from_secs(30));
+					continue;
+				},
+			};
+			if let Err(e) = self.ensure_on_chain().await {
+				warn!(error = %e, "cannot bring the registry entry up to date");
+			}
+			if let Err(e) = self.reconcile().await {
+				warn!(error = %e, "cannot reconcile with the chain");
+			}
+			let mut blocks = match client.api().stream_blocks().await {
+				Ok(blocks) => blocks,
+				Err(e) => {
+					warn!(error = %e, "cannot follow blocks");
+					self.chain.reset(&ClientError::Subxt(e.to_string())).await;
+					continue;
+				},
+			};
+			backoff = Duration::from_secs(1);
+			loop {
+				let next = tokio::select! {
+					next = blocks.next() => next,
+					_ = shutdown.changed() => break 'outer,
+				};
+				let block = match next {
+					Some(Ok(block)) => block,
+					Some(Err(e)) => {
+						warn!(error = %e, "block stream failed; reconnecting");
+						self.chain.reset(&ClientError::Subxt(e.to_string())).await;
+						continue 'outer;
+					},
+					None => {
+						self.chain.reset(&ClientError::Subxt("block stream ended".into())).await;
+						continue 'outer;
+					},
+				};
+				let number = block.number();
+				self.metrics.finalized_block.set(number as i64);
+				if let Err(e) = self.on_block(&block).await {
+					warn!(block = number, error = %e, "cannot read the block's events");
+				}
+				if number % RECONCILE_EVERY == 0 {
+					if let Err(e) = self.reconcile().await {
+						warn!(error = %e, "cannot reconcile with the chain");
+					}
+				}
+				let every = u64::from(self.config.settle_every_blocks);
+				if last_settle.is_none_or(|at| number >= at + every) {
+					last_settle = Some(number);
+					let agent = self.clone();
+					tokio::spawn(async move {
+						if let Err(e) = agent.settle().await {
+							warn!(error = %e, "settlement failed; will retry");
+						}
+					});
+				}
+			}
+		}
+	}
+
+	/// Stops every workload (graceful shutdown); the deployments stay kept for the restart.
+	pub fn stop_all(&self) {
+		for lease in self.workloads.leases() {
+			self.workloads.stop(lease);
+		}
+	}
+
+	/// Hardware probe of this agent's data directory.
+	pub fn probe(&self) -> probe::Hardware {
+		probe::probe(&self.config.data_dir)
+	}
+}

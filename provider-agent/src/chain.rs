@@ -1,0 +1,188 @@
+//! The agent's link to the chain: one connection, reopened after an outage, and the
+//! provider's transactions sent one at a time (so their nonces never collide) and awaited
+//! concurrently.
+
+use crate::metrics::Metrics;
+use nubes_client::{api, rpc, AccountId, ClientError, Keys, NubesClient};
+use std::sync::Arc;
+use subxt::transactions::Payload;
+use tokio::sync::Mutex;
+
+/// The connection, the provider's keys, and the lock its transactions are sent under.
+#[derive(Clone)]
+pub struct Chain {
+	url: String,
+	keys: Arc<Keys>,
+	client: Arc<Mutex<Option<NubesClient>>>,
+	sending: Arc<Mutex<()>>,
+	metrics: Metrics,
+}
+
+impl Chain {
+	/// A link to the node at `url`, signing with `keys`; connects on first use.
+	pub fn new(url: &str, keys: Keys, metrics: Metrics) -> Self {
+		Self {
+			url: url.to_string(),
+			keys: Arc::new(keys),
+			client: Arc::new(Mutex::new(None)),
+			sending: Arc::new(Mutex::new(())),
+			metrics,
+		}
+	}
+
+	/// The provider's account.
+	pub fn account(&self) -> AccountId {
+		self.keys.account_id()
+	}
+
+	/// A connected client, connecting if needed.
+	pub async fn client(&self) -> Result<NubesClient, ClientError> {
+		let mut slot = self.client.lock().await;
+		if let Some(client) = slot.as_ref() {
+			return Ok(client.clone());
+		}
+		match NubesClient::connect(&self.url).await {
+			Ok(client) => {
+				self.metrics.chain_connected.set(1);
+				*slot = Some(client.clone());
+				Ok(client)
+			},
+			Err(e) => {
+				self.metrics.chain_connected.set(0);
+				Err(e)
+			},
+		}
+	}
+
+	/// Drops the connection after an error that may mean it is gone; the next call reconnects.
+	pub async fn reset(&self, error: &ClientError) {
+		if matches!(
+			error,
+			ClientError::Unreachable { .. } |
+				ClientError::Rpc { .. } |
+				ClientError::Subxt(_) |
+				ClientError::NotIncluded(_)
+		) {
+			*self.client.lock().await = None;
+			self.metrics.chain_connected.set(0);
+		}
+	}
+
+	/// Runs a read, dropping the connection if it fails.
+	async fn read<T, F, Fut>(&self, f: F) -> Result<T, ClientError>
+	where
+		F: FnOnce(NubesClient) -> Fut,
+		Fut: std::future::Future<Output = Result<T, ClientError>>,
+	{
+		let client = self.client().await?;
+		let result = f(client).await;
+		if let Err(e) = &result {
+			self.reset(e).await;
+		}
+		result
+	}
+
+	/// Sends a transaction of the provider and waits until it is finalized.
+	pub async fn submit<Call: Payload>(
+		&self,
+		name: &str,
+		call: &Call,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<nubes_client::NubesConfig>, ClientError> {
+		let client = self.client().await?;
+		let in_flight = {
+			let _sending = self.sending.lock().await;
+			client.sign_and_send(call, &self.keys).await
+		};
+		let result = match in_flight {
+			Ok(in_flight) => NubesClient::finalized(in_flight).await,
+			Err(e) => Err(e),
+		};
+		let outcome = if result.is_ok() { "ok" } else { "error" };
+		self.metrics.transactions.with_label_values(&[name, outcome]).inc();
+		if let Err(e) = &result {
+			self.reset(e).await;
+		}
+		result
+	}
+
+	/// The provider's registry entry.
+	pub async fn provider(&self) -> Result<Option<rpc::Provider>, ClientError> {
+		let me = self.account();
+		self.read(|c| async move { c.provider(&me).await }).await
+	}
+
+	/// Leases the provider serves (and any it rents).
+	pub async fn leases(&self) -> Result<Vec<rpc::Lease>, ClientError> {
+		let me = self.account();
+		self.read(|c| async move { c.leases(&me).await }).await
+	}
+
+	/// One lease, `None` once closed.
+	pub async fn lease(&self, id: u64) -> Result<Option<rpc::Lease>, ClientError> {
+		self.read(|c| async move { c.lease(id).await }).await
+	}
+
+	/// An open order.
+	pub async fn order(&self, id: u64) -> Result<Option<rpc::Order>, ClientError> {
+		self.read(|c| async move { c.order(id).await }).await
+	}
+
+	/// The provider's active stake (`None` if it never bonded) and the bond rule.
+	pub async fn stake(&self) -> Result<(Option<u128>, BondRule), ClientError> {
+		let me = self.account();
+		self.read(|c| async move {
+			let at = c.api().at_current_block().await.map_err(ClientError::subxt)?;
+			let ledger = at
+				.storage()
+				.try_fetch(api::storage().provider_stake().ledgers(), (me,))
+				.await
+				.map_err(ClientError::subxt)?;
+			let bonded = match ledger {
+				Some(value) => Some(value.decode().map_err(ClientError::subxt)?.active),
+				None => None,
+			};
+			let rule = at
+				.storage()
+				.fetch(api::storage().provider_stake().bond_requirement(), ())
+				.await
+				.map_err(ClientError::subxt)?
+				.decode()
+				.map_err(ClientError::subxt)?;
+			let rule = BondRule {
+				base: rule.base,
+				per_cpu_millicore: rule.per_unit.per_cpu_millicore,
+				per_memory_mib: rule.per_unit.per_memory_mib,
+				per_storage_gib: rule.per_unit.per_storage_gib,
+				per_gpu: rule.per_unit.per_gpu,
+			};
+			Ok((bonded, rule))
+		})
+		.await
+	}
+}
+
+/// The bond the chain requires: a base plus an amount per unit of offered capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BondRule {
+	/// Whatever the capacity.
+	pub base: u128,
+	/// Per millicore.
+	pub per_cpu_millicore: u128,
+	/// Per MiB.
+	pub per_memory_mib: u128,
+	/// Per GiB of storage.
+	pub per_storage_gib: u128,
+	/// Per GPU.
+	pub per_gpu: u128,
+}
+
+impl BondRule {
+	/// The bond `capacity` requires.
+	pub fn required(&self, capacity: &nubes_primitives::Resources) -> u128 {
+		self.base
+			.saturating_add(self.per_cpu_millicore.saturating_mul(capacity.cpu_millicores.into()))
+			.saturating_add(self.per_memory_mib.saturating_mul(capacity.memory_mib.into()))
+			.saturating_add(self.per_storage_gib.saturating_mul(capacity.storage_gib.into()))
+			.saturating_add(self.per_gpu.saturating_mul(capacity.gpus.into()))
+	}
+}

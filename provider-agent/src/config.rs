@@ -1,0 +1,469 @@
+//! The agent's one TOML file, validated at start: every mistake is named with its field and
+//! what to write instead.
+
+use nubes_client::amount;
+use nubes_primitives::ResourcePrices;
+use serde::Deserialize;
+use std::{
+	collections::BTreeMap,
+	net::SocketAddr,
+	path::{Path, PathBuf},
+};
+
+/// The commented default `nubes-agent init` writes.
+pub const DEFAULT: &str = r#"# Nubes provider agent configuration.
+
+# The Nubes node the agent talks to (ws:// or wss://).
+chain_url = "ws://127.0.0.1:9944"
+
+# The provider's signing key: a secret URI ("//Alice" on dev chains only), a mnemonic, or
+# "@/path/to/key-file" (a file holding either, readable by the agent alone).
+key = "@/var/lib/nubes-agent/key"
+
+# Where tenants and validators reach this agent, as registered on chain.
+public_endpoint = "http://203.0.113.7:8700"
+
+# The address the agent's HTTP server listens on.
+listen = "0.0.0.0:8700"
+
+# Where the agent keeps its state, artifacts, logs and the leases' scratch directories.
+data_dir = "/var/lib/nubes-agent"
+
+# Where the machine is, as tenants filter it.
+region = "eu-central"
+
+# Attributes tenants may require (key = value).
+[attributes]
+tier = "community"
+
+# Price per unit per block, in NUBES. The default bid strategy bids the order's spec at these
+# prices; the same list is registered on chain for direct leases.
+[prices]
+cpu_millicore = "0.000001"
+memory_mib = "0.0000001"
+storage_gib = "0.000001"
+gpu = "0.001"
+
+# The most to sell. The agent probes the machine and sells the smaller of these and what it
+# has (memory less `reserve_memory_mib` for the system). Leave a field out to sell all of it.
+[capacity]
+# cpu_millicores = 4000
+# memory_mib = 8192
+# storage_gib = 100
+# gpus = 0
+reserve_memory_mib = 512
+
+[bidding]
+enabled = true
+# "price-list" bids at [prices]; "script" runs `script` with the order as JSON on stdin and
+# bids the price (NUBES per block) it prints, or skips the order if it prints nothing.
+strategy = "price-list"
+# script = "/usr/local/bin/nubes-price"
+
+[wasm]
+# Largest artifact a tenant may deliver, in MiB.
+max_artifact_mib = 32
+# How long one HTTP request may run, in seconds.
+request_timeout_secs = 30
+# Whether workloads whose manifest asks for outgoing network get it.
+allow_network = true
+# Log bytes kept per lease (the older half is dropped beyond this).
+log_limit_kib = 1024
+
+[settlement]
+# Settle the leases' accrued payments every this many blocks, in batches.
+every_blocks = 100
+"#;
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+	/// The file cannot be read.
+	#[error("cannot read the configuration {path}: {reason} (`nubes-agent init` writes one)")]
+	Unreadable {
+		/// The file.
+		path: PathBuf,
+		/// What the system said.
+		reason: String,
+	},
+	/// TOML syntax or an unknown or missing field.
+	#[error("{path}: {reason}")]
+	Syntax {
+		/// The file.
+		path: PathBuf,
+		/// The parser's message, with the line.
+		reason: String,
+	},
+	/// A field with a value that cannot work.
+	#[error("{field} = {value:?}: {reason}")]
+	Invalid {
+		/// The field.
+		field: &'static str,
+		/// The value.
+		value: String,
+		/// What to write instead.
+		reason: String,
+	},
+}
+
+/// The configuration as written.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct File {
+	chain_url: String,
+	key: String,
+	public_endpoint: String,
+	listen: String,
+	data_dir: PathBuf,
+	region: String,
+	#[serde(default)]
+	attributes: BTreeMap<String, String>,
+	prices: PricesFile,
+	#[serde(default)]
+	capacity: CapacityLimits,
+	#[serde(default)]
+	bidding: BiddingFile,
+	#[serde(default)]
+	wasm: WasmFile,
+	#[serde(default)]
+	settlement: SettlementFile,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct PricesFile {
+	cpu_millicore: String,
+	memory_mib: String,
+	#[serde(default = "zero")]
+	storage_gib: String,
+	#[serde(default = "zero")]
+	gpu: String,
+}
+
+fn zero() -> String {
+	"0".into()
+}
+
+/// The most the provider wants to sell, each capped by the hardware.
+#[derive(Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityLimits {
+	/// CPU in millicores.
+	pub cpu_millicores: Option<u64>,
+	/// Memory in MiB.
+	pub memory_mib: Option<u64>,
+	/// Storage in GiB.
+	pub storage_gib: Option<u64>,
+	/// GPUs.
+	pub gpus: Option<u32>,
+	/// Memory kept for the system and the agent, in MiB.
+	#[serde(default = "default_reserve")]
+	pub reserve_memory_mib: u64,
+}
+
+fn default_reserve() -> u64 {
+	512
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct BiddingFile {
+	#[serde(default = "yes")]
+	enabled: bool,
+	#[serde(default = "price_list")]
+	strategy: String,
+	script: Option<PathBuf>,
+}
+
+impl Default for BiddingFile {
+	fn default() -> Self {
+		Self { enabled: true, strategy: price_list(), script: None }
+	}
+}
+
+fn yes() -> bool {
+	true
+}
+
+fn price_list() -> String {
+	"price-list".into()
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct WasmFile {
+	#[serde(default = "default_max_artifact")]
+	max_artifact_mib: u64,
+	#[serde(default = "default_request_timeout")]
+	request_timeout_secs: u64,
+	#[serde(default = "yes")]
+	allow_network: bool,
+	#[serde(default = "default_log_limit")]
+	log_limit_kib: u64,
+}
+
+impl Default for WasmFile {
+	fn default() -> Self {
+		Self {
+			max_artifact_mib: default_max_artifact(),
+			request_timeout_secs: default_request_timeout(),
+			allow_network: true,
+			log_limit_kib: default_log_limit(),
+		}
+	}
+}
+
+fn default_max_artifact() -> u64 {
+	32
+}
+fn default_request_timeout() -> u64 {
+	30
+}
+fn default_log_limit() -> u64 {
+	1024
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct SettlementFile {
+	#[serde(default = "default_settle_every")]
+	every_blocks: u32,
+}
+
+impl Default for SettlementFile {
+	fn default() -> Self {
+		Self { every_blocks: default_settle_every() }
+	}
+}
+
+fn default_settle_every() -> u32 {
+	100
+}
+
+/// How the agent prices orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+	/// The spec at the configured prices.
+	PriceList,
+	/// An external program's answer.
+	Script(PathBuf),
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+	/// The node's URL.
+	pub chain_url: String,
+	/// The key's secret URI, mnemonic or `@file` (never logged).
+	pub key: Secret,
+	/// The endpoint registered on chain.
+	pub public_endpoint: String,
+	/// Where the HTTP server listens.
+	pub listen: SocketAddr,
+	/// The data directory.
+	pub data_dir: PathBuf,
+	/// The provider's region.
+	pub region: String,
+	/// Its attributes.
+	pub attributes: BTreeMap<String, String>,
+	/// Its prices per unit per block.
+	pub prices: ResourcePrices<u128>,
+	/// What it sells at most.
+	pub capacity: CapacityLimits,
+	/// Whether it bids on orders.
+	pub bidding: bool,
+	/// How it prices them.
+	pub strategy: Strategy,
+	/// Largest artifact taken, in bytes.
+	pub max_artifact_bytes: u64,
+	/// One HTTP request's time limit.
+	pub request_timeout: std::time::Duration,
+	/// Whether a manifest's network grant is honoured.
+	pub allow_network: bool,
+	/// Log bytes kept per lease.
+	pub log_limit_bytes: u64,
+	/// Settle every this many blocks.
+	pub settle_every_blocks: u32,
+}
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("<secret>")
+	}
+}
+
+impl Config {
+	/// Reads and validates the file at `path`.
+	pub fn load(path: &Path) -> Result<Self, ConfigError> {
+		let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+			path: path.to_path_buf(),
+			reason: e.to_string(),
+		})?;
+		Self::parse(&text).map_err(|e| match e {
+			ConfigError::Syntax { reason, .. } =>
+				ConfigError::Syntax { path: path.to_path_buf(), reason },
+			other => other,
+		})
+	}
+
+	/// Validates a configuration's text.
+	pub fn parse(text: &str) -> Result<Self, ConfigError> {
+		let file: File = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+			path: PathBuf::new(),
+			reason: e.to_string().trim_end().replace('\n', " "),
+		})?;
+		let invalid = |field: &'static str, value: &str, reason: &str| ConfigError::Invalid {
+			field,
+			value: value.to_string(),
+			reason: reason.to_string(),
+		};
+		if !["ws://", "wss://"].iter().any(|s| file.chain_url.starts_with(s)) {
+			return Err(invalid("chain_url", &file.chain_url, "a ws:// or wss:// URL"));
+		}
+		if file.key.trim().is_empty() {
+			return Err(ConfigError::Invalid {
+				field: "key",
+				value: String::new(),
+				reason: "a secret URI, a mnemonic or @/path/to/key-file".into(),
+			});
+		}
+		let endpoint = file.public_endpoint.trim_end_matches('/').to_string();
+		let host = endpoint
+			.strip_prefix("http://")
+			.or_else(|| endpoint.strip_prefix("https://"))
+			.ok_or_else(|| {
+				invalid("public_endpoint", &file.public_endpoint, "an http:// or https:// URL")
+			})?;
+		if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+			return Err(invalid(
+				"public_endpoint",
+				&file.public_endpoint,
+				"scheme and host[:port] only, e.g. http://203.0.113.7:8700",
+			));
+		}
+		let listen: SocketAddr = file.listen.parse().map_err(|_| {
+			invalid("listen", &file.listen, "an address and port, e.g. 0.0.0.0:8700")
+		})?;
+		if file.region.trim().is_empty() {
+			return Err(invalid("region", &file.region, "a region name, e.g. eu-central"));
+		}
+		let price = |field: &'static str, text: &str| {
+			amount::parse(text).map_err(|e| invalid(field, text, &e.to_string()))
+		};
+		let prices = ResourcePrices {
+			per_cpu_millicore: price("prices.cpu_millicore", &file.prices.cpu_millicore)?,
+			per_memory_mib: price("prices.memory_mib", &file.prices.memory_mib)?,
+			per_storage_gib: price("prices.storage_gib", &file.prices.storage_gib)?,
+			per_gpu: price("prices.gpu", &file.prices.gpu)?,
+		};
+		let strategy = match (file.bidding.strategy.as_str(), &file.bidding.script) {
+			("price-list", _) => Strategy::PriceList,
+			("script", Some(script)) => Strategy::Script(script.clone()),
+			("script", None) => {
+				return Err(invalid(
+					"bidding.script",
+					"",
+					"the strategy \"script\" needs a script path",
+				))
+			},
+			(other, _) =>
+				return Err(invalid("bidding.strategy", other, "\"price-list\" or \"script\"")),
+		};
+		if file.wasm.max_artifact_mib == 0 || file.wasm.max_artifact_mib > 1024 {
+			return Err(invalid(
+				"wasm.max_artifact_mib",
+				&file.wasm.max_artifact_mib.to_string(),
+				"between 1 and 1024",
+			));
+		}
+		if file.wasm.request_timeout_secs == 0 || file.wasm.request_timeout_secs > 3600 {
+			return Err(invalid(
+				"wasm.request_timeout_secs",
+				&file.wasm.request_timeout_secs.to_string(),
+				"between 1 and 3600",
+			));
+		}
+		if file.wasm.log_limit_kib < 4 {
+			return Err(invalid(
+				"wasm.log_limit_kib",
+				&file.wasm.log_limit_kib.to_string(),
+				"at least 4",
+			));
+		}
+		if file.settlement.every_blocks == 0 {
+			return Err(invalid("settlement.every_blocks", "0", "at least 1"));
+		}
+		Ok(Self {
+			chain_url: file.chain_url,
+			key: Secret(file.key),
+			public_endpoint: endpoint,
+			listen,
+			data_dir: file.data_dir,
+			region: file.region,
+			attributes: file.attributes,
+			prices,
+			capacity: file.capacity,
+			bidding: file.bidding.enabled,
+			strategy,
+			max_artifact_bytes: file.wasm.max_artifact_mib * 1024 * 1024,
+			request_timeout: std::time::Duration::from_secs(file.wasm.request_timeout_secs),
+			allow_network: file.wasm.allow_network,
+			log_limit_bytes: file.wasm.log_limit_kib * 1024,
+			settle_every_blocks: file.settlement.every_blocks,
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn error(from: &str, to: &str) -> String {
+		assert!(DEFAULT.contains(from), "{from}");
+		Config::parse(&DEFAULT.replacen(from, to, 1)).unwrap_err().to_string()
+	}
+
+	#[test]
+	fn the_default_is_valid() {
+		let config = Config::parse(DEFAULT).unwrap();
+		assert_eq!(config.listen, "0.0.0.0:8700".parse().unwrap());
+		assert_eq!(config.prices.per_cpu_millicore, 1_000_000);
+		assert_eq!(config.strategy, Strategy::PriceList);
+		assert_eq!(config.capacity.reserve_memory_mib, 512);
+		assert_eq!(config.max_artifact_bytes, 32 << 20);
+		assert_eq!(config.settle_every_blocks, 100);
+		assert!(!format!("{config:?}").contains("/var/lib/nubes-agent/key"));
+	}
+
+	#[test]
+	fn mistakes_are_named() {
+		let e = error("ws://127.0.0.1:9944", "http://127.0.0.1:9944");
+		assert!(e.contains("chain_url") && e.contains("ws://"), "{e}");
+		let e = error("http://203.0.113.7:8700", "203.0.113.7:8700");
+		assert!(e.contains("public_endpoint"), "{e}");
+		let e = error("http://203.0.113.7:8700", "http://host/path");
+		assert!(e.contains("public_endpoint") && e.contains("host[:port]"), "{e}");
+		let e = error("0.0.0.0:8700", "everywhere");
+		assert!(e.contains("listen"), "{e}");
+		let e = error("cpu_millicore = \"0.000001\"", "cpu_millicore = \"cheap\"");
+		assert!(e.contains("prices.cpu_millicore"), "{e}");
+		let e = error("strategy = \"price-list\"", "strategy = \"script\"");
+		assert!(e.contains("bidding.script"), "{e}");
+		let e = error("strategy = \"price-list\"", "strategy = \"auction\"");
+		assert!(e.contains("bidding.strategy"), "{e}");
+		let e = error("max_artifact_mib = 32", "max_artifact_mib = 0");
+		assert!(e.contains("wasm.max_artifact_mib"), "{e}");
+		let e = error("every_blocks = 100", "every_blocks = 0");
+		assert!(e.contains("settlement.every_blocks"), "{e}");
+		let e = error("region = \"eu-central\"", "regoin = \"eu-central\"");
+		assert!(e.contains("unknown field `regoin`"), "{e}");
+		let e = error("listen = \"0.0.0.0:8700\"\n", "");
+		assert!(e.contains("missing field `listen`"), "{e}");
+		let e = Config::load(Path::new("/nonexistent/agent.toml")).unwrap_err().to_string();
+		assert!(e.contains("nubes-agent init"), "{e}");
+	}
+}

@@ -1,0 +1,29 @@
+//! # nubes-agent
+//!
+//! The provider's daemon. It turns a machine into supply on the Nubes chain and leases into
+//! running workloads:
+//!
+//! - [`config`]: one TOML file, validated at start (`nubes-agent init` writes a commented one);
+//! - [`probe`]: what the machine has, so the chain never hears of more than it sells;
+//! - [`agent`]: registration and bond, the bid engine, lease events, reconciliation with the
+//!   chain after a restart or an outage, settlement;
+//! - [`bidding`]: pricing strategies (a price list, or an external script);
+//! - [`api`]: the HTTP server: tenants' deployments, status and logs (signed by the tenant),
+//!   validators' capacity challenges, Prometheus metrics and the leases' ingress;
+//! - [`runtime`]: workload runtimes behind one trait; the embedded one runs WASI 0.2
+//!   components on wasmtime inside each lease's limits;
+//! - [`workloads`]: the leases' running workloads;
+//! - [`store`]: the agent's state in an embedded database in the data directory;
+//! - [`chain`]: the link to the node, reconnecting, sending the provider's transactions in
+//!   nonce order.
+
+pub mod agent;
+pub mod api;
+pub mod bidding;
+pub mod chain;
+pub mod config;
+pub mod metrics;
+pub mod probe;
+pub mod runtime;
+pub mod store;
+pub mod workloads;

@@ -1,0 +1,169 @@
+//! `nubes-agent`: the Nubes provider agent.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use nubes_agent::{
+	agent::Agent,
+	api,
+	chain::Chain,
+	config::{self, Config},
+	metrics::Metrics,
+	probe,
+	runtime::wasm::WasmRuntime,
+	store::Store,
+	workloads::Workloads,
+};
+use nubes_client::Keys;
+use std::{path::PathBuf, sync::Arc};
+use tracing::{info, warn};
+
+#[derive(Parser)]
+#[command(name = "nubes-agent", version, about = "The Nubes provider agent: sell this machine's capacity and run tenants' workloads.")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Write a commented default configuration to edit.
+	///
+	/// Example: nubes-agent init --config /etc/nubes-agent.toml
+	Init {
+		/// Where to write it.
+		#[arg(long, default_value = "nubes-agent.toml")]
+		config: PathBuf,
+		/// Overwrite an existing file.
+		#[arg(long)]
+		force: bool,
+	},
+	/// Show what the machine has and what the configuration would sell.
+	///
+	/// Example: nubes-agent probe --config /etc/nubes-agent.toml
+	Probe {
+		/// The configuration.
+		#[arg(long, env = "NUBES_AGENT_CONFIG", default_value = "nubes-agent.toml")]
+		config: PathBuf,
+	},
+	/// Run the agent until SIGTERM or Ctrl-C.
+	///
+	/// Example: nubes-agent run --config /etc/nubes-agent.toml
+	Run {
+		/// The configuration.
+		#[arg(long, env = "NUBES_AGENT_CONFIG", default_value = "nubes-agent.toml")]
+		config: PathBuf,
+	},
+}
+
+fn keys(secret: &str) -> anyhow::Result<Keys> {
+	Ok(match secret.strip_prefix('@') {
+		Some(path) => Keys::from_file(std::path::Path::new(path))?,
+		None => Keys::from_secret(secret)?,
+	})
+}
+
+async fn shutdown_signal() {
+	let terminate = async {
+		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+			Ok(mut signal) => {
+				signal.recv().await;
+			},
+			Err(_) => std::future::pending::<()>().await,
+		}
+	};
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = terminate => {},
+	}
+}
+
+async fn run(path: PathBuf) -> anyhow::Result<()> {
+	let config = Config::load(&path)?;
+	std::fs::create_dir_all(&config.data_dir)
+		.with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+	let keys = keys(&config.key.0)?;
+	let hardware = probe::probe(&config.data_dir);
+	let (offer, notes) = probe::offer(&hardware, &config.capacity);
+	for note in notes {
+		warn!("{note}");
+	}
+	info!(?hardware, ?offer, "machine probed");
+	let metrics = Metrics::new()?;
+	let store = Arc::new(Store::open(&config.data_dir)?);
+	let runtime = Arc::new(WasmRuntime::new()?);
+	let workloads = Workloads::new(
+		runtime,
+		store.clone(),
+		metrics.clone(),
+		config.request_timeout,
+		config.log_limit_bytes,
+		config.allow_network,
+	);
+	let chain = Chain::new(&config.chain_url, keys, metrics.clone());
+	let listen = config.listen;
+	let agent = Arc::new(Agent::new(config, chain, store, workloads, metrics, offer));
+	info!(account = %agent.account(), "provider agent starting");
+
+	let listener = tokio::net::TcpListener::bind(listen)
+		.await
+		.with_context(|| format!("cannot listen on {listen}"))?;
+	info!(%listen, "HTTP server listening");
+	let (stop, stopped) = tokio::sync::watch::channel(false);
+	let server = {
+		let mut stopped = stopped.clone();
+		let app = api::router(agent.clone());
+		tokio::spawn(async move {
+			axum::serve(listener, app)
+				.with_graceful_shutdown(async move {
+					let _ = stopped.changed().await;
+				})
+				.await
+		})
+	};
+	let follower = tokio::spawn(agent.clone().follow(stopped));
+	shutdown_signal().await;
+	info!("shutting down");
+	let _ = stop.send(true);
+	agent.stop_all();
+	let _ = follower.await;
+	let _ = server.await;
+	info!("stopped");
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+		)
+		.init();
+	let cli = Cli::parse();
+	let result = match cli.command {
+		Command::Init { config: path, force } => {
+			if path.exists() && !force {
+				Err(anyhow::anyhow!("{} exists; pass --force to overwrite it", path.display()))
+			} else {
+				std::fs::write(&path, config::DEFAULT)
+					.with_context(|| format!("cannot write {}", path.display()))
+					.map(|()| println!("wrote {}; edit it, then `nubes-agent run --config {}`", path.display(), path.display()))
+			}
+		},
+		Command::Probe { config: path } => (|| {
+			let config = Config::load(&path)?;
+			let hardware = probe::probe(&config.data_dir);
+			let (offer, notes) = probe::offer(&hardware, &config.capacity);
+			println!("{}", serde_json::json!({ "hardware": hardware, "offer": offer, "notes": notes }));
+			Ok(())
+		})(),
+		Command::Run { config } => run(config).await,
+	};
+	match result {
+		Ok(()) => std::process::ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("nubes-agent: {e:#}");
+			std::process::ExitCode::from(1)
+		},
+	}
+}
