@@ -29,7 +29,9 @@ if ! rustup run "$channel" rustc --version >/dev/null 2>&1; then
 	rustup toolchain install "$channel" --profile minimal --no-self-update
 fi
 installed=$(rustup target list --toolchain "$channel" --installed)
-grep -qx wasm32v1-none <<<"$installed" || rustup target add --toolchain "$channel" wasm32v1-none
+for target in wasm32v1-none wasm32-wasip2; do
+	grep -qx "$target" <<<"$installed" || rustup target add --toolchain "$channel" "$target"
+done
 components=$(rustup component list --toolchain "$channel" --installed)
 for component in rust-src rustfmt clippy; do
 	grep -q "^$component" <<<"$components" || rustup component add --toolchain "$channel" "$component"

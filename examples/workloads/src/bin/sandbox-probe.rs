@@ -1,0 +1,81 @@
+//! A workload that tries what a lease must not do, to test the agent's limits. Its first
+//! argument (or, as an HTTP service, its path) picks the attempt:
+//!
+//! - `memory`: allocate without end;
+//! - `spin`: loop forever;
+//! - `escape`: write outside its directory (`/../escaped`, then the absolute host path given
+//!   in `$HOST_PATH`);
+//! - `connect`: open a TCP connection to `$TARGET` (`host:port`);
+//! - `ok`: print "ok".
+
+use std::io::Write;
+
+fn attempt(what: &str) -> Result<String, String> {
+	match what {
+		"memory" => {
+			let mut hoard: Vec<Vec<u8>> = Vec::new();
+			loop {
+				let mut chunk = vec![0u8; 1 << 20];
+				chunk[0] = 1;
+				hoard.push(chunk);
+			}
+		},
+		"spin" => {
+			let mut x: u64 = 0;
+			loop {
+				x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+			}
+		},
+		"escape" => {
+			let mut results = Vec::new();
+			for path in ["/../escaped".to_string(), std::env::var("HOST_PATH").unwrap_or_default()] {
+				if path.is_empty() {
+					continue;
+				}
+				match std::fs::write(&path, b"escaped") {
+					Ok(()) => return Err(format!("wrote {path}")),
+					Err(e) => results.push(format!("{path}: {e}")),
+				}
+			}
+			std::fs::write("/inside", b"inside").map_err(|e| format!("cannot write inside: {e}"))?;
+			Ok(format!("refused: {}", results.join("; ")))
+		},
+		"connect" => {
+			let target = std::env::var("TARGET").map_err(|_| "no TARGET".to_string())?;
+			match std::net::TcpStream::connect(&target) {
+				Ok(mut stream) => {
+					let _ = stream.write_all(b"hello from the sandbox");
+					Ok(format!("connected to {target}"))
+				},
+				Err(e) => Err(format!("connect {target}: {e}")),
+			}
+		},
+		"ok" => Ok("ok".into()),
+		other => Err(format!("unknown attempt {other:?}")),
+	}
+}
+
+fn main() {
+	let from_http = std::env::var("REQUEST_METHOD").is_ok();
+	let what = if from_http {
+		std::env::var("PATH_INFO").unwrap_or_default().trim_start_matches('/').to_string()
+	} else {
+		std::env::args().nth(1).unwrap_or_default()
+	};
+	let result = attempt(&what);
+	if from_http {
+		let (status, text) = match &result {
+			Ok(t) => ("200 OK", t.clone()),
+			Err(e) => ("500 Internal Server Error", e.clone()),
+		};
+		print!("Status: {status}\r\nContent-Type: text/plain\r\n\r\n{text}");
+	} else {
+		match result {
+			Ok(text) => println!("{text}"),
+			Err(e) => {
+				eprintln!("{e}");
+				std::process::exit(1);
+			},
+		}
+	}
+}
