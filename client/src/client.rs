@@ -164,6 +164,19 @@ impl NubesClient {
 		self.request("nubes_quote", rpc_params![spec, Option::<()>::None, limit]).await
 	}
 
+	/// The cheapest providers that can serve `spec` in one of `regions` (any if empty) with
+	/// `attributes`, cheapest first (`nubes_quote`).
+	pub async fn quote_placed(
+		&self,
+		spec: &Resources,
+		regions: &[String],
+		attributes: &std::collections::BTreeMap<String, String>,
+		limit: Option<u32>,
+	) -> Result<Vec<types::Quote>, ClientError> {
+		let placement = serde_json::json!({ "regions": regions, "attributes": attributes });
+		self.request("nubes_quote", rpc_params![spec, placement, limit]).await
+	}
+
 	/// Leases of `who`, as tenant or provider (`nubes_leases`).
 	pub async fn leases(&self, who: &AccountId) -> Result<Vec<types::Lease>, ClientError> {
 		self.request("nubes_leases", rpc_params![rpc_account(who)]).await

@@ -12,7 +12,7 @@ use crate::{
 };
 use nubes_client::{
 	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest},
-	api, convert, rpc, to_ss58, ClientError,
+	api, convert, parse_account, rpc, to_ss58, AccountId, ClientError,
 };
 use nubes_primitives::Resources;
 use std::{
@@ -94,6 +94,11 @@ impl Agent {
 	/// The provider's account, SS58.
 	pub fn account(&self) -> String {
 		to_ss58(&self.chain.account())
+	}
+
+	/// Whether an SS58 address (in any format) is this provider.
+	pub fn is_me(&self, address: &str) -> bool {
+		parse_account(address).is_ok_and(|a| a == self.chain.account())
 	}
 
 	/// Bonds what the offer requires, then registers the provider or updates its entry so the
@@ -182,7 +187,7 @@ impl Agent {
 	pub async fn accept_deployment(
 		self: &Arc<Self>,
 		lease_id: u64,
-		signer: &str,
+		signer: &AccountId,
 		manifest_bytes: Vec<u8>,
 		artifact: Vec<u8>,
 	) -> Result<LeaseStatus, IntakeError> {
@@ -192,10 +197,10 @@ impl Agent {
 			.await
 			.map_err(|e| IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}")))?
 			.ok_or_else(|| IntakeError::NotFound(format!("lease {lease_id} is not open")))?;
-		if lease.provider != self.account() {
+		if !self.is_me(&lease.provider) {
 			return Err(IntakeError::NotFound(format!("lease {lease_id} is not served by this provider")));
 		}
-		if lease.tenant != signer {
+		if parse_account(&lease.tenant).ok().as_ref() != Some(signer) {
 			return Err(IntakeError::Forbidden(format!("only lease {lease_id}'s tenant may deploy to it")));
 		}
 		let expected = parse_hash(&lease.manifest_hash)
@@ -308,9 +313,8 @@ impl Agent {
 	/// get confirmed), those of closed leases stop and are forgotten. A chain that cannot be
 	/// read changes nothing: no workload stops because of an outage.
 	pub async fn reconcile(self: &Arc<Self>) -> Result<(), ClientError> {
-		let me = self.account();
 		let leases: Vec<rpc::Lease> =
-			self.chain.leases().await?.into_iter().filter(|l| l.provider == me).collect();
+			self.chain.leases().await?.into_iter().filter(|l| self.is_me(&l.provider)).collect();
 		let open: HashSet<u64> = leases.iter().map(|l| l.id).collect();
 		for lease in &leases {
 			if self.store.deployment(lease.id).ok().flatten().is_some() {
@@ -344,13 +348,12 @@ impl Agent {
 
 	/// Settles the accrued payments of this provider's active leases, in batches.
 	pub async fn settle(&self) -> Result<usize, ClientError> {
-		let me = self.account();
 		let due: Vec<u64> = self
 			.chain
 			.leases()
 			.await?
 			.into_iter()
-			.filter(|l| l.provider == me && l.state == "Active" && l.accrued > 0)
+			.filter(|l| self.is_me(&l.provider) && l.state == "Active" && l.accrued > 0)
 			.map(|l| l.id)
 			.collect();
 		for batch in due.chunks(SETTLE_BATCH) {

@@ -24,7 +24,7 @@ use axum::{
 };
 use nubes_client::{
 	agent_api::{unix_now, verify_request, ApiError, Deployment, AUTH_HEADER},
-	to_ss58,
+	parse_account, AccountId,
 };
 use nubes_proofs::{
 	prover::{NoStorage, Prover},
@@ -65,25 +65,24 @@ pub fn router(agent: Arc<Agent>) -> Router {
 }
 
 /// Checks the request's signature; returns the signer, SS58.
-fn signer(headers: &HeaderMap, method: &Method, uri: &Uri, body: &[u8]) -> Result<String, Response> {
+fn signer(headers: &HeaderMap, method: &Method, uri: &Uri, body: &[u8]) -> Result<AccountId, Response> {
 	let header = headers.get(AUTH_HEADER).and_then(|h| h.to_str().ok());
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	verify_request(header, method.as_str(), path, body, unix_now())
-		.map(|account| to_ss58(&account))
 		.map_err(|e| error(StatusCode::UNAUTHORIZED, e.to_string()))
 }
 
 /// Checks that the signer is the lease's tenant (from the kept deployment, else the chain).
-async fn tenant_only(agent: &Agent, lease: u64, signer: &str) -> Result<(), Response> {
+async fn tenant_only(agent: &Agent, lease: u64, signer: &AccountId) -> Result<(), Response> {
 	let tenant = match agent.store.deployment(lease).ok().flatten() {
 		Some(record) => record.tenant,
 		None => match agent.chain.lease(lease).await {
-			Ok(Some(l)) if l.provider == agent.account() => l.tenant,
+			Ok(Some(l)) if agent.is_me(&l.provider) => l.tenant,
 			Ok(_) => return Err(error(StatusCode::NOT_FOUND, format!("lease {lease} is not open here"))),
 			Err(e) => return Err(error(StatusCode::SERVICE_UNAVAILABLE, format!("cannot read the chain: {e}"))),
 		},
 	};
-	if tenant != signer {
+	if parse_account(&tenant).ok().as_ref() != Some(signer) {
 		return Err(error(StatusCode::FORBIDDEN, format!("only lease {lease}'s tenant may ask")));
 	}
 	Ok(())

@@ -2,9 +2,11 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use nubes_client::{amount, api, rpc::ProviderFilter, ClientError, Keys, NubesClient};
+use nubes_client::{amount, api, convert, rpc::ProviderFilter, ClientError, Keys, NubesClient};
 use nubes_primitives::Resources;
 use std::process::ExitCode;
+
+mod deploy;
 
 /// Exit codes scripts can rely on.
 mod exit {
@@ -72,9 +74,29 @@ enum Command {
 	/// Escrow of a lease.
 	#[command(subcommand)]
 	Escrow(EscrowCommand),
-	/// Provider stake, for providers who script by hand.
+	/// Provider registration and stake, for providers who script by hand.
 	#[command(subcommand)]
 	Provider(ProviderCommand),
+	/// Deploy a workload from a deployment file: lease, deliver, wait until it runs, print URLs.
+	///
+	/// By default the cheapest providers quoting within max_price are leased directly (one
+	/// block); --auction opens an order instead, waits for the bid window and accepts the
+	/// lowest bids. See examples/workloads/hello-http.toml for the file format.
+	///
+	/// Example: nubes deploy examples/workloads/hello-http.toml --suri //Alice
+	Deploy {
+		/// The deployment file (TOML).
+		file: std::path::PathBuf,
+		/// Take bids through an order instead of leasing directly.
+		#[arg(long)]
+		auction: bool,
+		/// With --auction: blocks bids are taken for.
+		#[arg(long, default_value_t = 10)]
+		bid_window: u32,
+		/// Seconds to wait for every replica to run.
+		#[arg(long, default_value_t = 300)]
+		timeout: u64,
+	},
 }
 
 #[derive(clap::Args)]
@@ -161,6 +183,15 @@ enum LeaseCommand {
 	///
 	/// Example: nubes lease status 7
 	Status { id: u64 },
+	/// The last bytes of a lease's workload logs, from its provider's agent (tenant only).
+	///
+	/// Example: nubes lease logs 7 --tail 4096 --suri //Alice
+	Logs {
+		id: u64,
+		/// How many bytes from the end.
+		#[arg(long, default_value_t = 65536)]
+		tail: u64,
+	},
 	/// Close a lease, as its tenant or provider; the rest of the escrow is refunded.
 	///
 	/// Example: nubes lease close 7 --suri //Alice
@@ -207,6 +238,33 @@ enum ProviderCommand {
 		#[arg(long = "attribute")]
 		attributes: Vec<String>,
 	},
+	/// Change what the registry says of you: endpoint, capacity, prices, attributes. Only the
+	/// fields given change.
+	///
+	/// Example: nubes provider update --endpoint https://new.example:8443 --suri //Ferdie
+	Update {
+		/// A new endpoint.
+		#[arg(long)]
+		endpoint: Option<String>,
+		/// New capacity: CPU millicores (give --memory, --storage and --gpus with it).
+		#[arg(long, requires = "memory")]
+		cpu: Option<u64>,
+		/// New capacity: memory in MiB.
+		#[arg(long, requires = "cpu")]
+		memory: Option<u64>,
+		/// New capacity: storage in GiB.
+		#[arg(long, default_value_t = 0)]
+		storage: u64,
+		/// New capacity: GPUs.
+		#[arg(long, default_value_t = 0)]
+		gpus: u32,
+		/// New prices, all four: per millicore, MiB, GiB, GPU per block (NUBES), comma-separated.
+		#[arg(long)]
+		prices: Option<String>,
+		/// New attributes as key=value (repeatable; replaces the whole set).
+		#[arg(long = "attribute")]
+		attributes: Option<Vec<String>>,
+	},
 	/// Bond AMOUNT (NUBES) as provider stake.
 	///
 	/// Example: nubes provider bond 1000 --suri //Ferdie
@@ -232,6 +290,9 @@ impl From<ClientError> for Failure {
 				exit::REFUSED
 			}
 			ClientError::BadInput(_) | ClientError::BadKey(_) => exit::USAGE,
+			ClientError::Agent { .. } => exit::UNREACHABLE,
+			ClientError::AgentRefused { status: 404, .. } => exit::NOT_FOUND,
+			ClientError::AgentRefused { .. } => exit::REFUSED,
 			_ => exit::OTHER,
 		};
 		Self { code, message: error.to_string() }
@@ -375,6 +436,48 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 			);
 			print(cli, serde_json::to_value(&lease).context("JSON")?, text);
 		}
+		Command::Deploy { file, auction, bid_window, timeout } => {
+			deploy::run(
+				cli,
+				&client,
+				deploy::Options {
+					file,
+					auction: *auction,
+					bid_window: *bid_window,
+					timeout: std::time::Duration::from_secs(*timeout),
+				},
+			)
+			.await?
+		}
+		Command::Lease(LeaseCommand::Logs { id, tail }) => {
+			let keys = keys(cli)?;
+			let Some(lease) = client.lease(*id).await? else {
+				return Err(Failure {
+					code: exit::NOT_FOUND,
+					message: format!("no open lease #{id}: `nubes lease list` shows yours"),
+				});
+			};
+			let provider = nubes_client::parse_account(&lease.provider)?;
+			let endpoint = client
+				.provider(&provider)
+				.await?
+				.ok_or_else(|| Failure {
+					code: exit::NOT_FOUND,
+					message: format!("lease #{id}'s provider is no longer registered"),
+				})?
+				.endpoint;
+			let (id, tail) = (*id, *tail);
+			let text = tokio::task::spawn_blocking(move || {
+				nubes_client::agent_api::AgentClient::new(&endpoint).logs(&keys, id, tail)
+			})
+			.await
+			.context("logs")??;
+			if cli.json {
+				println!("{}", serde_json::json!({ "lease": id, "logs": text }));
+			} else {
+				print!("{text}");
+			}
+		}
 		Command::Lease(LeaseCommand::Close { id }) => {
 			let keys = keys(cli)?;
 			client.submit(&api::tx().market().close_lease(*id), &keys).await?;
@@ -403,24 +506,8 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 					price_gpu,
 					attributes,
 				} => {
-					use api::runtime_types::{
-						bounded_collections::bounded_vec::BoundedVec,
-						nubes_primitives::{attributes::Attribute, resources::ResourcePrices},
-					};
-					let attributes = attributes
-						.iter()
-						.map(|pair| {
-							let (key, value) = pair.split_once('=').ok_or_else(|| Failure {
-								code: exit::USAGE,
-								message: format!("attribute {pair:?} is not key=value"),
-							})?;
-							Ok(Attribute {
-								key: BoundedVec(key.as_bytes().to_vec()),
-								value: BoundedVec(value.as_bytes().to_vec()),
-							})
-						})
-						.collect::<Result<Vec<_>, Failure>>()?;
-					let prices = ResourcePrices {
+					let attributes = nubes_client::convert::key_values(attributes)?;
+					let prices = nubes_primitives::ResourcePrices {
 						per_cpu_millicore: amount::parse(price_cpu)?,
 						per_memory_mib: amount::parse(price_memory)?,
 						per_storage_gib: amount::parse(price_storage)?,
@@ -429,11 +516,11 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 					client
 						.submit(
 							&api::tx().providers().register(
-								BoundedVec(endpoint.as_bytes().to_vec()),
-								BoundedVec(region.as_bytes().to_vec()),
-								BoundedVec(attributes),
-								chain_resources(&spec.resources()),
-								prices,
+								convert::bytes(endpoint),
+								convert::bytes(region),
+								convert::attributes(&attributes),
+								convert::resources(&spec.resources()),
+								convert::prices(&prices),
 							),
 							&keys,
 						)
@@ -442,6 +529,58 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 						format!("registered {}", nubes_client::to_ss58(&keys.account_id())),
 						serde_json::json!({ "registered": nubes_client::to_ss58(&keys.account_id()) }),
 					)
+				}
+				ProviderCommand::Update { endpoint, cpu, memory, storage, gpus, prices, attributes } => {
+					let mut changed = Vec::new();
+					if let Some(endpoint) = endpoint {
+						let call = api::tx().providers().update_endpoint(convert::bytes(endpoint));
+						client.submit(&call, &keys).await?;
+						changed.push("endpoint");
+					}
+					if let (Some(cpu), Some(memory)) = (cpu, memory) {
+						let capacity = Resources {
+							cpu_millicores: *cpu,
+							memory_mib: *memory,
+							storage_gib: *storage,
+							gpus: *gpus,
+						};
+						let call = api::tx().providers().update_capacity(convert::resources(&capacity));
+						client.submit(&call, &keys).await?;
+						changed.push("capacity");
+					}
+					if let Some(text) = prices {
+						let parts = text
+							.split(',')
+							.map(|p| amount::parse(p.trim()))
+							.collect::<Result<Vec<_>, _>>()?;
+						let [cpu, memory, storage, gpu] = parts[..] else {
+							return Err(Failure {
+								code: exit::USAGE,
+								message: format!("--prices {text:?}: give four prices, per millicore, MiB, GiB and GPU, comma-separated"),
+							});
+						};
+						let prices = nubes_primitives::ResourcePrices {
+							per_cpu_millicore: cpu,
+							per_memory_mib: memory,
+							per_storage_gib: storage,
+							per_gpu: gpu,
+						};
+						client.submit(&api::tx().providers().update_prices(convert::prices(&prices)), &keys).await?;
+						changed.push("prices");
+					}
+					if let Some(pairs) = attributes {
+						let attributes = nubes_client::convert::key_values(pairs)?;
+						let call = api::tx().providers().update_attributes(convert::attributes(&attributes));
+						client.submit(&call, &keys).await?;
+						changed.push("attributes");
+					}
+					if changed.is_empty() {
+						return Err(Failure {
+							code: exit::USAGE,
+							message: "nothing to update: give --endpoint, --cpu/--memory, --prices or --attribute".into(),
+						});
+					}
+					(format!("updated {}", changed.join(", ")), serde_json::json!({ "updated": changed }))
 				}
 				ProviderCommand::Bond { amount: text } => {
 					let value = amount::parse(text)?;
@@ -471,16 +610,6 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 		}
 	}
 	Ok(())
-}
-
-/// A spec in the chain's own type.
-fn chain_resources(r: &Resources) -> api::runtime_types::nubes_primitives::resources::Resources {
-	api::runtime_types::nubes_primitives::resources::Resources {
-		cpu_millicores: r.cpu_millicores,
-		memory_mib: r.memory_mib,
-		storage_gib: r.storage_gib,
-		gpus: r.gpus,
-	}
 }
 
 fn manifest_hash(text: Option<&str>) -> Result<[u8; 32], Failure> {
@@ -526,7 +655,7 @@ async fn order(cli: &Cli, client: &NubesClient, command: &OrderCommand) -> Resul
 			let events = client
 				.submit(
 					&api::tx().market().create_order(
-						chain_resources(&spec.resources()),
+						convert::resources(&spec.resources()),
 						*replicas,
 						max_price,
 						*duration,

@@ -1,0 +1,278 @@
+//! The provider agent against a real `nubes-node --dev`, with the `nubes` CLI as the tenant:
+//! the agent registers and bonds, `nubes deploy` of the example service gives a URL that
+//! answers, the agent's settlement pays exactly rate × blocks less the protocol fee, the
+//! tenant's close stops the workload and frees the capacity, and an agent killed with -9
+//! mid-lease comes back with the workload while the lease never leaves `Active`.
+
+use nubes_client::{agent_api::unix_now, amount::UNIT, api, parse_account, AccountId, Keys, NubesClient};
+use serde_json::Value;
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// A binary the workspace build put next to this test.
+fn binary(name: &str) -> PathBuf {
+	let exe = std::env::current_exe().expect("test path");
+	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+	let path = dir.join(name);
+	assert!(path.exists(), "{} missing: build the workspace first (scripts/test.sh does)", path.display());
+	path
+}
+
+fn root() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+struct Process(Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+fn wait_for_port(port: u16, what: &str) {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+		assert!(Instant::now() < deadline, "{what} did not open port {port}");
+		std::thread::sleep(Duration::from_millis(100));
+	}
+}
+
+fn start_node(dir: &Path) -> (Process, String) {
+	let port = free_port();
+	let log = std::fs::File::create(dir.join("node.log")).unwrap();
+	let child = Command::new(binary("nubes-node"))
+		.args(["--dev", "--dev-block-time", "500", "--rpc-port", &port.to_string()])
+		.args(["--port", &free_port().to_string(), "--no-prometheus", "--no-telemetry", "--no-mdns"])
+		.arg("--base-path")
+		.arg(dir.join("node"))
+		.stdout(log.try_clone().unwrap())
+		.stderr(log)
+		.spawn()
+		.expect("nubes-node starts");
+	wait_for_port(port, "the dev node");
+	(Process(child), format!("ws://127.0.0.1:{port}"))
+}
+
+fn agent_config(dir: &Path, node: &str, port: u16) -> PathBuf {
+	let config = format!(
+		r#"
+chain_url = "{node}"
+key = "//Ferdie"
+public_endpoint = "http://127.0.0.1:{port}"
+listen = "127.0.0.1:{port}"
+data_dir = "{data}"
+region = "test-region"
+[attributes]
+tier = "community"
+[prices]
+cpu_millicore = "0.00001"
+memory_mib = "0.00001"
+storage_gib = "0.0001"
+gpu = "0"
+[capacity]
+cpu_millicores = 2000
+memory_mib = 1024
+storage_gib = 1
+gpus = 0
+reserve_memory_mib = 0
+[settlement]
+every_blocks = 3
+"#,
+		data = dir.join("agent").display()
+	);
+	let path = dir.join("agent.toml");
+	std::fs::write(&path, config).unwrap();
+	path
+}
+
+fn start_agent(dir: &Path, config: &Path, port: u16) -> Process {
+	let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("agent.log")).unwrap();
+	let child = Command::new(env!("CARGO_BIN_EXE_nubes-agent"))
+		.args(["run", "--config"])
+		.arg(config)
+		.env("RUST_LOG", "info")
+		.stdout(log.try_clone().unwrap())
+		.stderr(log)
+		.spawn()
+		.expect("nubes-agent starts");
+	wait_for_port(port, "the agent");
+	Process(child)
+}
+
+fn nubes(node: &str, args: &[&str]) -> Value {
+	let output = Command::new(binary("nubes"))
+		.args(["--url", node, "--suri", "//Alice", "--json"])
+		.args(args)
+		.env_remove("NUBES_URL")
+		.env_remove("NUBES_SURI")
+		.stdin(Stdio::null())
+		.output()
+		.expect("nubes runs");
+	assert!(
+		output.status.success(),
+		"nubes {args:?} failed: {}{}",
+		String::from_utf8_lossy(&output.stdout),
+		String::from_utf8_lossy(&output.stderr)
+	);
+	serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+fn http_get(url: &str) -> Result<(u16, String), String> {
+	match ureq::get(url).timeout(Duration::from_secs(10)).call() {
+		Ok(r) => Ok((r.status(), r.into_string().unwrap_or_default())),
+		Err(ureq::Error::Status(code, r)) => Ok((code, r.into_string().unwrap_or_default())),
+		Err(e) => Err(e.to_string()),
+	}
+}
+
+async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = Option<T>>,
+{
+	let deadline = Instant::now() + timeout;
+	loop {
+		if let Some(value) = f().await {
+			return value;
+		}
+		assert!(Instant::now() < deadline, "timed out waiting for {what}");
+		tokio::time::sleep(Duration::from_millis(250)).await;
+	}
+}
+
+/// Free balance of `who` at block `hash`.
+async fn free_at(client: &NubesClient, who: &AccountId, hash: subxt::utils::H256) -> u128 {
+	let at = client.api().at_block(hash).await.unwrap();
+	at.storage()
+		.try_fetch(api::storage().system().account(), (*who,))
+		.await
+		.unwrap()
+		.map(|v| v.decode().unwrap().data.free)
+		.unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
+	let status = Command::new("bash").arg(root().join("scripts/build-examples.sh")).status().unwrap();
+	assert!(status.success());
+	let dir = tempfile::tempdir().unwrap();
+	let (_node, url) = start_node(dir.path());
+	let client = NubesClient::connect(&url).await.unwrap();
+	let port = free_port();
+	let config = agent_config(dir.path(), &url, port);
+	let mut agent = start_agent(dir.path(), &config, port);
+	let ferdie = Keys::from_suri("//Ferdie").unwrap().account_id();
+	let alice = Keys::from_suri("//Alice").unwrap().account_id();
+
+	// The agent bonds what its offer requires and registers what the machine sells.
+	let entry = eventually("the agent's registration", Duration::from_secs(60), || async {
+		client.provider(&ferdie).await.ok().flatten()
+	})
+	.await;
+	assert_eq!(entry.endpoint, format!("http://127.0.0.1:{port}"));
+	assert_eq!(entry.region, "test-region");
+	assert_eq!(entry.offered.cpu_millicores, 2000);
+	assert_eq!(entry.offered.memory_mib, 1024);
+	assert_eq!(entry.prices.per_cpu_millicore, 10_000_000);
+	let at = client.api().at_current_block().await.unwrap();
+	let ledger = at
+		.storage()
+		.fetch(api::storage().provider_stake().ledgers(), (ferdie,))
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
+	// 100 + 0.01 × 2000 millicores + 0.001 × 1024 MiB + 0.1 × 1 GiB (the dev bond rule).
+	assert_eq!(ledger.active, 100 * UNIT + 20 * UNIT + 1_024 * UNIT / 1000 + UNIT / 10);
+
+	// `nubes deploy` leases from the agent, delivers the workload, and the URL answers.
+	let app = root().join("examples/workloads/hello-http.toml");
+	let deployed = nubes(&url, &["deploy", app.to_str().unwrap(), "--timeout", "120"]);
+	let replica = &deployed["replicas"][0];
+	let lease_id = replica["lease"].as_u64().unwrap();
+	assert_eq!(replica["state"], "running");
+	let service = replica["url"].as_str().unwrap().to_string();
+	assert_eq!(service, format!("http://127.0.0.1:{port}/leases/{lease_id}/"));
+	assert_eq!(http_get(&service).unwrap(), (200, format!("Hello from Nubes lease {lease_id}\n")));
+	let lease = client.lease(lease_id).await.unwrap().unwrap();
+	assert_eq!(lease.state, "Active");
+	let rate = lease.rate;
+	// 500 millicores × 0.00001 + 128 MiB × 0.00001 + 1 GiB × 0.0001 per block.
+	assert_eq!(rate, 500 * 10_000_000 + 128 * 10_000_000 + 100_000_000);
+
+	// The agent settles by itself: the provider's balance grows in that block by exactly
+	// rate × blocks less the 2 % protocol fee, less the fee of its own transaction.
+	let mut blocks = client.api().stream_blocks().await.unwrap();
+	let (hash, parent, settled) = loop {
+		let block = tokio::time::timeout(Duration::from_secs(60), blocks.next())
+			.await
+			.expect("a settlement within 60 s")
+			.unwrap()
+			.unwrap();
+		let events = block.at().await.unwrap().events().fetch().await.unwrap();
+		let settled = events
+			.find::<api::payments::events::Settled>()
+			.flatten()
+			.find(|s| s.lease == lease_id);
+		if let Some(settled) = settled {
+			let fees: u128 = events
+				.find::<api::transaction_payment::events::TransactionFeePaid>()
+				.flatten()
+				.filter(|f| f.who == ferdie)
+				.map(|f| f.actual_fee)
+				.sum();
+			break (block.hash(), block.header().parent_hash, (settled, fees));
+		}
+	};
+	let (settled, fees) = settled;
+	let grew = free_at(&client, &ferdie, hash).await + fees - free_at(&client, &ferdie, parent).await;
+	let gross = rate * u128::from(settled.blocks);
+	let protocol_fee = gross * 2 / 100;
+	assert!(settled.blocks > 0);
+	assert!(settled.settled_to - settled.blocks >= lease.active_since.unwrap());
+	assert_eq!((settled.to_provider, settled.fee), (gross - protocol_fee, protocol_fee));
+	assert_eq!(grew, gross - protocol_fee, "the provider's balance change in the settling block");
+
+	// The tenant closes: the workload stops and the capacity is free again.
+	nubes(&url, &["lease", "close", &lease_id.to_string()]);
+	eventually("the workload to stop", Duration::from_secs(30), || async {
+		(http_get(&service).ok()?.0 == 404).then_some(())
+	})
+	.await;
+	let entry = client.provider(&ferdie).await.unwrap().unwrap();
+	assert_eq!(entry.allocated, nubes_primitives::Resources::default());
+	assert!(!dir.path().join(format!("agent/leases/{lease_id}")).exists());
+
+	// Deploy again, then kill -9 the agent mid-lease and restart it.
+	let deployed = nubes(&url, &["deploy", app.to_str().unwrap(), "--timeout", "120"]);
+	let lease_id = deployed["replicas"][0]["lease"].as_u64().unwrap();
+	let service = deployed["replicas"][0]["url"].as_str().unwrap().to_string();
+	assert_eq!(http_get(&service).unwrap().0, 200);
+	let before = client.lease(lease_id).await.unwrap().unwrap();
+	let _ = Command::new("kill").args(["-9", &agent.0.id().to_string()]).status();
+	let _ = agent.0.wait();
+	assert!(http_get(&service).is_err(), "the agent is dead");
+	let killed_at = unix_now();
+	agent = start_agent(dir.path(), &config, port);
+	let (code, body) = eventually("the workload to come back", Duration::from_secs(60), || async {
+		http_get(&service).ok().filter(|(code, _)| *code == 200)
+	})
+	.await;
+	assert_eq!((code, body), (200, format!("Hello from Nubes lease {lease_id}\n")));
+	let after = client.lease(lease_id).await.unwrap().expect("the lease is still open");
+	assert_eq!(after.state, "Active");
+	assert_eq!(after.active_since, before.active_since, "the lease never left Active");
+	assert_eq!(parse_account(&after.tenant).unwrap(), alice);
+	eprintln!("workload back {} s after the kill", unix_now() - killed_at);
+	drop(agent);
+}
