@@ -4,7 +4,11 @@
 //! tenant's close stops the workload and frees the capacity, and an agent killed with -9
 //! mid-lease comes back with the workload while the lease never leaves `Active`.
 
-use nubes_client::{agent_api::unix_now, amount::UNIT, api, parse_account, AccountId, Keys, NubesClient};
+use nubes_client::{
+	agent_api::{unix_now, AgentClient},
+	amount::UNIT,
+	api, parse_account, AccountId, ClientError, Keys, NubesClient,
+};
 use serde_json::Value;
 use std::{
 	net::TcpListener,
@@ -85,6 +89,8 @@ memory_mib = 1024
 storage_gib = 1
 gpus = 0
 reserve_memory_mib = 0
+[wasm]
+max_artifact_mib = 1
 [settlement]
 every_blocks = 3
 "#,
@@ -204,6 +210,47 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	let service = replica["url"].as_str().unwrap().to_string();
 	assert_eq!(service, format!("http://127.0.0.1:{port}/leases/{lease_id}/"));
 	assert_eq!(http_get(&service).unwrap(), (200, format!("Hello from Nubes lease {lease_id}\n")));
+	assert_eq!(http_get(&format!("{service}nowhere")).unwrap().0, 404);
+	let logs = nubes(&url, &["lease", "logs", &lease_id.to_string()]);
+	let logs = logs["logs"].as_str().unwrap();
+	assert!(logs.contains(&format!("[agent] lease {lease_id} started")), "{logs}");
+	assert!(logs.contains("no route for GET /nowhere"), "{logs}");
+	// Only the tenant reads them.
+	let bob = Command::new(binary("nubes"))
+		.args(["--url", &url, "--suri", "//Bob", "lease", "logs", &lease_id.to_string()])
+		.output()
+		.unwrap();
+	assert_eq!(bob.status.code(), Some(4));
+	assert!(String::from_utf8_lossy(&bob.stderr).contains("only lease"));
+	// Deliveries that do not match the lease, or come from someone else, are refused.
+	let plan = nubes_client::deploy::load(&app).unwrap();
+	let agent_api = AgentClient::new(&format!("http://127.0.0.1:{port}"));
+	let alice_keys = Keys::from_suri("//Alice").unwrap();
+	let refused = |result: Result<_, ClientError>| match result {
+		Err(ClientError::AgentRefused { status, reason, .. }) => (status, reason),
+		other => panic!("not refused: {other:?}"),
+	};
+	let mut other_manifest = plan.manifest.clone();
+	other_manifest.args = vec!["evil".into()];
+	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &other_manifest.to_bytes(), &plan.artifact));
+	assert_eq!(status, 422);
+	assert!(reason.contains("does not hash to the lease's manifest hash"), "{reason}");
+	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, &vec![0; 1_500_000]));
+	assert_eq!(status, 413, "{reason}");
+	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, b"\0asm"));
+	assert_eq!(status, 422);
+	assert!(reason.contains("artifactHash"), "{reason}");
+	let (status, _) = refused(agent_api.deploy(&Keys::from_suri("//Bob").unwrap(), lease_id, &plan.manifest_bytes, &plan.artifact));
+	assert_eq!(status, 403);
+	let (status, _) = refused(agent_api.deploy(&alice_keys, 999, &plan.manifest_bytes, &plan.artifact));
+	assert_eq!(status, 404);
+	let forged = ureq::get(&format!("http://127.0.0.1:{port}/v1/leases/{lease_id}"))
+		.set("authorization", "Nubes account=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY,ts=1,sig=0x00")
+		.call();
+	assert!(matches!(forged, Err(ureq::Error::Status(401, _))));
+	let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics")).call().unwrap().into_string().unwrap();
+	assert!(metrics.contains("nubes_agent_workloads_running 1"), "{metrics}");
+
 	let lease = client.lease(lease_id).await.unwrap().unwrap();
 	assert_eq!(lease.state, "Active");
 	let rate = lease.rate;
