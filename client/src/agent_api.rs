@@ -311,11 +311,10 @@ impl AgentClient {
 				.map_err(|e| ClientError::Agent { url, reason: e.to_string() }),
 			Err(ureq::Error::Status(status, response)) => {
 				let text = response.into_string().unwrap_or_default();
-				let reason = serde_json::from_str::<ApiError>(&text)
-					.map(|e| e.error)
-					.unwrap_or(text);
+				let reason =
+					serde_json::from_str::<ApiError>(&text).map(|e| e.error).unwrap_or(text);
 				Err(ClientError::AgentRefused { url, status, reason })
-			},
+			}
 			Err(e) => Err(ClientError::Agent { url, reason: e.to_string() }),
 		}
 	}
@@ -381,10 +380,20 @@ mod tests {
 		let header = authorization(&alice, "POST", "/v1/leases/3/deployment", 1000, b"body");
 		let ok = verify_request(Some(&header), "POST", "/v1/leases/3/deployment", b"body", 1010);
 		assert_eq!(ok, Ok(alice.account_id()));
-		let verify = |method, path, body: &[u8], now| verify_request(Some(&header), method, path, body, now);
-		assert_eq!(verify("GET", "/v1/leases/3/deployment", b"body", 1000), Err(AuthError::BadSignature));
-		assert_eq!(verify("POST", "/v1/leases/4/deployment", b"body", 1000), Err(AuthError::BadSignature));
-		assert_eq!(verify("POST", "/v1/leases/3/deployment", b"bodx", 1000), Err(AuthError::BadSignature));
+		let verify =
+			|method, path, body: &[u8], now| verify_request(Some(&header), method, path, body, now);
+		assert_eq!(
+			verify("GET", "/v1/leases/3/deployment", b"body", 1000),
+			Err(AuthError::BadSignature)
+		);
+		assert_eq!(
+			verify("POST", "/v1/leases/4/deployment", b"body", 1000),
+			Err(AuthError::BadSignature)
+		);
+		assert_eq!(
+			verify("POST", "/v1/leases/3/deployment", b"bodx", 1000),
+			Err(AuthError::BadSignature)
+		);
 		assert_eq!(
 			verify("POST", "/v1/leases/3/deployment", b"body", 1000 + MAX_CLOCK_SKEW_SECS + 1),
 			Err(AuthError::Stale { ts: 1000, now: 1000 + MAX_CLOCK_SKEW_SECS + 1 })
@@ -396,10 +405,8 @@ mod tests {
 		));
 		// Bob's signature under Alice's name fails.
 		let bob = Keys::from_suri("//Bob").unwrap();
-		let forged = authorization(&bob, "GET", "/", 5, b"").replace(
-			&to_ss58(&bob.account_id()),
-			&to_ss58(&alice.account_id()),
-		);
+		let forged = authorization(&bob, "GET", "/", 5, b"")
+			.replace(&to_ss58(&bob.account_id()), &to_ss58(&alice.account_id()));
 		assert_eq!(verify_request(Some(&forged), "GET", "/", b"", 5), Err(AuthError::BadSignature));
 	}
 

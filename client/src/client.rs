@@ -20,6 +20,18 @@ fn rpc_account(who: &AccountId) -> String {
 	)
 }
 
+/// A finalized block's events.
+pub struct FinalizedEvents {
+	/// Its number.
+	pub number: u64,
+	/// Its hash.
+	pub hash: subxt::utils::H256,
+	/// Its parent's hash.
+	pub parent: subxt::utils::H256,
+	/// What happened in it.
+	pub events: subxt::events::Events<NubesConfig>,
+}
+
 /// A transaction the node took, not yet finalized.
 pub struct InFlight(
 	subxt::transactions::TransactionProgress<
@@ -124,11 +136,44 @@ impl NubesClient {
 	}
 
 	/// A provider as the registry describes it (`nubes_provider`).
-	pub async fn provider(
-		&self,
-		who: &AccountId,
-	) -> Result<Option<types::Provider>, ClientError> {
+	pub async fn provider(&self, who: &AccountId) -> Result<Option<types::Provider>, ClientError> {
 		self.request("nubes_provider", rpc_params![rpc_account(who)]).await
+	}
+
+	/// Every finalized block from now on, with its number, hash and events: the stream dApps
+	/// and agents follow the chain with (`find::<api::market::events::LeaseClosed>()` and so on).
+	/// It ends when the connection does.
+	pub async fn finalized_events(
+		&self,
+	) -> Result<
+		impl futures::Stream<Item = Result<FinalizedEvents, ClientError>> + Send + use<>,
+		ClientError,
+	> {
+		let blocks = self.api.stream_blocks().await.map_err(ClientError::subxt)?;
+		Ok(futures::stream::unfold(blocks, |mut blocks| async move {
+			let block = match blocks.next().await? {
+				Ok(block) => block,
+				Err(e) => return Some((Err(ClientError::subxt(e)), blocks)),
+			};
+			let events = async {
+				block
+					.at()
+					.await
+					.map_err(ClientError::subxt)?
+					.events()
+					.fetch()
+					.await
+					.map_err(ClientError::subxt)
+			}
+			.await;
+			let item = events.map(|events| FinalizedEvents {
+				number: block.number(),
+				hash: block.hash(),
+				parent: block.header().parent_hash,
+				events,
+			});
+			Some((item, blocks))
+		}))
 	}
 
 	/// Free balance of `who`, in the smallest unit.

@@ -50,9 +50,9 @@ pub fn key_values(pairs: &[String]) -> Result<BTreeMap<String, String>, ClientEr
 	pairs
 		.iter()
 		.map(|pair| {
-			pair.split_once('=')
-				.map(|(k, v)| (k.to_string(), v.to_string()))
-				.ok_or_else(|| ClientError::BadInput(format!("attribute {pair:?} is not key=value")))
+			pair.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| {
+				ClientError::BadInput(format!("attribute {pair:?} is not key=value"))
+			})
 		})
 		.collect()
 }

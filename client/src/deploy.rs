@@ -195,7 +195,7 @@ pub fn parse_cpu(q: &str) -> Result<u64, String> {
 		milli.trim().parse::<u64>().map_err(|_| hint.to_string())?
 	} else {
 		let cores: f64 = q.trim().parse().map_err(|_| hint.to_string())?;
-		if !cores.is_finite() || cores < 0.0 || cores > 1.0e6 {
+		if !cores.is_finite() || !(0.0..=1.0e6).contains(&cores) {
 			return Err(hint.into());
 		}
 		(cores * 1000.0).round() as u64
@@ -248,11 +248,7 @@ pub fn check_artifact(path: &Path, max_bytes: u64) -> Result<Vec<u8>, DeployFile
 	let fail = |reason: String| DeployFileError::Artifact { path: path.to_path_buf(), reason };
 	let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
 	if meta.len() > max_bytes {
-		return Err(fail(format!(
-			"{} bytes is over the {} byte limit",
-			meta.len(),
-			max_bytes
-		)));
+		return Err(fail(format!("{} bytes is over the {} byte limit", meta.len(), max_bytes)));
 	}
 	let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
 	match bytes.get(..8) {
@@ -270,7 +266,10 @@ pub fn load(path: &Path) -> Result<Plan, DeployFileError> {
 		|reason: String| DeployFileError::Unreadable { path: path.to_path_buf(), reason };
 	let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
 	if meta.len() > MAX_FILE_BYTES {
-		return Err(unreadable(format!("{} bytes; a deployment file is at most {MAX_FILE_BYTES}", meta.len())));
+		return Err(unreadable(format!(
+			"{} bytes; a deployment file is at most {MAX_FILE_BYTES}",
+			meta.len()
+		)));
 	}
 	let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
 	let file: File = toml::from_str(&text).map_err(|e| DeployFileError::Syntax {
@@ -286,19 +285,22 @@ pub fn load(path: &Path) -> Result<Plan, DeployFileError> {
 	let cpu_text = file.resources.cpu.text();
 	let cpu = parse_cpu(&cpu_text).map_err(|r| value("resources.cpu", cpu_text, r))?;
 	let memory = match &file.resources.memory {
-		Quantity::Text(t) => parse_memory(t).map_err(|r| value("resources.memory", t.clone(), r))?,
+		Quantity::Text(t) => {
+			parse_memory(t).map_err(|r| value("resources.memory", t.clone(), r))?
+		}
 		Quantity::Number(n) => {
 			return Err(value(
 				"resources.memory",
 				n.to_string(),
 				"give a unit, e.g. \"512Mi\" or \"2Gi\"".into(),
 			))
-		},
+		}
 	};
 	let storage = match &file.resources.storage {
 		None => 0,
-		Some(Quantity::Text(t)) =>
-			parse_storage(t).map_err(|r| value("resources.storage", t.clone(), r))?,
+		Some(Quantity::Text(t)) => {
+			parse_storage(t).map_err(|r| value("resources.storage", t.clone(), r))?
+		}
 		Some(Quantity::Number(n)) if *n == 0.0 => 0,
 		Some(Quantity::Number(n)) => {
 			return Err(value(
@@ -306,7 +308,7 @@ pub fn load(path: &Path) -> Result<Plan, DeployFileError> {
 				n.to_string(),
 				"give a unit, e.g. \"10Gi\"".into(),
 			))
-		},
+		}
 	};
 	if file.replicas == 0 || file.replicas > 16 {
 		return Err(value("replicas", file.replicas.to_string(), "between 1 and 16".into()));
@@ -391,12 +393,18 @@ env = { A = "b" }
 	fn a_good_file_becomes_a_plan() {
 		let dir = tempfile::tempdir().unwrap();
 		let plan = load(&write(dir.path(), GOOD, COMPONENT)).unwrap();
-		assert_eq!(plan.spec, Resources { cpu_millicores: 500, memory_mib: 128, storage_gib: 1, gpus: 0 });
+		assert_eq!(
+			plan.spec,
+			Resources { cpu_millicores: 500, memory_mib: 128, storage_gib: 1, gpus: 0 }
+		);
 		assert_eq!((plan.replicas, plan.duration), (1, Some(100)));
 		assert_eq!(plan.max_price, 1_000_000_000);
 		assert_eq!(plan.escrow, 10_000_000_000_000);
 		assert_eq!(plan.artifact, COMPONENT);
-		assert_eq!(plan.manifest.artifact_hash, hash_hex(&sp_crypto_hashing::blake2_256(COMPONENT)));
+		assert_eq!(
+			plan.manifest.artifact_hash,
+			hash_hex(&sp_crypto_hashing::blake2_256(COMPONENT))
+		);
 		assert_eq!(Manifest::from_bytes(&plan.manifest_bytes).unwrap(), plan.manifest);
 		assert_eq!(plan.manifest_hash(), sp_crypto_hashing::blake2_256(&plan.manifest_bytes));
 	}

@@ -84,7 +84,11 @@ fn failed(output: &Output, code: i32, says: &str) {
 	// Progress lines may come first (deploy); the error is the one last line.
 	let last = stderr.lines().last().unwrap_or_default();
 	assert!(last.contains(says), "{stderr:?} does not end saying {says:?}");
-	assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "one error line: {stderr:?}");
+	assert_eq!(
+		stderr.lines().filter(|l| l.starts_with("error")).count(),
+		1,
+		"one error line: {stderr:?}"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,7 +78,7 @@ impl Agent {
 		metrics: Metrics,
 		offer: Resources,
 	) -> Self {
-		let strategy = Strategy::from_config(&config.strategy, config.prices.clone());
+		let strategy = Strategy::from_config(&config.strategy, config.prices);
 		Self {
 			config,
 			chain,
@@ -110,14 +110,14 @@ impl Agent {
 			None => {
 				info!(amount = needed, "bonding the stake the offer requires");
 				self.chain.submit("bond", &api::tx().provider_stake().bond(needed)).await?;
-			},
+			}
 			Some(active) if active < needed => {
 				info!(amount = needed - active, "bonding more stake for the offer");
 				self.chain
 					.submit("bond_extra", &api::tx().provider_stake().bond_extra(needed - active))
 					.await?;
-			},
-			Some(_) => {},
+			}
+			Some(_) => {}
 		}
 		let config = &self.config;
 		match self.chain.provider().await? {
@@ -135,7 +135,7 @@ impl Agent {
 						),
 					)
 					.await?;
-			},
+			}
 			Some(entry) => {
 				if entry.endpoint != config.public_endpoint {
 					info!(endpoint = %config.public_endpoint, "updating the endpoint");
@@ -177,7 +177,7 @@ impl Agent {
 						)
 						.await?;
 				}
-			},
+			}
 		}
 		Ok(())
 	}
@@ -195,13 +195,19 @@ impl Agent {
 			.chain
 			.lease(lease_id)
 			.await
-			.map_err(|e| IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}")))?
+			.map_err(|e| {
+				IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}"))
+			})?
 			.ok_or_else(|| IntakeError::NotFound(format!("lease {lease_id} is not open")))?;
 		if !self.is_me(&lease.provider) {
-			return Err(IntakeError::NotFound(format!("lease {lease_id} is not served by this provider")));
+			return Err(IntakeError::NotFound(format!(
+				"lease {lease_id} is not served by this provider"
+			)));
 		}
 		if parse_account(&lease.tenant).ok().as_ref() != Some(signer) {
-			return Err(IntakeError::Forbidden(format!("only lease {lease_id}'s tenant may deploy to it")));
+			return Err(IntakeError::Forbidden(format!(
+				"only lease {lease_id}'s tenant may deploy to it"
+			)));
 		}
 		let expected = parse_hash(&lease.manifest_hash)
 			.ok_or_else(|| IntakeError::Invalid("the lease's manifest hash is malformed".into()))?;
@@ -220,7 +226,9 @@ impl Agent {
 			)));
 		}
 		let artifact_hash = hash_hex(&sp_crypto_hashing::blake2_256(&artifact));
-		if artifact_hash != manifest.artifact_hash || artifact.len() as u64 != manifest.artifact_size {
+		if artifact_hash != manifest.artifact_hash
+			|| artifact.len() as u64 != manifest.artifact_size
+		{
 			return Err(IntakeError::Invalid(
 				"the artifact does not match the manifest's artifactHash and artifactSize".into(),
 			));
@@ -244,7 +252,9 @@ impl Agent {
 				confirmed: lease.state == "Active",
 				finished: None,
 			};
-			self.store.put_deployment(&record).map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+			self.store
+				.put_deployment(&record)
+				.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
 			info!(lease = lease_id, kind = ?manifest.kind, "deployment accepted");
 		}
 		self.bring_up(lease_id, lease.state == "Active").await;
@@ -272,7 +282,8 @@ impl Agent {
 		}
 		let agent = self.clone();
 		tokio::spawn(async move {
-			let result = agent.chain.submit("confirm_lease", &api::tx().market().confirm_lease(lease)).await;
+			let result =
+				agent.chain.submit("confirm_lease", &api::tx().market().confirm_lease(lease)).await;
 			match result {
 				Ok(_) => {
 					info!(lease, "lease confirmed");
@@ -280,7 +291,7 @@ impl Agent {
 						record.confirmed = true;
 						let _ = agent.store.put_deployment(&record);
 					}
-				},
+				}
 				Err(e) => warn!(lease, error = %e, "cannot confirm the lease; will retry"),
 			}
 			if let Ok(mut confirming) = agent.confirming.lock() {
@@ -369,9 +380,11 @@ impl Agent {
 	/// The capacity free for new bids: offered, less what leases hold on chain, less what
 	/// open bids reserve.
 	async fn free_for_bids(&self) -> Result<Resources, ClientError> {
-		let entry = self.chain.provider().await?.ok_or_else(|| {
-			ClientError::BadInput("the provider is not registered".into())
-		})?;
+		let entry = self
+			.chain
+			.provider()
+			.await?
+			.ok_or_else(|| ClientError::BadInput("the provider is not registered".into()))?;
 		let mut free = entry.free;
 		for (_, spec) in self.store.bids().unwrap_or_default() {
 			free = bidding::minus(&free, &spec);
@@ -387,14 +400,14 @@ impl Agent {
 			Err(e) => {
 				warn!(order = order_id, error = %e, "cannot read the order");
 				return;
-			},
+			}
 		};
 		let free = match self.free_for_bids().await {
 			Ok(free) => free,
 			Err(e) => {
 				warn!(error = %e, "cannot read the provider's capacity");
 				return;
-			},
+			}
 		};
 		if !bidding::fits(&order.spec, &free) {
 			debug!(order = order_id, "order does not fit the free capacity");
@@ -407,7 +420,7 @@ impl Agent {
 				debug!(order = order_id, reason = %e, "not bidding");
 				self.metrics.bids.with_label_values(&["skipped"]).inc();
 				return;
-			},
+			}
 		};
 		if self.store.put_bid(order_id, &order.spec).is_err() {
 			return;
@@ -416,17 +429,20 @@ impl Agent {
 			Ok(_) => {
 				info!(order = order_id, price, "bid placed");
 				self.metrics.bids.with_label_values(&["placed"]).inc();
-			},
+			}
 			Err(e) => {
 				info!(order = order_id, error = %e, "bid refused");
 				self.metrics.bids.with_label_values(&["refused"]).inc();
 				let _ = self.store.forget_bid(order_id);
-			},
+			}
 		}
 	}
 
 	/// Handles one finalized block's events.
-	async fn on_block(self: &Arc<Self>, block: &subxt::client::Block<nubes_client::NubesConfig>) -> Result<(), ClientError> {
+	async fn on_block(
+		self: &Arc<Self>,
+		block: &subxt::client::Block<nubes_client::NubesConfig>,
+	) -> Result<(), ClientError> {
 		use api::market::events as ev;
 		let events = block
 			.at()
@@ -460,11 +476,17 @@ impl Agent {
 				if let Some(order) = event.order {
 					let _ = self.store.forget_bid(order);
 				}
-				info!(lease = event.lease, deadline = event.deadline, "new lease; waiting for its deployment");
+				info!(
+					lease = event.lease,
+					deadline = event.deadline,
+					"new lease; waiting for its deployment"
+				);
 			}
 		}
 		for event in events.find::<ev::LeaseClosed>().flatten() {
-			if self.store.deployment(event.lease).ok().flatten().is_some() || self.workloads.get(event.lease).is_some() {
+			if self.store.deployment(event.lease).ok().flatten().is_some()
+				|| self.workloads.get(event.lease).is_some()
+			{
 				info!(lease = event.lease, reason = ?event.reason, "lease closed");
 				self.close_locally(event.lease);
 			}
@@ -496,7 +518,7 @@ impl Agent {
 					}
 					backoff = (backoff * 2).min(Duration::from_secs(30));
 					continue;
-				},
+				}
 			};
 			if let Err(e) = self.ensure_on_chain().await {
 				warn!(error = %e, "cannot bring the registry entry up to date");
@@ -510,7 +532,7 @@ impl Agent {
 					warn!(error = %e, "cannot follow blocks");
 					self.chain.reset(&ClientError::Subxt(e.to_string())).await;
 					continue;
-				},
+				}
 			};
 			backoff = Duration::from_secs(1);
 			loop {
@@ -524,11 +546,11 @@ impl Agent {
 						warn!(error = %e, "block stream failed; reconnecting");
 						self.chain.reset(&ClientError::Subxt(e.to_string())).await;
 						continue 'outer;
-					},
+					}
 					None => {
 						self.chain.reset(&ClientError::Subxt("block stream ended".into())).await;
 						continue 'outer;
-					},
+					}
 				};
 				let number = block.number();
 				self.metrics.finalized_block.set(number as i64);

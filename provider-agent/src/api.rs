@@ -39,6 +39,15 @@ fn error(status: StatusCode, text: impl Into<String>) -> Response {
 	(status, Json(ApiError { error: text.into() })).into_response()
 }
 
+/// A refused request: its status and the explanation sent as `{"error": ...}`.
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+	fn into_response(self) -> Response {
+		error(self.0, self.1)
+	}
+}
+
 /// The router, over a running agent.
 pub fn router(agent: Arc<Agent>) -> Router {
 	let deployment_limit = (agent.config.max_artifact_bytes as usize) / 3 * 4 + 2 * 1024 * 1024;
@@ -57,33 +66,45 @@ pub fn router(agent: Arc<Agent>) -> Router {
 		.route("/healthz", get(|| async { "ok" }))
 		.route("/leases/{id}", any(ingress_root))
 		.route("/leases/{id}/", any(ingress_root))
-		.route(
-			"/leases/{id}/{*rest}",
-			any(ingress).layer(DefaultBodyLimit::max(MAX_HTTP_BODY)),
-		)
+		.route("/leases/{id}/{*rest}", any(ingress).layer(DefaultBodyLimit::max(MAX_HTTP_BODY)))
 		.with_state(agent)
 }
 
 /// Checks the request's signature; returns the signer, SS58.
-fn signer(headers: &HeaderMap, method: &Method, uri: &Uri, body: &[u8]) -> Result<AccountId, Response> {
+fn signer(
+	headers: &HeaderMap,
+	method: &Method,
+	uri: &Uri,
+	body: &[u8],
+) -> Result<AccountId, Refusal> {
 	let header = headers.get(AUTH_HEADER).and_then(|h| h.to_str().ok());
 	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	verify_request(header, method.as_str(), path, body, unix_now())
-		.map_err(|e| error(StatusCode::UNAUTHORIZED, e.to_string()))
+		.map_err(|e| Refusal(StatusCode::UNAUTHORIZED, e.to_string()))
 }
 
 /// Checks that the signer is the lease's tenant (from the kept deployment, else the chain).
-async fn tenant_only(agent: &Agent, lease: u64, signer: &AccountId) -> Result<(), Response> {
+async fn tenant_only(agent: &Agent, lease: u64, signer: &AccountId) -> Result<(), Refusal> {
 	let tenant = match agent.store.deployment(lease).ok().flatten() {
 		Some(record) => record.tenant,
 		None => match agent.chain.lease(lease).await {
 			Ok(Some(l)) if agent.is_me(&l.provider) => l.tenant,
-			Ok(_) => return Err(error(StatusCode::NOT_FOUND, format!("lease {lease} is not open here"))),
-			Err(e) => return Err(error(StatusCode::SERVICE_UNAVAILABLE, format!("cannot read the chain: {e}"))),
+			Ok(_) => {
+				return Err(Refusal(
+					StatusCode::NOT_FOUND,
+					format!("lease {lease} is not open here"),
+				))
+			}
+			Err(e) => {
+				return Err(Refusal(
+					StatusCode::SERVICE_UNAVAILABLE,
+					format!("cannot read the chain: {e}"),
+				))
+			}
 		},
 	};
 	if parse_account(&tenant).ok().as_ref() != Some(signer) {
-		return Err(error(StatusCode::FORBIDDEN, format!("only lease {lease}'s tenant may ask")));
+		return Err(Refusal(StatusCode::FORBIDDEN, format!("only lease {lease}'s tenant may ask")));
 	}
 	Ok(())
 }
@@ -98,15 +119,19 @@ async fn deploy(
 ) -> Response {
 	let signer = match signer(&headers, &method, &uri, &body) {
 		Ok(s) => s,
-		Err(r) => return r,
+		Err(r) => return r.into_response(),
 	};
 	let deployment: Deployment = match serde_json::from_slice(&body) {
 		Ok(d) => d,
-		Err(e) => return error(StatusCode::BAD_REQUEST, format!("the body is not a deployment: {e}")),
+		Err(e) => {
+			return error(StatusCode::BAD_REQUEST, format!("the body is not a deployment: {e}"))
+		}
 	};
 	use base64::Engine as _;
 	let b64 = base64::engine::general_purpose::STANDARD;
-	let (Ok(manifest), Ok(artifact)) = (b64.decode(&deployment.manifest), b64.decode(&deployment.artifact)) else {
+	let (Ok(manifest), Ok(artifact)) =
+		(b64.decode(&deployment.manifest), b64.decode(&deployment.artifact))
+	else {
 		return error(StatusCode::BAD_REQUEST, "manifest and artifact must be base64");
 	};
 	match agent.accept_deployment(id, &signer, manifest, artifact).await {
@@ -120,7 +145,7 @@ async fn deploy(
 				IntakeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
 			};
 			error(status, e.to_string())
-		},
+		}
 	}
 }
 
@@ -133,10 +158,10 @@ async fn status(
 ) -> Response {
 	let signer = match signer(&headers, &method, &uri, b"") {
 		Ok(s) => s,
-		Err(r) => return r,
+		Err(r) => return r.into_response(),
 	};
 	if let Err(r) = tenant_only(&agent, id, &signer).await {
-		return r;
+		return r.into_response();
 	}
 	Json(agent.status(id)).into_response()
 }
@@ -156,15 +181,17 @@ async fn logs(
 ) -> Response {
 	let signer = match signer(&headers, &method, &uri, b"") {
 		Ok(s) => s,
-		Err(r) => return r,
+		Err(r) => return r.into_response(),
 	};
 	if let Err(r) = tenant_only(&agent, id, &signer).await {
-		return r;
+		return r.into_response();
 	}
 	let tail = query.tail.unwrap_or(64 * 1024);
 	let path = agent.store.lease_dir(id).join("workload.log");
 	match crate::runtime::log::read_tail(&path, tail) {
-		Ok(bytes) => (StatusCode::OK, [("content-type", "text/plain; charset=utf-8")], bytes).into_response(),
+		Ok(bytes) => {
+			(StatusCode::OK, [("content-type", "text/plain; charset=utf-8")], bytes).into_response()
+		}
 		Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
 	}
 }
@@ -176,7 +203,7 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Bytes) -> Response {
 		Err(e) => {
 			agent.metrics.challenges.with_label_values(&["refused"]).inc();
 			return error(StatusCode::BAD_REQUEST, format!("not a challenge: {e}"));
-		},
+		}
 	};
 	if challenge.provider != agent.chain.account().0 {
 		agent.metrics.challenges.with_label_values(&["refused"]).inc();
@@ -198,11 +225,11 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Bytes) -> Response {
 			}
 			agent.metrics.challenges.with_label_values(&["answered"]).inc();
 			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
-		},
+		}
 		Ok(Err(e)) => {
 			agent.metrics.challenges.with_label_values(&["failed"]).inc();
 			error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-		},
+		}
 		Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
 	}
 }
@@ -257,7 +284,7 @@ async fn forward(
 	for (name, value) in &response.headers {
 		builder = builder.header(name.as_str(), value.as_str());
 	}
-	builder
-		.body(axum::body::Body::from(response.body))
-		.unwrap_or_else(|_| error(StatusCode::BAD_GATEWAY, "the workload's response headers are invalid"))
+	builder.body(axum::body::Body::from(response.body)).unwrap_or_else(|_| {
+		error(StatusCode::BAD_GATEWAY, "the workload's response headers are invalid")
+	})
 }

@@ -23,10 +23,10 @@ pub fn price_of(spec: &Resources, prices: &ResourcePrices<u128>) -> Option<u128>
 
 /// Whether `spec` fits in `free`.
 pub fn fits(spec: &Resources, free: &Resources) -> bool {
-	spec.cpu_millicores <= free.cpu_millicores &&
-		spec.memory_mib <= free.memory_mib &&
-		spec.storage_gib <= free.storage_gib &&
-		spec.gpus <= free.gpus
+	spec.cpu_millicores <= free.cpu_millicores
+		&& spec.memory_mib <= free.memory_mib
+		&& spec.storage_gib <= free.storage_gib
+		&& spec.gpus <= free.gpus
 }
 
 /// `a - b`, each resource floored at zero.
@@ -133,11 +133,17 @@ mod tests {
 		}
 	}
 
-	const SPEC: Resources = Resources { cpu_millicores: 500, memory_mib: 128, storage_gib: 1, gpus: 0 };
+	const SPEC: Resources =
+		Resources { cpu_millicores: 500, memory_mib: 128, storage_gib: 1, gpus: 0 };
 
 	#[tokio::test]
 	async fn the_price_list_prices_the_spec_within_the_maximum() {
-		let prices = ResourcePrices { per_cpu_millicore: 2, per_memory_mib: 3, per_storage_gib: 5, per_gpu: 7 };
+		let prices = ResourcePrices {
+			per_cpu_millicore: 2,
+			per_memory_mib: 3,
+			per_storage_gib: 5,
+			per_gpu: 7,
+		};
 		assert_eq!(price_of(&SPEC, &prices), Some(500 * 2 + 128 * 3 + 5));
 		let strategy = Strategy::PriceList(prices);
 		assert_eq!(strategy.price(&order(SPEC, 10_000)).await, Ok(1389));
@@ -165,16 +171,25 @@ mod tests {
 			Strategy::Script(path)
 		};
 		// The script sees the order: it bids 7 units per requested millicore.
-		let reads = script("reads", "cpu=$(sed 's/.*\"cpuMillicores\":\\([0-9]*\\).*/\\1/'); echo \"$((cpu * 7))u\"");
+		let reads = script(
+			"reads",
+			"cpu=$(sed 's/.*\"cpuMillicores\":\\([0-9]*\\).*/\\1/'); echo \"$((cpu * 7))u\"",
+		);
 		assert_eq!(reads.price(&order(SPEC, 10_000)).await, Ok(3500));
 		assert!(matches!(reads.price(&order(SPEC, 100)).await, Err(PriceError::Skip(_))));
 		let declines = script("declines", "cat >/dev/null");
 		assert!(matches!(declines.price(&order(SPEC, 10)).await, Err(PriceError::Skip(_))));
 		let fails = script("fails", "exit 3");
-		assert!(matches!(fails.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("exit")));
+		assert!(
+			matches!(fails.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("exit"))
+		);
 		let garbage = script("garbage", "echo lots");
-		assert!(matches!(garbage.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("lots")));
+		assert!(
+			matches!(garbage.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("lots"))
+		);
 		let missing = Strategy::Script(dir.path().join("absent"));
-		assert!(matches!(missing.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("cannot run")));
+		assert!(
+			matches!(missing.price(&order(SPEC, 10)).await, Err(PriceError::Script(e)) if e.contains("cannot run"))
+		);
 	}
 }

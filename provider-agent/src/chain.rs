@@ -46,11 +46,11 @@ impl Chain {
 				self.metrics.chain_connected.set(1);
 				*slot = Some(client.clone());
 				Ok(client)
-			},
+			}
 			Err(e) => {
 				self.metrics.chain_connected.set(0);
 				Err(e)
-			},
+			}
 		}
 	}
 
@@ -58,10 +58,10 @@ impl Chain {
 	pub async fn reset(&self, error: &ClientError) {
 		if matches!(
 			error,
-			ClientError::Unreachable { .. } |
-				ClientError::Rpc { .. } |
-				ClientError::Subxt(_) |
-				ClientError::NotIncluded(_)
+			ClientError::Unreachable { .. }
+				| ClientError::Rpc { .. }
+				| ClientError::Subxt(_)
+				| ClientError::NotIncluded(_)
 		) {
 			*self.client.lock().await = None;
 			self.metrics.chain_connected.set(0);

@@ -304,8 +304,9 @@ impl Config {
 			reason: e.to_string(),
 		})?;
 		Self::parse(&text).map_err(|e| match e {
-			ConfigError::Syntax { reason, .. } =>
-				ConfigError::Syntax { path: path.to_path_buf(), reason },
+			ConfigError::Syntax { reason, .. } => {
+				ConfigError::Syntax { path: path.to_path_buf(), reason }
+			}
 			other => other,
 		})
 	}
@@ -336,8 +337,8 @@ impl Config {
 			.strip_prefix("http://")
 			.or_else(|| endpoint.strip_prefix("https://"))
 			.ok_or_else(|| {
-				invalid("public_endpoint", &file.public_endpoint, "an http:// or https:// URL")
-			})?;
+			invalid("public_endpoint", &file.public_endpoint, "an http:// or https:// URL")
+		})?;
 		if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
 			return Err(invalid(
 				"public_endpoint",
@@ -369,9 +370,10 @@ impl Config {
 					"",
 					"the strategy \"script\" needs a script path",
 				))
-			},
-			(other, _) =>
-				return Err(invalid("bidding.strategy", other, "\"price-list\" or \"script\"")),
+			}
+			(other, _) => {
+				return Err(invalid("bidding.strategy", other, "\"price-list\" or \"script\""))
+			}
 		};
 		if file.wasm.max_artifact_mib == 0 || file.wasm.max_artifact_mib > 1024 {
 			return Err(invalid(

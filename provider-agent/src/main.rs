@@ -18,7 +18,11 @@ use std::{path::PathBuf, sync::Arc};
 use tracing::{info, warn};
 
 #[derive(Parser)]
-#[command(name = "nubes-agent", version, about = "The Nubes provider agent: sell this machine's capacity and run tenants' workloads.")]
+#[command(
+	name = "nubes-agent",
+	version,
+	about = "The Nubes provider agent: sell this machine's capacity and run tenants' workloads."
+)]
 struct Cli {
 	#[command(subcommand)]
 	command: Command,
@@ -67,7 +71,7 @@ async fn shutdown_signal() {
 		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
 			Ok(mut signal) => {
 				signal.recv().await;
-			},
+			}
 			Err(_) => std::future::pending::<()>().await,
 		}
 	};
@@ -79,8 +83,9 @@ async fn shutdown_signal() {
 
 async fn run(path: PathBuf) -> anyhow::Result<()> {
 	let config = Config::load(&path)?;
-	std::fs::create_dir_all(&config.data_dir)
-		.with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+	std::fs::create_dir_all(&config.data_dir).with_context(|| {
+		format!("cannot create the data directory {}", config.data_dir.display())
+	})?;
 	let keys = keys(&config.key.0)?;
 	let hardware = probe::probe(&config.data_dir);
 	let (offer, notes) = probe::offer(&hardware, &config.capacity);
@@ -147,14 +152,23 @@ async fn main() -> std::process::ExitCode {
 			} else {
 				std::fs::write(&path, config::DEFAULT)
 					.with_context(|| format!("cannot write {}", path.display()))
-					.map(|()| println!("wrote {}; edit it, then `nubes-agent run --config {}`", path.display(), path.display()))
+					.map(|()| {
+						println!(
+							"wrote {}; edit it, then `nubes-agent run --config {}`",
+							path.display(),
+							path.display()
+						)
+					})
 			}
-		},
+		}
 		Command::Probe { config: path } => (|| {
 			let config = Config::load(&path)?;
 			let hardware = probe::probe(&config.data_dir);
 			let (offer, notes) = probe::offer(&hardware, &config.capacity);
-			println!("{}", serde_json::json!({ "hardware": hardware, "offer": offer, "notes": notes }));
+			println!(
+				"{}",
+				serde_json::json!({ "hardware": hardware, "offer": offer, "notes": notes })
+			);
 			Ok(())
 		})(),
 		Command::Run { config } => run(config).await,
@@ -164,6 +178,6 @@ async fn main() -> std::process::ExitCode {
 		Err(e) => {
 			eprintln!("nubes-agent: {e:#}");
 			std::process::ExitCode::from(1)
-		},
+		}
 	}
 }

@@ -71,15 +71,21 @@ pub fn offer(hardware: &Hardware, limits: &CapacityLimits) -> (Resources, Vec<St
 	let mut notes = Vec::new();
 	let mut cap = |name: &str, limit: Option<u64>, have: u64| match limit {
 		Some(limit) if limit > have => {
-			notes.push(format!("{name}: configured {limit}, the machine has {have}; selling {have}"));
+			notes.push(format!(
+				"{name}: configured {limit}, the machine has {have}; selling {have}"
+			));
 			have
-		},
+		}
 		Some(limit) => limit,
 		None => have,
 	};
 	let memory_have = hardware.memory_mib.saturating_sub(limits.reserve_memory_mib);
 	let offer = Resources {
-		cpu_millicores: cap("cpu_millicores", limits.cpu_millicores, u64::from(hardware.cores) * 1000),
+		cpu_millicores: cap(
+			"cpu_millicores",
+			limits.cpu_millicores,
+			u64::from(hardware.cores) * 1000,
+		),
 		memory_mib: cap("memory_mib", limits.memory_mib, memory_have),
 		storage_gib: cap("storage_gib", limits.storage_gib, hardware.disk_gib),
 		gpus: cap("gpus", limits.gpus.map(u64::from), hardware.gpus.len() as u64) as u32,
@@ -94,8 +100,12 @@ mod tests {
 	#[test]
 	fn the_offer_never_exceeds_the_machine() {
 		let hw = Hardware { cores: 4, memory_mib: 8192, disk_gib: 100, gpus: vec![] };
-		let (offer, notes) = offer(&hw, &CapacityLimits { reserve_memory_mib: 512, ..Default::default() });
-		assert_eq!(offer, Resources { cpu_millicores: 4000, memory_mib: 7680, storage_gib: 100, gpus: 0 });
+		let (offer, notes) =
+			offer(&hw, &CapacityLimits { reserve_memory_mib: 512, ..Default::default() });
+		assert_eq!(
+			offer,
+			Resources { cpu_millicores: 4000, memory_mib: 7680, storage_gib: 100, gpus: 0 }
+		);
 		assert!(notes.is_empty());
 
 		let limits = CapacityLimits {
@@ -106,7 +116,10 @@ mod tests {
 			reserve_memory_mib: 1024,
 		};
 		let (offer, notes) = super::offer(&hw, &limits);
-		assert_eq!(offer, Resources { cpu_millicores: 2000, memory_mib: 7168, storage_gib: 10, gpus: 0 });
+		assert_eq!(
+			offer,
+			Resources { cpu_millicores: 2000, memory_mib: 7168, storage_gib: 10, gpus: 0 }
+		);
 		assert_eq!(notes.len(), 2, "{notes:?}");
 		assert!(notes[0].contains("memory_mib"));
 	}

@@ -88,7 +88,12 @@ impl Store {
 		std::fs::read(self.artifact_path(hash)).map_err(err)
 	}
 
-	fn put<T: Serialize>(&self, table: TableDefinition<u64, &[u8]>, key: u64, value: &T) -> Result<(), StoreError> {
+	fn put<T: Serialize>(
+		&self,
+		table: TableDefinition<u64, &[u8]>,
+		key: u64,
+		value: &T,
+	) -> Result<(), StoreError> {
 		let bytes = serde_json::to_vec(value).map_err(err)?;
 		let txn = self.db.begin_write().map_err(err)?;
 		txn.open_table(table).map_err(err)?.insert(key, bytes.as_slice()).map_err(err)?;
@@ -101,7 +106,10 @@ impl Store {
 		txn.commit().map_err(err)
 	}
 
-	fn all<T: for<'de> Deserialize<'de>>(&self, table: TableDefinition<u64, &[u8]>) -> Result<Vec<(u64, T)>, StoreError> {
+	fn all<T: for<'de> Deserialize<'de>>(
+		&self,
+		table: TableDefinition<u64, &[u8]>,
+	) -> Result<Vec<(u64, T)>, StoreError> {
 		let txn = self.db.begin_read().map_err(err)?;
 		let table = txn.open_table(table).map_err(err)?;
 		let mut out = Vec::new();

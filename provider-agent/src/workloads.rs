@@ -62,7 +62,13 @@ impl Workload {
 		self.kind
 	}
 
-	fn invocation(&self, env: Vec<(String, String)>, stdin: Vec<u8>, capture: Option<usize>, wall: Duration) -> Invocation {
+	fn invocation(
+		&self,
+		env: Vec<(String, String)>,
+		stdin: Vec<u8>,
+		capture: Option<usize>,
+		wall: Duration,
+	) -> Invocation {
 		let mut all_env: Vec<(String, String)> =
 			self.manifest.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
 		all_env.extend(env);
@@ -138,7 +144,11 @@ pub fn parse_cgi(output: &[u8]) -> Response {
 		.map(|i| (i, i + 4))
 		.or_else(|| output.windows(2).position(|w| w == b"\n\n").map(|i| (i, i + 2)));
 	let Some((head_end, body_start)) = split else {
-		return Response { status: 200, headers: vec![("content-type".into(), "text/plain".into())], body: output.to_vec() };
+		return Response {
+			status: 200,
+			headers: vec![("content-type".into(), "text/plain".into())],
+			body: output.to_vec(),
+		};
 	};
 	let head = String::from_utf8_lossy(&output[..head_end]);
 	let mut status = 200;
@@ -233,8 +243,7 @@ impl Workloads {
 		if let Some(running) = self.get(record.lease) {
 			return Ok(running);
 		}
-		let manifest =
-			Manifest::from_bytes(&record.manifest).map_err(StartError::Manifest)?;
+		let manifest = Manifest::from_bytes(&record.manifest).map_err(StartError::Manifest)?;
 		self.admit(&manifest)?;
 		let artifact = self
 			.store
@@ -322,7 +331,7 @@ impl Workloads {
 				workload.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
 				let _ = workload.log.write(format!("[agent] lease {lease} stopped\n").as_bytes());
 				true
-			},
+			}
 			None => false,
 		}
 	}
@@ -358,7 +367,10 @@ impl Workloads {
 			if name == "content-type" {
 				env.push(("CONTENT_TYPE".into(), value.clone()));
 			} else if name != "authorization" && name != "proxy-authorization" {
-				env.push((format!("HTTP_{}", name.to_ascii_uppercase().replace('-', "_")), value.clone()));
+				env.push((
+					format!("HTTP_{}", name.to_ascii_uppercase().replace('-', "_")),
+					value.clone(),
+				));
 			}
 		}
 		let invocation =
@@ -372,15 +384,17 @@ impl Workloads {
 		.await;
 		match result {
 			Ok(Ok(outcome)) => parse_cgi(&outcome.stdout),
-			Ok(Err(RunError::WallTime(limit))) =>
-				Response::text(504, format!("the workload ran past the {limit:?} request limit")),
-			Ok(Err(RunError::Memory(limit))) =>
-				Response::text(502, format!("the workload ran out of memory ({limit} bytes)")),
+			Ok(Err(RunError::WallTime(limit))) => {
+				Response::text(504, format!("the workload ran past the {limit:?} request limit"))
+			}
+			Ok(Err(RunError::Memory(limit))) => {
+				Response::text(502, format!("the workload ran out of memory ({limit} bytes)"))
+			}
 			Ok(Err(RunError::Cancelled)) => Response::text(503, "the workload is stopping"),
 			Ok(Err(e)) => {
 				let _ = workload.log.write(format!("[agent] request failed: {e}\n").as_bytes());
 				Response::text(502, format!("the workload failed: {e}"))
-			},
+			}
 			Err(e) => Response::text(500, format!("agent error: {e}")),
 		}
 	}

@@ -22,7 +22,11 @@ fn binary(name: &str) -> PathBuf {
 	let exe = std::env::current_exe().expect("test path");
 	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
 	let path = dir.join(name);
-	assert!(path.exists(), "{} missing: build the workspace first (scripts/test.sh does)", path.display());
+	assert!(
+		path.exists(),
+		"{} missing: build the workspace first (scripts/test.sh does)",
+		path.display()
+	);
 	path
 }
 
@@ -56,7 +60,13 @@ fn start_node(dir: &Path) -> (Process, String) {
 	let log = std::fs::File::create(dir.join("node.log")).unwrap();
 	let child = Command::new(binary("nubes-node"))
 		.args(["--dev", "--dev-block-time", "500", "--rpc-port", &port.to_string()])
-		.args(["--port", &free_port().to_string(), "--no-prometheus", "--no-telemetry", "--no-mdns"])
+		.args([
+			"--port",
+			&free_port().to_string(),
+			"--no-prometheus",
+			"--no-telemetry",
+			"--no-mdns",
+		])
 		.arg("--base-path")
 		.arg(dir.join("node"))
 		.stdout(log.try_clone().unwrap())
@@ -102,7 +112,8 @@ every_blocks = 3
 }
 
 fn start_agent(dir: &Path, config: &Path, port: u16) -> Process {
-	let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("agent.log")).unwrap();
+	let log =
+		std::fs::OpenOptions::new().create(true).append(true).open(dir.join("agent.log")).unwrap();
 	let child = Command::new(env!("CARGO_BIN_EXE_nubes-agent"))
 		.args(["run", "--config"])
 		.arg(config)
@@ -169,7 +180,8 @@ async fn free_at(client: &NubesClient, who: &AccountId, hash: subxt::utils::H256
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
-	let status = Command::new("bash").arg(root().join("scripts/build-examples.sh")).status().unwrap();
+	let status =
+		Command::new("bash").arg(root().join("scripts/build-examples.sh")).status().unwrap();
 	assert!(status.success());
 	let dir = tempfile::tempdir().unwrap();
 	let (_node, url) = start_node(dir.path());
@@ -232,23 +244,43 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	};
 	let mut other_manifest = plan.manifest.clone();
 	other_manifest.args = vec!["evil".into()];
-	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &other_manifest.to_bytes(), &plan.artifact));
+	let (status, reason) = refused(agent_api.deploy(
+		&alice_keys,
+		lease_id,
+		&other_manifest.to_bytes(),
+		&plan.artifact,
+	));
 	assert_eq!(status, 422);
 	assert!(reason.contains("does not hash to the lease's manifest hash"), "{reason}");
-	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, &vec![0; 1_500_000]));
+	let (status, reason) =
+		refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, &vec![0; 1_500_000]));
 	assert_eq!(status, 413, "{reason}");
-	let (status, reason) = refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, b"\0asm"));
+	let (status, reason) =
+		refused(agent_api.deploy(&alice_keys, lease_id, &plan.manifest_bytes, b"\0asm"));
 	assert_eq!(status, 422);
 	assert!(reason.contains("artifactHash"), "{reason}");
-	let (status, _) = refused(agent_api.deploy(&Keys::from_suri("//Bob").unwrap(), lease_id, &plan.manifest_bytes, &plan.artifact));
+	let (status, _) = refused(agent_api.deploy(
+		&Keys::from_suri("//Bob").unwrap(),
+		lease_id,
+		&plan.manifest_bytes,
+		&plan.artifact,
+	));
 	assert_eq!(status, 403);
-	let (status, _) = refused(agent_api.deploy(&alice_keys, 999, &plan.manifest_bytes, &plan.artifact));
+	let (status, _) =
+		refused(agent_api.deploy(&alice_keys, 999, &plan.manifest_bytes, &plan.artifact));
 	assert_eq!(status, 404);
 	let forged = ureq::get(&format!("http://127.0.0.1:{port}/v1/leases/{lease_id}"))
-		.set("authorization", "Nubes account=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY,ts=1,sig=0x00")
+		.set(
+			"authorization",
+			"Nubes account=5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY,ts=1,sig=0x00",
+		)
 		.call();
 	assert!(matches!(forged, Err(ureq::Error::Status(401, _))));
-	let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics")).call().unwrap().into_string().unwrap();
+	let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+		.call()
+		.unwrap()
+		.into_string()
+		.unwrap();
 	assert!(metrics.contains("nubes_agent_workloads_running 1"), "{metrics}");
 
 	let lease = client.lease(lease_id).await.unwrap().unwrap();
@@ -259,30 +291,34 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 
 	// The agent settles by itself: the provider's balance grows in that block by exactly
 	// rate × blocks less the 2 % protocol fee, less the fee of its own transaction.
-	let mut blocks = client.api().stream_blocks().await.unwrap();
+	let blocks = client.finalized_events().await.unwrap();
+	futures::pin_mut!(blocks);
 	let (hash, parent, settled) = loop {
-		let block = tokio::time::timeout(Duration::from_secs(60), blocks.next())
-			.await
-			.expect("a settlement within 60 s")
-			.unwrap()
-			.unwrap();
-		let events = block.at().await.unwrap().events().fetch().await.unwrap();
-		let settled = events
+		let block =
+			tokio::time::timeout(Duration::from_secs(60), futures::StreamExt::next(&mut blocks))
+				.await
+				.expect("a settlement within 60 s")
+				.unwrap()
+				.unwrap();
+		let settled = block
+			.events
 			.find::<api::payments::events::Settled>()
 			.flatten()
 			.find(|s| s.lease == lease_id);
 		if let Some(settled) = settled {
-			let fees: u128 = events
+			let fees: u128 = block
+				.events
 				.find::<api::transaction_payment::events::TransactionFeePaid>()
 				.flatten()
 				.filter(|f| f.who == ferdie)
 				.map(|f| f.actual_fee)
 				.sum();
-			break (block.hash(), block.header().parent_hash, (settled, fees));
+			break (block.hash, block.parent, (settled, fees));
 		}
 	};
 	let (settled, fees) = settled;
-	let grew = free_at(&client, &ferdie, hash).await + fees - free_at(&client, &ferdie, parent).await;
+	let grew =
+		free_at(&client, &ferdie, hash).await + fees - free_at(&client, &ferdie, parent).await;
 	let gross = rate * u128::from(settled.blocks);
 	let protocol_fee = gross * 2 / 100;
 	assert!(settled.blocks > 0);
@@ -299,6 +335,26 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	let entry = client.provider(&ferdie).await.unwrap().unwrap();
 	assert_eq!(entry.allocated, nubes_primitives::Resources::default());
 	assert!(!dir.path().join(format!("agent/leases/{lease_id}")).exists());
+
+	// Through an auction: the agent's bid engine bids on the order, the tenant accepts it.
+	let deployed =
+		nubes(&url, &["deploy", app.to_str().unwrap(), "--auction", "--bid-window", "3"]);
+	let auctioned = deployed["replicas"][0]["lease"].as_u64().unwrap();
+	let auction_url = deployed["replicas"][0]["url"].as_str().unwrap().to_string();
+	assert_eq!(
+		http_get(&auction_url).unwrap(),
+		(200, format!("Hello from Nubes lease {auctioned}\n"))
+	);
+	let lease = client.lease(auctioned).await.unwrap().unwrap();
+	assert!(lease.order.is_some(), "the lease came from an order");
+	assert_eq!(lease.rate, rate, "the agent bid its price list");
+	let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+		.call()
+		.unwrap()
+		.into_string()
+		.unwrap();
+	assert!(metrics.contains("nubes_agent_bids_total{outcome=\"placed\"} 1"), "{metrics}");
+	nubes(&url, &["lease", "close", &auctioned.to_string()]);
 
 	// Deploy again, then kill -9 the agent mid-lease and restart it.
 	let deployed = nubes(&url, &["deploy", app.to_str().unwrap(), "--timeout", "120"]);
@@ -321,5 +377,28 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert_eq!(after.active_since, before.active_since, "the lease never left Active");
 	assert_eq!(parse_account(&after.tenant).unwrap(), alice);
 	eprintln!("workload back {} s after the kill", unix_now() - killed_at);
+
+	// A lease closed while the agent is down is stopped and forgotten when it comes back.
+	let _ = Command::new("kill").args(["-9", &agent.0.id().to_string()]).status();
+	let _ = agent.0.wait();
+	nubes(&url, &["lease", "close", &lease_id.to_string()]);
+	agent = start_agent(dir.path(), &config, port);
+	eventually("the closed lease's workload to be gone", Duration::from_secs(60), || async {
+		let gone = !dir.path().join(format!("agent/leases/{lease_id}")).exists();
+		(gone && http_get(&service).ok()?.0 == 404).then_some(())
+	})
+	.await;
+
+	// SIGTERM stops the agent cleanly.
+	let _ = Command::new("kill").args(["-TERM", &agent.0.id().to_string()]).status();
+	let deadline = Instant::now() + Duration::from_secs(20);
+	let exit = loop {
+		if let Some(status) = agent.0.try_wait().unwrap() {
+			break status;
+		}
+		assert!(Instant::now() < deadline, "the agent did not stop on SIGTERM");
+		std::thread::sleep(Duration::from_millis(100));
+	};
+	assert!(exit.success(), "the agent exited with {exit}");
 	drop(agent);
 }

@@ -116,10 +116,12 @@ fn an_endless_loop_is_stopped_at_its_wall_time_and_held_to_its_cpu_share() {
 
 	let quarter = Run::new();
 	let started = Instant::now();
-	let (result, cpu) =
-		run_measured(program.clone(), quarter.invocation("spin", vec![], limits(64, 250, wall, false)))
-			.join()
-			.unwrap();
+	let (result, cpu) = run_measured(
+		program.clone(),
+		quarter.invocation("spin", vec![], limits(64, 250, wall, false)),
+	)
+	.join()
+	.unwrap();
 	let elapsed = started.elapsed();
 	assert_eq!(result, Err(RunError::WallTime(wall)));
 	assert!(elapsed >= wall, "stopped after {elapsed:?}");
@@ -142,7 +144,8 @@ fn a_cancelled_invocation_stops() {
 	let runtime = WasmRuntime::new().unwrap();
 	let program = probe_program(&runtime);
 	let run = Run::new();
-	let invocation = run.invocation("spin", vec![], limits(64, 1000, Duration::from_secs(60), false));
+	let invocation =
+		run.invocation("spin", vec![], limits(64, 1000, Duration::from_secs(60), false));
 	let cancel = invocation.cancel.clone();
 	let handle = run_measured(program, invocation);
 	std::thread::sleep(Duration::from_millis(300));
@@ -164,7 +167,10 @@ fn writes_outside_the_lease_directory_are_refused() {
 	assert!(outcome.success, "{text} {}", run.log_text());
 	assert!(text.starts_with("refused:"), "{text}");
 	assert!(!outside.exists(), "the host path was written");
-	assert!(!run.dir.path().join("escaped").exists(), "the parent of the scratch directory was written");
+	assert!(
+		!run.dir.path().join("escaped").exists(),
+		"the parent of the scratch directory was written"
+	);
 	assert_eq!(std::fs::read(run.scratch().join("inside")).unwrap(), b"inside");
 }
 
@@ -178,7 +184,11 @@ fn connections_need_the_network_grant() {
 
 	let denied = Run::new();
 	let outcome = program
-		.run(denied.invocation("connect", env.clone(), limits(64, 1000, Duration::from_secs(30), false)))
+		.run(denied.invocation(
+			"connect",
+			env.clone(),
+			limits(64, 1000, Duration::from_secs(30), false),
+		))
 		.unwrap();
 	assert!(!outcome.success);
 	assert!(denied.log_text().contains("connect 127.0.0.1"), "{}", denied.log_text());
@@ -238,7 +248,13 @@ fn record(store: &Store, lease: u64, name: &str, kind: WorkloadKind, cpu: u64) -
 }
 
 fn get(path: &str) -> Request {
-	Request { method: "GET".into(), path: path.into(), query: String::new(), headers: vec![], body: vec![] }
+	Request {
+		method: "GET".into(),
+		path: path.into(),
+		query: String::new(),
+		headers: vec![],
+		body: vec![],
+	}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +311,10 @@ async fn http_workloads_serve_requests_and_survive_a_neighbours_runaway() {
 		}
 		tokio::time::sleep(Duration::from_millis(50)).await;
 	}
-	assert_eq!(store.deployment(3).unwrap().unwrap().finished.as_deref(), Some("completed: exit 0"));
+	assert_eq!(
+		store.deployment(3).unwrap().unwrap().finished.as_deref(),
+		Some("completed: exit 0")
+	);
 	let log = String::from_utf8_lossy(&running.log().tail(4096).unwrap()).into_owned();
 	assert!(log.contains("ok\n") && log.contains("[agent] job completed"), "{log}");
 	assert!(workloads.stop(1));

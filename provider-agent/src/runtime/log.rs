@@ -51,15 +51,13 @@ impl LogSink {
 
 	/// Appends bytes (the agent's own notes about the lease go here too).
 	pub fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
-		self.0
-			.lock()
-			.map_err(|_| std::io::Error::other("log lock poisoned"))?
-			.write(bytes)
+		self.0.lock().map_err(|_| std::io::Error::other("log lock poisoned"))?.write(bytes)
 	}
 
 	/// The last `tail` bytes written.
 	pub fn tail(&self, tail: u64) -> std::io::Result<Vec<u8>> {
-		let path = self.0.lock().map_err(|_| std::io::Error::other("log lock poisoned"))?.path.clone();
+		let path =
+			self.0.lock().map_err(|_| std::io::Error::other("log lock poisoned"))?.path.clone();
 		read_tail(&path, tail)
 	}
 }
@@ -72,8 +70,8 @@ pub fn read_tail(path: &Path, tail: u64) -> std::io::Result<Vec<u8>> {
 		match File::open(file) {
 			Ok(mut f) => {
 				f.read_to_end(&mut out)?;
-			},
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
+			}
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
 			Err(e) => return Err(e),
 		}
 	}
@@ -134,7 +132,6 @@ impl tokio::io::AsyncWrite for LogSink {
 		Poll::Ready(Ok(()))
 	}
 }
-
 
 #[cfg(test)]
 mod tests {

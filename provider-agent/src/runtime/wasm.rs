@@ -252,7 +252,7 @@ impl Program for WasmProgram {
 					}
 					return Err(RunError::Trap(text));
 				}
-			},
+			}
 		};
 		if hit_memory && !success {
 			return Err(RunError::Memory(limits.memory_bytes));

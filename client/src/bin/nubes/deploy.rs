@@ -51,7 +51,8 @@ pub struct Options<'a> {
 
 /// Runs a deployment; Ctrl-C interrupts it with a summary of what is on chain.
 pub async fn run(cli: &Cli, client: &NubesClient, options: Options<'_>) -> Result<(), Failure> {
-	let plan = deploy::load(options.file).map_err(|e| Failure { code: exit::USAGE, message: e.to_string() })?;
+	let plan = deploy::load(options.file)
+		.map_err(|e| Failure { code: exit::USAGE, message: e.to_string() })?;
 	let keys = keys(cli)?;
 	let mut replicas: Vec<Replica> = Vec::new();
 	let outcome = tokio::select! {
@@ -114,20 +115,33 @@ async fn deploy_plan(
 			),
 		});
 	}
-	progress(cli, format!("deploying {}: {} replica(s) of {}", plan.name, plan.replicas, spec_text(&plan.spec)));
+	progress(
+		cli,
+		format!(
+			"deploying {}: {} replica(s) of {}",
+			plan.name,
+			plan.replicas,
+			spec_text(&plan.spec)
+		),
+	);
 	if options.auction {
 		open_by_auction(cli, client, keys, plan, options.bid_window, replicas).await?;
 	} else {
 		open_directly(cli, client, keys, plan, replicas).await?;
 	}
 	for replica in replicas.iter_mut() {
-		progress(cli, format!("lease #{}: delivering the workload to {}", replica.lease, replica.endpoint));
+		progress(
+			cli,
+			format!("lease #{}: delivering the workload to {}", replica.lease, replica.endpoint),
+		);
 		let status = deliver(&replica.endpoint, keys, replica.lease, plan).await?;
 		replica.state = status.state;
 	}
 	let deadline = tokio::time::Instant::now() + options.timeout;
 	for replica in replicas.iter_mut() {
-		let status = wait_running(&replica.endpoint, keys, replica.lease, plan.manifest.kind, deadline).await?;
+		let status =
+			wait_running(&replica.endpoint, keys, replica.lease, plan.manifest.kind, deadline)
+				.await?;
 		progress(cli, format!("lease #{}: {}", replica.lease, status.state));
 		replica.state = status.state;
 		replica.url = status.url;
@@ -174,8 +188,19 @@ async fn open_directly(
 		let created = events
 			.find_first::<api::market::events::LeaseCreated>()
 			.and_then(Result::ok)
-			.ok_or_else(|| Failure { code: exit::OTHER, message: "no LeaseCreated event".into() })?;
-		progress(cli, format!("lease #{} opened with {} at {} per block", created.lease, quote.provider, amount::format(created.rate)));
+			.ok_or_else(|| Failure {
+				code: exit::OTHER,
+				message: "no LeaseCreated event".into(),
+			})?;
+		progress(
+			cli,
+			format!(
+				"lease #{} opened with {} at {} per block",
+				created.lease,
+				quote.provider,
+				amount::format(created.rate)
+			),
+		);
 		replicas.push(Replica {
 			lease: created.lease,
 			provider: quote.provider,
@@ -258,8 +283,19 @@ async fn open_by_auction(
 		let lease = events
 			.find_first::<api::market::events::LeaseCreated>()
 			.and_then(Result::ok)
-			.ok_or_else(|| Failure { code: exit::OTHER, message: "no LeaseCreated event".into() })?;
-		progress(cli, format!("lease #{} opened with {} at {} per block", lease.lease, bid.provider, amount::format(lease.rate)));
+			.ok_or_else(|| Failure {
+			code: exit::OTHER,
+			message: "no LeaseCreated event".into(),
+		})?;
+		progress(
+			cli,
+			format!(
+				"lease #{} opened with {} at {} per block",
+				lease.lease,
+				bid.provider,
+				amount::format(lease.rate)
+			),
+		);
 		replicas.push(Replica {
 			lease: lease.lease,
 			provider: bid.provider,
@@ -277,37 +313,60 @@ async fn open_by_auction(
 }
 
 async fn best_block(client: &NubesClient) -> Result<u32, ClientError> {
-	let header: serde_json::Value = client.request("chain_getHeader", subxt::rpcs::rpc_params![]).await?;
+	let header: serde_json::Value =
+		client.request("chain_getHeader", subxt::rpcs::rpc_params![]).await?;
 	header
 		.get("number")
 		.and_then(|n| n.as_str())
 		.and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
-		.ok_or_else(|| ClientError::Rpc { method: "chain_getHeader".into(), reason: "no block number".into() })
+		.ok_or_else(|| ClientError::Rpc {
+			method: "chain_getHeader".into(),
+			reason: "no block number".into(),
+		})
 }
 
-async fn endpoint_of(client: &NubesClient, provider: &nubes_client::AccountId) -> Result<String, Failure> {
+async fn endpoint_of(
+	client: &NubesClient,
+	provider: &nubes_client::AccountId,
+) -> Result<String, Failure> {
 	Ok(client
 		.provider(provider)
 		.await?
-		.ok_or_else(|| Failure { code: exit::NOT_FOUND, message: "the provider left the registry".into() })?
+		.ok_or_else(|| Failure {
+			code: exit::NOT_FOUND,
+			message: "the provider left the registry".into(),
+		})?
 		.endpoint)
 }
 
 /// Delivers the workload, retrying while the agent is unreachable or has not seen the lease.
-async fn deliver(endpoint: &str, keys: &Keys, lease: u64, plan: &deploy::Plan) -> Result<LeaseStatus, Failure> {
+async fn deliver(
+	endpoint: &str,
+	keys: &Keys,
+	lease: u64,
+	plan: &deploy::Plan,
+) -> Result<LeaseStatus, Failure> {
 	let mut attempt = 0;
 	loop {
-		let (agent, keys2, manifest, artifact) =
-			(AgentClient::new(endpoint), keys.clone(), plan.manifest_bytes.clone(), plan.artifact.clone());
-		let result = tokio::task::spawn_blocking(move || agent.deploy(&keys2, lease, &manifest, &artifact))
-			.await
-			.map_err(|e| Failure { code: exit::OTHER, message: e.to_string() })?;
+		let (agent, keys2, manifest, artifact) = (
+			AgentClient::new(endpoint),
+			keys.clone(),
+			plan.manifest_bytes.clone(),
+			plan.artifact.clone(),
+		);
+		let result =
+			tokio::task::spawn_blocking(move || agent.deploy(&keys2, lease, &manifest, &artifact))
+				.await
+				.map_err(|e| Failure { code: exit::OTHER, message: e.to_string() })?;
 		attempt += 1;
 		match result {
 			Ok(status) => return Ok(status),
-			Err(ClientError::Agent { .. }) | Err(ClientError::AgentRefused { status: 404 | 503, .. }) if attempt < 10 => {
+			Err(ClientError::Agent { .. })
+			| Err(ClientError::AgentRefused { status: 404 | 503, .. })
+				if attempt < 10 =>
+			{
 				tokio::time::sleep(Duration::from_secs(1)).await;
-			},
+			}
 			Err(e) => return Err(agent_failure(e)),
 		}
 	}
@@ -334,7 +393,10 @@ async fn wait_running(
 		if status.state == "failed" {
 			return Err(Failure {
 				code: exit::OTHER,
-				message: format!("lease #{lease}: the workload failed: {}", status.detail.unwrap_or_default()),
+				message: format!(
+					"lease #{lease}: the workload failed: {}",
+					status.detail.unwrap_or_default()
+				),
 			});
 		}
 		if up && status.confirmed {

@@ -530,7 +530,15 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 						serde_json::json!({ "registered": nubes_client::to_ss58(&keys.account_id()) }),
 					)
 				}
-				ProviderCommand::Update { endpoint, cpu, memory, storage, gpus, prices, attributes } => {
+				ProviderCommand::Update {
+					endpoint,
+					cpu,
+					memory,
+					storage,
+					gpus,
+					prices,
+					attributes,
+				} => {
 					let mut changed = Vec::new();
 					if let Some(endpoint) = endpoint {
 						let call = api::tx().providers().update_endpoint(convert::bytes(endpoint));
@@ -544,7 +552,8 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 							storage_gib: *storage,
 							gpus: *gpus,
 						};
-						let call = api::tx().providers().update_capacity(convert::resources(&capacity));
+						let call =
+							api::tx().providers().update_capacity(convert::resources(&capacity));
 						client.submit(&call, &keys).await?;
 						changed.push("capacity");
 					}
@@ -565,12 +574,19 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 							per_storage_gib: storage,
 							per_gpu: gpu,
 						};
-						client.submit(&api::tx().providers().update_prices(convert::prices(&prices)), &keys).await?;
+						client
+							.submit(
+								&api::tx().providers().update_prices(convert::prices(&prices)),
+								&keys,
+							)
+							.await?;
 						changed.push("prices");
 					}
 					if let Some(pairs) = attributes {
 						let attributes = nubes_client::convert::key_values(pairs)?;
-						let call = api::tx().providers().update_attributes(convert::attributes(&attributes));
+						let call = api::tx()
+							.providers()
+							.update_attributes(convert::attributes(&attributes));
 						client.submit(&call, &keys).await?;
 						changed.push("attributes");
 					}
@@ -580,7 +596,10 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 							message: "nothing to update: give --endpoint, --cpu/--memory, --prices or --attribute".into(),
 						});
 					}
-					(format!("updated {}", changed.join(", ")), serde_json::json!({ "updated": changed }))
+					(
+						format!("updated {}", changed.join(", ")),
+						serde_json::json!({ "updated": changed }),
+					)
 				}
 				ProviderCommand::Bond { amount: text } => {
 					let value = amount::parse(text)?;
