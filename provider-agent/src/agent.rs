@@ -339,6 +339,12 @@ impl Agent {
 				self.close_locally(record.lease);
 			}
 		}
+		// Reservations of bids whose orders closed while the agent was not watching.
+		for (order, _) in self.store.bids().unwrap_or_default() {
+			if self.chain.order(order).await?.is_none() {
+				let _ = self.store.forget_bid(order);
+			}
+		}
 		for running in self.workloads.leases() {
 			if !open.contains(&running) && self.store.deployment(running).ok().flatten().is_none() {
 				self.workloads.stop(running);
