@@ -94,7 +94,7 @@ memory_mib = "0.00001"
 storage_gib = "0.0001"
 gpu = "0"
 [capacity]
-cpu_millicores = 2000
+cpu_millicores = 1000
 memory_mib = 1024
 storage_gib = 1
 gpus = 0
@@ -199,7 +199,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	.await;
 	assert_eq!(entry.endpoint, format!("http://127.0.0.1:{port}"));
 	assert_eq!(entry.region, "test-region");
-	assert_eq!(entry.offered.cpu_millicores, 2000);
+	assert_eq!(entry.offered.cpu_millicores, 1000);
 	assert_eq!(entry.offered.memory_mib, 1024);
 	assert_eq!(entry.prices.per_cpu_millicore, 10_000_000);
 	let at = client.api().at_current_block().await.unwrap();
@@ -210,8 +210,8 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		.unwrap()
 		.decode()
 		.unwrap();
-	// 100 + 0.01 × 2000 millicores + 0.001 × 1024 MiB + 0.1 × 1 GiB (the dev bond rule).
-	assert_eq!(ledger.active, 100 * UNIT + 20 * UNIT + 1_024 * UNIT / 1000 + UNIT / 10);
+	// 100 + 0.01 × 1000 millicores + 0.001 × 1024 MiB + 0.1 × 1 GiB (the dev bond rule).
+	assert_eq!(ledger.active, 100 * UNIT + 10 * UNIT + 1_024 * UNIT / 1000 + UNIT / 10);
 
 	// `nubes deploy` leases from the agent, delivers the workload, and the URL answers.
 	let app = root().join("examples/workloads/hello-http.toml");
@@ -354,6 +354,24 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		.into_string()
 		.unwrap();
 	assert!(metrics.contains("nubes_agent_bids_total{outcome=\"placed\"} 1"), "{metrics}");
+
+	// Alice's off-chain worker challenges the agent every epoch (20 blocks); the agent answers
+	// on the core it sells and the epochs are judged served.
+	eventually("a validator's challenge answered", Duration::from_secs(90), || async {
+		let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+			.call()
+			.ok()?
+			.into_string()
+			.ok()?;
+		metrics.contains("nubes_agent_challenges_total{outcome=\"answered\"}").then_some(())
+	})
+	.await;
+	let reputation = eventually("an epoch judged served", Duration::from_secs(90), || async {
+		let entry = client.provider(&ferdie).await.ok()??;
+		(entry.reputation.epochs_served >= 1).then_some(entry.reputation)
+	})
+	.await;
+	assert_eq!(reputation.faults, 0, "{reputation:?}");
 	nubes(&url, &["lease", "close", &auctioned.to_string()]);
 
 	// Deploy again, then kill -9 the agent mid-lease and restart it.
