@@ -96,7 +96,8 @@ async fn run_script(path: &PathBuf, order: &Order) -> Result<u128, PriceError> {
 		.spawn()
 		.map_err(|e| PriceError::Script(format!("cannot run {}: {e}", path.display())))?;
 	if let Some(mut stdin) = child.stdin.take() {
-		stdin.write_all(&input).await.map_err(|e| PriceError::Script(e.to_string()))?;
+		// A script that prices without reading the order closes its stdin early: not an error.
+		let _ = stdin.write_all(&input).await;
 	}
 	let output = tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output())
 		.await

@@ -179,6 +179,8 @@ pub struct Workloads {
 	log_limit: u64,
 	allow_network: bool,
 	running: Mutex<HashMap<u64, Arc<Workload>>>,
+	/// Compiled artifacts by hash, shared by the leases that run the same one.
+	programs: Mutex<HashMap<String, std::sync::Weak<dyn Program>>>,
 }
 
 impl Workloads {
@@ -199,7 +201,27 @@ impl Workloads {
 			log_limit,
 			allow_network,
 			running: Mutex::new(HashMap::new()),
+			programs: Mutex::new(HashMap::new()),
 		}
+	}
+
+	/// The compiled form of a kept artifact, compiled once however many leases run it.
+	async fn program(&self, hash: &str) -> Result<Arc<dyn Program>, StartError> {
+		if let Some(program) = self.programs.lock().ok().and_then(|p| p.get(hash)?.upgrade()) {
+			return Ok(program);
+		}
+		let artifact =
+			self.store.artifact(hash).map_err(|e| StartError::Artifact(e.to_string()))?;
+		let runtime = self.runtime.clone();
+		let program = tokio::task::spawn_blocking(move || runtime.prepare(&artifact))
+			.await
+			.map_err(|e| StartError::Artifact(e.to_string()))?
+			.map_err(|e| StartError::Artifact(e.to_string()))?;
+		if let Ok(mut programs) = self.programs.lock() {
+			programs.retain(|_, p| p.strong_count() > 0);
+			programs.insert(hash.to_string(), Arc::downgrade(&program));
+		}
+		Ok(program)
 	}
 
 	/// A lease's workload, if it runs here.
@@ -245,15 +267,7 @@ impl Workloads {
 		}
 		let manifest = Manifest::from_bytes(&record.manifest).map_err(StartError::Manifest)?;
 		self.admit(&manifest)?;
-		let artifact = self
-			.store
-			.artifact(&record.artifact_hash)
-			.map_err(|e| StartError::Artifact(e.to_string()))?;
-		let runtime = self.runtime.clone();
-		let program = tokio::task::spawn_blocking(move || runtime.prepare(&artifact))
-			.await
-			.map_err(|e| StartError::Artifact(e.to_string()))?
-			.map_err(|e| StartError::Artifact(e.to_string()))?;
+		let program = self.program(&record.artifact_hash).await?;
 		let dir = self.store.lease_dir(record.lease);
 		let scratch = dir.join("scratch");
 		std::fs::create_dir_all(&scratch).map_err(|e| StartError::Io(e.to_string()))?;
