@@ -109,6 +109,16 @@ impl Manifest {
 	}
 }
 
+/// Whether `bytes` start like a WebAssembly component (magic, version 0x0d, layer 1).
+pub fn is_component(bytes: &[u8]) -> bool {
+	bytes.get(..8) == Some(&[0, b'a', b's', b'm', 0x0d, 0x00, 0x01, 0x00])
+}
+
+/// Whether `bytes` start like a core WebAssembly module (magic, version 1).
+pub fn is_core_module(bytes: &[u8]) -> bool {
+	bytes.get(..8) == Some(&[0, b'a', b's', b'm', 0x01, 0x00, 0x00, 0x00])
+}
+
 /// Reads `0x` + 64 hex digits.
 pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
 	let digits = text.strip_prefix("0x")?;
@@ -259,12 +269,6 @@ pub fn unix_now() -> u64 {
 pub struct ApiError {
 	/// What went wrong and what to do.
 	pub error: String,
-}
-
-impl From<ApiError> for ClientError {
-	fn from(e: ApiError) -> Self {
-		ClientError::BadInput(e.error)
-	}
 }
 
 /// A tenant's view of one provider's agent: deliver a deployment, read status and logs, all

@@ -28,7 +28,7 @@
 //! ```
 
 use crate::{
-	agent_api::{hash_hex, Manifest, WorkloadKind, MANIFEST_VERSION},
+	agent_api::{hash_hex, is_component, is_core_module, Manifest, WorkloadKind, MANIFEST_VERSION},
 	amount,
 };
 use nubes_primitives::Resources;
@@ -251,12 +251,14 @@ pub fn check_artifact(path: &Path, max_bytes: u64) -> Result<Vec<u8>, DeployFile
 		return Err(fail(format!("{} bytes is over the {} byte limit", meta.len(), max_bytes)));
 	}
 	let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-	match bytes.get(..8) {
-		Some([0, b'a', b's', b'm', 0x0d, 0x00, 0x01, 0x00]) => Ok(bytes),
-		Some([0, b'a', b's', b'm', 0x01, 0x00, 0x00, 0x00]) => Err(fail(
+	if is_component(&bytes) {
+		Ok(bytes)
+	} else if is_core_module(&bytes) {
+		Err(fail(
 			"is a core WebAssembly module; Nubes runs WASI 0.2 components (build with --target wasm32-wasip2)".into(),
-		)),
-		_ => Err(fail("is not WebAssembly".into())),
+		))
+	} else {
+		Err(fail("is not WebAssembly".into()))
 	}
 }
 

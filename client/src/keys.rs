@@ -68,6 +68,15 @@ impl Keys {
 		Self::from_suri(secret)
 	}
 
+	/// From what `--suri` or a configuration's `key` holds: `@FILE` for a key file, otherwise a
+	/// secret URI or a mnemonic.
+	pub fn from_spec(spec: &str) -> Result<Self, ClientError> {
+		match spec.strip_prefix('@') {
+			Some(path) => Self::from_file(Path::new(path)),
+			None => Self::from_secret(spec),
+		}
+	}
+
 	/// The account these keys sign for.
 	pub fn account_id(&self) -> AccountId {
 		self.0.public_key().to_account_id()

@@ -136,33 +136,9 @@ async fn every_command_against_a_dev_node() {
 		.decode()
 		.unwrap();
 	assert_eq!(ledger.active, 1_000 * UNIT);
-	failed(
-		&nubes(
-			url,
-			&[
-				"--suri",
-				"//Ferdie",
-				"provider",
-				"register",
-				"--endpoint",
-				"http://127.0.0.1:1",
-				"--region",
-				"local",
-				"--cpu",
-				"4000",
-				"--memory",
-				"8192",
-				"--attribute",
-				"nope",
-			],
-		),
-		2,
-		"not key=value",
-	);
-	let registered = ok_json(&nubes(
-		url,
-		&[
-			"--json",
+	// Ferdie's registration: the base arguments plus `extra`.
+	let register = |extra: &[&str]| {
+		let mut args = vec![
 			"--suri",
 			"//Ferdie",
 			"provider",
@@ -175,41 +151,27 @@ async fn every_command_against_a_dev_node() {
 			"4000",
 			"--memory",
 			"8192",
-			"--storage",
-			"100",
-			"--price-cpu",
-			"1000u",
-			"--price-memory",
-			"100u",
-			"--attribute",
-			"tier=test",
-		],
-	));
+		];
+		args.extend_from_slice(extra);
+		nubes(url, &args)
+	};
+	failed(&register(&["--attribute", "nope"]), 2, "not key=value");
+	let registered = ok_json(&register(&[
+		"--json",
+		"--storage",
+		"100",
+		"--price-cpu",
+		"1000u",
+		"--price-memory",
+		"100u",
+		"--attribute",
+		"tier=test",
+	]));
 	assert_eq!(
 		parse_account(registered["registered"].as_str().unwrap()).unwrap(),
 		ferdie.account_id()
 	);
-	failed(
-		&nubes(
-			url,
-			&[
-				"--suri",
-				"//Ferdie",
-				"provider",
-				"register",
-				"--endpoint",
-				"http://127.0.0.1:1",
-				"--region",
-				"local",
-				"--cpu",
-				"4000",
-				"--memory",
-				"8192",
-			],
-		),
-		4,
-		"Providers::AlreadyRegistered",
-	);
+	failed(&register(&[]), 4, "Providers::AlreadyRegistered");
 
 	// Updates change only what is given.
 	let updated = ok_json(&nubes(

@@ -6,17 +6,16 @@ use crate::{
 	chain::Chain,
 	config::Config,
 	metrics::Metrics,
-	probe,
 	store::{DeploymentRecord, Store},
 	workloads::{WorkState, Workloads},
 };
 use nubes_client::{
-	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest},
-	api, convert, parse_account, rpc, to_ss58, AccountId, ClientError,
+	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest, WorkloadKind},
+	api, convert, parse_account, to_ss58, AccountId, ClientError,
 };
 use nubes_primitives::Resources;
 use std::{
-	collections::HashSet,
+	collections::{HashMap, HashSet},
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -234,36 +233,42 @@ impl Agent {
 			));
 		}
 		self.workloads.admit(&manifest).map_err(|e| IntakeError::Invalid(e.to_string()))?;
-		if self.store.deployment(lease_id).ok().flatten().is_none() {
-			self.workloads
-				.check_artifact(artifact.clone())
-				.await
-				.map_err(|e| IntakeError::Invalid(e.to_string()))?;
-			self.store
-				.put_artifact(&artifact_hash, &artifact)
-				.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
-			let record = DeploymentRecord {
-				lease: lease_id,
-				tenant: lease.tenant.clone(),
-				resources: lease.resources,
-				manifest: manifest_bytes,
-				kind: manifest.kind,
-				artifact_hash,
-				confirmed: lease.state == "Active",
-				finished: None,
-			};
-			self.store
-				.put_deployment(&record)
-				.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
-			info!(lease = lease_id, kind = ?manifest.kind, "deployment accepted");
-		}
-		self.bring_up(lease_id, lease.state == "Active").await;
+		// A new deployment is compiled once: the workload started below takes the program
+		// from the cache while `_compiled` holds it.
+		let (record, _compiled) = match self.store.deployment(lease_id).ok().flatten() {
+			Some(record) => (record, None),
+			None => {
+				let program = self
+					.workloads
+					.compile(&artifact_hash, artifact.clone())
+					.await
+					.map_err(|e| IntakeError::Invalid(e.to_string()))?;
+				self.store
+					.put_artifact(&artifact_hash, &artifact)
+					.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+				let record = DeploymentRecord {
+					lease: lease_id,
+					tenant: lease.tenant.clone(),
+					resources: lease.resources,
+					manifest: manifest_bytes,
+					artifact_hash,
+					confirmed: lease.state == "Active",
+					finished: None,
+				};
+				self.store
+					.put_deployment(&record)
+					.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+				info!(lease = lease_id, kind = ?manifest.kind, "deployment accepted");
+				(record, Some(program))
+			}
+		};
+		self.bring_up(record, lease.state == "Active").await;
 		Ok(self.status(lease_id))
 	}
 
 	/// Starts a kept deployment's workload and, for a pending lease, confirms it.
-	async fn bring_up(self: &Arc<Self>, lease: u64, active_on_chain: bool) {
-		let Ok(Some(mut record)) = self.store.deployment(lease) else { return };
+	async fn bring_up(self: &Arc<Self>, mut record: DeploymentRecord, active_on_chain: bool) {
+		let lease = record.lease;
 		if let Err(e) = self.workloads.start(&record).await {
 			warn!(lease, error = %e, "cannot start the workload");
 			return;
@@ -315,7 +320,7 @@ impl Agent {
 		};
 		let url = record
 			.as_ref()
-			.filter(|r| r.kind == nubes_client::agent_api::WorkloadKind::Http)
+			.filter(|r| r.kind() == Some(WorkloadKind::Http))
 			.map(|_| format!("{}/leases/{lease}/", self.config.public_endpoint));
 		LeaseStatus { lease, state, detail, url, confirmed: record.is_some_and(|r| r.confirmed) }
 	}
@@ -324,30 +329,30 @@ impl Agent {
 	/// get confirmed), those of closed leases stop and are forgotten. A chain that cannot be
 	/// read changes nothing: no workload stops because of an outage.
 	pub async fn reconcile(self: &Arc<Self>) -> Result<(), ClientError> {
-		let leases: Vec<rpc::Lease> =
-			self.chain.leases().await?.into_iter().filter(|l| self.is_me(&l.provider)).collect();
-		let open: HashSet<u64> = leases.iter().map(|l| l.id).collect();
-		for lease in &leases {
-			if self.store.deployment(lease.id).ok().flatten().is_some() {
-				self.bring_up(lease.id, lease.state == "Active").await;
-			}
-		}
-		let kept = self.store.deployments().unwrap_or_default();
-		for record in kept.iter().filter(|r| !open.contains(&r.lease)) {
-			// Ask for the lease itself before forgetting it: a short list must not stop it.
-			if self.chain.lease(record.lease).await?.is_none() {
-				self.close_locally(record.lease);
+		// Open leases of this provider, and whether each is active.
+		let open: HashMap<u64, bool> = self
+			.chain
+			.leases()
+			.await?
+			.into_iter()
+			.filter(|l| self.is_me(&l.provider))
+			.map(|l| (l.id, l.state == "Active"))
+			.collect();
+		for record in self.store.deployments().unwrap_or_default() {
+			match open.get(&record.lease) {
+				Some(&active) => self.bring_up(record, active).await,
+				// Ask for the lease itself before forgetting it: a short list must not stop it.
+				None => {
+					if self.chain.lease(record.lease).await?.is_none() {
+						self.close_locally(record.lease);
+					}
+				}
 			}
 		}
 		// Reservations of bids whose orders closed while the agent was not watching.
 		for (order, _) in self.store.bids().unwrap_or_default() {
 			if self.chain.order(order).await?.is_none() {
 				let _ = self.store.forget_bid(order);
-			}
-		}
-		for running in self.workloads.leases() {
-			if !open.contains(&running) && self.store.deployment(running).ok().flatten().is_none() {
-				self.workloads.stop(running);
 			}
 		}
 		Ok(())
@@ -459,23 +464,17 @@ impl Agent {
 			.await
 			.map_err(ClientError::subxt)?;
 		let me = self.chain.account();
-		let mut new_orders = Vec::new();
-		for event in events.find::<ev::OrderCreated>().flatten() {
-			new_orders.push(event.order);
-		}
-		for event in events.find::<ev::BidReleased>().flatten() {
-			if event.provider == me {
-				let _ = self.store.forget_bid(event.order);
-			}
-		}
-		for event in events.find::<ev::OrderCancelled>().flatten() {
-			let _ = self.store.forget_bid(event.order);
-		}
-		for event in events.find::<ev::OrderExpired>().flatten() {
-			let _ = self.store.forget_bid(event.order);
-		}
-		for event in events.find::<ev::OrderMatched>().flatten() {
-			let _ = self.store.forget_bid(event.order);
+		// Our bid's reservation ends when the bid is released or its order closes.
+		let settled_orders = events
+			.find::<ev::BidReleased>()
+			.flatten()
+			.filter(|e| e.provider == me)
+			.map(|e| e.order)
+			.chain(events.find::<ev::OrderCancelled>().flatten().map(|e| e.order))
+			.chain(events.find::<ev::OrderExpired>().flatten().map(|e| e.order))
+			.chain(events.find::<ev::OrderMatched>().flatten().map(|e| e.order));
+		for order in settled_orders {
+			let _ = self.store.forget_bid(order);
 		}
 		for event in events.find::<ev::LeaseCreated>().flatten() {
 			if event.provider == me {
@@ -498,7 +497,7 @@ impl Agent {
 			}
 		}
 		if self.config.bidding {
-			for order in new_orders {
+			for order in events.find::<ev::OrderCreated>().flatten().map(|e| e.order) {
 				let agent = self.clone();
 				tokio::spawn(async move { agent.consider(order).await });
 			}
@@ -587,10 +586,5 @@ impl Agent {
 		for lease in self.workloads.leases() {
 			self.workloads.stop(lease);
 		}
-	}
-
-	/// Hardware probe of this agent's data directory.
-	pub fn probe(&self) -> probe::Hardware {
-		probe::probe(&self.config.data_dir)
 	}
 }

@@ -59,13 +59,6 @@ enum Command {
 	},
 }
 
-fn keys(secret: &str) -> anyhow::Result<Keys> {
-	Ok(match secret.strip_prefix('@') {
-		Some(path) => Keys::from_file(std::path::Path::new(path))?,
-		None => Keys::from_secret(secret)?,
-	})
-}
-
 async fn shutdown_signal() {
 	let terminate = async {
 		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -86,7 +79,7 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	std::fs::create_dir_all(&config.data_dir).with_context(|| {
 		format!("cannot create the data directory {}", config.data_dir.display())
 	})?;
-	let keys = keys(&config.key.0)?;
+	let keys = Keys::from_spec(&config.key.0)?;
 	let hardware = probe::probe(&config.data_dir);
 	let (offer, notes) = probe::offer(&hardware, &config.capacity);
 	for note in notes {

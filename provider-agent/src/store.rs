@@ -2,7 +2,7 @@
 //! took (so a restart brings them back) and the capacity its open bids reserve. Artifacts
 //! are files beside it, named by their hash.
 
-use nubes_client::agent_api::WorkloadKind;
+use nubes_client::agent_api::{Manifest, WorkloadKind};
 use nubes_primitives::Resources;
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -32,14 +32,19 @@ pub struct DeploymentRecord {
 	pub resources: Resources,
 	/// The manifest's bytes, as delivered (their hash is on chain).
 	pub manifest: Vec<u8>,
-	/// Service or job.
-	pub kind: WorkloadKind,
 	/// The artifact's hash, `0x` hex (the file name under `artifacts/`).
 	pub artifact_hash: String,
 	/// Whether the lease was confirmed on chain.
 	pub confirmed: bool,
 	/// For a job: how it ended, once it did.
 	pub finished: Option<String>,
+}
+
+impl DeploymentRecord {
+	/// Service or job, as its manifest says (`None` if the kept manifest no longer reads).
+	pub fn kind(&self) -> Option<WorkloadKind> {
+		Manifest::from_bytes(&self.manifest).ok().map(|m| m.kind)
+	}
 }
 
 /// The agent's database and files.
@@ -177,7 +182,6 @@ mod tests {
 			tenant: "t".into(),
 			resources: Resources { cpu_millicores: 500, memory_mib: 64, storage_gib: 0, gpus: 0 },
 			manifest: b"{}".to_vec(),
-			kind: WorkloadKind::Http,
 			artifact_hash: "0xab".into(),
 			confirmed: false,
 			finished: None,

@@ -35,7 +35,6 @@ pub enum WorkState {
 /// One lease's running workload.
 pub struct Workload {
 	lease: u64,
-	kind: WorkloadKind,
 	manifest: Manifest,
 	program: Arc<dyn Program>,
 	log: LogSink,
@@ -59,7 +58,7 @@ impl Workload {
 
 	/// Its kind.
 	pub fn kind(&self) -> WorkloadKind {
-		self.kind
+		self.manifest.kind
 	}
 
 	fn invocation(
@@ -205,13 +204,13 @@ impl Workloads {
 		}
 	}
 
-	/// The compiled form of a kept artifact, compiled once however many leases run it.
-	async fn program(&self, hash: &str) -> Result<Arc<dyn Program>, StartError> {
-		if let Some(program) = self.programs.lock().ok().and_then(|p| p.get(hash)?.upgrade()) {
-			return Ok(program);
-		}
-		let artifact =
-			self.store.artifact(hash).map_err(|e| StartError::Artifact(e.to_string()))?;
+	/// Compiles an artifact (refusing a bad one) and keeps the result for the leases that run
+	/// it while any holds it.
+	pub async fn compile(
+		&self,
+		hash: &str,
+		artifact: Vec<u8>,
+	) -> Result<Arc<dyn Program>, StartError> {
 		let runtime = self.runtime.clone();
 		let program = tokio::task::spawn_blocking(move || runtime.prepare(&artifact))
 			.await
@@ -222,6 +221,16 @@ impl Workloads {
 			programs.insert(hash.to_string(), Arc::downgrade(&program));
 		}
 		Ok(program)
+	}
+
+	/// The compiled form of a kept artifact: from the cache, else compiled from the store.
+	async fn program(&self, hash: &str) -> Result<Arc<dyn Program>, StartError> {
+		if let Some(program) = self.programs.lock().ok().and_then(|p| p.get(hash)?.upgrade()) {
+			return Ok(program);
+		}
+		let artifact =
+			self.store.artifact(hash).map_err(|e| StartError::Artifact(e.to_string()))?;
+		self.compile(hash, artifact).await
 	}
 
 	/// A lease's workload, if it runs here.
@@ -249,15 +258,6 @@ impl Workloads {
 			));
 		}
 		Ok(())
-	}
-
-	/// Compiles an artifact, to refuse a bad one before keeping it.
-	pub async fn check_artifact(&self, artifact: Vec<u8>) -> Result<(), StartError> {
-		let runtime = self.runtime.clone();
-		tokio::task::spawn_blocking(move || runtime.prepare(&artifact).map(|_| ()))
-			.await
-			.map_err(|e| StartError::Artifact(e.to_string()))?
-			.map_err(|e| StartError::Artifact(e.to_string()))
 	}
 
 	/// Starts (or finds already running) the workload of a kept deployment.
@@ -288,7 +288,6 @@ impl Workloads {
 		};
 		let workload = Arc::new(Workload {
 			lease: record.lease,
-			kind: manifest.kind,
 			manifest,
 			program,
 			log,
@@ -303,7 +302,7 @@ impl Workloads {
 			self.metrics.workloads_running.set(running.len() as i64);
 		}
 		let _ = workload.log.write(format!("[agent] lease {} started\n", record.lease).as_bytes());
-		if workload.kind == WorkloadKind::Job && state == WorkState::Running {
+		if workload.kind() == WorkloadKind::Job && state == WorkState::Running {
 			self.spawn_job(workload.clone());
 		}
 		Ok(workload)
@@ -362,7 +361,7 @@ impl Workloads {
 		let Some(workload) = self.get(lease) else {
 			return Response::text(404, format!("lease {lease} runs nothing here"));
 		};
-		if workload.kind != WorkloadKind::Http {
+		if workload.kind() != WorkloadKind::Http {
 			return Response::text(404, format!("lease {lease} runs a job, not an HTTP service"));
 		}
 		let Ok(permit) = workload.permits.clone().acquire_owned().await else {

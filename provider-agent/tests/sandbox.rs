@@ -5,7 +5,10 @@
 
 use nubes_agent::{
 	metrics::Metrics,
-	runtime::{wasm::WasmRuntime, Invocation, Limits, LogSink, Program, RunError, Runtime},
+	runtime::{
+		wasm::{thread_cpu_time, WasmRuntime},
+		Invocation, Limits, LogSink, Program, RunError, Runtime,
+	},
 	store::{DeploymentRecord, Store},
 	workloads::{Request, Workloads},
 };
@@ -80,10 +83,7 @@ fn run_measured(
 ) -> std::thread::JoinHandle<(Result<nubes_agent::runtime::Outcome, RunError>, Duration)> {
 	std::thread::spawn(move || {
 		let result = program.run(invocation);
-		let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-		// SAFETY: writes one timespec through a valid pointer.
-		unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-		(result, Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+		(result, thread_cpu_time())
 	})
 }
 
@@ -240,7 +240,6 @@ fn record(store: &Store, lease: u64, name: &str, kind: WorkloadKind, cpu: u64) -
 		tenant: "tenant".into(),
 		resources: Resources { cpu_millicores: cpu, memory_mib: 64, storage_gib: 0, gpus: 0 },
 		manifest: manifest.to_bytes(),
-		kind,
 		artifact_hash: hash,
 		confirmed: true,
 		finished: None,

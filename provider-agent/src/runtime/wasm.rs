@@ -85,7 +85,7 @@ impl WasiView for State {
 }
 
 /// CPU time the calling thread has used.
-fn thread_cpu_time() -> Duration {
+pub fn thread_cpu_time() -> Duration {
 	let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
 	// SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
 	let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
@@ -138,7 +138,7 @@ impl Runtime for WasmRuntime {
 	}
 
 	fn prepare(&self, artifact: &[u8]) -> Result<Arc<dyn Program>, PrepareError> {
-		if !wasmparser_is_component(artifact) {
+		if !nubes_client::agent_api::is_component(artifact) {
 			return Err(PrepareError::Unsupported(
 				"the artifact is not a WASI 0.2 component (build with --target wasm32-wasip2)"
 					.into(),
@@ -153,11 +153,6 @@ impl Runtime for WasmRuntime {
 			.map_err(|e| PrepareError::Invalid(format!("{e:#}")))?;
 		Ok(Arc::new(WasmProgram { engine: self.engine.clone(), pre }))
 	}
-}
-
-/// A component's header: magic, then version 0x0d and layer 1.
-fn wasmparser_is_component(bytes: &[u8]) -> bool {
-	bytes.get(..8) == Some(&[0, b'a', b's', b'm', 0x0d, 0x00, 0x01, 0x00])
 }
 
 struct WasmProgram {

@@ -185,30 +185,7 @@ async fn open_directly(
 			plan.escrow,
 		);
 		let events = client.submit(&call, keys).await?;
-		let created = events
-			.find_first::<api::market::events::LeaseCreated>()
-			.and_then(Result::ok)
-			.ok_or_else(|| Failure {
-				code: exit::OTHER,
-				message: "no LeaseCreated event".into(),
-			})?;
-		progress(
-			cli,
-			format!(
-				"lease #{} opened with {} at {} per block",
-				created.lease,
-				quote.provider,
-				amount::format(created.rate)
-			),
-		);
-		replicas.push(Replica {
-			lease: created.lease,
-			provider: quote.provider,
-			rate: created.rate,
-			endpoint,
-			state: "pending".into(),
-			url: None,
-		});
+		replicas.push(opened(cli, &events, quote.provider, endpoint)?);
 	}
 	Ok(())
 }
@@ -280,30 +257,7 @@ async fn open_by_auction(
 		let provider = parse_account(&bid.provider)?;
 		let endpoint = endpoint_of(client, &provider).await?;
 		let events = client.submit(&api::tx().market().accept_bid(order, provider), keys).await?;
-		let lease = events
-			.find_first::<api::market::events::LeaseCreated>()
-			.and_then(Result::ok)
-			.ok_or_else(|| Failure {
-			code: exit::OTHER,
-			message: "no LeaseCreated event".into(),
-		})?;
-		progress(
-			cli,
-			format!(
-				"lease #{} opened with {} at {} per block",
-				lease.lease,
-				bid.provider,
-				amount::format(lease.rate)
-			),
-		);
-		replicas.push(Replica {
-			lease: lease.lease,
-			provider: bid.provider,
-			rate: lease.rate,
-			endpoint,
-			state: "pending".into(),
-			url: None,
-		});
+		replicas.push(opened(cli, &events, bid.provider, endpoint)?);
 	}
 	if (replicas.len() as u32) < plan.replicas {
 		client.submit(&api::tx().market().cancel_order(order), keys).await?;
@@ -325,7 +279,37 @@ async fn best_block(client: &NubesClient) -> Result<u32, ClientError> {
 		})
 }
 
-async fn endpoint_of(
+/// The replica a finalized `lease_direct` or `accept_bid` opened, announced.
+fn opened(
+	cli: &Cli,
+	events: &subxt::extrinsics::ExtrinsicEvents<nubes_client::NubesConfig>,
+	provider: String,
+	endpoint: String,
+) -> Result<Replica, Failure> {
+	let created = events
+		.find_first::<api::market::events::LeaseCreated>()
+		.and_then(Result::ok)
+		.ok_or_else(|| Failure { code: exit::OTHER, message: "no LeaseCreated event".into() })?;
+	progress(
+		cli,
+		format!(
+			"lease #{} opened with {provider} at {} per block",
+			created.lease,
+			amount::format(created.rate)
+		),
+	);
+	Ok(Replica {
+		lease: created.lease,
+		provider,
+		rate: created.rate,
+		endpoint,
+		state: "pending".into(),
+		url: None,
+	})
+}
+
+/// A provider's agent endpoint, from the registry.
+pub async fn endpoint_of(
 	client: &NubesClient,
 	provider: &nubes_client::AccountId,
 ) -> Result<String, Failure> {

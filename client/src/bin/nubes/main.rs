@@ -315,11 +315,7 @@ fn keys(cli: &Cli) -> Result<Keys, Failure> {
 			message: "this command signs: pass --suri (or NUBES_SURI), e.g. --suri //Alice on a dev chain".into(),
 		});
 	};
-	let keys = match secret.strip_prefix('@') {
-		Some(path) => Keys::from_file(std::path::Path::new(path)),
-		None => Keys::from_secret(secret),
-	};
-	Ok(keys?)
+	Ok(Keys::from_spec(secret)?)
 }
 
 fn print(cli: &Cli, json: serde_json::Value, text: String) {
@@ -458,14 +454,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 				});
 			};
 			let provider = nubes_client::parse_account(&lease.provider)?;
-			let endpoint = client
-				.provider(&provider)
-				.await?
-				.ok_or_else(|| Failure {
-					code: exit::NOT_FOUND,
-					message: format!("lease #{id}'s provider is no longer registered"),
-				})?
-				.endpoint;
+			let endpoint = deploy::endpoint_of(&client, &provider).await?;
 			let (id, tail) = (*id, *tail);
 			let text = tokio::task::spawn_blocking(move || {
 				nubes_client::agent_api::AgentClient::new(&endpoint).logs(&keys, id, tail)
@@ -633,13 +622,10 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 
 fn manifest_hash(text: Option<&str>) -> Result<[u8; 32], Failure> {
 	let Some(text) = text else { return Ok([0; 32]) };
-	text.strip_prefix("0x")
-		.and_then(|digits| hex::decode(digits).ok())
-		.and_then(|bytes| bytes.try_into().ok())
-		.ok_or_else(|| Failure {
-			code: exit::USAGE,
-			message: format!("manifest hash {text:?} is not 0x and 64 hex digits"),
-		})
+	nubes_client::agent_api::parse_hash(text).ok_or_else(|| Failure {
+		code: exit::USAGE,
+		message: format!("manifest hash {text:?} is not 0x and 64 hex digits"),
+	})
 }
 
 async fn order(cli: &Cli, client: &NubesClient, command: &OrderCommand) -> Result<(), Failure> {
