@@ -45,15 +45,29 @@ pub enum SlashAmount<Balance> {
 	Fraction(Perbill),
 }
 
+/// A party to compensate from a slash: paid in proportion to `weight` (its exposure), never more
+/// than `cap` (what it put in and may have lost).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Compensation<AccountId, Balance> {
+	/// Who is compensated.
+	pub who: AccountId,
+	/// Its share of the pool is `weight / Σ weights`.
+	pub weight: Balance,
+	/// The most it receives.
+	pub cap: Balance,
+}
+
 /// Slashing of provider stake, used by the market (start timeouts) and the attestation verdicts.
 pub trait SlashStake<AccountId, Balance> {
-	/// Slashes `who`, taking from the active bond first and then from unbonding chunks. Each
-	/// beneficiary receives its share of what was actually slashed; the rest goes to the
+	/// Slashes `who`, taking from the active bond first and then from unbonding chunks. A fixed
+	/// share of what was slashed is burnt; of the rest, at most `pool` of it is shared among
+	/// `compensation` (in proportion to their weights, each capped); what is left goes to the
 	/// treasury. Returns what was actually slashed.
 	fn slash(
 		who: &AccountId,
 		amount: SlashAmount<Balance>,
-		beneficiaries: &[(AccountId, Perbill)],
+		pool: Perbill,
+		compensation: &[Compensation<AccountId, Balance>],
 	) -> Result<Balance, DispatchError>;
 }
 
@@ -81,8 +95,8 @@ pub struct ServingProvider<AccountId> {
 /// to judge each epoch).
 pub trait ProviderDirectory<AccountId> {
 	/// Looks at up to `limit` registered providers after `after` (from the start if `None`) and
-	/// returns those that serve (active or paused), with the cursor to continue from (`None`
-	/// once the registry is exhausted).
+	/// returns them (active, paused or leaving: a provider is judged until its record goes),
+	/// with the cursor to continue from (`None` once the registry is exhausted).
 	fn serving_after(
 		after: Option<&AccountId>,
 		limit: u32,
@@ -90,21 +104,31 @@ pub trait ProviderDirectory<AccountId> {
 }
 
 /// Forcing a provider out of the market after repeated faults.
-pub trait ProviderEviction<AccountId> {
-	/// `provider` takes no new leases and its whole bond starts unbonding (still slashable).
+pub trait ProviderEviction<AccountId, Balance> {
+	/// `provider` takes no new leases and its whole bond starts unbonding (still slashable); it
+	/// can never resume.
 	fn force_out(provider: &AccountId) -> DispatchResult;
-	/// Up to `limit` distinct tenants of `provider`'s leases, to compensate from its slash.
-	fn tenants_of(provider: &AccountId, limit: u32) -> alloc::vec::Vec<AccountId>;
+	/// The tenants of up to `limit` of `provider`'s leases, each with its exposure (escrow at
+	/// risk) as weight and what it paid the provider as cap, to compensate from its slash.
+	fn compensation_of(provider: &AccountId, limit: u32)
+		-> alloc::vec::Vec<Compensation<AccountId, Balance>>;
 	/// Closes up to `limit` of `provider`'s leases with `CloseReason::ProviderFaulty`; returns
 	/// how many it closed and whether any may remain.
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool);
 }
 
 /// The blocks a provider served, as the attestation verdicts judge them: settlement pays only
-/// for these ("no proof, no pay") and never past the last judged block.
+/// for these ("no proof, no pay") and never past the last judged block. Settlement keeps a
+/// snapshot of the provider's fault index and subtracts it from the index now, so it is O(1)
+/// whatever the number of faults in between.
 pub trait ServedBlocks<AccountId, BlockNumber> {
-	/// Blocks in `[from, to)` that `provider` served (not in an epoch judged faulty).
-	fn served_between(provider: &AccountId, from: BlockNumber, to: BlockNumber) -> BlockNumber;
+	/// `provider`'s fault index: its faulty blocks in every epoch before `judged_until()`. It
+	/// grows only when a fault is judged.
+	fn fault_index(provider: &AccountId) -> u64;
+	/// `provider`'s faulty blocks in `[from, to)`, a range of judged blocks, from its record of
+	/// recent faults; `None` if part of the range is older than that record remembers.
+	fn recent_faulty_blocks(provider: &AccountId, from: BlockNumber, to: BlockNumber)
+		-> Option<BlockNumber>;
 	/// Settlement may not reach past this block: later blocks are not judged yet.
 	fn judged_until() -> BlockNumber;
 }
@@ -132,6 +156,12 @@ pub trait LeaseEscrow<AccountId, Balance, BlockNumber> {
 	/// The first block the escrow of `lease` no longer covers if every block is served; `None`
 	/// if there is no escrow or the lease has not started.
 	fn paid_until(lease: crate::LeaseId) -> Option<BlockNumber>;
+	/// Takes up to `amount` of the escrow of `lease` as a penalty of its tenant (to the treasury);
+	/// returns what was taken.
+	fn forfeit(lease: crate::LeaseId, amount: Balance) -> Result<Balance, DispatchError>;
+	/// What the tenant of `lease` has at risk (the escrow's balance) and what it has paid the
+	/// provider so far; `None` if there is no escrow.
+	fn exposure(lease: crate::LeaseId) -> Option<(Balance, Balance)>;
 }
 
 /// Read access to the provider registry, used by the market to check bids and direct leases.

@@ -101,28 +101,24 @@ impl<T: Config> Pallet<T> {
 	/// the second fault in a row its stake is slashed, past the limit it is forced out.
 	/// Its cost is within `WeightInfo::judge`, benchmarked with every fault the costliest.
 	fn fault(provider: &T::AccountId, epoch: EpochIndex, params: &Parameters) {
-		FaultHistory::<T>::mutate(provider, |history| {
-			if history.is_full() {
-				history.remove(0);
-			}
-			// Epochs are judged in order, so the list stays ascending.
-			let _ = history.try_push(epoch);
-		});
+		Self::record_fault(provider, epoch);
 		let consecutive = T::Reputation::record_fault(provider).map_or(1, |r| r.consecutive_faults);
 		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, consecutive });
 
 		let forced_out = consecutive > params.max_consecutive_faults;
 		let fraction = params.slash_for(consecutive);
 		if !fraction.is_zero() {
-			let beneficiaries: Vec<(T::AccountId, Perbill)> = if forced_out {
-				let tenants = T::Eviction::tenants_of(provider, T::MaxCompensated::get());
-				let count = (tenants.len() as u32).max(1);
-				let each = Perbill::from_parts(params.compensation.deconstruct() / count);
-				tenants.into_iter().map(|tenant| (tenant, each)).collect()
+			// On a forced exit, `params.compensation` of the slash is shared among the tenants in
+			// proportion to the escrow they have at risk, each capped at what it paid.
+			let (pool, compensation) = if forced_out {
+				(
+					params.compensation,
+					T::Eviction::compensation_of(provider, T::MaxCompensated::get()),
+				)
 			} else {
-				Vec::new()
+				(Perbill::zero(), Vec::new())
 			};
-			match T::Slash::slash(provider, SlashAmount::Fraction(fraction), &beneficiaries) {
+			match T::Slash::slash(provider, SlashAmount::Fraction(fraction), pool, &compensation) {
 				Ok(amount) => Self::deposit_event(Event::Slashed {
 					provider: provider.clone(),
 					amount,
@@ -185,8 +181,14 @@ impl<T: Config> Pallet<T> {
 				"more failures than assigned validators"
 			);
 		}
-		for (_, history) in FaultHistory::<T>::iter() {
-			ensure!(history.windows(2).all(|w| w[0] < w[1]), "fault history out of order");
+		let length = u64::from(T::EpochLength::get().max(1));
+		for (_, record) in FaultRecords::<T>::iter() {
+			ensure!(record.newest <= next, "a fault recorded for an epoch not judged yet");
+			ensure!(record.recent & 1 == 1, "the newest faulty epoch is not marked");
+			ensure!(
+				record.faulty_blocks >= u64::from(record.recent.count_ones()) * length,
+				"the fault index is below the recent faults"
+			);
 		}
 		Ok(())
 	}

@@ -41,6 +41,8 @@ mod benchmarking;
 mod judging;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod attacks;
 pub mod offchain;
 mod reports;
 mod served;
@@ -108,7 +110,7 @@ pub mod pallet {
 		type Slash: SlashStake<Self::AccountId, Self::Balance>;
 
 		/// Forcing faulty providers out and closing their leases.
-		type Eviction: ProviderEviction<Self::AccountId>;
+		type Eviction: ProviderEviction<Self::AccountId, Self::Balance>;
 
 		/// Blocks per epoch.
 		#[pallet::constant]
@@ -129,10 +131,6 @@ pub mod pallet {
 		/// Providers judged per block, and failure records swept per block.
 		#[pallet::constant]
 		type MaxJudgedPerBlock: Get<u32>;
-
-		/// Faulty epochs remembered per provider for settlement (the oldest is forgotten).
-		#[pallet::constant]
-		type MaxFaultHistory: Get<u32>;
 
 		/// Providers forced out whose leases are still being closed.
 		#[pallet::constant]
@@ -195,15 +193,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type EpochFaults<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, u32, ValueQuery>;
 
-	/// Each provider's most recent faulty epochs, ascending.
+	/// Each provider's judged faults: its fault index and its recent faulty epochs.
 	#[pallet::storage]
-	pub type FaultHistory<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		BoundedVec<EpochIndex, T::MaxFaultHistory>,
-		ValueQuery,
-	>;
+	pub type FaultRecords<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, FaultRecord, ValueQuery>;
 
 	/// Providers forced out whose leases are still being closed, oldest first.
 	#[pallet::storage]

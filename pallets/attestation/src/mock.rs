@@ -25,6 +25,8 @@ pub const INITIAL: Balance = 1_000_000_000;
 pub const BOND: Balance = 100_000;
 pub const EPOCH: u64 = 10;
 pub const WINDOW: u64 = 3;
+/// The share of every slash burnt.
+pub const SLASH_BURN_PERCENT: u32 = 10;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -84,7 +86,10 @@ impl pallet_balances::Config for Test {
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const BidDeposit: Balance = 500;
-	pub const DirectStartSlash: Balance = 2_000;
+	pub const OrderDeposit: Balance = 300;
+	pub const LeaseDeposit: Balance = 200;
+	pub const MinEscrow: Balance = 1_000;
+	pub const SlashBurn: Perbill = Perbill::from_percent(SLASH_BURN_PERCENT);
 	pub const Defaults: crate::Parameters = crate::Parameters {
 		redundancy: 3,
 		solutions_per_unit: 4,
@@ -104,7 +109,8 @@ impl pallet_provider_stake::Config for Test {
 	type UnbondingPeriod = frame_support::traits::ConstU64<100>;
 	type MaxUnlockingChunks = frame_support::traits::ConstU32<4>;
 	type MaxSlashBeneficiaries = frame_support::traits::ConstU32<4>;
-	type TreasuryAccount = Treasury;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
+	type SlashBurn = SlashBurn;
 	type WeightInfo = ();
 }
 
@@ -121,7 +127,7 @@ impl pallet_payments::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ServedBlocks = Attestation;
-	type TreasuryAccount = Treasury;
+	type OnPenalty = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxSettleBatch = frame_support::traits::ConstU32<8>;
 	type WeightInfo = ();
 }
@@ -133,13 +139,16 @@ impl pallet_market::Config for Test {
 	type Escrow = Payments;
 	type Slash = ProviderStake;
 	type BidDeposit = BidDeposit;
-	type DirectStartSlash = DirectStartSlash;
+	type OrderDeposit = OrderDeposit;
+	type LeaseDeposit = LeaseDeposit;
+	type MinEscrow = MinEscrow;
 	type StartTimeout = frame_support::traits::ConstU64<5>;
 	type MaxBidWindow = frame_support::traits::ConstU64<100>;
 	type AcceptPeriod = frame_support::traits::ConstU64<10>;
 	type MaxBidsPerOrder = frame_support::traits::ConstU32<3>;
 	type MaxReplicas = frame_support::traits::ConstU32<3>;
-	type MaxDuePerBlock = frame_support::traits::ConstU32<8>;
+	type AgendaPageSize = frame_support::traits::ConstU32<8>;
+	type AgendaRetryDelay = frame_support::traits::ConstU64<3>;
 	type MaxDueHandledPerBlock = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -148,12 +157,15 @@ impl pallet_market::Config for Test {
 
 /// Forced exits through the registry and the market.
 pub struct Eviction;
-impl ProviderEviction<AccountId> for Eviction {
+impl ProviderEviction<AccountId, Balance> for Eviction {
 	fn force_out(provider: &AccountId) -> sp_runtime::DispatchResult {
 		Providers::force_out(provider)
 	}
-	fn tenants_of(provider: &AccountId, limit: u32) -> Vec<AccountId> {
-		Market::tenants_of(provider, limit)
+	fn compensation_of(
+		provider: &AccountId,
+		limit: u32,
+	) -> Vec<nubes_primitives::traits::Compensation<AccountId, Balance>> {
+		Market::compensation_of(provider, limit)
 	}
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
 		Market::close_leases_of(provider, limit)
@@ -182,7 +194,6 @@ impl pallet_attestation::Config for Test {
 	type MaxValidators = frame_support::traits::ConstU32<8>;
 	type MaxFailuresPerReport = frame_support::traits::ConstU32<4>;
 	type MaxJudgedPerBlock = frame_support::traits::ConstU32<2>;
-	type MaxFaultHistory = frame_support::traits::ConstU32<4>;
 	type MaxEvicting = frame_support::traits::ConstU32<4>;
 	type MaxClosedPerBlock = frame_support::traits::ConstU32<1>;
 	type MaxCompensated = frame_support::traits::ConstU32<4>;

@@ -1,5 +1,8 @@
-//! The served-blocks accumulator settlement reads: every block counts except those of epochs
-//! judged faulty, and nothing past the last judged epoch counts yet.
+//! The served-blocks accumulator settlement reads. Each provider's record keeps a cumulative
+//! count of faulty blocks (the fault index; settlement subtracts two snapshots of it, so any
+//! number of faults costs one read) and a bit set of its last [`RECENT_EPOCHS`] epochs, which
+//! settles the partial epochs at a lease's two ends exactly. Nothing past the last judged epoch
+//! counts yet.
 
 use crate::*;
 use frame_support::traits::Get;
@@ -7,31 +10,70 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::traits::ServedBlocks;
 use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
 
+impl<T: Config> Pallet<T> {
+	/// Records that `provider` was faulty in `epoch`, the epoch being judged.
+	pub(crate) fn record_fault(provider: &T::AccountId, epoch: EpochIndex) {
+		let length = u64::from(T::EpochLength::get().max(1));
+		FaultRecords::<T>::mutate(provider, |record| {
+			record.faulty_blocks = record.faulty_blocks.saturating_add(length);
+			let shift = epoch.saturating_sub(record.newest);
+			record.recent = record.recent.checked_shl(shift).unwrap_or(0) | 1;
+			record.newest = epoch;
+		});
+	}
+
+	/// Whether `provider` was faulty in the judged `epoch`; `None` if its record no longer
+	/// remembers that epoch.
+	fn faulty_in(record: &FaultRecord, epoch: EpochIndex) -> Option<bool> {
+		if record.faulty_blocks == 0 || epoch > record.newest {
+			return Some(false);
+		}
+		let age = record.newest - epoch;
+		(age < RECENT_EPOCHS).then(|| record.recent >> age & 1 == 1)
+	}
+}
+
 impl<T: Config> ServedBlocks<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
-	fn served_between(
+	fn fault_index(provider: &T::AccountId) -> u64 {
+		let record = FaultRecords::<T>::get(provider);
+		// A fault of the epoch being judged is not part of the index until the epoch is done.
+		let judging = NextToJudge::<T>::get();
+		let pending = record.newest >= judging && record.recent & 1 == 1;
+		let length = u64::from(T::EpochLength::get().max(1));
+		record.faulty_blocks.saturating_sub(if pending { length } else { 0 })
+	}
+
+	fn recent_faulty_blocks(
 		provider: &T::AccountId,
 		from: BlockNumberFor<T>,
 		to: BlockNumberFor<T>,
-	) -> BlockNumberFor<T> {
+	) -> Option<BlockNumberFor<T>> {
 		let from: u64 = UniqueSaturatedInto::<u32>::unique_saturated_into(from).into();
 		let to: u64 = UniqueSaturatedInto::<u32>::unique_saturated_into(to).into();
 		if to <= from {
-			return 0u32.into();
+			return Some(0u32.into());
 		}
 		let length = u64::from(T::EpochLength::get().max(1));
-		let history = FaultHistory::<T>::get(provider);
-		// The first faulty epoch that may overlap `[from, to)`.
-		let first = history.partition_point(|&epoch| (u64::from(epoch) + 1) * length <= from);
-		let mut unpaid = 0u64;
-		for &epoch in history.iter().skip(first) {
-			let start = u64::from(epoch) * length;
-			if start >= to {
-				break;
-			}
-			let end = start + length;
-			unpaid += end.min(to) - start.max(from);
+		let first = EpochIndex::try_from(from / length).ok()?;
+		let last = EpochIndex::try_from((to - 1) / length).ok()?;
+		if last >= NextToJudge::<T>::get() {
+			return None;
 		}
-		BlockNumberFor::<T>::unique_saturated_from(to - from - unpaid.min(to - from))
+		let record = FaultRecords::<T>::get(provider);
+		if record.faulty_blocks == 0 {
+			return Some(0u32.into());
+		}
+		if last.saturating_sub(first) >= RECENT_EPOCHS {
+			return None;
+		}
+		let mut faulty = 0u64;
+		for epoch in first..=last {
+			if Self::faulty_in(&record, epoch)? {
+				let start = u64::from(epoch) * length;
+				faulty += to.min(start + length) - from.max(start);
+			}
+		}
+		Some(BlockNumberFor::<T>::unique_saturated_from(faulty))
 	}
 
 	fn judged_until() -> BlockNumberFor<T> {

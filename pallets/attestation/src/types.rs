@@ -12,6 +12,24 @@ use sp_runtime::Perbill;
 /// Epochs are numbered from genesis: epoch `e` covers blocks `[e·L, (e+1)·L)`.
 pub type EpochIndex = u32;
 
+/// How many of its latest epochs a provider's fault record remembers one by one (to settle the
+/// partial epochs at a lease's ends); older faults live on in its fault index.
+pub const RECENT_EPOCHS: u32 = 128;
+
+/// A provider's judged faults: everything settlement needs, in one record of fixed size.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
+)]
+pub struct FaultRecord {
+	/// Faulty blocks in every epoch judged faulty: the fault index, whose difference between
+	/// two snapshots is what a settlement leaves unpaid.
+	pub faulty_blocks: u64,
+	/// Bit `i` set: epoch `newest - i` was judged faulty (the last [`RECENT_EPOCHS`] epochs).
+	pub recent: u128,
+	/// The latest epoch judged faulty.
+	pub newest: EpochIndex,
+}
+
 /// Most validators that challenge one provider in an epoch.
 pub const MAX_REDUNDANCY: u32 = 3;
 

@@ -2,13 +2,7 @@
 //! a bounded number at a time, stale entries skipped.
 
 use crate::*;
-use frame_support::{
-	pallet_prelude::*,
-	traits::{
-		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
-	},
-};
+use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
 	traits::{LeaseEscrow, SlashAmount, SlashStake},
@@ -19,43 +13,51 @@ use sp_runtime::{
 	Perbill, TransactionOutcome,
 };
 
-/// How many blocks after the requested one `schedule` tries when a block's agenda is full.
-const SCHEDULE_PROBES: u32 = 16;
 /// Empty agenda blocks the hook may pass on top of its entry budget, so the cursor catches up.
 const EXTRA_BLOCKS_VISITED: u32 = 2;
 
 impl<T: Config> Pallet<T> {
-	/// Puts `due` on the agenda at `at` (never earlier than the next block), or at the first
-	/// later block with room. Returns the block used.
+	/// Puts `due` on the agenda at `at` (never earlier than the next block), on the block's last
+	/// page or a new one: the agenda is never full, so nobody's call is refused because others
+	/// filled a block. Returns the block used.
 	pub(crate) fn schedule(
 		at: BlockNumberFor<T>,
 		due: Due,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
 		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
-		let mut slot = at.max(next);
-		for _ in 0..SCHEDULE_PROBES {
-			if Agenda::<T>::try_mutate(slot, |entries| entries.try_push(due)).is_ok() {
+		let slot = at.max(next);
+		let pages = AgendaPages::<T>::get(slot);
+		if let Some(last) = pages.checked_sub(1) {
+			if Agenda::<T>::try_mutate(slot, last, |entries| entries.try_push(due)).is_ok() {
 				return Ok(slot);
 			}
-			slot = slot.saturating_add(One::one());
 		}
-		Err(Error::<T>::AgendaFull.into())
+		let page = BoundedVec::try_from(alloc::vec![due]).map_err(|_| Error::<T>::Overflow)?;
+		Agenda::<T>::insert(slot, pages, page);
+		AgendaPages::<T>::insert(slot, pages.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		Ok(slot)
 	}
 
 	/// Handles what is due up to `now`, at most `MaxDueHandledPerBlock` entries, and returns the
 	/// weight used.
 	pub(crate) fn handle_agenda(now: BlockNumberFor<T>) -> Weight {
-		let (mut block, mut done) = AgendaCursor::<T>::get();
+		let (mut block, mut page, mut done) = AgendaCursor::<T>::get();
 		if block.is_zero() {
 			// First run (genesis, or the pallet added to a running chain): start here.
 			block = now;
 		}
 		let budget = T::MaxDueHandledPerBlock::get();
-		let max_blocks = budget.saturating_add(EXTRA_BLOCKS_VISITED);
+		let max_visits = budget.saturating_add(EXTRA_BLOCKS_VISITED);
 		let (mut handled, mut visited) = (0u32, 0u32);
-		while block <= now && handled < budget && visited < max_blocks {
-			let entries = Agenda::<T>::get(block);
+		while block <= now && handled < budget && visited < max_visits {
 			visited += 1;
+			if page >= AgendaPages::<T>::get(block) {
+				AgendaPages::<T>::remove(block);
+				block = block.saturating_add(One::one());
+				(page, done) = (0, 0);
+				continue;
+			}
+			let entries = Agenda::<T>::get(block, page);
 			while (done as usize) < entries.len() && handled < budget {
 				if let Some(due) = entries.get(done as usize) {
 					Self::handle_due(*due, block, now);
@@ -66,18 +68,19 @@ impl<T: Config> Pallet<T> {
 			if (done as usize) < entries.len() {
 				break;
 			}
-			Agenda::<T>::remove(block);
-			block = block.saturating_add(One::one());
+			Agenda::<T>::remove(block, page);
+			page += 1;
 			done = 0;
 		}
-		AgendaCursor::<T>::put((block, done));
+		AgendaCursor::<T>::put((block, page, done));
 		T::WeightInfo::on_initialize(visited, handled, LeaseCount::<T>::get())
 	}
 
 	/// Handles one entry of the agenda block `slot`; a stale entry does nothing. A failure rolls
-	/// the entry's changes back and leaves the rest of the agenda to go on.
+	/// the entry's changes back, puts it on the agenda again `AgendaRetryDelay` blocks later and
+	/// says so in an event: nothing due is ever dropped.
 	fn handle_due(due: Due, slot: BlockNumberFor<T>, now: BlockNumberFor<T>) {
-		let _ = frame_support::storage::with_transaction(|| {
+		let outcome = frame_support::storage::with_transaction(|| {
 			let result = match due {
 				Due::StartDeadline(id) => Self::start_deadline(id, slot, now),
 				Due::Expiry(id) => Self::expiry(id, slot, now),
@@ -91,45 +94,61 @@ impl<T: Config> Pallet<T> {
 			};
 			match result {
 				Ok(()) => TransactionOutcome::Commit(Ok::<_, DispatchError>(())),
-				Err(error) => {
-					log::warn!(target: "runtime::market", "agenda entry {due:?} failed: {error:?}");
-					TransactionOutcome::Rollback(Err(error))
-				}
+				Err(error) => TransactionOutcome::Rollback(Err(error)),
 			}
 		});
+		if let Err(error) = outcome {
+			Self::retry(due, error, now);
+		}
 	}
 
-	/// A pending lease past its deadline closes with `StartTimeout`; the tenant receives the
-	/// provider's bid deposit or, for a direct lease, a slash of its stake.
+	/// Puts a failed entry on the agenda again and points its lease at the new block.
+	fn retry(due: Due, error: DispatchError, now: BlockNumberFor<T>) {
+		let at = now.saturating_add(T::AgendaRetryDelay::get().max(One::one()));
+		let Ok(retry_at) = Self::schedule(at, due) else {
+			// Only a page counter at `u32::MAX` gets here.
+			log::error!(target: "runtime::market", "agenda entry {due:?} could not be retried");
+			return;
+		};
+		if let Due::StartDeadline(id) | Due::Expiry(id) = due {
+			Leases::<T>::mutate(id, |lease| {
+				if let Some(lease) = lease {
+					lease.slot = retry_at;
+				}
+			});
+		}
+		log::warn!(target: "runtime::market", "agenda entry {due:?} failed: {error:?}");
+		Self::deposit_event(Event::AgendaEntryFailed { due, error, retry_at });
+	}
+
+	/// A pending lease past its deadline closes with `StartTimeout`. Either side may have caused
+	/// it, and the chain cannot tell which: both lose the lease's start stake, to the treasury.
 	fn start_deadline(
 		id: nubes_primitives::LeaseId,
 		slot: BlockNumberFor<T>,
 		now: BlockNumberFor<T>,
 	) -> DispatchResult {
-		let Some(mut lease) = Leases::<T>::get(id) else { return Ok(()) };
-		if lease.state != (LeaseState::Pending { deadline: slot }) {
+		let Some(lease) = Leases::<T>::get(id) else { return Ok(()) };
+		if lease.slot != slot || !matches!(lease.state, LeaseState::Pending { .. }) {
 			return Ok(());
 		}
-		if lease.bid_deposit.is_zero() {
-			// Best effort: a provider with no stake left has nothing to give.
-			let _ = T::Slash::slash(
-				&lease.provider,
-				SlashAmount::Exact(T::DirectStartSlash::get()),
-				&[(lease.tenant.clone(), Perbill::one())],
-			);
-		} else {
-			T::Currency::transfer_on_hold(
-				&HoldReason::BidDeposit.into(),
-				&lease.provider,
-				&lease.tenant,
-				lease.bid_deposit,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			)?;
-			lease.bid_deposit = Zero::zero();
-		}
+		let tenant_forfeit = T::Escrow::forfeit(id, lease.start_stake)?;
+		let provider_slash = Self::slash_start_stake(&lease);
+		Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
 		Self::end_lease(id, lease, CloseReason::StartTimeout, now)
+	}
+
+	/// Slashes a pending lease's start stake from its provider, to the treasury; returns what
+	/// was taken (all the provider has, if less).
+	pub(crate) fn slash_start_stake(lease: &LeaseOf<T>) -> BalanceOf<T> {
+		// A provider with no ledger left has nothing to take; that is not the lease's failure.
+		T::Slash::slash(
+			&lease.provider,
+			SlashAmount::Exact(lease.start_stake),
+			Perbill::zero(),
+			&[],
+		)
+		.unwrap_or_default()
 	}
 
 	/// An active lease whose check is due: ended (`Expired`), out of escrow
@@ -141,7 +160,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let Some(mut lease) = Leases::<T>::get(id) else { return Ok(()) };
 		let LeaseState::Active { since } = lease.state else { return Ok(()) };
-		if lease.expiry_slot != Some(slot) {
+		if lease.slot != slot {
 			return Ok(());
 		}
 		if let Some(end) = lease.duration.map(|d| since.saturating_add(d)) {
@@ -151,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let paid_until = T::Escrow::paid_until(id).unwrap_or(now);
 		if paid_until > now {
-			lease.expiry_slot = Some(Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?);
+			lease.slot = Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?;
 			Leases::<T>::insert(id, lease);
 			return Ok(());
 		}
@@ -173,8 +192,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the market's invariants: each provider's allocation is exactly the sum of its
-	/// leases; every lease has an escrow and a live agenda entry; held order escrows and bid
-	/// deposits are exactly what the orders, bids and leases account for.
+	/// leases; every lease has an escrow and a live agenda entry; held order escrows, bid
+	/// deposits and storage deposits are exactly what the orders, bids and leases account for;
+	/// every agenda page belongs to a counted page of its block.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
@@ -183,25 +203,29 @@ impl<T: Config> Pallet<T> {
 
 		let mut allocated = BTreeMap::<T::AccountId, Resources>::new();
 		let mut deposits = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		let mut storage = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		let mut order_escrow = BTreeMap::<T::AccountId, BalanceOf<T>>::new();
 		for (id, lease) in Leases::<T>::iter() {
 			let sum = allocated.entry(lease.provider.clone()).or_default();
 			*sum = sum.checked_add(&lease.resources).ok_or("allocation overflows")?;
-			let held = deposits.entry(lease.provider.clone()).or_default();
-			*held = held.saturating_add(lease.bid_deposit);
+			let held = storage.entry(lease.tenant.clone()).or_default();
+			*held = held.saturating_add(lease.deposit);
 			ensure!(AccountLeases::<T>::contains_key(&lease.tenant, id), "tenant index missing");
 			ensure!(
 				AccountLeases::<T>::contains_key(&lease.provider, id),
 				"provider index missing"
 			);
-			let (slot, due) = match lease.state {
-				LeaseState::Pending { deadline } => (deadline, Due::StartDeadline(id)),
+			let due = match lease.state {
+				LeaseState::Pending { .. } => Due::StartDeadline(id),
 				LeaseState::Active { .. } => {
 					ensure!(T::Escrow::paid_until(id).is_some(), "active lease without escrow");
-					(lease.expiry_slot.ok_or("active lease without expiry check")?, Due::Expiry(id))
+					Due::Expiry(id)
 				}
 			};
-			ensure!(Agenda::<T>::get(slot).contains(&due), "lease missing from the agenda");
+			ensure!(
+				Agenda::<T>::iter_prefix_values(lease.slot).any(|page| page.contains(&due)),
+				"lease missing from the agenda"
+			);
 		}
 		for (id, order) in Orders::<T>::iter() {
 			let unused = order
@@ -209,10 +233,15 @@ impl<T: Config> Pallet<T> {
 				.saturating_mul(order.replicas.saturating_sub(order.leases).into());
 			let held = order_escrow.entry(order.tenant.clone()).or_default();
 			*held = held.saturating_add(unused);
+			let held = storage.entry(order.tenant.clone()).or_default();
+			*held = held.saturating_add(order.deposit);
 			for bid in Bids::<T>::get(id).iter().filter(|bid| !bid.accepted) {
 				let held = deposits.entry(bid.provider.clone()).or_default();
 				*held = held.saturating_add(T::BidDeposit::get());
 			}
+		}
+		for (block, page, _) in Agenda::<T>::iter() {
+			ensure!(page < AgendaPages::<T>::get(block), "an agenda page beyond its block's count");
 		}
 		ensure!(
 			Leases::<T>::iter_keys().count() as u32 == LeaseCount::<T>::get(),
@@ -224,7 +253,11 @@ impl<T: Config> Pallet<T> {
 		}
 		for (provider, sum) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::BidDeposit.into(), &provider);
-			ensure!(held == sum, "bid deposit hold differs from bids and leases");
+			ensure!(held == sum, "bid deposit hold differs from open bids");
+		}
+		for (tenant, sum) in storage {
+			let held = T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), &tenant);
+			ensure!(held == sum, "storage deposit hold differs from orders and leases");
 		}
 		for (tenant, sum) in order_escrow {
 			let held = T::Currency::balance_on_hold(&HoldReason::OrderEscrow.into(), &tenant);

@@ -117,7 +117,7 @@ fn order_with_bids<T: Config>(replicas: u32, bids: u32) -> (OrderId, T::AccountI
 		[1; 32],
 		T::MaxBidWindow::get(),
 		false,
-		rate::<T>().saturating_mul(1_000u32.into()),
+		escrow::<T>(1_000),
 	)
 	.expect("the order opens");
 	for i in 0..bids {
@@ -128,11 +128,18 @@ fn order_with_bids<T: Config>(replicas: u32, bids: u32) -> (OrderId, T::AccountI
 	(order, tenant)
 }
 
-/// An active direct lease of `provider` for `tenant` with `blocks` blocks of escrow.
-fn active_lease<T: Config>(
+/// An escrow of `blocks` blocks at `rate()`, at least the start stake.
+fn escrow<T: Config>(blocks: u32) -> BalanceOf<T> {
+	rate::<T>().saturating_mul(blocks.into()).max(Market::<T>::start_stake_for(rate::<T>()))
+}
+
+/// A pending direct lease of `provider` for `tenant` with `blocks` blocks of escrow (at least
+/// the start stake), ending after `duration` blocks if given.
+fn pending_lease<T: Config>(
 	provider: &T::AccountId,
 	tenant: &T::AccountId,
 	blocks: u32,
+	duration: Option<u32>,
 ) -> nubes_primitives::LeaseId {
 	let lease = NextLeaseId::<T>::get();
 	Market::<T>::lease_direct(
@@ -140,11 +147,23 @@ fn active_lease<T: Config>(
 		provider.clone(),
 		spec(),
 		rate::<T>(),
-		None,
+		duration.map(Into::into),
 		[2; 32],
-		rate::<T>().saturating_mul(blocks.into()),
+		escrow::<T>(blocks),
 	)
 	.expect("the lease opens");
+	lease
+}
+
+/// An active direct lease of `provider` for `tenant` with `blocks` blocks of escrow (at least
+/// the start stake), ending after `duration` blocks if given.
+fn active_lease<T: Config>(
+	provider: &T::AccountId,
+	tenant: &T::AccountId,
+	blocks: u32,
+	duration: Option<u32>,
+) -> nubes_primitives::LeaseId {
+	let lease = pending_lease::<T>(provider, tenant, blocks, duration);
 	Market::<T>::confirm_lease(RawOrigin::Signed(provider.clone()).into(), lease)
 		.expect("the lease starts");
 	lease
@@ -172,7 +191,7 @@ mod benchmarks {
 			[1; 32],
 			T::MaxBidWindow::get(),
 			true,
-			rate::<T>(),
+			escrow::<T>(1),
 		);
 
 		assert!(Orders::<T>::contains_key(0));
@@ -228,13 +247,13 @@ mod benchmarks {
 			rate::<T>(),
 			Some(100u32.into()),
 			[2; 32],
-			rate::<T>().saturating_mul(100u32.into()),
+			escrow::<T>(100),
 		);
 
 		assert!(Leases::<T>::contains_key(0));
 	}
 
-	/// Worst case: a lease from a bid, whose deposit is released.
+	/// A lease from a bid.
 	#[benchmark]
 	fn confirm_lease() {
 		let (order, tenant) = order_with_bids::<T>(1, 1);
@@ -258,7 +277,7 @@ mod benchmarks {
 		let auditor: T::AccountId = account("auditor", 0, 0);
 		let provider = provider::<T>(0, &auditor);
 		let tenant = funded::<T>("tenant", 0);
-		let lease = active_lease::<T>(&provider, &tenant, 100);
+		let lease = active_lease::<T>(&provider, &tenant, 100, None);
 		frame_system::Pallet::<T>::set_block_number(
 			frame_system::Pallet::<T>::block_number().saturating_add(10u32.into()),
 		);
@@ -269,17 +288,31 @@ mod benchmarks {
 		assert!(!Leases::<T>::contains_key(lease));
 	}
 
+	/// A pending lease closed by its provider, who pays the start stake from its bond.
+	#[benchmark]
+	fn close_pending_lease() {
+		let auditor: T::AccountId = account("auditor", 0, 0);
+		let provider = provider::<T>(0, &auditor);
+		let tenant = funded::<T>("tenant", 0);
+		let lease = pending_lease::<T>(&provider, &tenant, 100, None);
+
+		#[extrinsic_call]
+		close_lease(RawOrigin::Signed(provider), lease);
+
+		assert!(!Leases::<T>::contains_key(lease));
+	}
+
 	#[benchmark]
 	fn top_up() {
 		let auditor: T::AccountId = account("auditor", 0, 0);
 		let provider = provider::<T>(0, &auditor);
 		let tenant = funded::<T>("tenant", 0);
-		let lease = active_lease::<T>(&provider, &tenant, 100);
+		let lease = active_lease::<T>(&provider, &tenant, 100, None);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(tenant), lease, rate::<T>().saturating_mul(100u32.into()));
 
-		assert!(Leases::<T>::get(lease).and_then(|l| l.expiry_slot).is_some());
+		assert!(Leases::<T>::get(lease).is_some_and(|l| l.slot > 1u32.into()));
 	}
 
 	/// The hook visiting `b` agenda blocks and handling `n` entries, each an active lease whose
@@ -309,20 +342,21 @@ mod benchmarks {
 					manifest_hash: [3; 32],
 					duration: None,
 					state: LeaseState::Active { since: start },
-					bid_deposit: Default::default(),
-					expiry_slot: None,
+					deposit: Default::default(),
+					start_stake: Default::default(),
+					slot: start,
 				},
 			);
 		}
 		LeaseCount::<T>::put(l);
-		// `n` leases that run out of escrow after one block.
+		// `n` leases that end after one block, with blocks to settle and escrow to refund.
 		for _ in 0..n {
-			active_lease::<T>(&provider, &tenant, 1);
+			active_lease::<T>(&provider, &tenant, 100, Some(1));
 		}
 		let due: BlockNumberFor<T> = start.saturating_add(One::one());
 		// The cursor starts `b - 1` empty blocks before the block that holds the entries.
 		let first = due.saturating_sub(b.saturating_sub(1).into());
-		AgendaCursor::<T>::put((first, 0u32));
+		AgendaCursor::<T>::put((first, 0u32, 0u32));
 		frame_system::Pallet::<T>::set_block_number(due);
 
 		#[block]

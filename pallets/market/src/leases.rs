@@ -8,10 +8,13 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
-	traits::{CapacityAllocator, LeaseEscrow, ProviderInspect},
+	traits::{CapacityAllocator, Compensation, LeaseEscrow, ProviderInspect},
 	CloseReason, LeaseId, OrderId, ProviderStatus, Resources,
 };
-use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+use sp_runtime::{
+	traits::{CheckedAdd, Saturating, Zero},
+	SaturatedConversion,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_lease_direct(
@@ -33,21 +36,20 @@ impl<T: Config> Pallet<T> {
 		let rate = info.prices.cost_of(&spec).ok_or(Error::<T>::Overflow)?;
 		ensure!(!rate.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(rate <= max_rate, Error::<T>::PriceTooHigh);
-		Self::open_lease(
-			tenant,
-			provider,
-			None,
-			spec,
-			rate,
-			manifest_hash,
-			duration,
-			escrow,
-			Zero::zero(),
-		)?;
+		Self::open_lease(tenant, provider, None, spec, rate, manifest_hash, duration, escrow)?;
 		Ok(())
 	}
 
-	/// Allocates the capacity, funds the escrow and schedules the start deadline of a new lease.
+	/// What leaving a lease at `rate` pending costs each side: `MinEscrow`, or `StartTimeout`
+	/// blocks at `rate` if more (the capacity the provider kept free for it meanwhile).
+	pub fn start_stake_for(rate: BalanceOf<T>) -> BalanceOf<T> {
+		let blocks: BalanceOf<T> =
+			T::StartTimeout::get().saturated_into::<u128>().saturated_into();
+		rate.saturating_mul(blocks).max(T::MinEscrow::get())
+	}
+
+	/// Allocates the capacity, holds the tenant's storage deposit, funds the escrow (which must
+	/// cover the start stake) and schedules the start deadline of a new lease.
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn open_lease(
 		tenant: T::AccountId,
@@ -58,9 +60,13 @@ impl<T: Config> Pallet<T> {
 		manifest_hash: ManifestHash,
 		duration: Option<BlockNumberFor<T>>,
 		escrow: BalanceOf<T>,
-		bid_deposit: BalanceOf<T>,
 	) -> Result<LeaseId, DispatchError> {
+		let start_stake = Self::start_stake_for(rate);
+		ensure!(escrow >= start_stake, Error::<T>::EscrowTooLow);
 		T::Providers::allocate(&provider, &resources)?;
+		let deposit = T::LeaseDeposit::get();
+		T::Currency::hold(&HoldReason::StorageDeposit.into(), &tenant, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let id = NextLeaseId::<T>::get();
 		NextLeaseId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 		T::Escrow::open(id, &tenant, &provider, rate, escrow)?;
@@ -92,8 +98,9 @@ impl<T: Config> Pallet<T> {
 				manifest_hash,
 				duration,
 				state: LeaseState::Pending { deadline },
-				bid_deposit,
-				expiry_slot: None,
+				deposit,
+				start_stake,
+				slot: deadline,
 			},
 		);
 		Ok(id)
@@ -108,17 +115,8 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < deadline, Error::<T>::NotPending);
 		T::Escrow::start(id, now)?;
-		if !lease.bid_deposit.is_zero() {
-			T::Currency::release(
-				&HoldReason::BidDeposit.into(),
-				&provider,
-				lease.bid_deposit,
-				Precision::BestEffort,
-			)?;
-			lease.bid_deposit = Zero::zero();
-		}
 		lease.state = LeaseState::Active { since: now };
-		lease.expiry_slot = Some(Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?);
+		lease.slot = Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?;
 		Leases::<T>::insert(id, lease);
 		Self::deposit_event(Event::LeaseActivated { lease: id, since: now });
 		Ok(())
@@ -133,6 +131,15 @@ impl<T: Config> Pallet<T> {
 		} else {
 			return Err(Error::<T>::NotParty.into());
 		};
+		if matches!(lease.state, LeaseState::Pending { .. }) {
+			// Walking away from a pending lease costs what the deadline would have cost the
+			// closer; the other side, which cannot have caused it, loses nothing.
+			let (tenant_forfeit, provider_slash) = match reason {
+				CloseReason::TenantClosed => (T::Escrow::forfeit(id, lease.start_stake)?, Zero::zero()),
+				_ => (Zero::zero(), Self::slash_start_stake(&lease)),
+			};
+			Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
+		}
 		Self::end_lease(id, lease, reason, frame_system::Pallet::<T>::block_number())
 	}
 
@@ -148,17 +155,17 @@ impl<T: Config> Pallet<T> {
 			LeaseState::Active { .. } => {
 				// The old agenda entry goes stale; the hook skips it.
 				let slot = Self::schedule(Self::expiry_of(id, &lease), Due::Expiry(id))?;
-				lease.expiry_slot = Some(slot);
+				lease.slot = slot;
 				Leases::<T>::insert(id, &lease);
 				slot
 			}
-			LeaseState::Pending { deadline } => deadline,
+			LeaseState::Pending { .. } => lease.slot,
 		};
 		Self::deposit_event(Event::LeaseToppedUp { lease: id, amount, expiry_check });
 		Ok(())
 	}
 
-	/// Closes a lease at block `at`: releases its capacity and any bid deposit still held,
+	/// Closes a lease at block `at`: releases its capacity and the tenant's storage deposit,
 	/// settles and refunds its escrow, and forgets it.
 	pub(crate) fn end_lease(
 		id: LeaseId,
@@ -168,14 +175,12 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		T::Providers::release(&lease.provider, &lease.resources)?;
 		T::Escrow::close(id, at)?;
-		if !lease.bid_deposit.is_zero() {
-			T::Currency::release(
-				&HoldReason::BidDeposit.into(),
-				&lease.provider,
-				lease.bid_deposit,
-				Precision::BestEffort,
-			)?;
-		}
+		T::Currency::release(
+			&HoldReason::StorageDeposit.into(),
+			&lease.tenant,
+			lease.deposit,
+			Precision::BestEffort,
+		)?;
 		AccountLeases::<T>::remove(&lease.tenant, id);
 		AccountLeases::<T>::remove(&lease.provider, id);
 		Leases::<T>::remove(id);
@@ -199,20 +204,33 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Up to `limit` distinct tenants of `provider`'s leases (looking at no more than eight
-	/// times as many of its account's leases).
-	pub fn tenants_of(provider: &T::AccountId, limit: u32) -> alloc::vec::Vec<T::AccountId> {
-		let mut tenants = alloc::vec::Vec::new();
+	/// The tenants of `provider`'s leases (looking at no more than eight times `limit` of its
+	/// account's leases, and keeping at most `limit` tenants), each weighted by the escrow it
+	/// has at risk with the provider and capped at what it has paid it: who to compensate from
+	/// the provider's slash.
+	pub fn compensation_of(
+		provider: &T::AccountId,
+		limit: u32,
+	) -> alloc::vec::Vec<Compensation<T::AccountId, BalanceOf<T>>> {
+		let mut tenants: alloc::vec::Vec<Compensation<T::AccountId, BalanceOf<T>>> =
+			alloc::vec::Vec::new();
 		for id in
 			AccountLeases::<T>::iter_key_prefix(provider).take(limit.saturating_mul(8) as usize)
 		{
-			if tenants.len() >= limit as usize {
-				break;
+			let Some(lease) = Leases::<T>::get(id) else { continue };
+			if &lease.provider != provider {
+				continue;
 			}
-			if let Some(lease) = Leases::<T>::get(id) {
-				if &lease.provider == provider && !tenants.contains(&lease.tenant) {
-					tenants.push(lease.tenant);
+			let (at_risk, paid) = T::Escrow::exposure(id).unwrap_or_default();
+			match tenants.iter_mut().find(|entry| entry.who == lease.tenant) {
+				Some(entry) => {
+					entry.weight = entry.weight.saturating_add(at_risk);
+					entry.cap = entry.cap.saturating_add(paid);
 				}
+				None if tenants.len() < limit as usize => {
+					tenants.push(Compensation { who: lease.tenant, weight: at_risk, cap: paid })
+				}
+				None => {}
 			}
 		}
 		tenants

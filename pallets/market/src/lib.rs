@@ -9,8 +9,13 @@
 //! provider closes it, its escrow runs out or its duration ends.
 //!
 //! Nothing needs a keeper to stay correct: start deadlines, expiries and bid windows sit in a
-//! per-block agenda that `on_initialize` works through a bounded number at a time, carrying the
-//! rest to the next block and skipping entries that a top-up or a close made stale.
+//! per-block agenda, in pages, so it is never full; `on_initialize` works through a bounded
+//! number of entries at a time, carrying the rest to the next block, skipping entries that a
+//! top-up or a close made stale, and retrying (with an event) an entry that failed.
+//!
+//! Every record a caller creates carries a storage deposit (orders and leases from the tenant,
+//! bids from the provider), returned when the record goes. A lease left pending costs whoever
+//! may have caused it its start stake: see `docs/protocol.md` for why no party profits.
 //!
 //! This file is the table of contents. Orders and bids are in `orders.rs`, the lease lifecycle
 //! in `leases.rs`, the agenda and its hook in `agenda.rs`, the records in `types.rs`.
@@ -25,6 +30,8 @@ extern crate alloc;
 pub use pallet::*;
 
 mod agenda;
+#[cfg(test)]
+mod attacks;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod leases;
@@ -79,17 +86,26 @@ pub mod pallet {
 		/// Lease escrows (pallet-payments).
 		type Escrow: LeaseEscrow<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
-		/// Provider stake, slashed when a direct lease is never started.
+		/// Provider stake, slashed (to the treasury) when a lease is never started.
 		type Slash: SlashStake<Self::AccountId, BalanceOf<Self>>;
 
-		/// Deposit a provider holds with each bid; the tenant gets it if an accepted bid's lease
-		/// is never started.
+		/// Storage deposit a provider holds with each bid, back when the bid is accepted or
+		/// released.
 		#[pallet::constant]
 		type BidDeposit: Get<BalanceOf<Self>>;
 
-		/// Slashed from a provider's stake, to the tenant, when a direct lease is never started.
+		/// Storage deposit a tenant holds with each order, back when the order ends.
 		#[pallet::constant]
-		type DirectStartSlash: Get<BalanceOf<Self>>;
+		type OrderDeposit: Get<BalanceOf<Self>>;
+
+		/// Storage deposit a tenant holds with each lease, back when the lease closes.
+		#[pallet::constant]
+		type LeaseDeposit: Get<BalanceOf<Self>>;
+
+		/// The least start stake and escrow of any lease. A lease's start stake is the larger
+		/// of this and `StartTimeout` blocks at its rate; its escrow must cover it.
+		#[pallet::constant]
+		type MinEscrow: Get<BalanceOf<Self>>;
 
 		/// Blocks a provider has to confirm a lease runs.
 		#[pallet::constant]
@@ -111,9 +127,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReplicas: Get<u32>;
 
-		/// Most agenda entries one block holds.
+		/// Agenda entries per storage page; a block takes any number of pages.
 		#[pallet::constant]
-		type MaxDuePerBlock: Get<u32>;
+		type AgendaPageSize: Get<u32>;
+
+		/// Blocks after which an agenda entry that failed is tried again.
+		#[pallet::constant]
+		type AgendaRetryDelay: Get<BlockNumberFor<Self>>;
 
 		/// Most agenda entries the hook handles in one block; the rest waits for the next.
 		#[pallet::constant]
@@ -134,6 +154,8 @@ pub mod pallet {
 		OrderEscrow,
 		/// A provider's bid deposit.
 		BidDeposit,
+		/// A tenant's storage deposit for an order or a lease.
+		StorageDeposit,
 	}
 
 	/// The next order's id.
@@ -167,19 +189,28 @@ pub mod pallet {
 	pub type AccountLeases<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, LeaseId, ()>;
 
-	/// Work due at each block: start deadlines, expiries, bid windows.
+	/// Work due at each block (start deadlines, expiries, bid windows), in pages.
 	#[pallet::storage]
-	pub type Agenda<T: Config> = StorageMap<
+	pub type Agenda<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<Due, T::MaxDuePerBlock>,
+		Twox64Concat,
+		u32,
+		BoundedVec<Due, T::AgendaPageSize>,
 		ValueQuery,
 	>;
 
-	/// The first agenda block not fully handled yet, and how many of its entries are done.
+	/// How many agenda pages each block has.
 	#[pallet::storage]
-	pub type AgendaCursor<T: Config> = StorageValue<_, (BlockNumberFor<T>, u32), ValueQuery>;
+	pub type AgendaPages<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+
+	/// The first agenda block not fully handled yet, its page, and how many of that page's
+	/// entries are done.
+	#[pallet::storage]
+	pub type AgendaCursor<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, u32, u32), ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -220,6 +251,16 @@ pub mod pallet {
 		LeaseToppedUp { lease: LeaseId, amount: BalanceOf<T>, expiry_check: BlockNumberFor<T> },
 		/// `lease` closed.
 		LeaseClosed { lease: LeaseId, reason: CloseReason },
+		/// `lease` was left pending: `tenant_forfeit` of the tenant's escrow and
+		/// `provider_slash` of the provider's stake went to the treasury.
+		StartPenalty {
+			lease: LeaseId,
+			tenant_forfeit: BalanceOf<T>,
+			provider_slash: BalanceOf<T>,
+		},
+		/// An agenda entry failed with `error`; nothing of it was kept and it is tried again
+		/// at `retry_at`.
+		AgendaEntryFailed { due: Due, error: DispatchError, retry_at: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]
@@ -234,6 +275,9 @@ pub mod pallet {
 		BadBidWindow,
 		/// The escrow must be more than zero.
 		ZeroEscrow,
+		/// The escrow must cover the lease's start stake: `MinEscrow`, or `StartTimeout` blocks
+		/// at the lease's rate (at the order's highest price for an order) if more.
+		EscrowTooLow,
 		/// The account's free balance cannot cover the amount.
 		InsufficientBalance,
 		/// No such order (or it is no longer open).
@@ -272,8 +316,6 @@ pub mod pallet {
 		NotPending,
 		/// The lease is not active.
 		NotActive,
-		/// The agenda around the requested block is full.
-		AgendaFull,
 		/// A sum overflowed.
 		Overflow,
 	}
@@ -325,12 +367,13 @@ pub mod pallet {
 					auto_accept,
 					escrow_per_replica,
 					leases: 0,
+					deposit: Default::default(),
 				},
 			)
 		}
 
-		/// Cancel an open order: bids and the remaining escrow are released. Leases it already
-		/// opened go on. Charged for the bids it really releases.
+		/// Cancel an open order: bids, the remaining escrow and the order's deposit are released.
+		/// Leases it already opened go on. Charged for the bids it really releases.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::cancel_order(T::MaxBidsPerOrder::get()))]
 		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
@@ -384,7 +427,7 @@ pub mod pallet {
 		}
 
 		/// Confirm, as the lease's provider, that the workload runs: the lease becomes active
-		/// and is paid from this block; the bid deposit is released.
+		/// and is paid from this block.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::confirm_lease())]
 		pub fn confirm_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
@@ -393,9 +436,10 @@ pub mod pallet {
 		}
 
 		/// Close a lease, as its tenant or its provider: capacity is released, the escrow
-		/// settled and the rest refunded.
+		/// settled and the rest refunded. Closing a lease that is still pending costs the closer
+		/// the lease's start stake, as the start deadline would.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::close_lease())]
+		#[pallet::weight(T::WeightInfo::close_lease().max(T::WeightInfo::close_pending_lease()))]
 		pub fn close_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_close_lease_by(who, lease)

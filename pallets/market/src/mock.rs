@@ -20,7 +20,14 @@ pub const TREASURY: AccountId = 99;
 pub const ED: Balance = 10;
 pub const INITIAL: Balance = 1_000_000_000;
 pub const BID_DEPOSIT: Balance = 500;
-pub const DIRECT_START_SLASH: Balance = 2_000;
+pub const ORDER_DEPOSIT: Balance = 300;
+pub const LEASE_DEPOSIT: Balance = 200;
+/// The least start stake: below `START_TIMEOUT` blocks of `spec()` at `prices()` (10,500), so a
+/// lease of `spec()` stakes 10,500 and one of a single millicore (rate 1) stakes 5,000.
+pub const MIN_ESCROW: Balance = 5_000;
+/// The share of every slash burnt.
+pub const SLASH_BURN_PERCENT: u32 = 10;
+pub const RETRY_DELAY: u64 = 3;
 pub const START_TIMEOUT: u64 = 5;
 pub const ACCEPT_PERIOD: u64 = 10;
 pub const BOND: Balance = 100_000;
@@ -54,6 +61,7 @@ impl pallet_balances::Config for Test {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const SlashBurn: Perbill = Perbill::from_percent(SLASH_BURN_PERCENT);
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -63,7 +71,8 @@ impl pallet_provider_stake::Config for Test {
 	type UnbondingPeriod = frame_support::traits::ConstU64<100>;
 	type MaxUnlockingChunks = frame_support::traits::ConstU32<4>;
 	type MaxSlashBeneficiaries = frame_support::traits::ConstU32<4>;
-	type TreasuryAccount = Treasury;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
+	type SlashBurn = SlashBurn;
 	type WeightInfo = ();
 }
 
@@ -92,14 +101,16 @@ impl pallet_payments::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ServedBlocks = pallet_payments::EveryBlockServed<Test>;
-	type TreasuryAccount = Treasury;
+	type OnPenalty = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxSettleBatch = frame_support::traits::ConstU32<8>;
 	type WeightInfo = ();
 }
 
 parameter_types! {
 	pub const BidDeposit: Balance = BID_DEPOSIT;
-	pub const DirectStartSlash: Balance = DIRECT_START_SLASH;
+	pub const OrderDeposit: Balance = ORDER_DEPOSIT;
+	pub const LeaseDeposit: Balance = LEASE_DEPOSIT;
+	pub const MinEscrow: Balance = MIN_ESCROW;
 }
 
 impl pallet_market::Config for Test {
@@ -109,13 +120,16 @@ impl pallet_market::Config for Test {
 	type Escrow = Payments;
 	type Slash = ProviderStake;
 	type BidDeposit = BidDeposit;
-	type DirectStartSlash = DirectStartSlash;
+	type OrderDeposit = OrderDeposit;
+	type LeaseDeposit = LeaseDeposit;
+	type MinEscrow = MinEscrow;
 	type StartTimeout = frame_support::traits::ConstU64<START_TIMEOUT>;
 	type MaxBidWindow = frame_support::traits::ConstU64<100>;
 	type AcceptPeriod = frame_support::traits::ConstU64<ACCEPT_PERIOD>;
 	type MaxBidsPerOrder = frame_support::traits::ConstU32<3>;
 	type MaxReplicas = frame_support::traits::ConstU32<3>;
-	type MaxDuePerBlock = frame_support::traits::ConstU32<8>;
+	type AgendaPageSize = frame_support::traits::ConstU32<4>;
+	type AgendaRetryDelay = frame_support::traits::ConstU64<RETRY_DELAY>;
 	type MaxDueHandledPerBlock = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -22,6 +22,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(!window.is_zero() && window <= T::MaxBidWindow::get(), Error::<T>::BadBidWindow);
 		ensure!(!order.max_price.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(!order.escrow_per_replica.is_zero(), Error::<T>::ZeroEscrow);
+		// Every lease the order opens must cover its start stake; no bid can exceed the price.
+		ensure!(
+			order.escrow_per_replica >= Self::start_stake_for(order.max_price),
+			Error::<T>::EscrowTooLow
+		);
 
 		let now = frame_system::Pallet::<T>::block_number();
 		order.bid_window_end = now.checked_add(&window).ok_or(Error::<T>::Overflow)?;
@@ -31,6 +36,9 @@ impl<T: Config> Pallet<T> {
 			.checked_mul(&order.replicas.into())
 			.ok_or(Error::<T>::Overflow)?;
 		T::Currency::hold(&HoldReason::OrderEscrow.into(), &tenant, total)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		order.deposit = T::OrderDeposit::get();
+		T::Currency::hold(&HoldReason::StorageDeposit.into(), &tenant, order.deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let id = NextOrderId::<T>::get();
@@ -121,7 +129,13 @@ impl<T: Config> Pallet<T> {
 			order.manifest_hash,
 			order.duration,
 			order.escrow_per_replica,
+		)?;
+		// The bid has done its work; the lease carries its own deposit and start stake.
+		T::Currency::release(
+			&HoldReason::BidDeposit.into(),
+			&bid.provider,
 			T::BidDeposit::get(),
+			Precision::BestEffort,
 		)?;
 		bid.accepted = true;
 		order.leases = order.leases.saturating_add(1);
@@ -165,8 +179,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Removes an order whose `bids` were taken from storage: releases the bids not accepted
-	/// and the escrow of replicas without a lease. Returns how many bids it released.
+	/// Removes an order whose `bids` were taken from storage: releases the bids not accepted,
+	/// the escrow of replicas without a lease and the order's deposit. Returns how many bids it
+	/// released.
 	pub(crate) fn end_order(
 		id: OrderId,
 		order: &OrderOf<T>,
@@ -190,6 +205,12 @@ impl<T: Config> Pallet<T> {
 			&HoldReason::OrderEscrow.into(),
 			&order.tenant,
 			unused,
+			Precision::Exact,
+		)?;
+		T::Currency::release(
+			&HoldReason::StorageDeposit.into(),
+			&order.tenant,
+			order.deposit,
 			Precision::Exact,
 		)?;
 		Orders::<T>::remove(id);

@@ -12,31 +12,36 @@ use nubes_primitives::{
 };
 use sp_runtime::DispatchError;
 
-const RATE: Balance = 2_100; // `spec()` at `prices()`
-const HASH: [u8; 32] = [7; 32];
+pub(crate) const RATE: Balance = 2_100; // `spec()` at `prices()`
+pub(crate) const HASH: [u8; 32] = [7; 32];
 
-fn signed(who: AccountId) -> RuntimeOrigin {
+pub(crate) fn signed(who: AccountId) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
 }
 
-fn free(who: AccountId) -> Balance {
+pub(crate) fn free(who: AccountId) -> Balance {
 	Balances::balance(&who)
 }
 
-fn held(reason: impl Into<RuntimeHoldReason>, who: AccountId) -> Balance {
+pub(crate) fn held(reason: impl Into<RuntimeHoldReason>, who: AccountId) -> Balance {
 	Balances::balance_on_hold(&reason.into(), &who)
 }
 
-fn escrow_held(who: AccountId) -> Balance {
+pub(crate) fn escrow_held(who: AccountId) -> Balance {
 	held(pallet_payments::HoldReason::LeaseEscrow, who)
 }
 
-fn allocated(who: AccountId) -> Resources {
+/// `who`'s stake, active and unbonding.
+pub(crate) fn stake(who: AccountId) -> Balance {
+	pallet_provider_stake::Ledgers::<Test>::get(who).and_then(|l| l.total()).unwrap_or_default()
+}
+
+pub(crate) fn allocated(who: AccountId) -> Resources {
 	pallet_providers::Providers::<Test>::get(who).unwrap().allocated
 }
 
 /// The market's invariants, plus the escrow-hold invariant of payments.
-fn check() {
+pub(crate) fn check() {
 	assert_ok!(Market::do_try_state());
 	for tenant in [TENANT, TENANT_2] {
 		let sum: Balance = pallet_payments::Escrows::<Test>::iter()
@@ -47,11 +52,11 @@ fn check() {
 	}
 }
 
-fn order(replicas: u32, max_price: Balance, window: u64, auto_accept: bool) -> u64 {
+pub(crate) fn order(replicas: u32, max_price: Balance, window: u64, auto_accept: bool) -> u64 {
 	order_with(replicas, max_price, window, auto_accept, Placement::default())
 }
 
-fn order_with(
+pub(crate) fn order_with(
 	replicas: u32,
 	max_price: Balance,
 	window: u64,
@@ -74,7 +79,7 @@ fn order_with(
 	id
 }
 
-fn direct(provider: AccountId, escrow: Balance, duration: Option<u64>) -> u64 {
+pub(crate) fn direct(provider: AccountId, escrow: Balance, duration: Option<u64>) -> u64 {
 	let id = crate::NextLeaseId::<Test>::get();
 	assert_ok!(Market::lease_direct(
 		signed(TENANT),
@@ -88,7 +93,7 @@ fn direct(provider: AccountId, escrow: Balance, duration: Option<u64>) -> u64 {
 	id
 }
 
-fn closed_with(lease: u64, reason: CloseReason) {
+pub(crate) fn closed_with(lease: u64, reason: CloseReason) {
 	assert!(Leases::<Test>::get(lease).is_none(), "lease {lease} is closed");
 	System::assert_has_event(Event::LeaseClosed { lease, reason }.into());
 }
@@ -98,10 +103,12 @@ fn create_order_holds_the_escrow_and_schedules_the_window() {
 	new_test_ext().execute_with(|| {
 		let id = order(2, 3_000, 10, false);
 		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 2 * 10 * RATE);
-		assert_eq!(free(TENANT), INITIAL - 2 * 10 * RATE);
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), ORDER_DEPOSIT);
+		assert_eq!(free(TENANT), INITIAL - 2 * 10 * RATE - ORDER_DEPOSIT);
 		let stored = Orders::<Test>::get(id).unwrap();
 		assert_eq!((stored.replicas, stored.bid_window_end, stored.leases), (2, 11, 0));
-		assert!(Agenda::<Test>::get(11).contains(&Due::BidWindowClose(id)));
+		assert_eq!(stored.deposit, ORDER_DEPOSIT);
+		assert!(Agenda::<Test>::get(11, 0).contains(&Due::BidWindowClose(id)));
 		System::assert_last_event(
 			Event::OrderCreated {
 				order: id,
@@ -161,6 +168,15 @@ fn create_order_refuses_bad_input() {
 		);
 		assert_noop!(create(signed(TENANT), spec(), 1, 0, None, 5, 1), Error::<Test>::ZeroPrice);
 		assert_noop!(create(signed(TENANT), spec(), 1, 1, None, 5, 0), Error::<Test>::ZeroEscrow);
+		// Every lease must cover its start stake: 5 blocks at the highest price, or MIN_ESCROW.
+		assert_noop!(
+			create(signed(TENANT), spec(), 1, 3_000, None, 5, 15_000 - 1),
+			Error::<Test>::EscrowTooLow
+		);
+		assert_noop!(
+			create(signed(TENANT), spec(), 1, 1, None, 5, MIN_ESCROW - 1),
+			Error::<Test>::EscrowTooLow
+		);
 		assert_noop!(
 			create(signed(TENANT), spec(), 3, 1, None, 5, INITIAL / 2),
 			Error::<Test>::InsufficientBalance
@@ -309,7 +325,8 @@ fn accepting_bids_opens_leases_and_matches_the_order() {
 		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 0);
 		assert_eq!(escrow_held(TENANT), 2 * 10 * RATE);
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER_3), 0, "the losing bid is released");
-		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), BID_DEPOSIT, "held until confirmed");
+		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), 0, "an accepted bid is done");
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), 2 * LEASE_DEPOSIT, "order gone");
 		assert_noop!(
 			Market::accept_bid(signed(TENANT), id, PROVIDER_3),
 			Error::<Test>::UnknownOrder
@@ -328,8 +345,9 @@ fn the_full_lifecycle_moves_exact_balances() {
 		assert_ok!(Market::confirm_lease(signed(PROVIDER), lease));
 		System::assert_last_event(Event::LeaseActivated { lease, since: 2 }.into());
 		assert_noop!(Market::confirm_lease(signed(PROVIDER), lease), Error::<Test>::NotPending);
-		let expiry = Leases::<Test>::get(lease).unwrap().expiry_slot;
-		assert_eq!(expiry, Some(12), "ten blocks of escrow from block 2");
+		let expiry = Leases::<Test>::get(lease).unwrap().slot;
+		assert_eq!(expiry, 12, "ten blocks of escrow from block 2");
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), LEASE_DEPOSIT);
 
 		run_to_block(6);
 		let provider_before = free(PROVIDER);
@@ -340,6 +358,7 @@ fn the_full_lifecycle_moves_exact_balances() {
 		assert_eq!(free(TREASURY), ED + 840);
 		assert_eq!(free(TENANT), INITIAL - 8_400);
 		assert_eq!(escrow_held(TENANT), 0);
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), 0, "the deposit is back");
 		assert_eq!(allocated(PROVIDER), Resources::ZERO);
 		assert!(!AccountLeases::<Test>::contains_key(TENANT, lease));
 		// The stale expiry entry is skipped when its block comes.
@@ -405,38 +424,44 @@ fn only_the_parties_touch_a_lease() {
 		assert_ok!(Market::close_lease(signed(PROVIDER), lease));
 		closed_with(lease, CloseReason::ProviderClosed);
 		assert_eq!(free(TENANT), INITIAL, "nothing was chargeable before the start");
+		assert_eq!(stake(PROVIDER), BOND - 5 * RATE, "walking away from a pending lease costs");
 		check();
 	});
 }
 
 #[test]
-fn an_unconfirmed_bid_lease_gives_the_deposit_to_the_tenant() {
+fn an_unconfirmed_bid_lease_costs_both_sides_the_start_stake() {
 	new_test_ext().execute_with(|| {
 		let id = order(1, 3_000, 10, false);
 		assert_ok!(Market::place_bid(signed(PROVIDER), id, 2_000));
 		let lease = crate::NextLeaseId::<Test>::get();
 		assert_ok!(Market::accept_bid(signed(TENANT), id, PROVIDER));
+		// Start stake: five blocks at 2,000 (more than MIN_ESCROW).
+		assert_eq!(Leases::<Test>::get(lease).unwrap().start_stake, 10_000);
 		run_to_block(1 + START_TIMEOUT);
 		closed_with(lease, CloseReason::StartTimeout);
-		assert_eq!(free(TENANT), INITIAL + BID_DEPOSIT);
-		assert_eq!(free(PROVIDER), INITIAL - BOND - BID_DEPOSIT);
+		System::assert_has_event(
+			Event::StartPenalty { lease, tenant_forfeit: 10_000, provider_slash: 10_000 }.into(),
+		);
+		assert_eq!(free(TENANT), INITIAL - 10_000);
+		assert_eq!(free(PROVIDER), INITIAL - BOND, "the bid deposit came back at acceptance");
+		assert_eq!(stake(PROVIDER), BOND - 10_000);
+		// The forfeit and the slash less its burnt tenth.
+		assert_eq!(free(TREASURY), ED + 10_000 + 9_000);
 		assert_eq!(allocated(PROVIDER), Resources::ZERO);
 		check();
 	});
 }
 
 #[test]
-fn an_unconfirmed_direct_lease_slashes_the_provider_for_the_tenant() {
+fn an_unconfirmed_direct_lease_costs_both_sides_the_start_stake() {
 	new_test_ext().execute_with(|| {
 		let lease = direct(PROVIDER, 5 * RATE, None);
 		run_to_block(1 + START_TIMEOUT);
 		closed_with(lease, CloseReason::StartTimeout);
 		assert_noop!(Market::confirm_lease(signed(PROVIDER), lease), Error::<Test>::UnknownLease);
-		assert_eq!(free(TENANT), INITIAL + DIRECT_START_SLASH);
-		assert_eq!(
-			pallet_provider_stake::Ledgers::<Test>::get(PROVIDER).unwrap().active,
-			BOND - DIRECT_START_SLASH
-		);
+		assert_eq!(free(TENANT), INITIAL - 5 * RATE);
+		assert_eq!(stake(PROVIDER), BOND - 5 * RATE);
 		check();
 	});
 }
@@ -450,6 +475,7 @@ fn lease_direct_is_checked_against_the_posted_offer() {
 		assert_noop!(lease(STRANGER, RATE, 1_000), Error::<Test>::UnknownProvider);
 		assert_noop!(lease(PROVIDER, RATE - 1, 1_000), Error::<Test>::PriceTooHigh);
 		assert_noop!(lease(PROVIDER, RATE, 0), Error::<Test>::ZeroEscrow);
+		assert_noop!(lease(PROVIDER, RATE, 5 * RATE - 1), Error::<Test>::EscrowTooLow);
 		assert_noop!(
 			Market::lease_direct(signed(TENANT), PROVIDER, Resources::ZERO, RATE, None, HASH, 1),
 			Error::<Test>::EmptySpec
@@ -550,7 +576,7 @@ fn the_hook_handles_a_bounded_number_and_carries_the_rest_over() {
 	new_test_ext().execute_with(|| {
 		// Six leases of two providers, all with their start deadline at block 6.
 		let leases: Vec<u64> =
-			(0..6).map(|i| direct(if i < 3 { PROVIDER } else { PROVIDER_2 }, RATE, None)).collect();
+			(0..6).map(|i| direct(if i < 3 { PROVIDER } else { PROVIDER_2 }, 5 * RATE, None)).collect();
 		run_to_block(6);
 		let open = leases.iter().filter(|l| Leases::<Test>::get(**l).is_some()).count();
 		assert_eq!(open, 2, "four handled in block 6");

@@ -47,6 +47,8 @@ pub struct Order<AccountId, Balance, BlockNumber> {
 	pub escrow_per_replica: Balance,
 	/// Leases opened so far.
 	pub leases: u32,
+	/// Storage deposit held from the tenant for this record, returned when it goes.
+	pub deposit: Balance,
 }
 
 /// A provider's offer to serve one replica of an order.
@@ -88,10 +90,15 @@ pub struct Lease<AccountId, Balance, BlockNumber> {
 	pub duration: Option<BlockNumber>,
 	/// Pending or active.
 	pub state: LeaseState<BlockNumber>,
-	/// The provider's bid deposit, held until it confirms (zero for a direct lease).
-	pub bid_deposit: Balance,
-	/// The agenda block of its expiry check, once active.
-	pub expiry_slot: Option<BlockNumber>,
+	/// Storage deposit held from the tenant for this record, returned when the lease closes.
+	pub deposit: Balance,
+	/// What the side that leaves it pending loses: the tenant (from its escrow) and the provider
+	/// (from its stake) at the start deadline, or the side that closes it while pending.
+	pub start_stake: Balance,
+	/// The agenda block of its next check: the start deadline while pending (later if that
+	/// check failed and is retried), the expiry check once active. Entries at other blocks are
+	/// stale.
+	pub slot: BlockNumber,
 }
 
 /// Work the agenda holds for a block.

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn lease_direct() -> Weight;
 	fn confirm_lease() -> Weight;
 	fn close_lease() -> Weight;
+	fn close_pending_lease() -> Weight;
 	fn top_up() -> Weight;
 	fn on_initialize(b: u32, n: u32, l: u32, ) -> Weight;
 }
@@ -215,6 +216,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
+	fn close_pending_lease() -> Weight {
+		// Proof size: measured `7736`, estimated `10214`.
+		// Minimum execution time: 144_425_000 picoseconds.
+		Weight::from_parts(153_299_000, 10214)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
 	/// Storage: `Market::Leases` (r:1 w:1)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(196), added: 2671, mode: `MaxEncodedLen`)
 	/// Storage: `Payments::Escrows` (r:1 w:1)
@@ -310,6 +318,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn close_lease() -> Weight {
+		Weight::from_parts(153_299_000, 10214)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn close_pending_lease() -> Weight {
 		Weight::from_parts(153_299_000, 10214)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))

@@ -26,7 +26,6 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 fn ended_escrow<T: Config>(lease: u64) {
 	let tenant = funded::<T>("tenant", lease as u32);
 	let provider = funded::<T>("provider", lease as u32);
-	T::Currency::set_balance(&T::TreasuryAccount::get(), T::Currency::minimum_balance());
 	ProtocolFee::<T>::put(Perbill::from_percent(10));
 	let rate = T::Currency::minimum_balance();
 	let deposit = rate.saturating_mul(1_000u32.into());

@@ -1,7 +1,14 @@
 //! The escrow interface the market uses to open, start, fund and close lease escrows.
 
 use crate::*;
-use frame_support::{ensure, pallet_prelude::*, traits::fungible::MutateHold};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::{BalancedHold, MutateHold},
+		tokens::imbalance::OnUnbalanced,
+	},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{traits::LeaseEscrow, LeaseId};
 use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
@@ -29,6 +36,9 @@ impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for P
 				start: None,
 				settled_to: Zero::zero(),
 				end: None,
+				paid: Zero::zero(),
+				fault_index: 0,
+				index_at: Zero::zero(),
 			},
 		);
 		Self::deposit_event(Event::EscrowOpened {
@@ -48,6 +58,9 @@ impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for P
 			ensure!(escrow.end.is_none(), Error::<T>::Ended);
 			escrow.start = Some(at);
 			escrow.settled_to = at;
+			// Faults of the epochs judged so far are none of this lease's business.
+			escrow.fault_index = T::ServedBlocks::fault_index(&escrow.provider);
+			escrow.index_at = T::ServedBlocks::judged_until().min(at);
 			Ok::<_, DispatchError>(())
 		})?;
 		Self::deposit_event(Event::EscrowStarted { lease, at });
@@ -88,5 +101,27 @@ impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for P
 
 	fn paid_until(lease: LeaseId) -> Option<BlockNumberFor<T>> {
 		Escrows::<T>::get(lease).and_then(|escrow| Self::escrow_paid_until(&escrow))
+	}
+
+	fn forfeit(lease: LeaseId, amount: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		let mut escrow = Escrows::<T>::get(lease).ok_or(Error::<T>::UnknownEscrow)?;
+		let amount = amount.min(escrow.balance);
+		if amount.is_zero() {
+			return Ok(amount);
+		}
+		let (credit, taken) = <T::Currency as BalancedHold<_>>::slash(
+			&HoldReason::LeaseEscrow.into(),
+			&escrow.tenant,
+			amount,
+		);
+		T::OnPenalty::on_unbalanced(credit);
+		escrow.balance = escrow.balance.saturating_sub(taken);
+		Escrows::<T>::insert(lease, &escrow);
+		Self::deposit_event(Event::Forfeited { lease, tenant: escrow.tenant, amount: taken });
+		Ok(taken)
+	}
+
+	fn exposure(lease: LeaseId) -> Option<(BalanceOf<T>, BalanceOf<T>)> {
+		Escrows::<T>::get(lease).map(|escrow| (escrow.balance, escrow.paid))
 	}
 }

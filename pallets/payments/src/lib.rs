@@ -37,7 +37,10 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		traits::{
+			fungible::{Balanced, BalancedHold, Credit, Inspect, InspectHold, Mutate, MutateHold},
+			tokens::imbalance::OnUnbalanced,
+		},
 	};
 	use frame_system::pallet_prelude::*;
 	use nubes_primitives::{traits::ServedBlocks, LeaseId};
@@ -56,7 +59,9 @@ pub mod pallet {
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
 			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Balanced<Self::AccountId>
+			+ BalancedHold<Self::AccountId>;
 
 		/// The runtime's hold reasons, of which [`HoldReason`] is one.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -64,8 +69,8 @@ pub mod pallet {
 		/// Which blocks each provider served, and up to where that is judged.
 		type ServedBlocks: ServedBlocks<Self::AccountId, BlockNumberFor<Self>>;
 
-		/// Where protocol fees go.
-		type TreasuryAccount: Get<Self::AccountId>;
+		/// Where protocol fees and tenants' forfeits go (the treasury).
+		type OnPenalty: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
 
 		/// Most leases one `settle_batch` call settles.
 		#[pallet::constant]
@@ -134,6 +139,9 @@ pub mod pallet {
 		},
 		/// `amount` of the escrow of `lease` went back to `tenant`.
 		Refunded { lease: LeaseId, tenant: T::AccountId, amount: BalanceOf<T> },
+		/// `tenant` forfeited `amount` of the escrow of `lease` (a start timeout it may have
+		/// caused); it went to the treasury.
+		Forfeited { lease: LeaseId, tenant: T::AccountId, amount: BalanceOf<T> },
 		/// Every block of `lease` is paid; its escrow is gone.
 		EscrowClosed { lease: LeaseId },
 		/// Root set the protocol fee.

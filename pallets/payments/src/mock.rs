@@ -58,16 +58,24 @@ impl MockServed {
 		UNSERVED.with(|u| u.borrow_mut().push((provider, from, to)));
 	}
 }
-impl ServedBlocks<AccountId, u64> for MockServed {
-	fn served_between(provider: &AccountId, from: u64, to: u64) -> u64 {
-		let missed: u64 = UNSERVED.with(|u| {
+impl MockServed {
+	/// Unserved blocks of `provider` in `[from, to)`.
+	fn missed(provider: &AccountId, from: u64, to: u64) -> u64 {
+		UNSERVED.with(|u| {
 			u.borrow()
 				.iter()
 				.filter(|(who, _, _)| who == provider)
 				.map(|(_, a, b)| b.min(&to).saturating_sub(*a.max(&from)))
 				.sum()
-		});
-		to.saturating_sub(from).saturating_sub(missed)
+		})
+	}
+}
+impl ServedBlocks<AccountId, u64> for MockServed {
+	fn fault_index(provider: &AccountId) -> u64 {
+		Self::missed(provider, 0, Self::judged_until())
+	}
+	fn recent_faulty_blocks(provider: &AccountId, from: u64, to: u64) -> Option<u64> {
+		Some(Self::missed(provider, from, to))
 	}
 	fn judged_until() -> u64 {
 		JUDGED_UNTIL.with(|j| j.borrow().unwrap_or_else(System::block_number))
@@ -83,7 +91,7 @@ impl pallet_payments::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ServedBlocks = MockServed;
-	type TreasuryAccount = Treasury;
+	type OnPenalty = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxSettleBatch = MaxSettleBatch;
 	type WeightInfo = ();
 }

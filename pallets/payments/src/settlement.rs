@@ -4,8 +4,8 @@ use crate::*;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
+		fungible::{BalancedHold, MutateHold},
+		tokens::{imbalance::OnUnbalanced, Fortitude, Precision, Restriction},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -23,6 +23,8 @@ pub(crate) struct Due<T: Config> {
 	served: BlockNumberFor<T>,
 	/// What they cost, capped at the escrow's balance.
 	cost: BalanceOf<T>,
+	/// The provider's fault index at `target`, when `target` is the last judged block.
+	index: Option<u64>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -33,28 +35,36 @@ impl<T: Config> Pallet<T> {
 		lease: LeaseId,
 		mut escrow: EscrowOf<T>,
 	) -> Result<(bool, EscrowOf<T>), DispatchError> {
-		let Some(Due { target, served, cost }) = Self::due(&escrow) else {
+		let Some(Due { target, served, cost, index }) = Self::due(&escrow) else {
 			return Ok((false, escrow));
 		};
 		let fee = ProtocolFee::<T>::get() * cost;
 		let to_provider = cost.saturating_sub(fee);
 
 		let reason = HoldReason::LeaseEscrow.into();
-		for (to, amount) in [(&escrow.provider, to_provider), (&T::TreasuryAccount::get(), fee)] {
-			if !amount.is_zero() {
-				T::Currency::transfer_on_hold(
-					&reason,
-					&escrow.tenant,
-					to,
-					amount,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Polite,
-				)?;
-			}
+		if !to_provider.is_zero() {
+			T::Currency::transfer_on_hold(
+				&reason,
+				&escrow.tenant,
+				&escrow.provider,
+				to_provider,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			)?;
+		}
+		if !fee.is_zero() {
+			let (credit, _) =
+				<T::Currency as BalancedHold<_>>::slash(&reason, &escrow.tenant, fee);
+			T::OnPenalty::on_unbalanced(credit);
 		}
 		escrow.balance = escrow.balance.saturating_sub(cost);
+		escrow.paid = escrow.paid.saturating_add(cost);
 		escrow.settled_to = target;
+		if let Some(index) = index {
+			escrow.fault_index = index;
+			escrow.index_at = target;
+		}
 		Self::deposit_event(Event::Settled {
 			lease,
 			provider: escrow.provider.clone(),
@@ -68,22 +78,44 @@ impl<T: Config> Pallet<T> {
 
 	/// What settling `escrow` now would pay: up to which block, for how many served blocks,
 	/// and how much. `None` if nothing is due.
+	///
+	/// Up to the last judged block, the unpaid blocks are the provider's fault index now less
+	/// the escrow's snapshot, less the faults the snapshot's range held before `settled_to`
+	/// (the partial first epoch, from the recent-fault record; if that record has forgotten
+	/// them they stay unpaid). A closed lease's last stretch, short of the last judged block, is
+	/// read from the recent-fault record alone; forgotten blocks stay unpaid. Either way no
+	/// faulty block is ever paid.
 	pub(crate) fn due(escrow: &EscrowOf<T>) -> Option<Due<T>> {
 		escrow.start?;
-		let mut target =
-			frame_system::Pallet::<T>::block_number().min(T::ServedBlocks::judged_until());
+		let judged = T::ServedBlocks::judged_until();
+		let mut target = frame_system::Pallet::<T>::block_number().min(judged);
 		if let Some(end) = escrow.end {
 			target = target.min(end);
 		}
 		if target <= escrow.settled_to {
 			return None;
 		}
-		let served = T::ServedBlocks::served_between(&escrow.provider, escrow.settled_to, target)
-			.min(target.saturating_sub(escrow.settled_to));
-		let blocks: BalanceOf<T> = served.saturated_into::<u128>().saturated_into();
+		let blocks = target.saturating_sub(escrow.settled_to);
+		let provider = &escrow.provider;
+		let (faulty, index) = if target == judged {
+			let index = T::ServedBlocks::fault_index(provider);
+			let since_snapshot: BlockNumberFor<T> =
+				index.saturating_sub(escrow.fault_index).saturated_into();
+			let before_settled =
+				T::ServedBlocks::recent_faulty_blocks(provider, escrow.index_at, escrow.settled_to)
+					.unwrap_or_default();
+			(since_snapshot.saturating_sub(before_settled), Some(index))
+		} else {
+			let faulty =
+				T::ServedBlocks::recent_faulty_blocks(provider, escrow.settled_to, target)
+					.unwrap_or(blocks);
+			(faulty, None)
+		};
+		let served = blocks.saturating_sub(faulty);
+		let units: BalanceOf<T> = served.saturated_into::<u128>().saturated_into();
 		// A product past the balance type's range is more than any escrow holds anyway.
-		let cost = escrow.rate.checked_mul(&blocks).unwrap_or(escrow.balance).min(escrow.balance);
-		Some(Due { target, served, cost })
+		let cost = escrow.rate.checked_mul(&units).unwrap_or(escrow.balance).min(escrow.balance);
+		Some(Due { target, served, cost, index })
 	}
 
 	/// A lease's escrow as tenants and providers see it: what it holds, how far it is settled,

@@ -31,6 +31,14 @@ pub struct Escrow<AccountId, Balance, BlockNumber> {
 	pub settled_to: BlockNumber,
 	/// The lease ended here: nothing from this block on is chargeable.
 	pub end: Option<BlockNumber>,
+	/// Paid out of it so far for served blocks (provider and fee): what the tenant has put into
+	/// this provider, which caps the compensation it may receive from the provider's slash.
+	pub paid: Balance,
+	/// The provider's fault index at `index_at`, kept to subtract from the index at the next
+	/// settlement ("no proof, no pay" in O(1), whatever the number of faults between).
+	pub fault_index: u64,
+	/// The judged-until block the snapshot `fault_index` was taken at (at most `settled_to`).
+	pub index_at: BlockNumber,
 }
 
 /// A lease's escrow as the runtime API reports it.
@@ -54,12 +62,16 @@ pub struct EveryBlockServed<T>(core::marker::PhantomData<T>);
 impl<T: frame_system::Config>
 	nubes_primitives::traits::ServedBlocks<T::AccountId, BlockNumberFor<T>> for EveryBlockServed<T>
 {
-	fn served_between(
+	fn fault_index(_provider: &T::AccountId) -> u64 {
+		0
+	}
+
+	fn recent_faulty_blocks(
 		_provider: &T::AccountId,
-		from: BlockNumberFor<T>,
-		to: BlockNumberFor<T>,
-	) -> BlockNumberFor<T> {
-		sp_runtime::traits::Saturating::saturating_sub(to, from)
+		_from: BlockNumberFor<T>,
+		_to: BlockNumberFor<T>,
+	) -> Option<BlockNumberFor<T>> {
+		Some(sp_runtime::traits::Zero::zero())
 	}
 
 	fn judged_until() -> BlockNumberFor<T> {

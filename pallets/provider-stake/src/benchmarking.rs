@@ -128,16 +128,22 @@ mod benchmarks {
 	#[benchmark]
 	fn slash(b: Linear<0, { T::MaxSlashBeneficiaries::get() }>) {
 		let who = bonded_with_chunks::<T>(T::MaxUnlockingChunks::get());
-		let beneficiaries: alloc::vec::Vec<(T::AccountId, Perbill)> =
-			(0..b).map(|i| (funded::<T>("tenant", i), Perbill::from_percent(1))).collect();
 		let total = Ledgers::<T>::get(&who).and_then(|l| l.total()).unwrap_or_default();
+		let compensation: alloc::vec::Vec<_> = (0..b)
+			.map(|i| nubes_primitives::traits::Compensation {
+				who: funded::<T>("tenant", i),
+				weight: 1u32.into(),
+				cap: total,
+			})
+			.collect();
 
 		#[block]
 		{
 			let slashed = <Stake<T> as SlashStake<_, _>>::slash(
 				&who,
 				nubes_primitives::traits::SlashAmount::Fraction(Perbill::one()),
-				&beneficiaries,
+				Perbill::from_percent(50),
+				&compensation,
 			);
 			assert_eq!(slashed, Ok(total));
 		}

@@ -45,7 +45,7 @@ impl<T: Config> Pallet<T> {
 		let required =
 			Self::required_bond(&T::Capacity::capacity_to_back(who)).ok_or(Error::<T>::Overflow)?;
 		ensure!(remaining >= required, Error::<T>::BelowRequiredBond);
-		let unlock_at = Self::push_chunk(&mut ledger, value)?;
+		let unlock_at = Self::push_chunk(&mut ledger, value, false)?;
 		ledger.active = remaining;
 		Ledgers::<T>::insert(who, ledger);
 		Self::deposit_event(Event::Unbonded { who: who.clone(), amount: value, unlock_at });
@@ -75,10 +75,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Adds an unbonding chunk of `value` maturing after the unbonding period; merges it into a
-	/// chunk maturing at the same block. Returns the block it matures at.
+	/// chunk maturing at the same block, or, with `merge_when_full` and no room left, into the
+	/// last chunk, whose maturity moves to the new one (later, never earlier: nothing escapes the
+	/// unbonding delay). Returns the block it matures at.
 	fn push_chunk(
 		ledger: &mut LedgerOf<T>,
 		value: BalanceOf<T>,
+		merge_when_full: bool,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
 		let unlock_at = frame_system::Pallet::<T>::block_number()
 			.checked_add(&T::UnbondingPeriod::get())
@@ -86,6 +89,10 @@ impl<T: Config> Pallet<T> {
 		match ledger.unlocking.last_mut() {
 			Some(last) if last.unlock_at == unlock_at => {
 				last.value = last.value.checked_add(&value).ok_or(Error::<T>::Overflow)?;
+			}
+			Some(last) if merge_when_full && ledger.unlocking.is_full() => {
+				last.value = last.value.checked_add(&value).ok_or(Error::<T>::Overflow)?;
+				last.unlock_at = unlock_at;
 			}
 			_ => ledger
 				.unlocking
@@ -153,7 +160,8 @@ impl<T: Config> ProviderBond<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		if value.is_zero() {
 			return Ok(());
 		}
-		let unlock_at = Self::push_chunk(&mut ledger, value)?;
+		// Leaving and forced exits must never fail for want of a chunk.
+		let unlock_at = Self::push_chunk(&mut ledger, value, true)?;
 		ledger.active = Zero::zero();
 		Ledgers::<T>::insert(who, ledger);
 		Self::deposit_event(Event::Unbonded { who: who.clone(), amount: value, unlock_at });

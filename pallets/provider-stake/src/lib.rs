@@ -35,10 +35,14 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		traits::{
+			fungible::{Balanced, BalancedHold, Credit, Inspect, InspectHold, Mutate, MutateHold},
+			tokens::imbalance::OnUnbalanced,
+		},
 	};
 	use frame_system::pallet_prelude::*;
 	use nubes_primitives::traits::BackedCapacity;
+	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -53,7 +57,9 @@ pub mod pallet {
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
 			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Balanced<Self::AccountId>
+			+ BalancedHold<Self::AccountId>;
 
 		/// The runtime's hold reasons, of which [`HoldReason`] is one.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -74,8 +80,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSlashBeneficiaries: Get<u32>;
 
-		/// Where slashed funds not paid to beneficiaries go.
-		type TreasuryAccount: Get<Self::AccountId>;
+		/// Where slashed funds neither burnt nor paid to beneficiaries go (the treasury).
+		type OnSlash: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
+
+		/// The share of every slash that is burnt, so that a provider paying itself compensation
+		/// through accounts it controls always nets a loss.
+		#[pallet::constant]
+		type SlashBurn: Get<Perbill>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -128,9 +139,9 @@ pub mod pallet {
 		Withdrawn { who: T::AccountId, amount: BalanceOf<T> },
 		/// `who` has no stake left; its ledger is gone.
 		StakeRemoved { who: T::AccountId },
-		/// `who` lost `amount` of stake: `to_beneficiaries` went to the beneficiaries (one
-		/// [`Event::SlashPaid`] each), `to_treasury` to the treasury and `burnt` could be paid to
-		/// nobody (transfers below the existential deposit).
+		/// `who` lost `amount` of stake: `burnt` (the fixed share) left the issuance,
+		/// `to_beneficiaries` went to the compensated tenants (one [`Event::SlashPaid`] each) and
+		/// `to_treasury` to the treasury.
 		Slashed {
 			who: T::AccountId,
 			amount: BalanceOf<T>,
@@ -158,7 +169,8 @@ pub mod pallet {
 		InsufficientActiveBond,
 		/// What would stay bonded is below what the offered capacity requires.
 		BelowRequiredBond,
-		/// The account already has the maximum number of unbonding chunks; withdraw first.
+		/// The account already has the maximum number of unbonding chunks; withdraw first (a
+		/// forced exit or `leave` merges into the last chunk instead).
 		TooManyUnlockingChunks,
 		/// No unbonding chunk has matured yet.
 		NothingToWithdraw,

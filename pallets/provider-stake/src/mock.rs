@@ -16,6 +16,8 @@ pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
 pub const TENANT: AccountId = 3;
 pub const TREASURY: AccountId = 99;
+/// The share of every slash burnt.
+pub const SLASH_BURN_PERCENT: u32 = 10;
 /// An account with nothing, not even the existential deposit.
 pub const NOBODY: AccountId = 42;
 pub const ED: Balance = 10;
@@ -83,6 +85,7 @@ parameter_types! {
 	pub const MaxUnlockingChunks: u32 = MAX_CHUNKS;
 	pub const MaxSlashBeneficiaries: u32 = 4;
 	pub const Treasury: AccountId = TREASURY;
+	pub const SlashBurn: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(SLASH_BURN_PERCENT);
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -92,7 +95,8 @@ impl pallet_provider_stake::Config for Test {
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxUnlockingChunks = MaxUnlockingChunks;
 	type MaxSlashBeneficiaries = MaxSlashBeneficiaries;
-	type TreasuryAccount = Treasury;
+	type OnSlash = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
+	type SlashBurn = SlashBurn;
 	type WeightInfo = ();
 }
 

@@ -1,29 +1,33 @@
 //! Slashing: taking stake from a provider for other pallets, active bond first, then unbonding
-//! chunks (the latest first), so that unbonding never escapes a slash.
+//! chunks (the latest first), so that unbonding never escapes a slash. A fixed share of every
+//! slash is burnt, so that no slash can come back whole to the provider through accounts it
+//! controls; compensation is proportional to exposure and capped; the rest goes to the
+//! treasury through [`Config::OnSlash`].
 
 use crate::*;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
 	traits::{
-		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
+		fungible::{Balanced, BalancedHold, Credit},
+		tokens::imbalance::{Imbalance, OnUnbalanced},
 	},
 };
-use nubes_primitives::traits::{BackedCapacity, SlashAmount, SlashStake};
+use nubes_primitives::traits::{BackedCapacity, Compensation, SlashAmount, SlashStake};
 use sp_runtime::{
 	traits::{CheckedSub, Saturating, Zero},
-	Perbill,
+	Perbill, Perquintill,
 };
 
 impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn slash(
 		who: &T::AccountId,
 		amount: SlashAmount<BalanceOf<T>>,
-		beneficiaries: &[(T::AccountId, Perbill)],
+		pool: Perbill,
+		compensation: &[Compensation<T::AccountId, BalanceOf<T>>],
 	) -> Result<BalanceOf<T>, DispatchError> {
 		ensure!(
-			beneficiaries.len() <= T::MaxSlashBeneficiaries::get() as usize,
+			compensation.len() <= T::MaxSlashBeneficiaries::get() as usize,
 			Error::<T>::TooManyBeneficiaries
 		);
 		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NotBonded)?;
@@ -52,59 +56,23 @@ impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		ledger.unlocking.retain(|chunk| !chunk.value.is_zero());
 		let slashed = target.checked_sub(&left).ok_or(Error::<T>::Overflow)?;
 
-		// Pay it out of the hold: beneficiaries their shares, the treasury the rest.
-		let reason = HoldReason::ProviderBond.into();
-		let mut to_beneficiaries = BalanceOf::<T>::zero();
-		for (beneficiary, share) in beneficiaries {
-			let part = (*share * slashed).min(slashed.saturating_sub(to_beneficiaries));
-			if part.is_zero() {
-				continue;
-			}
-			// A payment below the beneficiary's existential deposit fails; it then goes to
-			// the treasury with the rest.
-			if let Ok(paid) = T::Currency::transfer_on_hold(
-				&reason,
-				who,
-				beneficiary,
-				part,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			) {
-				to_beneficiaries = to_beneficiaries.saturating_add(paid);
-				Self::deposit_event(Event::SlashPaid {
-					who: who.clone(),
-					beneficiary: beneficiary.clone(),
-					amount: paid,
-				});
-			}
-		}
-		let rest = slashed.saturating_sub(to_beneficiaries);
-		let (to_treasury, burnt) = if rest.is_zero() {
-			(Zero::zero(), Zero::zero())
-		} else {
-			match T::Currency::transfer_on_hold(
-				&reason,
-				who,
-				&T::TreasuryAccount::get(),
-				rest,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			) {
-				Ok(paid) => (paid, Zero::zero()),
-				Err(_) => {
-					let burnt = T::Currency::burn_held(
-						&reason,
-						who,
-						rest,
-						Precision::Exact,
-						Fortitude::Force,
-					)?;
-					(Zero::zero(), burnt)
-				}
-			}
-		};
+		// Take it out of the hold as a credit, then share that credit out.
+		let (mut credit, taken) =
+			<T::Currency as BalancedHold<_>>::slash(&HoldReason::ProviderBond.into(), who, slashed);
+		ensure!(taken == slashed, Error::<T>::Overflow);
+
+		// The burnt share: dropping a credit takes it out of the total issuance.
+		let burn = T::SlashBurn::get() * slashed;
+		let (burnt_credit, rest) = credit.split(burn);
+		credit = rest;
+		let burnt = burnt_credit.peek();
+		drop(burnt_credit);
+
+		let shared = (pool * slashed).min(credit.peek());
+		let to_beneficiaries = Self::compensate(who, &mut credit, shared, compensation);
+
+		let to_treasury = credit.peek();
+		T::OnSlash::on_unbalanced(credit);
 
 		Self::deposit_event(Event::Slashed {
 			who: who.clone(),
@@ -116,5 +84,47 @@ impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::store_or_remove(who, ledger);
 		T::Capacity::on_slashed(who);
 		Ok(slashed)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Pays each of `compensation` its share of `shared` out of `credit`: proportional to its
+	/// weight, at most its cap. A payment that cannot be made (below the existential deposit)
+	/// stays in `credit`. Returns what was paid.
+	fn compensate(
+		who: &T::AccountId,
+		credit: &mut Credit<T::AccountId, T::Currency>,
+		shared: BalanceOf<T>,
+		compensation: &[Compensation<T::AccountId, BalanceOf<T>>],
+	) -> BalanceOf<T> {
+		let total_weight = compensation
+			.iter()
+			.fold(BalanceOf::<T>::zero(), |sum, c| sum.saturating_add(c.weight));
+		let mut paid = BalanceOf::<T>::zero();
+		if total_weight.is_zero() || shared.is_zero() {
+			return paid;
+		}
+		for entry in compensation {
+			let share = Perquintill::from_rational(entry.weight, total_weight) * shared;
+			let part = share.min(entry.cap).min(credit.peek());
+			if part.is_zero() {
+				continue;
+			}
+			let taken = core::mem::replace(credit, Credit::<T::AccountId, T::Currency>::zero());
+			let (payment, rest) = taken.split(part);
+			*credit = rest;
+			match <T::Currency as Balanced<_>>::resolve(&entry.who, payment) {
+				Ok(()) => {
+					paid = paid.saturating_add(part);
+					Self::deposit_event(Event::SlashPaid {
+						who: who.clone(),
+						beneficiary: entry.who.clone(),
+						amount: part,
+					});
+				}
+				Err(unpaid) => credit.subsume(unpaid),
+			}
+		}
+		paid
 	}
 }

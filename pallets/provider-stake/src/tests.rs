@@ -6,7 +6,7 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold, Mutate},
 };
 use nubes_primitives::{
-	traits::{ProviderBond, SlashAmount, SlashStake},
+	traits::{Compensation, ProviderBond, SlashAmount, SlashStake},
 	Resources,
 };
 use sp_runtime::{DispatchError, Perbill};
@@ -221,23 +221,35 @@ fn required_bond_is_zero_for_no_capacity_and_checked_at_the_limits() {
 	});
 }
 
+/// A compensation entry.
+fn comp(who: AccountId, weight: Balance, cap: Balance) -> Compensation<AccountId, Balance> {
+	Compensation { who, weight, cap }
+}
+
+/// Slashes `who` by `amount` with no compensation.
+fn slash_exact(who: AccountId, amount: Balance) -> Result<Balance, sp_runtime::DispatchError> {
+	<Stake as SlashStake<_, _>>::slash(&who, SlashAmount::Exact(amount), Perbill::zero(), &[])
+}
+
 #[test]
-fn slash_pays_beneficiaries_their_share_and_the_treasury_the_rest() {
+fn slash_burns_its_share_pays_the_pool_and_the_treasury_the_rest() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Stake::bond(signed(ALICE), 5_000));
 		let issuance = Balances::total_issuance();
 		let slashed = <Stake as SlashStake<_, _>>::slash(
 			&ALICE,
 			SlashAmount::Exact(1_000),
-			&[(TENANT, Perbill::from_percent(60))],
+			Perbill::from_percent(60),
+			&[comp(TENANT, 1, Balance::MAX)],
 		);
 		assert_eq!(slashed, Ok(1_000));
 		assert_eq!(active(ALICE), 4_000);
 		assert_eq!(held(ALICE), 4_000);
 		assert_eq!(free(ALICE), INITIAL - 5_000);
+		// 10 % burnt, 60 % to the tenant, the rest to the treasury.
 		assert_eq!(free(TENANT), INITIAL + 600);
-		assert_eq!(free(TREASURY), ED + 400);
-		assert_eq!(Balances::total_issuance(), issuance, "nothing burnt");
+		assert_eq!(free(TREASURY), ED + 300);
+		assert_eq!(Balances::total_issuance(), issuance - 100, "the burnt share");
 		System::assert_has_event(
 			Event::SlashPaid { who: ALICE, beneficiary: TENANT, amount: 600 }.into(),
 		);
@@ -246,12 +258,52 @@ fn slash_pays_beneficiaries_their_share_and_the_treasury_the_rest() {
 				who: ALICE,
 				amount: 1_000,
 				to_beneficiaries: 600,
-				to_treasury: 400,
-				burnt: 0,
+				to_treasury: 300,
+				burnt: 100,
 			}
 			.into(),
 		);
 		assert_eq!(MockCapacity::slashed(), vec![ALICE]);
+		check_invariants();
+	});
+}
+
+#[test]
+fn compensation_is_proportional_to_weight_and_capped() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Stake::bond(signed(ALICE), 5_000));
+		// Pool: 50 % of 1,000. Weights 3:1 would give 375 and 125; the first is capped at 200.
+		let slashed = <Stake as SlashStake<_, _>>::slash(
+			&ALICE,
+			SlashAmount::Exact(1_000),
+			Perbill::from_percent(50),
+			&[comp(TENANT, 300, 200), comp(BOB, 100, 1_000)],
+		);
+		assert_eq!(slashed, Ok(1_000));
+		assert_eq!(free(TENANT), INITIAL + 200);
+		assert_eq!(free(BOB), INITIAL + 125);
+		assert_eq!(free(TREASURY), ED + 1_000 - 100 - 200 - 125);
+		check_invariants();
+	});
+}
+
+#[test]
+fn the_pool_never_reaches_the_burnt_share() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Stake::bond(signed(ALICE), 5_000));
+		let issuance = Balances::total_issuance();
+		// Even a pool of everything leaves the burnt share burnt: the provider paying itself
+		// through its own "tenants" nets a loss.
+		let slashed = <Stake as SlashStake<_, _>>::slash(
+			&ALICE,
+			SlashAmount::Exact(1_000),
+			Perbill::one(),
+			&[comp(ALICE, 1, Balance::MAX)],
+		);
+		assert_eq!(slashed, Ok(1_000));
+		assert_eq!(free(ALICE), INITIAL - 5_000 + 900);
+		assert_eq!(held(ALICE) + free(ALICE), INITIAL - 100, "ALICE lost the burnt share");
+		assert_eq!(Balances::total_issuance(), issuance - 100);
 		check_invariants();
 	});
 }
@@ -264,12 +316,11 @@ fn slash_reaches_unbonding_chunks_latest_first() {
 		System::set_block_number(2);
 		assert_ok!(Stake::unbond(signed(ALICE), 300));
 		// Active 400, chunks 300 (at 11) and 300 (at 12).
-		let slashed = <Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(600), &[]);
-		assert_eq!(slashed, Ok(600));
+		assert_eq!(slash_exact(ALICE, 600), Ok(600));
 		assert_eq!(active(ALICE), 0);
 		assert_eq!(chunks(ALICE), vec![(300, 1 + UNBONDING_PERIOD), (100, 2 + UNBONDING_PERIOD)]);
 		assert_eq!(held(ALICE), 400);
-		assert_eq!(free(TREASURY), ED + 600);
+		assert_eq!(free(TREASURY), ED + 540);
 		// Withdrawing later returns only what the slash left.
 		System::set_block_number(2 + UNBONDING_PERIOD);
 		assert_ok!(Stake::withdraw_unbonded(signed(ALICE)));
@@ -283,12 +334,11 @@ fn slash_larger_than_the_stake_takes_all_of_it() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Stake::bond(signed(ALICE), 1_000));
 		assert_ok!(Stake::unbond(signed(ALICE), 400));
-		let slashed = <Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(10_000), &[]);
-		assert_eq!(slashed, Ok(1_000));
+		assert_eq!(slash_exact(ALICE, 10_000), Ok(1_000));
 		assert!(Ledgers::<Test>::get(ALICE).is_none());
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(free(ALICE), INITIAL - 1_000);
-		assert_eq!(free(TREASURY), ED + 1_000);
+		assert_eq!(free(TREASURY), ED + 900);
 		System::assert_has_event(Event::StakeRemoved { who: ALICE }.into());
 		check_invariants();
 	});
@@ -302,6 +352,7 @@ fn slash_by_fraction_counts_unbonding_funds() {
 		let slashed = <Stake as SlashStake<_, _>>::slash(
 			&ALICE,
 			SlashAmount::Fraction(Perbill::from_percent(50)),
+			Perbill::zero(),
 			&[],
 		);
 		assert_eq!(slashed, Ok(500));
@@ -315,22 +366,25 @@ fn slash_by_fraction_counts_unbonding_funds() {
 fn slash_payment_below_existential_deposit_goes_to_the_treasury() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Stake::bond(signed(ALICE), 1_000));
+		// 20 slashed, 2 burnt, the pool (all 18 left) shared 1:3: 4 to NOBODY, below the
+		// existential deposit, so it stays with the treasury's part; 13 to TENANT, capped at 10.
 		let slashed = <Stake as SlashStake<_, _>>::slash(
 			&ALICE,
 			SlashAmount::Exact(20),
-			&[(NOBODY, Perbill::from_percent(25)), (TENANT, Perbill::from_percent(50))],
+			Perbill::from_percent(100),
+			&[comp(NOBODY, 1, 5), comp(TENANT, 3, 10)],
 		);
 		assert_eq!(slashed, Ok(20));
 		assert_eq!(free(NOBODY), 0, "5 is below the existential deposit");
 		assert_eq!(free(TENANT), INITIAL + 10);
-		assert_eq!(free(TREASURY), ED + 10);
+		assert_eq!(free(TREASURY), ED + 8);
 		System::assert_last_event(
 			Event::Slashed {
 				who: ALICE,
 				amount: 20,
 				to_beneficiaries: 10,
-				to_treasury: 10,
-				burnt: 0,
+				to_treasury: 8,
+				burnt: 2,
 			}
 			.into(),
 		);
@@ -345,13 +399,9 @@ fn slash_that_nobody_can_receive_is_burnt() {
 		Balances::set_balance(&TREASURY, 0);
 		assert_eq!(free(TREASURY), 0);
 		let issuance = Balances::total_issuance();
-		let slashed = <Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(5), &[]);
-		assert_eq!(slashed, Ok(5));
+		assert_eq!(slash_exact(ALICE, 5), Ok(5));
+		assert_eq!(free(TREASURY), 0);
 		assert_eq!(Balances::total_issuance(), issuance - 5);
-		System::assert_last_event(
-			Event::Slashed { who: ALICE, amount: 5, to_beneficiaries: 0, to_treasury: 0, burnt: 5 }
-				.into(),
-		);
 		check_invariants();
 	});
 }
@@ -359,16 +409,43 @@ fn slash_that_nobody_can_receive_is_burnt() {
 #[test]
 fn slash_refuses_bad_input() {
 	new_test_ext().execute_with(|| {
-		let slash = |who, beneficiaries: &[(AccountId, Perbill)]| {
-			<Stake as SlashStake<_, _>>::slash(&who, SlashAmount::Exact(1), beneficiaries)
+		let slash = |who, compensation: &[Compensation<AccountId, Balance>]| {
+			<Stake as SlashStake<_, _>>::slash(
+				&who,
+				SlashAmount::Exact(1),
+				Perbill::one(),
+				compensation,
+			)
 		};
 		assert_eq!(slash(ALICE, &[]), Err(Error::<Test>::NotBonded.into()));
 		assert_ok!(Stake::bond(signed(ALICE), 1_000));
-		let five = [(TENANT, Perbill::from_percent(1)); 5];
+		let five = vec![comp(TENANT, 1, 1); 5];
 		assert_eq!(slash(ALICE, &five), Err(Error::<Test>::TooManyBeneficiaries.into()));
 		assert_eq!(held(ALICE), 1_000);
-		assert_eq!(<Stake as SlashStake<_, _>>::slash(&ALICE, SlashAmount::Exact(0), &[]), Ok(0));
+		assert_eq!(slash_exact(ALICE, 0), Ok(0));
 		assert_eq!(held(ALICE), 1_000);
+	});
+}
+
+#[test]
+fn a_forced_exit_with_every_chunk_taken_still_unbonds_everything() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Stake::bond(signed(ALICE), 10_000));
+		for block in 1..=MAX_CHUNKS as u64 {
+			System::set_block_number(block);
+			assert_ok!(Stake::unbond(signed(ALICE), 100));
+		}
+		System::set_block_number(MAX_CHUNKS as u64 + 1);
+		assert_noop!(Stake::unbond(signed(ALICE), 100), Error::<Test>::TooManyUnlockingChunks);
+		// Attack: a provider fills its chunks so that a forced exit's unbond_all fails and its
+		// active bond stays active. It no longer can.
+		assert_ok!(<Stake as ProviderBond<_, _>>::unbond_all(&ALICE));
+		assert_eq!(active(ALICE), 0);
+		let chunks = chunks(ALICE);
+		assert_eq!(chunks.len(), MAX_CHUNKS as usize);
+		let last = chunks.last().copied().unwrap();
+		assert_eq!(last, (100 + 10_000 - 100 * MAX_CHUNKS as Balance, MAX_CHUNKS as u64 + 1 + UNBONDING_PERIOD));
+		check_invariants();
 	});
 }
 

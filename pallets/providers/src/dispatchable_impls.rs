@@ -147,6 +147,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
 		let mut info = Providers::<T>::get(&who).ok_or(Error::<T>::UnknownProvider)?;
 		ensure!(info.status != ProviderStatus::Active, Error::<T>::NotPaused);
+		ensure!(!ForcedOut::<T>::contains_key(&who), Error::<T>::ForcedOut);
 		Self::ensure_bond_covers(&who, &info.offered)?;
 		info.status = ProviderStatus::Active;
 		Providers::<T>::insert(&who, info);
@@ -192,6 +193,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn remove_provider(who: &T::AccountId) {
 		if Providers::<T>::take(who).is_some() {
 			Attestations::<T>::remove(who);
+			ForcedOut::<T>::remove(who);
 			ProviderCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 			Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
 		}

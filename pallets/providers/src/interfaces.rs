@@ -117,13 +117,13 @@ impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
 		let mut scanned = 0u32;
 		for (account, info) in iter.take(limit as usize) {
 			scanned = scanned.saturating_add(1);
-			if info.status != ProviderStatus::Leaving {
-				serving.push(ServingProvider {
-					account: account.clone(),
-					endpoint: info.endpoint,
-					offered: info.offered,
-				});
-			}
+			// Leaving providers too: a provider is judged (and slashable) until its record goes
+			// with the last of its stake, so leaving never dodges a verdict.
+			serving.push(ServingProvider {
+				account: account.clone(),
+				endpoint: info.endpoint,
+				offered: info.offered,
+			});
 			last = Some(account);
 		}
 		(serving, if scanned < limit { None } else { last })
@@ -131,10 +131,12 @@ impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Forces `who` out after repeated faults: no new leases, its whole bond unbonding. Its
-	/// leases are closed by the market; it is forgotten once they are and its stake is gone.
+	/// Forces `who` out after repeated faults: no new leases, its whole bond unbonding, and it
+	/// can never resume. Its leases are closed by the market; it is forgotten once they are and
+	/// its stake is gone. A provider that already left is marked too.
 	pub fn force_out(who: &T::AccountId) -> DispatchResult {
 		let mut info = Providers::<T>::get(who).ok_or(Error::<T>::UnknownProvider)?;
+		ForcedOut::<T>::insert(who, ());
 		if info.status == ProviderStatus::Leaving {
 			return Ok(());
 		}

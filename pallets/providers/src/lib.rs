@@ -25,6 +25,8 @@ mod dispatchable_impls;
 mod interfaces;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod attacks;
 mod runtime_api;
 #[cfg(test)]
 mod tests;
@@ -87,6 +89,11 @@ pub mod pallet {
 	/// Number of registered providers.
 	#[pallet::storage]
 	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Providers forced out after repeated faults: they never resume; the mark goes with the
+	/// record, once the last of their stake is withdrawn.
+	#[pallet::storage]
+	pub type ForcedOut<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ()>;
 
 	/// The auditors, sorted.
 	#[pallet::storage]
@@ -214,6 +221,8 @@ pub mod pallet {
 		Leaving,
 		/// Open leases still hold the provider's capacity.
 		HasActiveLeases,
+		/// The provider was forced out after repeated faults; it cannot resume.
+		ForcedOut,
 		/// The free capacity cannot fit the request.
 		InsufficientCapacity,
 		/// Releasing more capacity than is allocated.

@@ -44,12 +44,12 @@ fn prices() -> ResourcePrices<Balance> {
 	ResourcePrices { per_cpu_millicore: 1, per_memory_mib: 2, per_storage_gib: 3, per_gpu: 4 }
 }
 
-fn signed(who: AccountId) -> RuntimeOrigin {
+pub(crate) fn signed(who: AccountId) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
 }
 
 /// Registers `who` with 2,000 millicores and 1,024 MiB (bond required: 4,024).
-fn register(who: AccountId) {
+pub(crate) fn register(who: AccountId) {
 	MockStake::set_bond(who, 10_000);
 	assert_ok!(Providers::register(
 		signed(who),
@@ -61,11 +61,11 @@ fn register(who: AccountId) {
 	));
 }
 
-fn info(who: AccountId) -> nubes_primitives::ProviderInfo<Balance, u64> {
+pub(crate) fn info(who: AccountId) -> nubes_primitives::ProviderInfo<Balance, u64> {
 	ProviderMap::<Test>::get(who).expect("registered")
 }
 
-fn check_invariants() {
+pub(crate) fn check_invariants() {
 	assert_ok!(Providers::do_try_state());
 }
 

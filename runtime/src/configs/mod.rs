@@ -134,7 +134,14 @@ parameter_types! {
 	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
 	/// A week: long enough for faults committed before unbonding to be judged and slashed.
 	pub const UnbondingPeriod: BlockNumber = 7 * DAYS;
+	/// A tenth of every slash is burnt: a provider compensating "tenants" it controls from its
+	/// own slash always nets a loss.
+	pub const SlashBurn: Perbill = Perbill::from_percent(10);
 }
+
+/// Where protocol fees, tenants' forfeits and slash remainders go: the one handler every Nubes
+/// pallet uses, so that a treasury pallet can take the account's place without touching them.
+pub type ToTreasury = frame_support::traits::tokens::imbalance::ResolveTo<TreasuryAccount, Balances>;
 
 impl pallet_provider_stake::Config for Runtime {
 	type Currency = Balances;
@@ -143,7 +150,8 @@ impl pallet_provider_stake::Config for Runtime {
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxUnlockingChunks = ConstU32<32>;
 	type MaxSlashBeneficiaries = ConstU32<16>;
-	type TreasuryAccount = TreasuryAccount;
+	type OnSlash = ToTreasury;
+	type SlashBurn = SlashBurn;
 	type WeightInfo = pallet_provider_stake::weights::SubstrateWeight<Runtime>;
 }
 
@@ -175,16 +183,20 @@ impl pallet_payments::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Blocks of epochs the attestation verdicts judged served.
 	type ServedBlocks = Attestation;
-	type TreasuryAccount = TreasuryAccount;
+	type OnPenalty = ToTreasury;
 	type MaxSettleBatch = ConstU32<64>;
 	type WeightInfo = pallet_payments::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
-	/// Held with each bid; the tenant gets it if the accepted bid's lease is never started.
+	/// Held with each bid until it is accepted or released.
 	pub const BidDeposit: Balance = 10 * UNIT;
-	/// Slashed from a provider, to the tenant, when a direct lease is never started.
-	pub const DirectStartSlash: Balance = 50 * UNIT;
+	/// Held with each order until it ends.
+	pub const OrderDeposit: Balance = UNIT;
+	/// Held from the tenant with each lease until it closes.
+	pub const LeaseDeposit: Balance = UNIT;
+	/// The least start stake (and escrow) of a lease: what each side loses if it is left pending.
+	pub const MinEscrow: Balance = UNIT;
 }
 
 impl pallet_market::Config for Runtime {
@@ -194,14 +206,18 @@ impl pallet_market::Config for Runtime {
 	type Escrow = Payments;
 	type Slash = ProviderStake;
 	type BidDeposit = BidDeposit;
-	type DirectStartSlash = DirectStartSlash;
+	type OrderDeposit = OrderDeposit;
+	type LeaseDeposit = LeaseDeposit;
+	type MinEscrow = MinEscrow;
 	/// Five minutes to fetch the manifest, start the workload and confirm.
 	type StartTimeout = ConstU32<{ 5 * MINUTES }>;
 	type MaxBidWindow = ConstU32<{ HOURS }>;
 	type AcceptPeriod = ConstU32<{ HOURS }>;
 	type MaxBidsPerOrder = ConstU32<32>;
 	type MaxReplicas = ConstU32<16>;
-	type MaxDuePerBlock = ConstU32<512>;
+	type AgendaPageSize = ConstU32<64>;
+	/// An agenda entry that failed is tried again ten blocks later.
+	type AgendaRetryDelay = ConstU32<10>;
 	type MaxDueHandledPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -310,13 +326,16 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomne
 
 /// Forced exits go through the registry (status, unbonding) and the market (leases).
 pub struct Eviction;
-impl nubes_primitives::traits::ProviderEviction<AccountId> for Eviction {
+impl nubes_primitives::traits::ProviderEviction<AccountId, Balance> for Eviction {
 	fn force_out(provider: &AccountId) -> sp_runtime::DispatchResult {
 		Providers::force_out(provider)
 	}
 
-	fn tenants_of(provider: &AccountId, limit: u32) -> alloc::vec::Vec<AccountId> {
-		Market::tenants_of(provider, limit)
+	fn compensation_of(
+		provider: &AccountId,
+		limit: u32,
+	) -> alloc::vec::Vec<nubes_primitives::traits::Compensation<AccountId, Balance>> {
+		Market::compensation_of(provider, limit)
 	}
 
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
@@ -361,7 +380,6 @@ impl pallet_attestation::Config for Runtime {
 	type MaxValidators = ConstU32<64>;
 	type MaxFailuresPerReport = ConstU32<32>;
 	type MaxJudgedPerBlock = ConstU32<32>;
-	type MaxFaultHistory = ConstU32<32>;
 	type MaxEvicting = ConstU32<16>;
 	type MaxClosedPerBlock = ConstU32<8>;
 	type MaxCompensated = ConstU32<8>;
