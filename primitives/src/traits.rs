@@ -110,8 +110,10 @@ pub trait ProviderEviction<AccountId, Balance> {
 	fn force_out(provider: &AccountId) -> DispatchResult;
 	/// The tenants of up to `limit` of `provider`'s leases, each with its exposure (escrow at
 	/// risk) as weight and what it paid the provider as cap, to compensate from its slash.
-	fn compensation_of(provider: &AccountId, limit: u32)
-		-> alloc::vec::Vec<Compensation<AccountId, Balance>>;
+	fn compensation_of(
+		provider: &AccountId,
+		limit: u32,
+	) -> alloc::vec::Vec<Compensation<AccountId, Balance>>;
 	/// Closes up to `limit` of `provider`'s leases with `CloseReason::ProviderFaulty`; returns
 	/// how many it closed and whether any may remain.
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool);
@@ -127,8 +129,11 @@ pub trait ServedBlocks<AccountId, BlockNumber> {
 	fn fault_index(provider: &AccountId) -> u64;
 	/// `provider`'s faulty blocks in `[from, to)`, a range of judged blocks, from its record of
 	/// recent faults; `None` if part of the range is older than that record remembers.
-	fn recent_faulty_blocks(provider: &AccountId, from: BlockNumber, to: BlockNumber)
-		-> Option<BlockNumber>;
+	fn recent_faulty_blocks(
+		provider: &AccountId,
+		from: BlockNumber,
+		to: BlockNumber,
+	) -> Option<BlockNumber>;
 	/// Settlement may not reach past this block: later blocks are not judged yet.
 	fn judged_until() -> BlockNumber;
 }

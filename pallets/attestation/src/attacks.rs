@@ -5,7 +5,7 @@ use crate::{mock::*, tests::*, *};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use nubes_primitives::{traits::ServedBlocks, CloseReason, ProviderStatus};
 use nubes_proofs::Failure;
-use sp_runtime::{Perbill, Perquintill};
+use sp_runtime::Perbill;
 
 /// Everything `who` owns: free and held.
 fn wealth(who: AccountId) -> Balance {
@@ -52,7 +52,7 @@ fn forgotten_faults_are_paid() {
 	new_test_ext(&[0]).execute_with(|| {
 		let p = PROVIDERS[0];
 		let lease = lease_for(TENANT, p, 30_000); // from block 1
-		// Odd epochs faulty, even ones served: never two faults in a row, so never slashed.
+											// Odd epochs faulty, even ones served: never two faults in a row, so never slashed.
 		for epoch in 0..2_000u32 {
 			run_to_epoch(epoch);
 			if epoch % 2 == 1 {
@@ -102,7 +102,9 @@ fn partial_first_and_last_epochs_are_exact() {
 			.into_iter()
 			.filter_map(|record| match record.event {
 				RuntimeEvent::Payments(pallet_payments::Event::Settled {
-					lease: l, blocks, ..
+					lease: l,
+					blocks,
+					..
 				}) if l == lease => Some(blocks as Balance),
 				_ => None,
 			})
@@ -180,7 +182,7 @@ fn compensation_follows_exposure_and_is_capped() {
 		// The last slash: 25 % of the 72,000 left; half of it is the pool.
 		let pool: Balance = 9_000;
 		let total = old_escrow.balance + late_escrow.balance;
-		let old_share = Perquintill::from_rational(old_escrow.balance, total) * pool;
+		let old_share = Perbill::from_rational(old_escrow.balance, total) * pool;
 		assert_eq!(wealth(TENANT) - tenant, old_share.min(29 * RATE));
 		assert_eq!(wealth(TENANT_2) - tenant_2, 2 * RATE, "capped at what it paid");
 		check();

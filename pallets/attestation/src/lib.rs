@@ -36,13 +36,13 @@ extern crate alloc;
 pub use pallet::*;
 
 pub mod assignment;
+#[cfg(test)]
+mod attacks;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod judging;
 #[cfg(test)]
 mod mock;
-#[cfg(test)]
-mod attacks;
 pub mod offchain;
 mod reports;
 mod served;

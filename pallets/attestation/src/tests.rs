@@ -6,7 +6,6 @@ use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{Authorize, Hooks, PalletInfoAccess},
-	BoundedVec,
 };
 use nubes_primitives::traits::{ProviderDirectory, ServedBlocks};
 use nubes_proofs::{compute::ComputeFailure, prover::NoStorage, prover::Prover, Failure};
@@ -309,8 +308,8 @@ fn a_majority_of_assigned_validators_makes_a_fault_and_no_reports_none() {
 		judge_through(0);
 		System::assert_has_event(Event::Fault { provider: two, epoch: 0, consecutive: 1 }.into());
 		System::assert_has_event(Event::EpochJudged { epoch: 0, faults: 1 }.into());
-		assert_eq!(FaultHistory::<Test>::get(two).to_vec(), vec![0]);
-		assert!(FaultHistory::<Test>::get(one).is_empty());
+		assert_eq!(FaultRecords::<Test>::get(two).recent, 1, "epoch 0 faulty");
+		assert_eq!(FaultRecords::<Test>::get(one), FaultRecord::default());
 		assert_eq!((reputation(two).faults, reputation(two).consecutive_faults), (1, 1));
 		assert_eq!((reputation(one).faults, reputation(one).epochs_served), (0, 1));
 		// The first fault costs only the epoch's pay.
@@ -430,7 +429,10 @@ fn consecutive_faults_slash_more_and_finally_force_the_provider_out() {
 			record.event,
 			RuntimeEvent::ProviderStake(pallet_provider_stake::Event::SlashPaid { .. })
 		)));
-		assert_eq!(Balances::free_balance(TREASURY) - treasury, (10_000 + 18_000 + 18_000) * 9 / 10);
+		assert_eq!(
+			Balances::free_balance(TREASURY) - treasury,
+			(10_000 + 18_000 + 18_000) * 9 / 10
+		);
 		// Its leases close one per block with `ProviderFaulty`, then the eviction ends.
 		run_to_block(System::block_number() + 3);
 		for id in [first, second] {

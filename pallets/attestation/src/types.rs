@@ -17,9 +17,7 @@ pub type EpochIndex = u32;
 pub const RECENT_EPOCHS: u32 = 128;
 
 /// A provider's judged faults: everything settlement needs, in one record of fixed size.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct FaultRecord {
 	/// Faulty blocks in every epoch judged faulty: the fault index, whose difference between
 	/// two snapshots is what a settlement leaves unpaid.

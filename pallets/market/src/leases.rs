@@ -43,8 +43,7 @@ impl<T: Config> Pallet<T> {
 	/// What leaving a lease at `rate` pending costs each side: `MinEscrow`, or `StartTimeout`
 	/// blocks at `rate` if more (the capacity the provider kept free for it meanwhile).
 	pub fn start_stake_for(rate: BalanceOf<T>) -> BalanceOf<T> {
-		let blocks: BalanceOf<T> =
-			T::StartTimeout::get().saturated_into::<u128>().saturated_into();
+		let blocks: BalanceOf<T> = T::StartTimeout::get().saturated_into::<u128>().saturated_into();
 		rate.saturating_mul(blocks).max(T::MinEscrow::get())
 	}
 
@@ -135,7 +134,9 @@ impl<T: Config> Pallet<T> {
 			// Walking away from a pending lease costs what the deadline would have cost the
 			// closer; the other side, which cannot have caused it, loses nothing.
 			let (tenant_forfeit, provider_slash) = match reason {
-				CloseReason::TenantClosed => (T::Escrow::forfeit(id, lease.start_stake)?, Zero::zero()),
+				CloseReason::TenantClosed => {
+					(T::Escrow::forfeit(id, lease.start_stake)?, Zero::zero())
+				}
 				_ => (Zero::zero(), Self::slash_start_stake(&lease)),
 			};
 			Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
@@ -222,12 +223,13 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let (at_risk, paid) = T::Escrow::exposure(id).unwrap_or_default();
+			let room = tenants.len() < limit as usize;
 			match tenants.iter_mut().find(|entry| entry.who == lease.tenant) {
 				Some(entry) => {
 					entry.weight = entry.weight.saturating_add(at_risk);
 					entry.cap = entry.cap.saturating_add(paid);
 				}
-				None if tenants.len() < limit as usize => {
+				None if room => {
 					tenants.push(Compensation { who: lease.tenant, weight: at_risk, cap: paid })
 				}
 				None => {}

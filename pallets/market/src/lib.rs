@@ -209,8 +209,7 @@ pub mod pallet {
 	/// The first agenda block not fully handled yet, its page, and how many of that page's
 	/// entries are done.
 	#[pallet::storage]
-	pub type AgendaCursor<T: Config> =
-		StorageValue<_, (BlockNumberFor<T>, u32, u32), ValueQuery>;
+	pub type AgendaCursor<T: Config> = StorageValue<_, (BlockNumberFor<T>, u32, u32), ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -253,11 +252,7 @@ pub mod pallet {
 		LeaseClosed { lease: LeaseId, reason: CloseReason },
 		/// `lease` was left pending: `tenant_forfeit` of the tenant's escrow and
 		/// `provider_slash` of the provider's stake went to the treasury.
-		StartPenalty {
-			lease: LeaseId,
-			tenant_forfeit: BalanceOf<T>,
-			provider_slash: BalanceOf<T>,
-		},
+		StartPenalty { lease: LeaseId, tenant_forfeit: BalanceOf<T>, provider_slash: BalanceOf<T> },
 		/// An agenda entry failed with `error`; nothing of it was kept and it is tried again
 		/// at `retry_at`.
 		AgendaEntryFailed { due: Due, error: DispatchError, retry_at: BlockNumberFor<T> },

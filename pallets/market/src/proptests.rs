@@ -30,24 +30,67 @@ const ATTACKER: AccountId = STRANGER;
 /// One thing a participant may do; indices pick among existing orders, leases and accounts.
 #[derive(Clone, Debug)]
 enum Op {
-	CreateOrder { tenant: usize, replicas: u32, window: u64, auto: bool },
-	Bid { provider: usize, order: usize, price: u128 },
-	Accept { tenant: usize, order: usize, bid: usize },
-	Cancel { tenant: usize, order: usize },
-	Direct { tenant: usize, provider: usize, blocks: u128, duration: Option<u64> },
-	Confirm { by_owner: bool, lease: usize },
-	Close { who: usize, lease: usize },
-	TopUp { tenant: usize, lease: usize, blocks: u128 },
-	Settle { lease: usize },
-	Advance { blocks: u64 },
+	CreateOrder {
+		tenant: usize,
+		replicas: u32,
+		window: u64,
+		auto: bool,
+	},
+	Bid {
+		provider: usize,
+		order: usize,
+		price: u128,
+	},
+	Accept {
+		tenant: usize,
+		order: usize,
+		bid: usize,
+	},
+	Cancel {
+		tenant: usize,
+		order: usize,
+	},
+	Direct {
+		tenant: usize,
+		provider: usize,
+		blocks: u128,
+		duration: Option<u64>,
+	},
+	Confirm {
+		by_owner: bool,
+		lease: usize,
+	},
+	Close {
+		who: usize,
+		lease: usize,
+	},
+	TopUp {
+		tenant: usize,
+		lease: usize,
+		blocks: u128,
+	},
+	Settle {
+		lease: usize,
+	},
+	Advance {
+		blocks: u64,
+	},
 	/// The attacker leases the cheapest spec with the least escrow and never delivers.
-	Grief { provider: usize },
+	Grief {
+		provider: usize,
+	},
 	/// The attacker tries the grief with a one-unit escrow.
-	GriefOneUnit { provider: usize },
+	GriefOneUnit {
+		provider: usize,
+	},
 	/// A provider closes a pending lease before its deadline.
-	Dodge { lease: usize },
+	Dodge {
+		lease: usize,
+	},
 	/// The attacker opens an order whose window closes with everyone else's.
-	Stuff { window: u64 },
+	Stuff {
+		window: u64,
+	},
 }
 
 const TENANTS: [AccountId; 2] = [TENANT, TENANT_2];
@@ -243,9 +286,9 @@ fn burnt() -> Balance {
 	System::events()
 		.iter()
 		.filter_map(|record| match record.event {
-			RuntimeEvent::ProviderStake(pallet_provider_stake::Event::Slashed { burnt, .. }) => {
-				Some(burnt)
-			}
+			RuntimeEvent::ProviderStake(pallet_provider_stake::Event::Slashed {
+				burnt, ..
+			}) => Some(burnt),
 			_ => None,
 		})
 		.sum()
@@ -262,10 +305,8 @@ fn check_invariants(issuance: Balance, attacker: Balance) {
 			.filter(|(_, e)| e.tenant == tenant)
 			.map(|(_, e)| e.balance)
 			.sum();
-		let held = Balances::balance_on_hold(
-			&pallet_payments::HoldReason::LeaseEscrow.into(),
-			&tenant,
-		);
+		let held =
+			Balances::balance_on_hold(&pallet_payments::HoldReason::LeaseEscrow.into(), &tenant);
 		assert_eq!(held, escrowed, "escrow hold of {tenant}");
 	}
 	for (who, ledger) in pallet_provider_stake::Ledgers::<Test>::iter() {

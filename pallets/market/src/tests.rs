@@ -575,8 +575,9 @@ fn cancelling_an_order_releases_bids_and_escrow() {
 fn the_hook_handles_a_bounded_number_and_carries_the_rest_over() {
 	new_test_ext().execute_with(|| {
 		// Six leases of two providers, all with their start deadline at block 6.
-		let leases: Vec<u64> =
-			(0..6).map(|i| direct(if i < 3 { PROVIDER } else { PROVIDER_2 }, 5 * RATE, None)).collect();
+		let leases: Vec<u64> = (0..6)
+			.map(|i| direct(if i < 3 { PROVIDER } else { PROVIDER_2 }, 5 * RATE, None))
+			.collect();
 		run_to_block(6);
 		let open = leases.iter().filter(|l| Leases::<Test>::get(**l).is_some()).count();
 		assert_eq!(open, 2, "four handled in block 6");

@@ -1,7 +1,7 @@
 //! The records this pallet keeps.
 
 use crate::Config;
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::fungible::Inspect;
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{LeaseId, OrderId, Placement, Resources};
@@ -102,7 +102,18 @@ pub struct Lease<AccountId, Balance, BlockNumber> {
 }
 
 /// Work the agenda holds for a block.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
 pub enum Due {
 	/// A pending lease's start deadline.
 	StartDeadline(LeaseId),

@@ -6,11 +6,14 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{BalancedHold, MutateHold},
-		tokens::imbalance::OnUnbalanced,
+		tokens::imbalance::{Imbalance, OnUnbalanced},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use nubes_primitives::{traits::LeaseEscrow, LeaseId};
+use nubes_primitives::{
+	traits::{LeaseEscrow, ServedBlocks},
+	LeaseId,
+};
 use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
 
 impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
@@ -109,11 +112,12 @@ impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for P
 		if amount.is_zero() {
 			return Ok(amount);
 		}
-		let (credit, taken) = <T::Currency as BalancedHold<_>>::slash(
+		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
 			&HoldReason::LeaseEscrow.into(),
 			&escrow.tenant,
 			amount,
 		);
+		let taken = credit.peek();
 		T::OnPenalty::on_unbalanced(credit);
 		escrow.balance = escrow.balance.saturating_sub(taken);
 		Escrows::<T>::insert(lease, &escrow);
@@ -122,6 +126,10 @@ impl<T: Config> LeaseEscrow<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for P
 	}
 
 	fn exposure(lease: LeaseId) -> Option<(BalanceOf<T>, BalanceOf<T>)> {
-		Escrows::<T>::get(lease).map(|escrow| (escrow.balance, escrow.paid))
+		// What is due for judged, served blocks is paid already in all but name.
+		Escrows::<T>::get(lease).map(|escrow| {
+			let due = Self::due(&escrow).map(|due| due.cost).unwrap_or_default();
+			(escrow.balance, escrow.paid.saturating_add(due))
+		})
 	}
 }

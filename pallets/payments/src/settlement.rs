@@ -18,13 +18,13 @@ use sp_runtime::{
 /// What a settlement would pay.
 pub(crate) struct Due<T: Config> {
 	/// Settle up to this block.
-	target: BlockNumberFor<T>,
+	pub(crate) target: BlockNumberFor<T>,
 	/// Served blocks in the range.
-	served: BlockNumberFor<T>,
+	pub(crate) served: BlockNumberFor<T>,
 	/// What they cost, capped at the escrow's balance.
-	cost: BalanceOf<T>,
+	pub(crate) cost: BalanceOf<T>,
 	/// The provider's fault index at `target`, when `target` is the last judged block.
-	index: Option<u64>,
+	pub(crate) index: Option<u64>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -54,8 +54,7 @@ impl<T: Config> Pallet<T> {
 			)?;
 		}
 		if !fee.is_zero() {
-			let (credit, _) =
-				<T::Currency as BalancedHold<_>>::slash(&reason, &escrow.tenant, fee);
+			let (credit, _) = <T::Currency as BalancedHold<_>>::slash(&reason, &escrow.tenant, fee);
 			T::OnPenalty::on_unbalanced(credit);
 		}
 		escrow.balance = escrow.balance.saturating_sub(cost);
@@ -106,9 +105,8 @@ impl<T: Config> Pallet<T> {
 					.unwrap_or_default();
 			(since_snapshot.saturating_sub(before_settled), Some(index))
 		} else {
-			let faulty =
-				T::ServedBlocks::recent_faulty_blocks(provider, escrow.settled_to, target)
-					.unwrap_or(blocks);
+			let faulty = T::ServedBlocks::recent_faulty_blocks(provider, escrow.settled_to, target)
+				.unwrap_or(blocks);
 			(faulty, None)
 		};
 		let served = blocks.saturating_sub(faulty);

@@ -86,11 +86,12 @@ impl<T: Config> Pallet<T> {
 		let unlock_at = frame_system::Pallet::<T>::block_number()
 			.checked_add(&T::UnbondingPeriod::get())
 			.ok_or(Error::<T>::Overflow)?;
+		let full = ledger.unlocking.is_full();
 		match ledger.unlocking.last_mut() {
 			Some(last) if last.unlock_at == unlock_at => {
 				last.value = last.value.checked_add(&value).ok_or(Error::<T>::Overflow)?;
 			}
-			Some(last) if merge_when_full && ledger.unlocking.is_full() => {
+			Some(last) if merge_when_full && full => {
 				last.value = last.value.checked_add(&value).ok_or(Error::<T>::Overflow)?;
 				last.unlock_at = unlock_at;
 			}

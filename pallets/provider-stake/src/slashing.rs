@@ -16,7 +16,7 @@ use frame_support::{
 use nubes_primitives::traits::{BackedCapacity, Compensation, SlashAmount, SlashStake};
 use sp_runtime::{
 	traits::{CheckedSub, Saturating, Zero},
-	Perbill, Perquintill,
+	Perbill,
 };
 
 impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
@@ -57,9 +57,15 @@ impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let slashed = target.checked_sub(&left).ok_or(Error::<T>::Overflow)?;
 
 		// Take it out of the hold as a credit, then share that credit out.
-		let (mut credit, taken) =
+		let (mut credit, _) =
 			<T::Currency as BalancedHold<_>>::slash(&HoldReason::ProviderBond.into(), who, slashed);
-		ensure!(taken == slashed, Error::<T>::Overflow);
+		let taken = credit.peek();
+		if taken != slashed {
+			// The hold always equals the ledger (`try_state`); if it ever did not, account for
+			// what was really taken rather than fail half-way through.
+			log::error!(target: "runtime::provider-stake", "slashed {taken:?} of {slashed:?} held");
+		}
+		let slashed = taken;
 
 		// The burnt share: dropping a credit takes it out of the total issuance.
 		let burn = T::SlashBurn::get() * slashed;
@@ -97,15 +103,14 @@ impl<T: Config> Pallet<T> {
 		shared: BalanceOf<T>,
 		compensation: &[Compensation<T::AccountId, BalanceOf<T>>],
 	) -> BalanceOf<T> {
-		let total_weight = compensation
-			.iter()
-			.fold(BalanceOf::<T>::zero(), |sum, c| sum.saturating_add(c.weight));
+		let total_weight =
+			compensation.iter().fold(BalanceOf::<T>::zero(), |sum, c| sum.saturating_add(c.weight));
 		let mut paid = BalanceOf::<T>::zero();
 		if total_weight.is_zero() || shared.is_zero() {
 			return paid;
 		}
 		for entry in compensation {
-			let share = Perquintill::from_rational(entry.weight, total_weight) * shared;
+			let share = Perbill::from_rational(entry.weight, total_weight) * shared;
 			let part = share.min(entry.cap).min(credit.peek());
 			if part.is_zero() {
 				continue;

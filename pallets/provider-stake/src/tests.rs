@@ -444,7 +444,10 @@ fn a_forced_exit_with_every_chunk_taken_still_unbonds_everything() {
 		let chunks = chunks(ALICE);
 		assert_eq!(chunks.len(), MAX_CHUNKS as usize);
 		let last = chunks.last().copied().unwrap();
-		assert_eq!(last, (100 + 10_000 - 100 * MAX_CHUNKS as Balance, MAX_CHUNKS as u64 + 1 + UNBONDING_PERIOD));
+		assert_eq!(
+			last,
+			(100 + 10_000 - 100 * MAX_CHUNKS as Balance, MAX_CHUNKS as u64 + 1 + UNBONDING_PERIOD)
+		);
 		check_invariants();
 	});
 }

@@ -18,6 +18,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(test)]
+mod attacks;
 mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -25,8 +27,6 @@ mod dispatchable_impls;
 mod interfaces;
 #[cfg(test)]
 mod mock;
-#[cfg(test)]
-mod attacks;
 mod runtime_api;
 #[cfg(test)]
 mod tests;

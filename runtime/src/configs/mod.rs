@@ -141,7 +141,8 @@ parameter_types! {
 
 /// Where protocol fees, tenants' forfeits and slash remainders go: the one handler every Nubes
 /// pallet uses, so that a treasury pallet can take the account's place without touching them.
-pub type ToTreasury = frame_support::traits::tokens::imbalance::ResolveTo<TreasuryAccount, Balances>;
+pub type ToTreasury =
+	frame_support::traits::tokens::imbalance::ResolveTo<TreasuryAccount, Balances>;
 
 impl pallet_provider_stake::Config for Runtime {
 	type Currency = Balances;

@@ -9,7 +9,8 @@
 //!
 //! Ctrl-C stops at once and lists the leases opened so far: each is on chain, visible with
 //! `nubes lease list`, and either closed by the tenant or, never confirmed, closed with
-//! `StartTimeout` and the deposit paid to the tenant.
+//! `StartTimeout`. Either way a lease left pending costs the tenant its start stake (see
+//! `docs/protocol.md`).
 
 use super::{exit, keys, print, spec_text, Cli, Failure};
 use nubes_client::{
