@@ -71,6 +71,11 @@ fn parse_args() -> Cli {
 
 /// Runs what the command line asks for.
 pub fn run() -> sc_cli::Result<()> {
+	// Nubes addresses (SS58 prefix 4747) are what wallets and dApps send: with this default the
+	// node's RPC takes them (as well as generic ones) and answers in them.
+	sp_core::crypto::set_default_ss58_version(sp_core::crypto::Ss58AddressFormat::custom(
+		nubes_runtime::SS58_PREFIX,
+	));
 	let cli = parse_args();
 
 	match &cli.subcommand {

@@ -13,7 +13,6 @@ use common::{
 use nubes_primitives::{ResourcePrices, Resources};
 use nubes_runtime::{RuntimeCall, RuntimeEvent, UNIT};
 use serde_json::json;
-use sp_core::crypto::Ss58Codec;
 use sp_keyring::Sr25519Keyring;
 
 fn submit(node: &NodeProcess, signer: Sr25519Keyring, call: RuntimeCall) -> Vec<RuntimeEvent> {
@@ -66,7 +65,7 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 			json!([{ "cpuMillicores": 1000, "memoryMib": 1024, "storageGib": 1, "gpus": 0 }]),
 		)
 		.expect("nubes_quote answers");
-	assert_eq!(quotes[0]["provider"], provider.to_account_id().to_ss58check());
+	assert_eq!(quotes[0]["provider"], common::nubes_address(&provider.to_account_id()));
 	let rate: u128 = quotes[0]["rate"].as_str().expect("a string").parse().expect("a number");
 	assert_eq!(rate, 1_000 * 1_000 + 1_024 * 100);
 	let none = node
@@ -98,7 +97,7 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 		.expect("a lease was created in the block of the call");
 
 	let listed = node
-		.rpc("nubes_leases", json!([tenant.to_account_id().to_ss58check()]))
+		.rpc("nubes_leases", json!([common::nubes_address(&tenant.to_account_id())]))
 		.expect("nubes_leases answers");
 	assert_eq!(listed[0]["id"], lease);
 	assert_eq!(listed[0]["state"], "Pending");

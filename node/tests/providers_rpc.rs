@@ -6,7 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-	extrinsic_events, next_nonce, signed_extrinsic, start_dev_node, submit_and_finalize, succeeded,
+	extrinsic_events, next_nonce, nubes_address, signed_extrinsic, start_dev_node,
+	submit_and_finalize, succeeded,
 };
 use nubes_primitives::{Attribute, ResourcePrices, Resources};
 use nubes_runtime::{RuntimeCall, UNIT};
@@ -61,7 +62,7 @@ fn a_registered_provider_is_listed_by_the_rpc() {
 	let providers = page["providers"].as_array().expect("a list");
 	assert_eq!(providers.len(), 1, "{page}");
 	let listed = &providers[0];
-	assert_eq!(listed["account"], who.to_ss58check());
+	assert_eq!(listed["account"], nubes_address(&who), "answers in Nubes addresses");
 	assert_eq!(listed["endpoint"], "http://127.0.0.1:8800");
 	assert_eq!(listed["region"], "local");
 	assert_eq!(listed["attributes"]["tier"], "dev");
@@ -85,9 +86,14 @@ fn a_registered_provider_is_listed_by_the_rpc() {
 		assert_eq!(page["providers"].as_array().map(Vec::len), Some(0), "{filter} matches nothing");
 	}
 
-	let one = node.rpc("nubes_provider", json!([who.to_ss58check()])).expect("nubes_provider");
+	// Nubes addresses (prefix 4747) and generic ones (42) are both taken.
+	let one = node.rpc("nubes_provider", json!([nubes_address(&who)])).expect("nubes_provider");
 	assert_eq!(one["offered"]["memoryMib"], 8_192);
-	let nobody = Sr25519Keyring::Eve.to_account_id().to_ss58check();
+	let generic = node.rpc("nubes_provider", json!([who.to_ss58check()])).expect("generic");
+	assert_eq!(generic, one);
+	let next = node.rpc("system_accountNextIndex", json!([nubes_address(&who)]));
+	assert_eq!(next, Ok(json!(nonce + 2)), "a dApp signing with Nubes addresses gets a nonce");
+	let nobody = nubes_address(&Sr25519Keyring::Eve.to_account_id());
 	assert_eq!(node.rpc("nubes_provider", json!([nobody])), Ok(serde_json::Value::Null));
 
 	// Bad input is refused with a reason, not a crash.

@@ -1,8 +1,9 @@
 //! The provider agent against a real `nubes-node --dev`, with the `nubes` CLI as the tenant:
 //! the agent registers and bonds, `nubes deploy` of the example service gives a URL that
 //! answers, the agent's settlement pays exactly rate × blocks less the protocol fee, the
-//! tenant's close stops the workload and frees the capacity, and an agent killed with -9
-//! mid-lease comes back with the workload while the lease never leaves `Active`.
+//! tenant's close stops the workload and frees the capacity, an agent killed with -9
+//! mid-lease comes back with the workload while the lease never leaves `Active`, and a tenant
+//! griefing the agent with leases it never delivers ends poorer, not richer.
 
 use nubes_client::{
 	agent_api::{unix_now, AgentClient},
@@ -406,6 +407,73 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		(gone && http_get(&service).ok()?.0 == 404).then_some(())
 	})
 	.await;
+
+	// The start-deadline grief, as a dApp would try it: Bob leases the cheapest spec from the
+	// running agent and never delivers a manifest. A one-unit escrow is refused; with the least
+	// escrow the chain takes, the deadline costs Bob the lease's start stake, exactly what it
+	// costs Ferdie, and Bob ends poorer.
+	let bob_keys = Keys::from_suri("//Bob").unwrap();
+	let bob = bob_keys.account_id();
+	let tiny = nubes_primitives::Resources { cpu_millicores: 1, ..Default::default() };
+	let grief = |escrow: u128| {
+		api::tx().market().lease_direct(
+			ferdie,
+			nubes_client::convert::resources(&tiny),
+			u128::MAX,
+			None,
+			[9; 32],
+			escrow,
+		)
+	};
+	match client.submit(&grief(1), &bob_keys).await {
+		Err(ClientError::Module { pallet, error, .. }) => {
+			assert_eq!((pallet.as_str(), error.as_str()), ("Market", "EscrowTooLow"))
+		}
+		other => panic!("a one-unit escrow was not refused: {other:?}"),
+	}
+	let wealth = |who: AccountId| {
+		let client = &client;
+		async move {
+			let at = client.api().at_current_block().await.unwrap();
+			let account = at
+				.storage()
+				.fetch(api::storage().system().account(), (who,))
+				.await
+				.unwrap()
+				.decode()
+				.unwrap();
+			account.data.free + account.data.reserved
+		}
+	};
+	let stake_of = |who: AccountId| {
+		let client = &client;
+		async move {
+			let at = client.api().at_current_block().await.unwrap();
+			let ledger = at
+				.storage()
+				.fetch(api::storage().provider_stake().ledgers(), (who,))
+				.await
+				.unwrap()
+				.decode()
+				.unwrap();
+			ledger.active + ledger.unlocking.0.iter().map(|chunk| chunk.value).sum::<u128>()
+		}
+	};
+	let (bob_before, ferdie_stake_before) = (wealth(bob).await, stake_of(ferdie).await);
+	let events = client.submit(&grief(UNIT), &bob_keys).await.expect("the least escrow is taken");
+	let created = events
+		.find_first::<api::market::events::LeaseCreated>()
+		.unwrap()
+		.expect("a lease is created");
+	let griefing = created.lease;
+	eventually("the grief's start deadline", Duration::from_secs(120), || async {
+		client.lease(griefing).await.ok()?.is_none().then_some(())
+	})
+	.await;
+	// The start stake is 1 NUBES (100 blocks at 0.00001 NUBES is less); Bob also paid fees.
+	let bob_after = wealth(bob).await;
+	assert!(bob_after <= bob_before - UNIT, "Bob gained: {bob_before} -> {bob_after}");
+	assert_eq!(stake_of(ferdie).await, ferdie_stake_before - UNIT, "Ferdie lost the stated stake");
 
 	// SIGTERM stops the agent cleanly.
 	let _ = Command::new("kill").args(["-TERM", &agent.0.id().to_string()]).status();

@@ -21,6 +21,12 @@ use sp_core::{Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::generic::Era;
 
+/// `who` in Nubes' SS58 format (prefix 4747), as the node answers and dApps send.
+pub fn nubes_address(who: &AccountId) -> String {
+	use sp_core::crypto::{Ss58AddressFormat, Ss58Codec};
+	who.to_ss58check_with_version(Ss58AddressFormat::custom(nubes_runtime::SS58_PREFIX))
+}
+
 /// Path of the node binary cargo built for these tests.
 pub fn node_binary() -> &'static str {
 	env!("CARGO_BIN_EXE_nubes-node")
