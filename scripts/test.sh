@@ -25,3 +25,8 @@ SKIP_WASM_BUILD=1 cargo test --locked --release --features runtime-benchmarks \
 	-p pallet-provider-stake -p pallet-providers -p pallet-market -p pallet-payments \
 	-p pallet-attestation benchmark
 echo "test.sh: benchmark tests took $(($(date +%s) - finished)) s"
+
+# A polkadot.js dApp against a dev chain of the node just built, in the chain's own address
+# format; then the docs against the binaries.
+"$here/test-js.sh" --no-build
+"$here/check-docs.sh"

@@ -181,6 +181,19 @@ impl Agent {
 		Ok(())
 	}
 
+	/// After a slash: bonds what the offer requires again and resumes a provider the slash
+	/// paused. A provider its operator paused stays paused unless a slash happened meanwhile.
+	async fn restore_bond(&self) -> Result<(), ClientError> {
+		self.ensure_on_chain().await?;
+		if let Some(entry) = self.chain.provider().await? {
+			if entry.status == nubes_primitives::ProviderStatus::Paused {
+				info!("resuming after the slash");
+				self.chain.submit("resume", &api::tx().providers().resume()).await?;
+			}
+		}
+		Ok(())
+	}
+
 	/// Takes a tenant's deployment for `lease`: checks it against the lease on chain, keeps it,
 	/// starts the workload and has the lease confirmed.
 	pub async fn accept_deployment(
@@ -487,6 +500,21 @@ impl Agent {
 					"new lease; waiting for its deployment"
 				);
 			}
+		}
+		// A slash (a start deadline, a fault) may leave the bond short of the offer, which
+		// pauses the provider: bond what is missing and come back, so that a griefer costs it
+		// the stated penalty and not its place in the market.
+		let slashed = events
+			.find::<api::provider_stake::events::Slashed>()
+			.flatten()
+			.any(|event| event.who == me);
+		if slashed {
+			let agent = self.clone();
+			tokio::spawn(async move {
+				if let Err(error) = agent.restore_bond().await {
+					warn!(%error, "could not restore the bond after a slash");
+				}
+			});
 		}
 		for event in events.find::<ev::LeaseClosed>().flatten() {
 			if self.store.deployment(event.lease).ok().flatten().is_some()

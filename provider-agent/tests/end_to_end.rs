@@ -431,35 +431,39 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		}
 		other => panic!("a one-unit escrow was not refused: {other:?}"),
 	}
-	let wealth = |who: AccountId| {
+	// Free plus held, and stake, of `who` at block `number`.
+	let at_block = |number: u64| {
 		let client = &client;
 		async move {
-			let at = client.api().at_current_block().await.unwrap();
-			let account = at
-				.storage()
-				.fetch(api::storage().system().account(), (who,))
+			let hash: subxt::utils::H256 = client
+				.request("chain_getBlockHash", subxt::rpcs::rpc_params![number])
 				.await
-				.unwrap()
-				.decode()
 				.unwrap();
-			account.data.free + account.data.reserved
+			client.api().at_block(hash).await.unwrap()
 		}
 	};
-	let stake_of = |who: AccountId| {
-		let client = &client;
-		async move {
-			let at = client.api().at_current_block().await.unwrap();
-			let ledger = at
-				.storage()
-				.fetch(api::storage().provider_stake().ledgers(), (who,))
-				.await
-				.unwrap()
-				.decode()
-				.unwrap();
-			ledger.active + ledger.unlocking.0.iter().map(|chunk| chunk.value).sum::<u128>()
-		}
+	let wealth = |number: u64, who: AccountId| async move {
+		let account = at_block(number)
+			.await
+			.storage()
+			.fetch(api::storage().system().account(), (who,))
+			.await
+			.unwrap()
+			.decode()
+			.unwrap();
+		account.data.free + account.data.reserved
 	};
-	let (bob_before, ferdie_stake_before) = (wealth(bob).await, stake_of(ferdie).await);
+	let stake = |number: u64, who: AccountId| async move {
+		let ledger = at_block(number)
+			.await
+			.storage()
+			.fetch(api::storage().provider_stake().ledgers(), (who,))
+			.await
+			.unwrap()
+			.decode()
+			.unwrap();
+		ledger.active + ledger.unlocking.0.iter().map(|chunk| chunk.value).sum::<u128>()
+	};
 	let events = client.submit(&grief(UNIT), &bob_keys).await.expect("the least escrow is taken");
 	let created = events
 		.find_first::<api::market::events::LeaseCreated>()
@@ -470,10 +474,22 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		client.lease(griefing).await.ok()?.is_none().then_some(())
 	})
 	.await;
-	// The start stake is 1 NUBES (100 blocks at 0.00001 NUBES is less); Bob also paid fees.
-	let bob_after = wealth(bob).await;
-	assert!(bob_after <= bob_before - UNIT, "Bob gained: {bob_before} -> {bob_after}");
-	assert_eq!(stake_of(ferdie).await, ferdie_stake_before - UNIT, "Ferdie lost the stated stake");
+	// The deadline's block: the start stake is 1 NUBES (100 blocks at 0.00001 NUBES is less).
+	let deadline = u64::from(created.deadline);
+	let (before, after) = (deadline - 1, deadline);
+	assert_eq!(wealth(after, bob).await, wealth(before, bob).await - UNIT, "Bob pays its stake");
+	assert_eq!(stake(after, ferdie).await, stake(before, ferdie).await - UNIT, "Ferdie loses it");
+	// From before the lease to after its deadline Bob is poorer by the stake and the fee.
+	let opened = u64::from(created.deadline) - 100;
+	assert!(wealth(after, bob).await < wealth(opened - 1, bob).await - UNIT, "Bob never gains");
+	// The slash left Ferdie's bond short, which pauses it; the agent bonds again and resumes, so
+	// the grief costs Ferdie the stated stake (and the fees of bonding again), not its place in
+	// the market.
+	eventually("the agent back in the market", Duration::from_secs(60), || async {
+		let entry = client.provider(&ferdie).await.ok()??;
+		(entry.status == nubes_primitives::ProviderStatus::Active).then_some(())
+	})
+	.await;
 
 	// SIGTERM stops the agent cleanly.
 	let _ = Command::new("kill").args(["-TERM", &agent.0.id().to_string()]).status();
