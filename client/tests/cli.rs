@@ -230,7 +230,8 @@ async fn every_command_against_a_dev_node() {
 				rate,
 				None,
 				[7; 32],
-				rate * 1_000,
+				// The escrow must cover the start stake: at least 1 NUBES.
+				(rate * 1_000).max(UNIT),
 			),
 			&alice,
 		)

@@ -76,6 +76,8 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 		.expect("nubes_quote answers");
 	assert_eq!(none.as_array().map(Vec::len), Some(0), "nobody has 9 free cores");
 
+	// A thousand blocks, or the least escrow that covers the start stake (1 NUBES) if more.
+	let escrow = (1_000 * rate).max(UNIT);
 	let events = submit(
 		&node,
 		tenant,
@@ -85,7 +87,7 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 			max_rate: rate,
 			duration: None,
 			manifest_hash: [1; 32],
-			escrow: 1_000 * rate,
+			escrow,
 		}),
 	);
 	let lease = events
@@ -107,7 +109,7 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 	assert_eq!(details["state"], "Active");
 	assert_eq!(details["rate"], rate.to_string());
 	let since = details["activeSince"].as_u64().expect("active since a block");
-	assert_eq!(details["paidUntil"].as_u64(), Some(since + 1_000));
+	assert_eq!(details["paidUntil"].as_u64(), Some(since + (escrow / rate) as u64));
 
 	submit(&node, tenant, RuntimeCall::Market(pallet_market::Call::close_lease { lease }));
 	assert_eq!(node.rpc("nubes_lease", json!([lease])), Ok(serde_json::Value::Null));
