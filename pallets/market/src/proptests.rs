@@ -138,6 +138,19 @@ fn op() -> impl Strategy<Value = Op> {
 	]
 }
 
+/// The attacker leases one millicore from `provider` with `escrow`, never to deliver.
+fn grief(provider: AccountId, escrow: Balance) -> sp_runtime::DispatchResult {
+	Market::lease_direct(
+		RuntimeOrigin::signed(ATTACKER),
+		provider,
+		Resources { cpu_millicores: 1, ..Default::default() },
+		1,
+		None,
+		[9; 32],
+		escrow,
+	)
+}
+
 /// Counts an attempt of attack `index` and whether the chain took it.
 fn count<E>(index: usize, result: Result<(), E>) -> Result<(), E> {
 	TRIED[index].fetch_add(1, Ordering::Relaxed);
@@ -222,30 +235,8 @@ fn apply(op: &Op) {
 			Market::top_up(signed(TENANTS[tenant]), nth_lease(lease), blocks * RATE)
 		}
 		Op::Settle { lease } => Payments::settle(signed(STRANGER), nth_lease(lease)),
-		Op::Grief { provider } => count(
-			0,
-			Market::lease_direct(
-				signed(ATTACKER),
-				PROVIDERS[provider],
-				Resources { cpu_millicores: 1, ..Default::default() },
-				1,
-				None,
-				[9; 32],
-				MIN_ESCROW,
-			),
-		),
-		Op::GriefOneUnit { provider } => count(
-			1,
-			Market::lease_direct(
-				signed(ATTACKER),
-				PROVIDERS[provider],
-				Resources { cpu_millicores: 1, ..Default::default() },
-				1,
-				None,
-				[9; 32],
-				1,
-			),
-		),
+		Op::Grief { provider } => count(0, grief(PROVIDERS[provider], MIN_ESCROW)),
+		Op::GriefOneUnit { provider } => count(1, grief(PROVIDERS[provider], 1)),
 		Op::Dodge { lease } => {
 			let lease = nth_lease(lease);
 			match Leases::<Test>::get(lease) {
