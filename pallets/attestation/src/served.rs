@@ -25,7 +25,7 @@ impl<T: Config> Pallet<T> {
 	/// Whether `provider` was faulty in the judged `epoch`; `None` if its record no longer
 	/// remembers that epoch.
 	fn faulty_in(record: &FaultRecord, epoch: EpochIndex) -> Option<bool> {
-		if record.faulty_blocks == 0 || epoch > record.newest {
+		if epoch > record.newest {
 			return Some(false);
 		}
 		let age = record.newest - epoch;

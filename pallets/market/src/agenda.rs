@@ -49,12 +49,15 @@ impl<T: Config> Pallet<T> {
 		let budget = T::MaxDueHandledPerBlock::get();
 		let max_visits = budget.saturating_add(EXTRA_BLOCKS_VISITED);
 		let (mut handled, mut visited) = (0u32, 0u32);
+		// Entries handled here only ever schedule later blocks, so a block's page count is read
+		// once.
+		let mut pages = None;
 		while block <= now && handled < budget && visited < max_visits {
 			visited += 1;
-			if page >= AgendaPages::<T>::get(block) {
+			if page >= *pages.get_or_insert_with(|| AgendaPages::<T>::get(block)) {
 				AgendaPages::<T>::remove(block);
 				block = block.saturating_add(One::one());
-				(page, done) = (0, 0);
+				(page, done, pages) = (0, 0, None);
 				continue;
 			}
 			let entries = Agenda::<T>::get(block, page);

@@ -68,11 +68,7 @@ impl<T: Config> SlashStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let slashed = taken;
 
 		// The burnt share: dropping a credit takes it out of the total issuance.
-		let burn = T::SlashBurn::get() * slashed;
-		let (burnt_credit, rest) = credit.split(burn);
-		credit = rest;
-		let burnt = burnt_credit.peek();
-		drop(burnt_credit);
+		let burnt = credit.extract(T::SlashBurn::get() * slashed).peek();
 
 		let shared = (pool * slashed).min(credit.peek());
 		let to_beneficiaries = Self::compensate(who, &mut credit, shared, compensation);
@@ -115,10 +111,7 @@ impl<T: Config> Pallet<T> {
 			if part.is_zero() {
 				continue;
 			}
-			let taken = core::mem::replace(credit, Credit::<T::AccountId, T::Currency>::zero());
-			let (payment, rest) = taken.split(part);
-			*credit = rest;
-			match <T::Currency as Balanced<_>>::resolve(&entry.who, payment) {
+			match <T::Currency as Balanced<_>>::resolve(&entry.who, credit.extract(part)) {
 				Ok(()) => {
 					paid = paid.saturating_add(part);
 					Self::deposit_event(Event::SlashPaid {
