@@ -135,23 +135,35 @@ impl<T: Config> Pallet<T> {
 		if lease.slot != slot || !matches!(lease.state, LeaseState::Pending { .. }) {
 			return Ok(());
 		}
-		let tenant_forfeit = T::Escrow::forfeit(id, lease.start_stake)?;
-		let provider_slash = Self::slash_start_stake(&lease);
-		Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
+		Self::take_start_stake(id, &lease, true, true)?;
 		Self::end_lease(id, lease, CloseReason::StartTimeout, now)
 	}
 
-	/// Slashes a pending lease's start stake from its provider, to the treasury; returns what
-	/// was taken (all the provider has, if less).
-	pub(crate) fn slash_start_stake(lease: &LeaseOf<T>) -> BalanceOf<T> {
-		// A provider with no ledger left has nothing to take; that is not the lease's failure.
-		T::Slash::slash(
-			&lease.provider,
-			SlashAmount::Exact(lease.start_stake),
-			Perbill::zero(),
-			&[],
-		)
-		.unwrap_or_default()
+	/// Takes a pending lease's start stake, to the treasury, from the tenant's escrow and/or the
+	/// provider's bond (all the provider has, if less), and says so in `StartPenalty`.
+	pub(crate) fn take_start_stake(
+		id: nubes_primitives::LeaseId,
+		lease: &LeaseOf<T>,
+		from_tenant: bool,
+		from_provider: bool,
+	) -> DispatchResult {
+		let tenant_forfeit =
+			if from_tenant { T::Escrow::forfeit(id, lease.start_stake)? } else { Zero::zero() };
+		let provider_slash = if from_provider {
+			// A provider with no ledger left has nothing to take; that is not the lease's
+			// failure.
+			T::Slash::slash(
+				&lease.provider,
+				SlashAmount::Exact(lease.start_stake),
+				Perbill::zero(),
+				&[],
+			)
+			.unwrap_or_default()
+		} else {
+			Zero::zero()
+		};
+		Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
+		Ok(())
 	}
 
 	/// An active lease whose check is due: ended (`Expired`), out of escrow

@@ -133,13 +133,8 @@ impl<T: Config> Pallet<T> {
 		if matches!(lease.state, LeaseState::Pending { .. }) {
 			// Walking away from a pending lease costs what the deadline would have cost the
 			// closer; the other side, which cannot have caused it, loses nothing.
-			let (tenant_forfeit, provider_slash) = match reason {
-				CloseReason::TenantClosed => {
-					(T::Escrow::forfeit(id, lease.start_stake)?, Zero::zero())
-				}
-				_ => (Zero::zero(), Self::slash_start_stake(&lease)),
-			};
-			Self::deposit_event(Event::StartPenalty { lease: id, tenant_forfeit, provider_slash });
+			let by_tenant = reason == CloseReason::TenantClosed;
+			Self::take_start_stake(id, &lease, by_tenant, !by_tenant)?;
 		}
 		Self::end_lease(id, lease, reason, frame_system::Pallet::<T>::block_number())
 	}
