@@ -504,10 +504,26 @@ impl Agent {
 		// A slash (a start deadline, a fault) may leave the bond short of the offer, which
 		// pauses the provider: bond what is missing and come back, so that a griefer costs it
 		// the stated penalty and not its place in the market.
-		let slashed = events
+		let (mut earned, mut blocks) = (0u128, 0u64);
+		for event in events.find::<api::payments::events::Settled>().flatten() {
+			if event.provider == me {
+				earned = earned.saturating_add(event.to_provider);
+				blocks = blocks.saturating_add(u64::from(event.blocks));
+			}
+		}
+		let faults = events
+			.find::<api::attestation::events::Fault>()
+			.flatten()
+			.filter(|event| event.provider == me)
+			.count() as u64;
+		let slashes: Vec<u128> = events
 			.find::<api::provider_stake::events::Slashed>()
 			.flatten()
-			.any(|event| event.who == me);
+			.filter(|event| event.who == me)
+			.map(|event| event.amount)
+			.collect();
+		self.metrics.record_money(earned, blocks, faults, slashes.iter().sum());
+		let slashed = !slashes.is_empty();
 		if slashed {
 			let agent = self.clone();
 			tokio::spawn(async move {

@@ -1,6 +1,8 @@
 //! Prometheus metrics, served at `/metrics`.
 
-use prometheus::{Encoder, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+	Counter, Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The agent's metrics.
 #[derive(Clone)]
@@ -16,6 +18,16 @@ pub struct Metrics {
 	pub bids: IntCounterVec,
 	/// Transactions sent, by call and outcome (`ok`, `error`).
 	pub transactions: IntCounterVec,
+	/// NUBES paid to this provider by settlements (after the protocol fee), as seen in
+	/// finalized `Settled` events: what the provider earned.
+	pub earnings_settled: Counter,
+	/// Served blocks paid by those settlements.
+	pub blocks_paid: IntCounter,
+	/// Epochs judged faulty for this provider (`Fault` events): not paid, and slashed when
+	/// consecutive.
+	pub faults: IntCounter,
+	/// NUBES slashed from this provider's bond (`Slashed` events).
+	pub slashed: Counter,
 	/// The last finalized block seen.
 	pub finalized_block: IntGauge,
 	/// 1 while the chain is reachable.
@@ -40,6 +52,13 @@ impl Metrics {
 			Opts::new("transactions_total", "Transactions by call and outcome"),
 			&["call", "outcome"],
 		)?;
+		let earnings_settled = Counter::new(
+			"earnings_settled_nubes_total",
+			"NUBES paid to this provider by settlements, after the protocol fee",
+		)?;
+		let blocks_paid = IntCounter::new("blocks_paid_total", "Served blocks paid")?;
+		let faults = IntCounter::new("faults_total", "Epochs judged faulty for this provider")?;
+		let slashed = Counter::new("slashed_nubes_total", "NUBES slashed from the bond")?;
 		let finalized_block = IntGauge::new("finalized_block", "Last finalized block seen")?;
 		let chain_connected = IntGauge::new("chain_connected", "1 while the node is reachable")?;
 		registry.register(Box::new(workloads_running.clone()))?;
@@ -47,6 +66,10 @@ impl Metrics {
 		registry.register(Box::new(challenges.clone()))?;
 		registry.register(Box::new(bids.clone()))?;
 		registry.register(Box::new(transactions.clone()))?;
+		registry.register(Box::new(earnings_settled.clone()))?;
+		registry.register(Box::new(blocks_paid.clone()))?;
+		registry.register(Box::new(faults.clone()))?;
+		registry.register(Box::new(slashed.clone()))?;
 		registry.register(Box::new(finalized_block.clone()))?;
 		registry.register(Box::new(chain_connected.clone()))?;
 		Ok(Self {
@@ -56,9 +79,21 @@ impl Metrics {
 			challenges,
 			bids,
 			transactions,
+			earnings_settled,
+			blocks_paid,
+			faults,
+			slashed,
 			finalized_block,
 			chain_connected,
 		})
+	}
+
+	/// Counts what one finalized block's events paid, faulted or slashed this provider.
+	pub fn record_money(&self, earned: u128, blocks: u64, faults: u64, slashed: u128) {
+		self.earnings_settled.inc_by(nubes(earned));
+		self.blocks_paid.inc_by(blocks);
+		self.faults.inc_by(faults);
+		self.slashed.inc_by(nubes(slashed));
 	}
 
 	/// The text exposition format.
@@ -66,5 +101,27 @@ impl Metrics {
 		let mut out = Vec::new();
 		let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
 		String::from_utf8(out).unwrap_or_default()
+	}
+}
+
+/// An amount in NUBES, for a dashboard (a float loses the smallest units of large sums).
+fn nubes(planck: u128) -> f64 {
+	planck as f64 / nubes_client::amount::UNIT as f64
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn money_is_counted_in_nubes() {
+		let metrics = Metrics::new().unwrap();
+		metrics.record_money(2_500_000_000_000, 10, 1, 500_000_000_000);
+		metrics.record_money(500_000_000_000, 2, 0, 0);
+		let text = metrics.render();
+		assert!(text.contains("nubes_agent_earnings_settled_nubes_total 3\n"), "{text}");
+		assert!(text.contains("nubes_agent_blocks_paid_total 12\n"), "{text}");
+		assert!(text.contains("nubes_agent_faults_total 1\n"), "{text}");
+		assert!(text.contains("nubes_agent_slashed_nubes_total 0.5\n"), "{text}");
 	}
 }

@@ -244,7 +244,10 @@ impl_runtime_apis! {
 
 		fn order(id: OrderId) -> Option<OrderDetails<AccountId, Balance, BlockNumber>> {
 			let order = pallet_market::Orders::<Runtime>::get(id)?;
-			Some(OrderDetails { order, bids: pallet_market::Bids::<Runtime>::get(id).into_inner() })
+			// At most `MaxBidsPerOrder`, in the order they came.
+			let mut bids: Vec<_> = pallet_market::Bids::<Runtime>::iter_prefix_values(id).collect();
+			bids.sort_by_key(|bid| bid.seq);
+			Some(OrderDetails { order, bids })
 		}
 
 		fn leases_of(who: AccountId) -> Vec<LeaseDetails<AccountId, Balance, BlockNumber>> {

@@ -39,7 +39,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Handles what is due up to `now`, at most `MaxDueHandledPerBlock` entries, and returns the
-	/// weight used.
+	/// weight used: the walk over agenda blocks plus each handled entry's own benchmarked
+	/// weight.
 	pub(crate) fn handle_agenda(now: BlockNumberFor<T>) -> Weight {
 		let (mut block, mut page, mut done) = AgendaCursor::<T>::get();
 		if block.is_zero() {
@@ -49,6 +50,7 @@ impl<T: Config> Pallet<T> {
 		let budget = T::MaxDueHandledPerBlock::get();
 		let max_visits = budget.saturating_add(EXTRA_BLOCKS_VISITED);
 		let (mut handled, mut visited) = (0u32, 0u32);
+		let mut weight = Weight::zero();
 		// Entries handled here only ever schedule later blocks, so a block's page count is read
 		// once.
 		let mut pages = None;
@@ -63,7 +65,7 @@ impl<T: Config> Pallet<T> {
 			let entries = Agenda::<T>::get(block, page);
 			while (done as usize) < entries.len() && handled < budget {
 				if let Some(due) = entries.get(done as usize) {
-					Self::handle_due(*due, block, now);
+					weight.saturating_accrue(Self::handle_due(*due, block, now));
 				}
 				done += 1;
 				handled += 1;
@@ -76,32 +78,61 @@ impl<T: Config> Pallet<T> {
 			done = 0;
 		}
 		AgendaCursor::<T>::put((block, page, done));
-		T::WeightInfo::on_initialize(visited, handled, LeaseCount::<T>::get())
+		weight.saturating_add(T::WeightInfo::on_initialize(visited))
 	}
 
 	/// Handles one entry of the agenda block `slot`; a stale entry does nothing. A failure rolls
 	/// the entry's changes back, puts it on the agenda again `AgendaRetryDelay` blocks later and
-	/// says so in an event: nothing due is ever dropped.
-	fn handle_due(due: Due, slot: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+	/// says so in an event: nothing due is ever dropped. Returns the entry's weight (its
+	/// kind's worst case when it failed).
+	pub(crate) fn handle_due(due: Due, slot: BlockNumberFor<T>, now: BlockNumberFor<T>) -> Weight {
 		let outcome = frame_support::storage::with_transaction(|| {
 			let result = match due {
-				Due::StartDeadline(id) => Self::start_deadline(id, slot, now),
-				Due::Expiry(id) => Self::expiry(id, slot, now),
-				Due::BidWindowClose(id) => Self::bid_window_close(id),
+				Due::StartDeadline(id) => {
+					Self::start_deadline(id, slot, now).map(|()| T::WeightInfo::due_start_deadline())
+				}
+				Due::Expiry(id) => {
+					Self::expiry(id, slot, now).map(|()| T::WeightInfo::due_expiry())
+				}
+				Due::BidWindowClose(id) => Self::bid_window_close(id).map(|(bids, leases)| {
+					T::WeightInfo::due_bid_window_close(bids, leases)
+				}),
 				Due::OrderExpiry(id) => match Orders::<T>::get(id) {
-					Some(order) => Self::end_order(id, &order, Bids::<T>::take(id)).map(|_| {
+					Some(order) => Self::end_order(id, &order).map(|()| {
 						Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
 					}),
 					None => Ok(()),
-				},
+				}
+				.map(|()| T::WeightInfo::due_order_expiry()),
+				Due::ReleaseBids(id) => {
+					Ok(T::WeightInfo::due_release_bids(Self::release_bids(id)))
+				}
 			};
 			match result {
-				Ok(()) => TransactionOutcome::Commit(Ok::<_, DispatchError>(())),
+				Ok(weight) => TransactionOutcome::Commit(Ok::<_, DispatchError>(weight)),
 				Err(error) => TransactionOutcome::Rollback(Err(error)),
 			}
 		});
-		if let Err(error) = outcome {
-			Self::retry(due, error, now);
+		match outcome {
+			Ok(weight) => weight,
+			Err(error) => {
+				Self::retry(due, error, now);
+				Self::worst_due_weight(due)
+			}
+		}
+	}
+
+	/// The most an entry of `due`'s kind can weigh.
+	fn worst_due_weight(due: Due) -> Weight {
+		match due {
+			Due::StartDeadline(_) => T::WeightInfo::due_start_deadline(),
+			Due::Expiry(_) => T::WeightInfo::due_expiry(),
+			Due::BidWindowClose(_) => T::WeightInfo::due_bid_window_close(
+				T::MaxBidsPerOrder::get(),
+				T::MaxReplicas::get(),
+			),
+			Due::OrderExpiry(_) => T::WeightInfo::due_order_expiry(),
+			Due::ReleaseBids(_) => T::WeightInfo::due_release_bids(T::MaxBidsPerOrder::get()),
 		}
 	}
 
@@ -194,8 +225,9 @@ impl<T: Config> Pallet<T> {
 
 	/// An order's bid window closed: the chain accepts for an auto-accept order; a manual one
 	/// waits `AcceptPeriod` more for its tenant.
-	fn bid_window_close(id: nubes_primitives::OrderId) -> DispatchResult {
-		let Some(order) = Orders::<T>::get(id) else { return Ok(()) };
+	/// Returns how many bids it ranked and how many leases it opened.
+	fn bid_window_close(id: nubes_primitives::OrderId) -> Result<(u32, u32), DispatchError> {
+		let Some(order) = Orders::<T>::get(id) else { return Ok((0, 0)) };
 		if order.auto_accept {
 			return Self::auto_accept(id);
 		}
@@ -203,7 +235,7 @@ impl<T: Config> Pallet<T> {
 			order.bid_window_end.saturating_add(T::AcceptPeriod::get()),
 			Due::OrderExpiry(id),
 		)
-		.map(|_| ())
+		.map(|_| (0, 0))
 	}
 
 	/// Checks the market's invariants: each provider's allocation is exactly the sum of its
@@ -213,6 +245,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
+		use nubes_primitives::OrderId;
 		use frame_support::{ensure, traits::fungible::InspectHold};
 		use nubes_primitives::{traits::ProviderInspect, Resources};
 
@@ -250,7 +283,27 @@ impl<T: Config> Pallet<T> {
 			*held = held.saturating_add(unused);
 			let held = storage.entry(order.tenant.clone()).or_default();
 			*held = held.saturating_add(order.deposit);
-			for bid in Bids::<T>::get(id).iter().filter(|bid| !bid.accepted) {
+			ensure!(
+				BidCount::<T>::get(id) <= T::MaxBidsPerOrder::get(),
+				"an order with more bids than it may have"
+			);
+		}
+		// Every bid is counted; an ended order's bids wait for their release on the agenda.
+		let releases: alloc::collections::BTreeSet<OrderId> = Agenda::<T>::iter_values()
+			.flat_map(|page| page.into_iter())
+			.filter_map(|due| match due {
+				Due::ReleaseBids(id) => Some(id),
+				_ => None,
+			})
+			.collect();
+		for (id, provider, bid) in Bids::<T>::iter() {
+			ensure!(bid.provider == provider, "a bid stored under another provider");
+			ensure!(bid.seq < BidCount::<T>::get(id), "a bid beyond its order's count");
+			ensure!(
+				Orders::<T>::contains_key(id) || releases.contains(&id),
+				"bids of an ended order with no release on the agenda"
+			);
+			if !bid.accepted {
 				let held = deposits.entry(bid.provider.clone()).or_default();
 				*held = held.saturating_add(T::BidDeposit::get());
 			}

@@ -8,7 +8,7 @@ use frame_support::{
 	traits::{fungible::Mutate, Get, Hooks},
 	BoundedVec,
 };
-use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::RawOrigin;
 use nubes_primitives::{
 	attributes::{MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_LEN, MAX_ATTRIBUTE_VALUE_LEN},
 	market::MAX_PLACEMENT_REGIONS,
@@ -103,6 +103,15 @@ fn provider<T: Config>(index: u32, auditor: &T::AccountId) -> T::AccountId {
 
 /// An open order with the largest placement, `bids` bids on it and `replicas` replicas.
 fn order_with_bids<T: Config>(replicas: u32, bids: u32) -> (OrderId, T::AccountId) {
+	order_with_bids_of::<T>(replicas, bids, false)
+}
+
+/// The same, accepted by the chain at the close of its bid window if `auto_accept`.
+fn order_with_bids_of<T: Config>(
+	replicas: u32,
+	bids: u32,
+	auto_accept: bool,
+) -> (OrderId, T::AccountId) {
 	let tenant = funded::<T>("tenant", 0);
 	let auditor: T::AccountId = account("auditor", 0, 0);
 	let placement = largest_placement::<T>(&auditor);
@@ -116,7 +125,7 @@ fn order_with_bids<T: Config>(replicas: u32, bids: u32) -> (OrderId, T::AccountI
 		placement,
 		[1; 32],
 		T::MaxBidWindow::get(),
-		false,
+		auto_accept,
 		escrow::<T>(1_000),
 	)
 	.expect("the order opens");
@@ -126,6 +135,14 @@ fn order_with_bids<T: Config>(replicas: u32, bids: u32) -> (OrderId, T::AccountI
 			.expect("the bid is placed");
 	}
 	(order, tenant)
+}
+
+/// The provider of the bid placed `seq`-th on `order`.
+fn bidder<T: Config>(order: OrderId, seq: u32) -> T::AccountId {
+	Bids::<T>::iter_prefix_values(order)
+		.find(|bid| bid.seq == seq)
+		.map(|bid| bid.provider)
+		.expect("the bid exists")
 }
 
 /// An escrow of `blocks` blocks at `rate()`, at least the start stake.
@@ -197,10 +214,10 @@ mod benchmarks {
 		assert!(Orders::<T>::contains_key(0));
 	}
 
-	/// `b` bids released.
+	/// The most bids an order may have, released later by the agenda.
 	#[benchmark]
-	fn cancel_order(b: Linear<1, { T::MaxBidsPerOrder::get() }>) {
-		let (order, tenant) = order_with_bids::<T>(1, b);
+	fn cancel_order() {
+		let (order, tenant) = order_with_bids::<T>(1, T::MaxBidsPerOrder::get());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(tenant), order);
@@ -208,7 +225,7 @@ mod benchmarks {
 		assert!(!Orders::<T>::contains_key(order));
 	}
 
-	/// Worst case: the last free bid slot, all others scanned, the largest attested placement.
+	/// Worst case: the last free bid slot, the largest attested placement.
 	#[benchmark]
 	fn place_bid() {
 		let (order, _) = order_with_bids::<T>(1, T::MaxBidsPerOrder::get().saturating_sub(1));
@@ -218,14 +235,15 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(bidder), order, rate::<T>());
 
-		assert_eq!(Bids::<T>::get(order).len() as u32, T::MaxBidsPerOrder::get());
+		assert_eq!(BidCount::<T>::get(order), T::MaxBidsPerOrder::get());
 	}
 
-	/// The last replica, so the order ends and the `b` other bids are released.
+	/// The last replica, so the order ends (its other bids wait for the agenda).
 	#[benchmark]
-	fn accept_bid(b: Linear<0, { T::MaxBidsPerOrder::get() - 1 }>) {
-		let (order, tenant) = order_with_bids::<T>(1, b + 1);
-		let winner = Bids::<T>::get(order).last().map(|bid| bid.provider.clone()).expect("bids");
+	fn accept_bid() {
+		let bids = T::MaxBidsPerOrder::get();
+		let (order, tenant) = order_with_bids::<T>(1, bids);
+		let winner = bidder::<T>(order, bids - 1);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(tenant), order, winner);
@@ -257,7 +275,7 @@ mod benchmarks {
 	#[benchmark]
 	fn confirm_lease() {
 		let (order, tenant) = order_with_bids::<T>(1, 1);
-		let winner = Bids::<T>::get(order)[0].provider.clone();
+		let winner = bidder::<T>(order, 0);
 		Market::<T>::accept_bid(RawOrigin::Signed(tenant).into(), order, winner.clone())
 			.expect("accepted");
 		let lease = NextLeaseId::<T>::get().saturating_sub(1);
@@ -315,46 +333,11 @@ mod benchmarks {
 		assert!(Leases::<T>::get(lease).is_some_and(|l| l.slot > 1u32.into()));
 	}
 
-	/// The hook visiting `b` agenda blocks and handling `n` entries, each an active lease whose
-	/// escrow ran out (the costliest entry: settlement, refund, capacity release, removal),
-	/// with `l` other leases in storage to show the hook does not depend on them.
+	/// The hook walking `b` agenda blocks with nothing due; each entry it handles is charged
+	/// on top by the `due_*` benchmarks below.
 	#[benchmark]
-	fn on_initialize(
-		b: Linear<1, { T::MaxDueHandledPerBlock::get() + 2 }>,
-		n: Linear<0, { T::MaxDueHandledPerBlock::get() }>,
-		l: Linear<0, 100_000>,
-	) {
-		let auditor: T::AccountId = account("auditor", 0, 0);
-		let provider = provider::<T>(0, &auditor);
-		let tenant = funded::<T>("tenant", 0);
-		let start = frame_system::Pallet::<T>::block_number();
-		// `l` unrelated leases: stored, never touched by the hook below.
-		for i in 0..l {
-			let id = u64::from(i) + 1_000_000_000;
-			Leases::<T>::insert(
-				id,
-				LeaseOf::<T> {
-					tenant: tenant.clone(),
-					provider: provider.clone(),
-					order: None,
-					resources: spec(),
-					rate: rate::<T>(),
-					manifest_hash: [3; 32],
-					duration: None,
-					state: LeaseState::Active { since: start },
-					deposit: Default::default(),
-					start_stake: Default::default(),
-					slot: start,
-				},
-			);
-		}
-		LeaseCount::<T>::put(l);
-		// `n` leases that end after one block, with blocks to settle and escrow to refund.
-		for _ in 0..n {
-			active_lease::<T>(&provider, &tenant, 100, Some(1));
-		}
-		let due: BlockNumberFor<T> = start.saturating_add(One::one());
-		// The cursor starts `b - 1` empty blocks before the block that holds the entries.
+	fn on_initialize(b: Linear<1, { T::MaxDueHandledPerBlock::get() + 2 }>) {
+		let due = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let first = due.saturating_sub(b.saturating_sub(1).into());
 		AgendaCursor::<T>::put((first, 0u32, 0u32));
 		frame_system::Pallet::<T>::set_block_number(due);
@@ -364,7 +347,96 @@ mod benchmarks {
 			Market::<T>::on_initialize(due);
 		}
 
-		assert_eq!(Leases::<T>::iter().count() as u32, l);
+		assert_eq!(AgendaCursor::<T>::get().0, due.saturating_add(One::one()));
+	}
+
+	/// A pending lease at its deadline: the tenant's escrow forfeits and the provider's stake
+	/// is slashed by the start stake, then the lease closes.
+	#[benchmark]
+	fn due_start_deadline() {
+		let auditor: T::AccountId = account("auditor", 0, 0);
+		let provider = provider::<T>(0, &auditor);
+		let tenant = funded::<T>("tenant", 0);
+		let lease = pending_lease::<T>(&provider, &tenant, 100, None);
+		let slot = Leases::<T>::get(lease).map(|l| l.slot).expect("the lease");
+		frame_system::Pallet::<T>::set_block_number(slot);
+
+		#[block]
+		{
+			Market::<T>::handle_due(Due::StartDeadline(lease), slot, slot);
+		}
+
+		assert!(!Leases::<T>::contains_key(lease));
+	}
+
+	/// An active lease at the end of its duration, with blocks to settle and escrow to refund.
+	#[benchmark]
+	fn due_expiry() {
+		let auditor: T::AccountId = account("auditor", 0, 0);
+		let provider = provider::<T>(0, &auditor);
+		let tenant = funded::<T>("tenant", 0);
+		let lease = active_lease::<T>(&provider, &tenant, 100, Some(10));
+		let slot = Leases::<T>::get(lease).map(|l| l.slot).expect("the lease");
+		frame_system::Pallet::<T>::set_block_number(slot);
+
+		#[block]
+		{
+			Market::<T>::handle_due(Due::Expiry(lease), slot, slot);
+		}
+
+		assert!(!Leases::<T>::contains_key(lease));
+	}
+
+	/// An auto-accept order's window closing with `b` bids and `r` replicas (at least `r`
+	/// bids): the chain ranks the bids and opens `r` leases.
+	#[benchmark]
+	fn due_bid_window_close(
+		b: Linear<1, { T::MaxBidsPerOrder::get() }>,
+		r: Linear<1, { T::MaxReplicas::get() }>,
+	) {
+		let (order, _) = order_with_bids_of::<T>(r, b.max(r), true);
+		let slot = Orders::<T>::get(order).map(|o| o.bid_window_end).expect("the order");
+		frame_system::Pallet::<T>::set_block_number(slot);
+
+		#[block]
+		{
+			Market::<T>::handle_due(Due::BidWindowClose(order), slot, slot);
+		}
+
+		assert!(!Orders::<T>::contains_key(order));
+		assert_eq!(LeaseCount::<T>::get(), r);
+	}
+
+	/// A manual order that nobody accepted ends at its accept deadline.
+	#[benchmark]
+	fn due_order_expiry() {
+		let (order, _) = order_with_bids::<T>(T::MaxReplicas::get(), T::MaxBidsPerOrder::get());
+		let slot = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(slot);
+
+		#[block]
+		{
+			Market::<T>::handle_due(Due::OrderExpiry(order), slot, slot);
+		}
+
+		assert!(!Orders::<T>::contains_key(order));
+	}
+
+	/// An ended order's `b` bids released.
+	#[benchmark]
+	fn due_release_bids(b: Linear<0, { T::MaxBidsPerOrder::get() }>) {
+		let (order, tenant) = order_with_bids::<T>(1, b);
+		Market::<T>::cancel_order(RawOrigin::Signed(tenant).into(), order).expect("cancelled");
+		let slot = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(slot);
+
+		#[block]
+		{
+			Market::<T>::handle_due(Due::ReleaseBids(order), slot, slot);
+		}
+
+		assert_eq!(BidCount::<T>::get(order), 0);
+		assert_eq!(Bids::<T>::iter_prefix(order).count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Market, crate::mock::new_test_ext(), crate::mock::Test);

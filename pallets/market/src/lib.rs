@@ -170,10 +170,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, OrderOf<T>>;
 
-	/// The bids on each open order, in the order they came.
+	/// The bids on each order, by provider: a bid is read and written alone, so bidding and
+	/// accepting cost the same whatever the number of bids. An ended order's bids wait for the
+	/// agenda to release them.
 	#[pallet::storage]
 	pub type Bids<T: Config> =
-		StorageMap<_, Twox64Concat, OrderId, BoundedVec<BidOf<T>, T::MaxBidsPerOrder>, ValueQuery>;
+		StorageDoubleMap<_, Twox64Concat, OrderId, Blake2_128Concat, T::AccountId, BidOf<T>>;
+
+	/// How many bids each order has had (at most `MaxBidsPerOrder`); the next bid's `seq`.
+	#[pallet::storage]
+	pub type BidCount<T: Config> = StorageMap<_, Twox64Concat, OrderId, u32, ValueQuery>;
 
 	/// Pending and active leases.
 	#[pallet::storage]
@@ -367,14 +373,14 @@ pub mod pallet {
 			)
 		}
 
-		/// Cancel an open order: bids, the remaining escrow and the order's deposit are released.
-		/// Leases it already opened go on. Charged for the bids it really releases.
+		/// Cancel an open order: the remaining escrow and the order's deposit are released at
+		/// once, the bids' deposits by the agenda in the next block. Leases it already opened go
+		/// on.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::cancel_order(T::MaxBidsPerOrder::get()))]
-		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
+		#[pallet::weight(T::WeightInfo::cancel_order())]
+		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let released = Self::do_cancel_order(who, order)?;
-			Ok(Some(T::WeightInfo::cancel_order(released)).into())
+			Self::do_cancel_order(who, order)
 		}
 
 		/// Bid `price` per block to serve one replica of `order`.
@@ -390,18 +396,17 @@ pub mod pallet {
 		}
 
 		/// Accept `provider`'s bid on `order`: a lease of one replica at the bid's price. When
-		/// that was the last replica, the order ends and the other bids are released; the call
-		/// is charged for the bids it really releases.
+		/// that was the last replica, the order ends; the agenda releases the other bids in the
+		/// next block.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::accept_bid(T::MaxBidsPerOrder::get()))]
+		#[pallet::weight(T::WeightInfo::accept_bid())]
 		pub fn accept_bid(
 			origin: OriginFor<T>,
 			order: OrderId,
 			provider: T::AccountId,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let tenant = ensure_signed(origin)?;
-			let released = Self::do_accept_bid(tenant, order, provider)?;
-			Ok(Some(T::WeightInfo::accept_bid(released)).into())
+			Self::do_accept_bid(tenant, order, provider)
 		}
 
 		/// Lease `spec` straight from `provider` at its posted prices (at most `max_rate` per

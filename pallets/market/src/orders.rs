@@ -56,13 +56,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Returns how many bids it released.
-	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> Result<u32, DispatchError> {
+	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == who, Error::<T>::NotTenant);
-		let released = Self::end_order(id, &order, Bids::<T>::take(id))?;
+		Self::end_order(id, &order)?;
 		Self::deposit_event(Event::OrderCancelled { order: id });
-		Ok(released)
+		Ok(())
 	}
 
 	pub(crate) fn do_place_bid(
@@ -75,43 +74,36 @@ impl<T: Config> Pallet<T> {
 		ensure!(now < order.bid_window_end, Error::<T>::BidWindowClosed);
 		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(price <= order.max_price, Error::<T>::PriceTooHigh);
+		ensure!(!Bids::<T>::contains_key(id, &provider), Error::<T>::AlreadyBid);
+		let seq = BidCount::<T>::get(id);
+		ensure!(seq < T::MaxBidsPerOrder::get(), Error::<T>::TooManyBids);
 		Self::ensure_can_serve(&provider, &order)?;
-		Bids::<T>::try_mutate(id, |bids| {
-			ensure!(bids.iter().all(|bid| bid.provider != provider), Error::<T>::AlreadyBid);
-			bids.try_push(BidOf::<T> { provider: provider.clone(), price, accepted: false })
-				.map_err(|_| Error::<T>::TooManyBids)?;
-			T::Currency::hold(&HoldReason::BidDeposit.into(), &provider, T::BidDeposit::get())
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			Ok::<_, DispatchError>(())
-		})?;
+		T::Currency::hold(&HoldReason::BidDeposit.into(), &provider, T::BidDeposit::get())
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		BidCount::<T>::insert(id, seq.saturating_add(1));
+		Bids::<T>::insert(
+			id,
+			&provider,
+			BidOf::<T> { provider: provider.clone(), price, accepted: false, seq },
+		);
 		Self::deposit_event(Event::BidPlaced { order: id, provider, price });
 		Ok(())
 	}
 
-	/// Returns how many losing bids it released (none unless the order ended).
 	pub(crate) fn do_accept_bid(
 		tenant: T::AccountId,
 		id: OrderId,
 		provider: T::AccountId,
-	) -> Result<u32, DispatchError> {
+	) -> DispatchResult {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == tenant, Error::<T>::NotTenant);
-		let bids = Bids::<T>::get(id);
-		let index =
-			bids.iter().position(|bid| bid.provider == provider).ok_or(Error::<T>::NoSuchBid)?;
-		ensure!(!bids[index].accepted, Error::<T>::ProviderAlreadyLeased);
-		Self::accept(id, order, bids, index)
+		let bid = Bids::<T>::get(id, &provider).ok_or(Error::<T>::NoSuchBid)?;
+		ensure!(!bid.accepted, Error::<T>::ProviderAlreadyLeased);
+		Self::accept(id, order, bid)
 	}
 
-	/// Opens a lease for the bid at `index` and closes the order once every replica has one;
-	/// returns how many losing bids that released.
-	pub(crate) fn accept(
-		id: OrderId,
-		mut order: OrderOf<T>,
-		mut bids: BoundedVec<BidOf<T>, T::MaxBidsPerOrder>,
-		index: usize,
-	) -> Result<u32, DispatchError> {
-		let bid = bids.get_mut(index).ok_or(Error::<T>::NoSuchBid)?;
+	/// Opens a lease for `bid` and ends the order once every replica has one.
+	pub(crate) fn accept(id: OrderId, mut order: OrderOf<T>, mut bid: BidOf<T>) -> DispatchResult {
 		Self::ensure_can_serve(&bid.provider, &order)?;
 		// The escrow moves from the order's hold to the lease's.
 		T::Currency::release(
@@ -138,66 +130,52 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?;
 		bid.accepted = true;
+		Bids::<T>::insert(id, bid.provider.clone(), bid);
 		order.leases = order.leases.saturating_add(1);
 		if order.leases >= order.replicas {
-			Bids::<T>::remove(id);
-			let released = Self::end_order(id, &order, bids)?;
+			Self::end_order(id, &order)?;
 			Self::deposit_event(Event::OrderMatched { order: id });
-			Ok(released)
 		} else {
-			Bids::<T>::insert(id, bids);
 			Orders::<T>::insert(id, order);
-			Ok(0)
-		}
-	}
-
-	/// At the close of an auto-accept order's bid window: accepts the lowest bids (earliest
-	/// first among equal prices) whose providers can still serve, one per missing replica.
-	pub(crate) fn auto_accept(id: OrderId) -> DispatchResult {
-		if !Orders::<T>::contains_key(id) {
-			return Ok(());
-		}
-		let bids = Bids::<T>::get(id);
-		let mut ranked: alloc::vec::Vec<usize> =
-			(0..bids.len()).filter(|&i| !bids[i].accepted).collect();
-		ranked.sort_by(|&a, &b| bids[a].price.cmp(&bids[b].price).then(a.cmp(&b)));
-		for index in ranked {
-			let Some(order) = Orders::<T>::get(id) else { break };
-			let bids = Bids::<T>::get(id);
-			// A provider that can no longer serve is skipped, with nothing half-done.
-			let _ = frame_support::storage::with_transaction(|| {
-				match Self::accept(id, order, bids, index) {
-					Ok(_) => sp_runtime::TransactionOutcome::Commit(Ok(())),
-					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
-				}
-			});
-		}
-		if let Some(order) = Orders::<T>::get(id) {
-			Self::end_order(id, &order, Bids::<T>::take(id))?;
-			Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases });
 		}
 		Ok(())
 	}
 
-	/// Removes an order whose `bids` were taken from storage: releases the bids not accepted,
-	/// the escrow of replicas without a lease and the order's deposit. Returns how many bids it
-	/// released.
-	pub(crate) fn end_order(
-		id: OrderId,
-		order: &OrderOf<T>,
-		bids: BoundedVec<BidOf<T>, T::MaxBidsPerOrder>,
-	) -> Result<u32, DispatchError> {
-		let mut released = 0u32;
-		for bid in bids.into_iter().filter(|bid| !bid.accepted) {
-			released = released.saturating_add(1);
-			T::Currency::release(
-				&HoldReason::BidDeposit.into(),
-				&bid.provider,
-				T::BidDeposit::get(),
-				Precision::BestEffort,
-			)?;
-			Self::deposit_event(Event::BidReleased { order: id, provider: bid.provider });
+	/// At the close of an auto-accept order's bid window: accepts the lowest bids (earliest
+	/// first among equal prices) whose providers can still serve, one per missing replica.
+	/// Returns how many bids it ranked and how many leases it opened, for the hook's weight.
+	pub(crate) fn auto_accept(id: OrderId) -> Result<(u32, u32), DispatchError> {
+		if !Orders::<T>::contains_key(id) {
+			return Ok((0, 0));
 		}
+		let mut ranked: alloc::vec::Vec<BidOf<T>> =
+			Bids::<T>::iter_prefix_values(id).filter(|bid| !bid.accepted).collect();
+		ranked.sort_by(|a, b| a.price.cmp(&b.price).then(a.seq.cmp(&b.seq)));
+		let considered = ranked.len() as u32;
+		let mut opened = 0u32;
+		for bid in ranked {
+			let Some(order) = Orders::<T>::get(id) else { break };
+			// A provider that can no longer serve is skipped, with nothing half-done.
+			let outcome = frame_support::storage::with_transaction(|| {
+				match Self::accept(id, order, bid) {
+					Ok(()) => sp_runtime::TransactionOutcome::Commit(Ok(())),
+					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
+				}
+			});
+			if outcome.is_ok() {
+				opened = opened.saturating_add(1);
+			}
+		}
+		if let Some(order) = Orders::<T>::get(id) {
+			Self::end_order(id, &order)?;
+			Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases });
+		}
+		Ok((considered, opened))
+	}
+
+	/// Removes an order: releases the escrow of replicas without a lease and the order's
+	/// deposit, and puts the release of its bids on the next block's agenda.
+	pub(crate) fn end_order(id: OrderId, order: &OrderOf<T>) -> DispatchResult {
 		let unused = order
 			.escrow_per_replica
 			.saturating_mul(order.replicas.saturating_sub(order.leases).into());
@@ -214,7 +192,36 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 		)?;
 		Orders::<T>::remove(id);
-		Ok(released)
+		if BidCount::<T>::contains_key(id) {
+			Self::schedule(frame_system::Pallet::<T>::block_number(), Due::ReleaseBids(id))?;
+		}
+		Ok(())
+	}
+
+	/// Releases the deposits of an ended order's bids that were not accepted and removes all its
+	/// bids; returns how many bids it removed. Nothing happens while the order is open.
+	pub(crate) fn release_bids(id: OrderId) -> u32 {
+		if Orders::<T>::contains_key(id) {
+			return 0;
+		}
+		let mut removed = 0u32;
+		for bid in Bids::<T>::drain_prefix(id).map(|(_, bid)| bid) {
+			removed = removed.saturating_add(1);
+			if bid.accepted {
+				continue;
+			}
+			// A shortfall cannot happen (the deposit was held with the bid), and a release
+			// never fails the entry: the bid would otherwise be retried without its record.
+			let _ = T::Currency::release(
+				&HoldReason::BidDeposit.into(),
+				&bid.provider,
+				T::BidDeposit::get(),
+				Precision::BestEffort,
+			);
+			Self::deposit_event(Event::BidReleased { order: id, provider: bid.provider });
+		}
+		BidCount::<T>::remove(id);
+		removed
 	}
 
 	/// Fails unless `provider` is active, has the free capacity and meets the placement.

@@ -60,6 +60,8 @@ pub struct Bid<AccountId, Balance> {
 	pub price: Balance,
 	/// Whether the tenant (or the chain) accepted it; its deposit then moved to the lease.
 	pub accepted: bool,
+	/// Its place among the order's bids, from 0: the earlier bid wins a tie on price.
+	pub seq: u32,
 }
 
 /// Where a lease is in its lifecycle (closed leases are removed; their event says why).
@@ -123,6 +125,9 @@ pub enum Due {
 	BidWindowClose(OrderId),
 	/// An order that was not matched in time ends.
 	OrderExpiry(OrderId),
+	/// An order ended: the deposits of its bids that were not accepted go back, and its bids
+	/// are removed (`MaxBidsPerOrder` at most, so the entry is bounded).
+	ReleaseBids(OrderId),
 }
 
 /// What the benchmarks need from the runtime.
