@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import glob
 import itertools
+import json
 import os
 import re
 import shlex
@@ -705,6 +706,38 @@ def check_cargo(repo: Repo, doc: Doc, problems: Problems) -> int:
     return checked
 
 
+# --- check 5: dashboards -------------------------------------------------------------------
+
+# Each example Grafana dashboard and the guide whose metrics table it draws from.
+DASHBOARDS = {
+    "docs/dashboards/provider.json": "docs/guide-provider.md",
+    "docs/dashboards/validator.json": "docs/guide-validator.md",
+}
+METRIC_NAME = re.compile(r"\b((?:nubes|substrate)_[a-z0-9_]+)\b")
+
+
+def check_dashboards(repo: Repo, problems: Problems) -> int:
+    """Every dashboard parses and queries only metrics its guide lists (in backticks)."""
+    checked = 0
+    for dashboard, guide in DASHBOARDS.items():
+        try:
+            panels = json.loads((repo.root / dashboard).read_text())["panels"]
+        except (OSError, ValueError, KeyError) as error:
+            problems.add(dashboard, 1, f"not a Grafana dashboard: {error}")
+            continue
+        listed = (repo.root / guide).read_text()
+        for panel in panels:
+            for target in panel.get("targets", []):
+                for name in METRIC_NAME.findall(target.get("expr", "")):
+                    checked += 1
+                    if f"`{name}" not in listed:
+                        problems.add(
+                            dashboard, 1, f"panel `{panel.get('title')}` queries `{name}`, "
+                            f"which {guide} does not list"
+                        )
+    return checked
+
+
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -752,7 +785,14 @@ def main() -> int:
             return 2
 
     problems = Problems()
-    counts = {"files": 0, "links and paths": 0, "scripts": 0, "cargo commands": 0, "commands": 0}
+    counts = {
+        "files": 0,
+        "links and paths": 0,
+        "scripts": 0,
+        "cargo commands": 0,
+        "commands": 0,
+        "dashboard queries": 0,
+    }
     calls: list[Invocation] = []
     for rel in repo.markdown_files():
         doc = repo.doc(rel)
@@ -761,6 +801,8 @@ def main() -> int:
         counts["scripts"] += check_scripts(repo, doc, problems)
         counts["cargo commands"] += check_cargo(repo, doc, problems)
         calls.extend(invocations(doc))
+
+    counts["dashboard queries"] = check_dashboards(repo, problems)
 
     helps = Helps(paths)
     if not args.links_only:

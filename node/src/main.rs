@@ -11,6 +11,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod metrics;
 mod ports;
 mod rpc;
 mod service;

@@ -254,6 +254,7 @@ pub fn new_full<
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
+	let offchain_storage = backend.offchain_storage();
 
 	// The dev engine's command channel: fed by the block timer and by `engine_*` RPC calls.
 	let manual_seal_channel = matches!(consensus, Consensus::ManualSeal).then(|| mpsc::channel(64));
@@ -287,6 +288,16 @@ pub fn new_full<
 		telemetry: telemetry.as_mut(),
 		tracing_execute_block: None,
 	})?;
+
+	if let Some(registry) = prometheus_registry.as_ref() {
+		let metrics = crate::metrics::NubesMetrics::register(registry)
+			.map_err(|error| ServiceError::Other(format!("Nubes metrics: {error}")))?;
+		task_manager.spawn_handle().spawn(
+			"nubes-metrics",
+			None,
+			crate::metrics::run::<_, FullBackend, _>(client.clone(), offchain_storage, metrics),
+		);
+	}
 
 	let proposer_factory = sc_basic_authorship::ProposerFactory::new(
 		task_manager.spawn_handle(),

@@ -13,8 +13,8 @@ use std::{
 };
 
 use common::{
-	events_at, hash_of, next_nonce, signed_extrinsic, start_dev_node_with, submit_and_finalize,
-	wait_for, NodeProcess,
+	events_at, free_port, hash_of, metric, next_nonce, signed_extrinsic, start_dev_node_on,
+	submit_and_finalize, wait_for, NodeProcess,
 };
 use nubes_primitives::{ResourcePrices, Resources};
 use nubes_proofs::{
@@ -117,7 +117,8 @@ fn the_offchain_worker_reports_a_wrong_answer_and_the_epoch_judges_it_a_fault() 
 	let wrong = Responder::start(false);
 	let base = tempfile::tempdir().expect("temp dir");
 	// Half-second blocks: a 20-block epoch is ten seconds.
-	let node = start_dev_node_with(&base, &["--dev-block-time", "500"]);
+	let prometheus = free_port();
+	let node = start_dev_node_on(&base, &["--dev-block-time", "500"], Some(prometheus));
 	node.wait_finalized(1, Duration::from_secs(120));
 	let good = Sr25519Keyring::Bob;
 	let bad = Sr25519Keyring::Charlie;
@@ -170,4 +171,19 @@ fn the_offchain_worker_reports_a_wrong_answer_and_the_epoch_judges_it_a_fault() 
 		)
 		.expect("nubes_provider answers");
 	assert_eq!(provider["reputation"]["faults"], 1, "{provider}");
+
+	// The validator's metrics show its own work and the chain's verdicts (the node's registry
+	// prefixes every name with `substrate_`).
+	let counted = |series: &str| metric(prometheus, series).unwrap_or(0.0);
+	wait_for("the metrics to catch up with finality", Duration::from_secs(30), || {
+		(counted(r#"substrate_nubes_attestation_events_total{kind="fault"}"#) >= 1.0).then_some(())
+	});
+	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="sent"}"#) >= 2.0);
+	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="passed"}"#) >= 1.0);
+	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="failed"}"#) >= 1.0);
+	assert!(counted(r#"substrate_nubes_validator_reports_total{outcome="submitted"}"#) >= 1.0);
+	assert!(counted(r#"substrate_nubes_attestation_events_total{kind="report"}"#) >= 1.0);
+	assert!(counted(r#"substrate_nubes_attestation_events_total{kind="epoch_judged"}"#) >= 1.0);
+	assert!(counted("substrate_nubes_attestation_failures_reported_total") >= 1.0);
+	assert!(counted("substrate_nubes_attestation_epoch") >= 1.0);
 }

@@ -221,8 +221,22 @@ pub fn start_dev_node(base: &tempfile::TempDir) -> NodeProcess {
 
 /// Starts `nubes-node --dev` with `extra` arguments on free ports with a temporary base path.
 pub fn start_dev_node_with(base: &tempfile::TempDir, extra: &[&str]) -> NodeProcess {
+	start_dev_node_on(base, extra, None)
+}
+
+/// The same, serving Prometheus metrics on `prometheus_port` if given.
+#[allow(dead_code)] // Not every test binary reads metrics.
+pub fn start_dev_node_on(
+	base: &tempfile::TempDir,
+	extra: &[&str],
+	prometheus_port: Option<u16>,
+) -> NodeProcess {
 	let rpc_port = free_port();
 	let p2p_port = free_port();
+	let prometheus = match prometheus_port {
+		Some(port) => vec!["--prometheus-port".to_string(), port.to_string()],
+		None => vec!["--no-prometheus".to_string()],
+	};
 	let args: Vec<String> = [
 		"--dev",
 		"--base-path",
@@ -231,15 +245,29 @@ pub fn start_dev_node_with(base: &tempfile::TempDir, extra: &[&str]) -> NodeProc
 		&rpc_port.to_string(),
 		"--port",
 		&p2p_port.to_string(),
-		"--no-prometheus",
 		"--no-telemetry",
 		"--no-mdns",
 	]
 	.iter()
-	.chain(extra)
 	.map(|s| s.to_string())
+	.chain(prometheus)
+	.chain(extra.iter().map(|s| s.to_string()))
 	.collect();
 	NodeProcess::start("dev", &args, rpc_port, p2p_port, &base.path().join("node.log"))
+}
+
+/// The value of the metric line starting with `series` (name and labels) at
+/// `http://127.0.0.1:{port}/metrics`, if it is there.
+#[allow(dead_code)] // Not every test binary reads metrics.
+pub fn metric(port: u16, series: &str) -> Option<f64> {
+	let text = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+		.timeout(Duration::from_secs(10))
+		.call()
+		.ok()?
+		.into_string()
+		.ok()?;
+	text.lines()
+		.find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// Free balance of `who` at block `at`, read from `System::Account` storage.

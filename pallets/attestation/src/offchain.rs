@@ -32,6 +32,39 @@ use sp_runtime::{
 
 const LOCK_KEY: &[u8] = b"nubes/attestation/lock";
 const PROGRESS_KEY: &[u8] = b"nubes/attestation/progress";
+/// Where this node's worker keeps its [`WorkerStats`] (persistent off-chain storage), for the
+/// node to export as metrics.
+pub const WORKER_STATS_KEY: &[u8] = b"nubes/attestation/worker-stats";
+
+/// What this node's off-chain worker has done since its database was created: the part of a
+/// validator's work the chain cannot see (challenges that passed leave no trace on chain).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct WorkerStats {
+	/// Challenges sent to providers.
+	pub challenges_sent: u64,
+	/// Challenges answered in time and verified.
+	pub passed: u64,
+	/// Challenges failed (no answer, late, malformed or wrong).
+	pub failed: u64,
+	/// Signed failure reports handed to the transaction pool.
+	pub reports_submitted: u64,
+	/// Reports the pool refused, or the keystore would not sign.
+	pub reports_refused: u64,
+}
+
+impl WorkerStats {
+	/// Adds `change` to the stats in off-chain storage. Called under the worker's lock.
+	fn record(change: WorkerStats) {
+		let stats_ref = StorageValueRef::persistent(WORKER_STATS_KEY);
+		let mut stats = stats_ref.get::<WorkerStats>().ok().flatten().unwrap_or_default();
+		stats.challenges_sent = stats.challenges_sent.saturating_add(change.challenges_sent);
+		stats.passed = stats.passed.saturating_add(change.passed);
+		stats.failed = stats.failed.saturating_add(change.failed);
+		stats.reports_submitted = stats.reports_submitted.saturating_add(change.reports_submitted);
+		stats.reports_refused = stats.reports_refused.saturating_add(change.reports_refused);
+		stats_ref.set(&stats);
+	}
+}
 const LOG: &str = "nubes::attestation";
 
 /// How far this node's worker got through the registry in an epoch.
@@ -221,28 +254,39 @@ impl<T: Config> Pallet<T> {
 		// Drawn after the answers are in, so no provider could know which nonces get checked.
 		let sample_seed = sp_io::offchain::random_seed();
 		let mut failures = Vec::new();
+		let mut stats = WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
 		for ((account, (url, challenge)), outcome) in
 			targets.into_iter().zip(&requests).zip(&outcomes)
 		{
 			match judge(challenge, outcome, &sample_seed) {
-				Ok(()) => log::debug!(target: LOG, "{url}: passed"),
+				Ok(()) => {
+					log::debug!(target: LOG, "{url}: passed");
+					stats.passed += 1;
+				}
 				Err(failure) => {
 					log::info!(target: LOG, "{url}: failed ({failure:?})");
+					stats.failed += 1;
 					failures.push((account, failure));
 				}
 			}
 		}
-		Self::submit_failures(epoch, index, &key, failures);
+		let (submitted, refused) = Self::submit_failures(epoch, index, &key, failures);
+		stats.reports_submitted = submitted;
+		stats.reports_refused = refused;
+		WorkerStats::record(stats);
 	}
 
-	/// Signs and submits `failures` as reports of at most `MaxFailuresPerReport` each.
+	/// Signs and submits `failures` as reports of at most `MaxFailuresPerReport` each; returns
+	/// how many reports the pool took and how many it (or the keystore) refused.
 	pub(crate) fn submit_failures(
 		epoch: EpochIndex,
 		validator: u32,
 		key: &T::AuthorityId,
 		failures: Vec<(T::AccountId, Failure)>,
-	) {
+	) -> (u64, u64) {
 		let max = T::MaxFailuresPerReport::get().max(1) as usize;
+		let batches = failures.chunks(max).count() as u64;
+		let mut submitted = 0u64;
 		for batch in failures.chunks(max) {
 			let report = ReportOf::<T> {
 				epoch,
@@ -251,7 +295,7 @@ impl<T: Config> Pallet<T> {
 			};
 			let Some(signature) = key.sign(&Self::signing_payload(&report)) else {
 				log::warn!(target: LOG, "the keystore would not sign with the nubs key");
-				return;
+				break;
 			};
 			let call = Call::<T>::report { report, signature };
 			let transaction =
@@ -260,7 +304,10 @@ impl<T: Config> Pallet<T> {
 				);
 			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 				log::warn!(target: LOG, "the pool refused a report of epoch {epoch}");
+			} else {
+				submitted += 1;
 			}
 		}
+		(submitted, batches.saturating_sub(submitted))
 	}
 }
