@@ -121,8 +121,8 @@ mod benchmarks {
 		assert!(Epochs::<T>::contains_key(1));
 	}
 
-	/// Judging `n` providers, `f` of them faulty; every fault the costliest: a slash with
-	/// compensation and a forced exit.
+	/// Judging `n` providers, `f` of them faulty; every fault slashed (one short of a forced
+	/// exit, which `forced_exit` charges on top).
 	#[benchmark]
 	fn judge(
 		n: Linear<0, { T::MaxJudgedPerBlock::get() }>,
@@ -135,7 +135,7 @@ mod benchmarks {
 		let providers: Vec<T::AccountId> =
 			(0..n).map(|i| account::<T::AccountId>("provider", i, 0)).collect();
 		for who in &providers {
-			T::BenchmarkHelper::serving_provider(who, 1);
+			T::BenchmarkHelper::serving_provider(who, 1, 1);
 		}
 		// The registry's order decides which are judged first: make the first `f` faulty.
 		let (page, _) =
@@ -149,7 +149,7 @@ mod benchmarks {
 				&provider.account,
 				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
 			);
-			for _ in 0..max {
+			for _ in 1..max {
 				T::Reputation::record_fault(&provider.account);
 			}
 		}
@@ -160,7 +160,28 @@ mod benchmarks {
 			Attestation::<T>::judge_step();
 		}
 
-		assert_eq!(Evicting::<T>::get().len() as u32, f.min(T::MaxEvicting::get()));
+		assert!(Evicting::<T>::get().is_empty());
+	}
+
+	/// A fault past the limit: the slash shared among the tenants in proportion to their
+	/// exposure (the most leases `compensation_of` looks at, across `MaxCompensated` tenants),
+	/// and the provider forced out and queued for eviction.
+	#[benchmark]
+	fn forced_exit() {
+		let provider: T::AccountId = account("provider", 0, 0);
+		let tenants = T::MaxCompensated::get();
+		T::BenchmarkHelper::serving_provider(&provider, tenants.saturating_mul(8), tenants);
+		let params = Params::<T>::get();
+		for _ in 0..params.max_consecutive_faults {
+			T::Reputation::record_fault(&provider);
+		}
+
+		#[block]
+		{
+			assert!(Attestation::<T>::fault(&provider, 0, &params));
+		}
+
+		assert_eq!(Evicting::<T>::get().len(), 1);
 	}
 
 	#[benchmark]
@@ -190,7 +211,7 @@ mod benchmarks {
 	#[benchmark]
 	fn evict(c: Linear<0, { T::MaxClosedPerBlock::get() }>) {
 		let provider: T::AccountId = account("provider", 0, 0);
-		T::BenchmarkHelper::serving_provider(&provider, c);
+		T::BenchmarkHelper::serving_provider(&provider, c, 1);
 		Evicting::<T>::put(BoundedVec::truncate_from(alloc::vec![provider]));
 
 		#[block]

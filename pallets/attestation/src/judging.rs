@@ -70,11 +70,15 @@ impl<T: Config> Pallet<T> {
 				let (page, next) = T::Directory::serving_after(after, limit);
 				let params = Params::<T>::get();
 				let mut faults = 0u32;
+				// Forced exits are charged on top of the page: each with its compensation.
+				let mut exits = Weight::zero();
 				for provider in page.iter() {
 					let reports = Failures::<T>::take(epoch, &provider.account);
 					if (reports.len() as u32).saturating_mul(2) > data.assigned_count() {
 						faults = faults.saturating_add(1);
-						Self::fault(&provider.account, epoch, &params);
+						if Self::fault(&provider.account, epoch, &params) {
+							exits.saturating_accrue(T::WeightInfo::forced_exit());
+						}
 					} else {
 						T::Reputation::record_served(&provider.account);
 					}
@@ -92,15 +96,16 @@ impl<T: Config> Pallet<T> {
 						Self::deposit_event(Event::EpochJudged { epoch, faults: total });
 					}
 				}
-				T::WeightInfo::judge(judged, faults)
+				T::WeightInfo::judge(judged, faults).saturating_add(exits)
 			}
 		}
 	}
 
 	/// `provider` was faulty in `epoch`: the epoch is unpaid, its reputation drops, and from
-	/// the second fault in a row its stake is slashed, past the limit it is forced out.
-	/// Its cost is within `WeightInfo::judge`, benchmarked with every fault the costliest.
-	fn fault(provider: &T::AccountId, epoch: EpochIndex, params: &Parameters) {
+	/// the second fault in a row its stake is slashed, past the limit it is forced out, which
+	/// it returns. A slash is within `WeightInfo::judge`; a forced exit, with the compensation
+	/// of its tenants, is `WeightInfo::forced_exit`.
+	pub(crate) fn fault(provider: &T::AccountId, epoch: EpochIndex, params: &Parameters) -> bool {
 		Self::record_fault(provider, epoch);
 		let consecutive = T::Reputation::record_fault(provider).map_or(1, |r| r.consecutive_faults);
 		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, consecutive });
@@ -149,6 +154,7 @@ impl<T: Config> Pallet<T> {
 				),
 			}
 		}
+		forced_out
 	}
 
 	/// Closes up to `MaxClosedPerBlock` leases of the oldest provider being forced out.

@@ -349,6 +349,7 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Makes `who` a registered, bonded, active provider with `leases` leases.
-	fn serving_provider(who: &AccountId, leases: u32);
+	/// Makes `who` a registered, bonded, active provider with `leases` leases, taken in turn
+	/// by `tenants` distinct tenants (at least one).
+	fn serving_provider(who: &AccountId, leases: u32, tenants: u32);
 }

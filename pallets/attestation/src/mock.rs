@@ -238,20 +238,29 @@ impl pallet_market::BenchmarkHelper<AccountId, Balance> for BenchHelper {
 }
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for BenchHelper {
-	fn serving_provider(who: &AccountId, leases: u32) {
+	fn serving_provider(who: &AccountId, leases: u32, tenants: u32) {
 		use frame_support::traits::fungible::Mutate;
+		// Room for as many leases of `spec()` as the benchmarks ask for.
+		let room = Resources {
+			cpu_millicores: 1_000_000,
+			memory_mib: 10_000_000,
+			storage_gib: 10_000,
+			gpus: 0,
+		};
 		<Self as pallet_market::BenchmarkHelper<_, _>>::register_provider(
 			who,
 			b"eu".to_vec().try_into().unwrap(),
 			Default::default(),
-			capacity(),
+			room,
 			prices(),
 		);
-		let tenant = who + 1_000;
-		Balances::set_balance(&tenant, INITIAL);
-		for _ in 0..leases {
+		let tenants = tenants.max(1);
+		for i in 0..tenants {
+			Balances::set_balance(&(who + 1_000 + u64::from(i)), INITIAL);
+		}
+		for i in 0..leases {
 			frame_support::assert_ok!(Market::lease_direct(
-				RuntimeOrigin::signed(tenant),
+				RuntimeOrigin::signed(who + 1_000 + u64::from(i % tenants)),
 				*who,
 				spec(),
 				u128::MAX,

@@ -407,7 +407,7 @@ pub const ATTESTATION_EPOCH_BLOCKS: u32 = 20;
 pub struct AttestationBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelper {
-	fn serving_provider(who: &AccountId, leases: u32) {
+	fn serving_provider(who: &AccountId, leases: u32, tenants: u32) {
 		use frame_support::traits::fungible::Mutate;
 		use pallet_market::BenchmarkHelper;
 		// Room for a lease of one core per lease slot the benchmarks ask for.
@@ -430,9 +430,15 @@ impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelp
 			capacity,
 			prices,
 		);
-		let tenant: AccountId = frame_benchmarking::account("tenant", 0, 0);
-		Balances::set_balance(&tenant, 1_000_000 * UNIT);
-		for _ in 0..leases {
+		let tenants: Vec<AccountId> = (0..tenants.max(1))
+			.map(|i| {
+				let tenant: AccountId = frame_benchmarking::account("tenant", i, 0);
+				Balances::set_balance(&tenant, 1_000_000 * UNIT);
+				tenant
+			})
+			.collect();
+		for i in 0..leases {
+			let tenant = &tenants[i as usize % tenants.len()];
 			frame_support::assert_ok!(Market::lease_direct(
 				RuntimeOrigin::signed(tenant.clone()),
 				who.clone(),
