@@ -9,7 +9,7 @@ use codec::Decode;
 use futures::StreamExt;
 use nubes_runtime::{opaque::Block, RuntimeEvent};
 use pallet_attestation::offchain::{WorkerStats, WORKER_STATS_KEY};
-use prometheus_endpoint::{
+use substrate_prometheus_endpoint::{
 	register, Counter, CounterVec, Gauge, Opts, PrometheusError, Registry, U64,
 };
 use sc_client_api::{BlockchainEvents, StorageKey, StorageProvider};
@@ -139,7 +139,7 @@ where
 {
 	// `System::Events` is not public in frame-system: its key from the pallet and item names.
 	let events_key = StorageKey(
-		[sp_core::twox_128(b"System"), sp_core::twox_128(b"Events")].concat().to_vec(),
+		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat().to_vec(),
 	);
 	let mut worker = WorkerStats::default();
 	let mut finality = client.finality_notification_stream();
