@@ -9,12 +9,12 @@ use codec::Decode;
 use futures::StreamExt;
 use nubes_runtime::{opaque::Block, RuntimeEvent};
 use pallet_attestation::offchain::{WorkerStats, WORKER_STATS_KEY};
-use substrate_prometheus_endpoint::{
-	register, Counter, CounterVec, Gauge, Opts, PrometheusError, Registry, U64,
-};
 use sc_client_api::{BlockchainEvents, StorageKey, StorageProvider};
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_runtime::traits::Block as BlockT;
+use substrate_prometheus_endpoint::{
+	register, Counter, CounterVec, Gauge, Opts, PrometheusError, Registry, U64,
+};
 
 type Hash = <Block as BlockT>::Hash;
 type EventRecords = Vec<frame_system::EventRecord<RuntimeEvent, Hash>>;
@@ -139,7 +139,9 @@ where
 {
 	// `System::Events` is not public in frame-system: its key from the pallet and item names.
 	let events_key = StorageKey(
-		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat().to_vec(),
+		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")]
+			.concat()
+			.to_vec(),
 	);
 	let mut worker = WorkerStats::default();
 	let mut finality = client.finality_notification_stream();
@@ -151,7 +153,9 @@ where
 				Ok(Some(data)) => match EventRecords::decode(&mut &data.0[..]) {
 					Ok(events) => metrics.record_events(&events),
 					// A runtime upgraded past this node's build: its events are not ours to read.
-					Err(error) => log::debug!(target: "nubes", "events of {hash} undecodable: {error}"),
+					Err(error) => {
+						log::debug!(target: "nubes", "events of {hash} undecodable: {error}")
+					}
 				},
 				Ok(None) => {}
 				Err(error) => log::debug!(target: "nubes", "events of {hash} unreadable: {error}"),
@@ -174,7 +178,9 @@ mod tests {
 	use nubes_runtime::Runtime;
 	use sp_runtime::AccountId32;
 
-	fn record(event: pallet_attestation::Event<Runtime>) -> frame_system::EventRecord<RuntimeEvent, Hash> {
+	fn record(
+		event: pallet_attestation::Event<Runtime>,
+	) -> frame_system::EventRecord<RuntimeEvent, Hash> {
 		frame_system::EventRecord {
 			phase: frame_system::Phase::Finalization,
 			event: RuntimeEvent::Attestation(event),

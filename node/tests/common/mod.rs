@@ -266,8 +266,7 @@ pub fn metric(port: u16, series: &str) -> Option<f64> {
 		.ok()?
 		.into_string()
 		.ok()?;
-	text.lines()
-		.find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+	text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// Free balance of `who` at block `at`, read from `System::Account` storage.

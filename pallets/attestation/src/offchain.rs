@@ -254,7 +254,8 @@ impl<T: Config> Pallet<T> {
 		// Drawn after the answers are in, so no provider could know which nonces get checked.
 		let sample_seed = sp_io::offchain::random_seed();
 		let mut failures = Vec::new();
-		let mut stats = WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
+		let mut stats =
+			WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
 		for ((account, (url, challenge)), outcome) in
 			targets.into_iter().zip(&requests).zip(&outcomes)
 		{

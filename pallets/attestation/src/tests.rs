@@ -639,12 +639,11 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		Attestation::offchain_worker(3);
 		assert!(pool_state.read().transactions.is_empty(), "everyone else passed");
 		// What the worker did is kept for the node's metrics.
-		let stats = sp_runtime::offchain::storage::StorageValueRef::persistent(
-			offchain::WORKER_STATS_KEY,
-		)
-		.get::<offchain::WorkerStats>()
-		.unwrap()
-		.unwrap();
+		let stats =
+			sp_runtime::offchain::storage::StorageValueRef::persistent(offchain::WORKER_STATS_KEY)
+				.get::<offchain::WorkerStats>()
+				.unwrap()
+				.unwrap();
 		assert_eq!(
 			stats,
 			offchain::WorkerStats {

@@ -88,15 +88,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn handle_due(due: Due, slot: BlockNumberFor<T>, now: BlockNumberFor<T>) -> Weight {
 		let outcome = frame_support::storage::with_transaction(|| {
 			let result = match due {
-				Due::StartDeadline(id) => {
-					Self::start_deadline(id, slot, now).map(|()| T::WeightInfo::due_start_deadline())
-				}
+				Due::StartDeadline(id) => Self::start_deadline(id, slot, now)
+					.map(|()| T::WeightInfo::due_start_deadline()),
 				Due::Expiry(id) => {
 					Self::expiry(id, slot, now).map(|()| T::WeightInfo::due_expiry())
 				}
-				Due::BidWindowClose(id) => Self::bid_window_close(id).map(|(bids, leases)| {
-					T::WeightInfo::due_bid_window_close(bids, leases)
-				}),
+				Due::BidWindowClose(id) => Self::bid_window_close(id)
+					.map(|(bids, leases)| T::WeightInfo::due_bid_window_close(bids, leases)),
 				Due::OrderExpiry(id) => match Orders::<T>::get(id) {
 					Some(order) => Self::end_order(id, &order).map(|()| {
 						Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
@@ -104,9 +102,7 @@ impl<T: Config> Pallet<T> {
 					None => Ok(()),
 				}
 				.map(|()| T::WeightInfo::due_order_expiry()),
-				Due::ReleaseBids(id) => {
-					Ok(T::WeightInfo::due_release_bids(Self::release_bids(id)))
-				}
+				Due::ReleaseBids(id) => Ok(T::WeightInfo::due_release_bids(Self::release_bids(id))),
 			};
 			match result {
 				Ok(weight) => TransactionOutcome::Commit(Ok::<_, DispatchError>(weight)),
@@ -245,8 +241,8 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
-		use nubes_primitives::OrderId;
 		use frame_support::{ensure, traits::fungible::InspectHold};
+		use nubes_primitives::OrderId;
 		use nubes_primitives::{traits::ProviderInspect, Resources};
 
 		let mut allocated = BTreeMap::<T::AccountId, Resources>::new();
