@@ -430,7 +430,7 @@ impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelp
 			capacity,
 			prices,
 		);
-		let tenants: Vec<AccountId> = (0..tenants.max(1))
+		let tenants: alloc::vec::Vec<AccountId> = (0..tenants.max(1))
 			.map(|i| {
 				let tenant: AccountId = frame_benchmarking::account("tenant", i, 0);
 				Balances::set_balance(&tenant, 1_000_000 * UNIT);
