@@ -104,6 +104,8 @@ impl pallet_payments::Config for Test {
 	type OnPenalty = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxSettleBatch = frame_support::traits::ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 parameter_types! {

@@ -78,6 +78,11 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Makes blocks judged for the settlement benchmarks (settlement never reaches past
+		/// the last judged block).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<BlockNumberFor<Self>>;
 	}
 
 	/// Why this pallet holds funds.
@@ -221,4 +226,17 @@ pub mod pallet {
 			Ok(())
 		}
 	}
+}
+
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<BlockNumber> {
+	/// Makes every block before `block` judged.
+	fn judge_until(block: BlockNumber);
+}
+
+/// For runtimes whose `ServedBlocks` judges every block already (mocks).
+#[cfg(feature = "runtime-benchmarks")]
+impl<BlockNumber> BenchmarkHelper<BlockNumber> for () {
+	fn judge_until(_block: BlockNumber) {}
 }

@@ -94,6 +94,8 @@ impl pallet_payments::Config for Test {
 	type OnPenalty = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxSettleBatch = MaxSettleBatch;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 /// The tenant and provider hold `INITIAL`, the treasury the existential deposit; the protocol
