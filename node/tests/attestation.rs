@@ -172,18 +172,19 @@ fn the_offchain_worker_reports_a_wrong_answer_and_the_epoch_judges_it_a_fault() 
 		.expect("nubes_provider answers");
 	assert_eq!(provider["reputation"]["faults"], 1, "{provider}");
 
-	// The validator's metrics show its own work and the chain's verdicts (the node's registry
-	// prefixes every name with `substrate_`).
-	let counted = |series: &str| metric(prometheus, series).unwrap_or(0.0);
+	// The validator's metrics show its own work and the chain's verdicts.
+	let counted = |name: &str, labels: &[(&str, &str)]| metric(prometheus, name, labels);
+	let events = |kind| counted("nubes_attestation_events_total", &[("kind", kind)]);
+	let challenges = |outcome| counted("nubes_validator_challenges_total", &[("outcome", outcome)]);
 	wait_for("the metrics to catch up with finality", Duration::from_secs(30), || {
-		(counted(r#"substrate_nubes_attestation_events_total{kind="fault"}"#) >= 1.0).then_some(())
+		events("fault").filter(|count| *count >= 1.0)
 	});
-	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="sent"}"#) >= 2.0);
-	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="passed"}"#) >= 1.0);
-	assert!(counted(r#"substrate_nubes_validator_challenges_total{outcome="failed"}"#) >= 1.0);
-	assert!(counted(r#"substrate_nubes_validator_reports_total{outcome="submitted"}"#) >= 1.0);
-	assert!(counted(r#"substrate_nubes_attestation_events_total{kind="report"}"#) >= 1.0);
-	assert!(counted(r#"substrate_nubes_attestation_events_total{kind="epoch_judged"}"#) >= 1.0);
-	assert!(counted("substrate_nubes_attestation_failures_reported_total") >= 1.0);
-	assert!(counted("substrate_nubes_attestation_epoch") >= 1.0);
+	assert!(challenges("sent") >= Some(2.0));
+	assert!(challenges("passed") >= Some(1.0));
+	assert!(challenges("failed") >= Some(1.0));
+	assert!(counted("nubes_validator_reports_total", &[("outcome", "submitted")]) >= Some(1.0));
+	assert!(events("report") >= Some(1.0));
+	assert!(events("epoch_judged") >= Some(1.0));
+	assert!(counted("nubes_attestation_failures_reported_total", &[]) >= Some(1.0));
+	assert!(counted("nubes_attestation_epoch", &[]) >= Some(1.0));
 }

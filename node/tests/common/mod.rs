@@ -256,17 +256,31 @@ pub fn start_dev_node_on(
 	NodeProcess::start("dev", &args, rpc_port, p2p_port, &base.path().join("node.log"))
 }
 
-/// The value of the metric line starting with `series` (name and labels) at
-/// `http://127.0.0.1:{port}/metrics`, if it is there.
+/// The value of metric `name` whose labels include every one of `labels` (the node adds its
+/// own, such as `chain`), at `http://127.0.0.1:{port}/metrics`, if it is there.
 #[allow(dead_code)] // Not every test binary reads metrics.
-pub fn metric(port: u16, series: &str) -> Option<f64> {
+pub fn metric(port: u16, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 	let text = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
 		.timeout(Duration::from_secs(10))
 		.call()
 		.ok()?
 		.into_string()
 		.ok()?;
-	text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+	text.lines().find_map(|line| {
+		let rest = line.strip_prefix(name)?;
+		let (set, value) = match rest.strip_prefix('{') {
+			Some(labelled) => labelled.split_once("} ")?,
+			None => ("", rest.strip_prefix(' ')?),
+		};
+		let wanted = labels
+			.iter()
+			.all(|(key, val)| set.split(',').any(|pair| pair == format!("{key}=\"{val}\"")));
+		if wanted {
+			value.trim().parse().ok()
+		} else {
+			None
+		}
+	})
 }
 
 /// Free balance of `who` at block `at`, read from `System::Account` storage.
