@@ -516,15 +516,15 @@ impl Agent {
 			.flatten()
 			.filter(|event| event.provider == me)
 			.count() as u64;
-		let slashes: Vec<u128> = events
+		let (slashes, slashed) = events
 			.find::<api::provider_stake::events::Slashed>()
 			.flatten()
 			.filter(|event| event.who == me)
-			.map(|event| event.amount)
-			.collect();
-		self.metrics.record_money(earned, blocks, faults, slashes.iter().sum());
-		let slashed = !slashes.is_empty();
-		if slashed {
+			.fold((0u32, 0u128), |(count, sum), event| {
+				(count.saturating_add(1), sum.saturating_add(event.amount))
+			});
+		self.metrics.record_money(earned, blocks, faults, slashed);
+		if slashes > 0 {
 			let agent = self.clone();
 			tokio::spawn(async move {
 				if let Err(error) = agent.restore_bond().await {

@@ -10,7 +10,7 @@ use nubes_primitives::{
 };
 use sp_runtime::{
 	traits::{One, Saturating, Zero},
-	Perbill, TransactionOutcome,
+	Perbill,
 };
 
 /// Empty agenda blocks the hook may pass on top of its entry budget, so the cursor catches up.
@@ -86,28 +86,21 @@ impl<T: Config> Pallet<T> {
 	/// says so in an event: nothing due is ever dropped. Returns the entry's weight (its
 	/// kind's worst case when it failed).
 	pub(crate) fn handle_due(due: Due, slot: BlockNumberFor<T>, now: BlockNumberFor<T>) -> Weight {
-		let outcome = frame_support::storage::with_transaction(|| {
-			let result = match due {
-				Due::StartDeadline(id) => Self::start_deadline(id, slot, now)
-					.map(|()| T::WeightInfo::due_start_deadline()),
-				Due::Expiry(id) => {
-					Self::expiry(id, slot, now).map(|()| T::WeightInfo::due_expiry())
-				}
-				Due::BidWindowClose(id) => Self::bid_window_close(id)
-					.map(|(bids, leases)| T::WeightInfo::due_bid_window_close(bids, leases)),
-				Due::OrderExpiry(id) => match Orders::<T>::get(id) {
-					Some(order) => Self::end_order(id, &order).map(|()| {
-						Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
-					}),
-					None => Ok(()),
-				}
-				.map(|()| T::WeightInfo::due_order_expiry()),
-				Due::ReleaseBids(id) => Ok(T::WeightInfo::due_release_bids(Self::release_bids(id))),
-			};
-			match result {
-				Ok(weight) => TransactionOutcome::Commit(Ok::<_, DispatchError>(weight)),
-				Err(error) => TransactionOutcome::Rollback(Err(error)),
+		let outcome = frame_support::storage::with_storage_layer(|| match due {
+			Due::StartDeadline(id) => {
+				Self::start_deadline(id, slot, now).map(|()| T::WeightInfo::due_start_deadline())
 			}
+			Due::Expiry(id) => Self::expiry(id, slot, now).map(|()| T::WeightInfo::due_expiry()),
+			Due::BidWindowClose(id) => Self::bid_window_close(id)
+				.map(|(bids, leases)| T::WeightInfo::due_bid_window_close(bids, leases)),
+			Due::OrderExpiry(id) => match Orders::<T>::get(id) {
+				Some(order) => Self::end_order(id, &order).map(|()| {
+					Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
+				}),
+				None => Ok(()),
+			}
+			.map(|()| T::WeightInfo::due_order_expiry()),
+			Due::ReleaseBids(id) => Ok(T::WeightInfo::due_release_bids(Self::release_bids(id))),
 		});
 		match outcome {
 			Ok(weight) => weight,

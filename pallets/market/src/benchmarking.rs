@@ -186,6 +186,20 @@ fn active_lease<T: Config>(
 	lease
 }
 
+/// A lease that `open` makes (100 blocks of escrow), with the clock at its agenda slot: the
+/// block whose entry the hook benchmarks handle.
+fn at_its_slot<T: Config>(
+	open: impl FnOnce(&T::AccountId, &T::AccountId, u32, Option<u32>) -> nubes_primitives::LeaseId,
+) -> (nubes_primitives::LeaseId, frame_system::pallet_prelude::BlockNumberFor<T>) {
+	let auditor: T::AccountId = account("auditor", 0, 0);
+	let provider = provider::<T>(0, &auditor);
+	let tenant = funded::<T>("tenant", 0);
+	let lease = open(&provider, &tenant, 100, None);
+	let slot = Leases::<T>::get(lease).map(|l| l.slot).expect("the lease");
+	frame_system::Pallet::<T>::set_block_number(slot);
+	(lease, slot)
+}
+
 use nubes_primitives::OrderId;
 
 #[benchmarks]
@@ -354,12 +368,7 @@ mod benchmarks {
 	/// is slashed by the start stake, then the lease closes.
 	#[benchmark]
 	fn due_start_deadline() {
-		let auditor: T::AccountId = account("auditor", 0, 0);
-		let provider = provider::<T>(0, &auditor);
-		let tenant = funded::<T>("tenant", 0);
-		let lease = pending_lease::<T>(&provider, &tenant, 100, None);
-		let slot = Leases::<T>::get(lease).map(|l| l.slot).expect("the lease");
-		frame_system::Pallet::<T>::set_block_number(slot);
+		let (lease, slot) = at_its_slot::<T>(pending_lease::<T>);
 
 		#[block]
 		{
@@ -372,12 +381,9 @@ mod benchmarks {
 	/// An active lease at the end of its duration, with blocks to settle and escrow to refund.
 	#[benchmark]
 	fn due_expiry() {
-		let auditor: T::AccountId = account("auditor", 0, 0);
-		let provider = provider::<T>(0, &auditor);
-		let tenant = funded::<T>("tenant", 0);
-		let lease = active_lease::<T>(&provider, &tenant, 100, Some(10));
-		let slot = Leases::<T>::get(lease).map(|l| l.slot).expect("the lease");
-		frame_system::Pallet::<T>::set_block_number(slot);
+		let (lease, slot) = at_its_slot::<T>(|provider, tenant, blocks, _| {
+			active_lease::<T>(provider, tenant, blocks, Some(10))
+		});
 
 		#[block]
 		{

@@ -251,11 +251,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			// Each close commits whole or not at all.
-			let outcome = frame_support::storage::with_transaction(|| {
-				match Self::end_lease(id, lease, CloseReason::ProviderFaulty, now) {
-					Ok(()) => sp_runtime::TransactionOutcome::Commit(Ok(())),
-					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
-				}
+			let outcome = frame_support::storage::with_storage_layer(|| {
+				Self::end_lease(id, lease, CloseReason::ProviderFaulty, now)
 			});
 			if outcome.is_ok() {
 				closed = closed.saturating_add(1);

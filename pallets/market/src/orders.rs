@@ -157,10 +157,7 @@ impl<T: Config> Pallet<T> {
 			let Some(order) = Orders::<T>::get(id) else { break };
 			// A provider that can no longer serve is skipped, with nothing half-done.
 			let outcome =
-				frame_support::storage::with_transaction(|| match Self::accept(id, order, bid) {
-					Ok(()) => sp_runtime::TransactionOutcome::Commit(Ok(())),
-					Err(error) => sp_runtime::TransactionOutcome::Rollback(Err(error)),
-				});
+				frame_support::storage::with_storage_layer(|| Self::accept(id, order, bid));
 			if outcome.is_ok() {
 				opened = opened.saturating_add(1);
 			}
