@@ -65,8 +65,13 @@ strategy = "price-list"
 max_artifact_mib = 32
 # How long one HTTP request may run, in seconds.
 request_timeout_secs = 30
-# Whether workloads whose manifest asks for outgoing network get it.
-allow_network = true
+# Whether workloads whose manifest asks for outgoing network get it. Granted workloads reach
+# public internet addresses only: never loopback, private, link-local or this machine's own
+# addresses (so never the node's RPC or the agent's API).
+allow_network = false
+# Exact "ip:port" pairs granted workloads may reach although they are not public (a service
+# this provider offers its tenants on its LAN, say).
+# network_allow = ["10.0.0.5:5432"]
 # Log bytes kept per lease (the older half is dropped beyond this).
 log_limit_kib = 1024
 
@@ -196,8 +201,10 @@ struct WasmFile {
 	max_artifact_mib: u64,
 	#[serde(default = "default_request_timeout")]
 	request_timeout_secs: u64,
-	#[serde(default = "yes")]
+	#[serde(default)]
 	allow_network: bool,
+	#[serde(default)]
+	network_allow: Vec<String>,
 	#[serde(default = "default_log_limit")]
 	log_limit_kib: u64,
 }
@@ -207,7 +214,8 @@ impl Default for WasmFile {
 		Self {
 			max_artifact_mib: default_max_artifact(),
 			request_timeout_secs: default_request_timeout(),
-			allow_network: true,
+			allow_network: false,
+			network_allow: Vec::new(),
 			log_limit_kib: default_log_limit(),
 		}
 	}
@@ -280,6 +288,8 @@ pub struct Config {
 	pub request_timeout: std::time::Duration,
 	/// Whether a manifest's network grant is honoured.
 	pub allow_network: bool,
+	/// Non-public `ip:port` pairs granted workloads may reach.
+	pub network_allow: Vec<SocketAddr>,
 	/// Log bytes kept per lease.
 	pub log_limit_bytes: u64,
 	/// Settle every this many blocks.
@@ -399,6 +409,16 @@ impl Config {
 		if file.settlement.every_blocks == 0 {
 			return Err(invalid("settlement.every_blocks", "0", "at least 1"));
 		}
+		let network_allow = file
+			.wasm
+			.network_allow
+			.iter()
+			.map(|pair| {
+				pair.parse::<SocketAddr>().map_err(|_| {
+					invalid("wasm.network_allow", pair, "an address and port, e.g. 10.0.0.5:5432")
+				})
+			})
+			.collect::<Result<Vec<_>, _>>()?;
 		Ok(Self {
 			chain_url: file.chain_url,
 			key: Secret(file.key),
@@ -414,6 +434,7 @@ impl Config {
 			max_artifact_bytes: file.wasm.max_artifact_mib * 1024 * 1024,
 			request_timeout: std::time::Duration::from_secs(file.wasm.request_timeout_secs),
 			allow_network: file.wasm.allow_network,
+			network_allow,
 			log_limit_bytes: file.wasm.log_limit_kib * 1024,
 			settle_every_blocks: file.settlement.every_blocks,
 		})

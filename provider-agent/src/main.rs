@@ -9,7 +9,7 @@ use nubes_agent::{
 	config::{self, Config},
 	metrics::Metrics,
 	probe,
-	runtime::wasm::WasmRuntime,
+	runtime::{net::NetPolicy, wasm::WasmRuntime},
 	store::Store,
 	workloads::Workloads,
 };
@@ -88,7 +88,9 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	info!(?hardware, ?offer, "machine probed");
 	let metrics = Metrics::new()?;
 	let store = Arc::new(Store::open(&config.data_dir)?);
-	let runtime = Arc::new(WasmRuntime::new()?);
+	let runtime = Arc::new(WasmRuntime::with_network(NetPolicy::for_this_machine(
+		config.network_allow.clone(),
+	))?);
 	let workloads = Workloads::new(
 		runtime,
 		store.clone(),

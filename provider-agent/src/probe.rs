@@ -88,8 +88,15 @@ pub fn offer(hardware: &Hardware, limits: &CapacityLimits) -> (Resources, Vec<St
 		),
 		memory_mib: cap("memory_mib", limits.memory_mib, memory_have),
 		storage_gib: cap("storage_gib", limits.storage_gib, hardware.disk_gib),
-		gpus: cap("gpus", limits.gpus.map(u64::from), hardware.gpus.len() as u64) as u32,
+		// No runtime here runs GPU work yet: GPUs the probe finds are not sold.
+		gpus: 0,
 	};
+	if !hardware.gpus.is_empty() || limits.gpus.unwrap_or(0) > 0 {
+		notes.push(format!(
+			"{} GPU(s) found but not offered: no workload runtime here can use them yet",
+			hardware.gpus.len()
+		));
+	}
 	(offer, notes)
 }
 
@@ -122,6 +129,16 @@ mod tests {
 		);
 		assert_eq!(notes.len(), 2, "{notes:?}");
 		assert!(notes[0].contains("memory_mib"));
+		assert!(notes[1].contains("not offered"), "{notes:?}");
+	}
+
+	#[test]
+	fn gpus_are_not_sold_without_a_runtime_for_them() {
+		let hw = Hardware { cores: 4, memory_mib: 8192, disk_gib: 100, gpus: vec!["A100".into()] };
+		let (offer, notes) =
+			offer(&hw, &CapacityLimits { reserve_memory_mib: 512, ..Default::default() });
+		assert_eq!(offer.gpus, 0);
+		assert!(notes.iter().any(|n| n.contains("1 GPU(s) found but not offered")), "{notes:?}");
 	}
 
 	#[test]

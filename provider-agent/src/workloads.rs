@@ -310,28 +310,36 @@ impl Workloads {
 
 	fn spawn_job(&self, workload: Arc<Workload>) {
 		let store = self.store.clone();
-		tokio::task::spawn_blocking(move || {
-			let invocation = workload.invocation(Vec::new(), Vec::new(), None, MAX_JOB_TIME);
-			let result = workload.program.run(invocation);
-			let end = match result {
-				Ok(outcome) if outcome.success => WorkState::Completed("completed: exit 0".into()),
-				Ok(_) => WorkState::Failed("exited with an error".into()),
-				Err(RunError::Cancelled) => return,
-				Err(e) => WorkState::Failed(e.to_string()),
-			};
-			let text = match &end {
-				WorkState::Completed(t) | WorkState::Failed(t) => t.clone(),
-				WorkState::Running => String::new(),
-			};
-			let _ = workload.log.write(format!("[agent] job {text}\n").as_bytes());
-			if let Ok(mut state) = workload.state.lock() {
-				*state = end;
-			}
-			if let Ok(Some(mut record)) = store.deployment(workload.lease) {
-				record.finished = Some(text);
-				let _ = store.put_deployment(&record);
-			}
-		});
+		// A job has a thread of its own for its whole life, so it never holds one of the
+		// shared pool that serves requests and compiles artifacts.
+		let spawned =
+			std::thread::Builder::new().name(format!("job-{}", workload.lease)).spawn(move || {
+				let invocation = workload.invocation(Vec::new(), Vec::new(), None, MAX_JOB_TIME);
+				let result = workload.program.run(invocation);
+				let end = match result {
+					Ok(outcome) if outcome.success => {
+						WorkState::Completed("completed: exit 0".into())
+					}
+					Ok(_) => WorkState::Failed("exited with an error".into()),
+					Err(RunError::Cancelled) => return,
+					Err(e) => WorkState::Failed(e.to_string()),
+				};
+				let text = match &end {
+					WorkState::Completed(t) | WorkState::Failed(t) => t.clone(),
+					WorkState::Running => String::new(),
+				};
+				let _ = workload.log.write(format!("[agent] job {text}\n").as_bytes());
+				if let Ok(mut state) = workload.state.lock() {
+					*state = end;
+				}
+				if let Ok(Some(mut record)) = store.deployment(workload.lease) {
+					record.finished = Some(text);
+					let _ = store.put_deployment(&record);
+				}
+			});
+		if let Err(e) = spawned {
+			tracing::error!(error = %e, "cannot start a job's thread");
+		}
 	}
 
 	/// Stops a lease's workload (its running instances stop at their next tick).
@@ -386,8 +394,13 @@ impl Workloads {
 				));
 			}
 		}
+		// The captured response is a host buffer counted in the instance's memory: at most a
+		// quarter of it.
+		let capture = MAX_HTTP_BODY.min(
+			usize::try_from(workload.instance_limits.memory_bytes / 4).unwrap_or(MAX_HTTP_BODY),
+		);
 		let invocation =
-			workload.invocation(env, request.body, Some(MAX_HTTP_BODY), self.request_timeout);
+			workload.invocation(env, request.body, Some(capture), self.request_timeout);
 		let program = workload.program.clone();
 		let result = tokio::task::spawn_blocking(move || {
 			let result = program.run(invocation);

@@ -1,91 +1,23 @@
 //! The WebAssembly runtime keeps each lease inside its limits: a memory bomb, an endless loop,
 //! a write outside its directory and a connection without the grant are each contained, and
-//! other leases go on unharmed. The workloads are the sample components of
+//! other leases go on unharmed (the attacks of `hostile.rs` go further). The workloads are the sample components of
 //! `examples/workloads` (built by `scripts/build-examples.sh`).
 
+mod common;
+
+use common::{example, limits, probe_program, run_measured, Run};
 use nubes_agent::{
 	metrics::Metrics,
-	runtime::{
-		wasm::{thread_cpu_time, WasmRuntime},
-		Invocation, Limits, LogSink, Program, RunError, Runtime,
-	},
+	runtime::{net::NetPolicy, wasm::WasmRuntime, RunError, Runtime},
 	store::{DeploymentRecord, Store},
 	workloads::{Request, Workloads},
 };
 use nubes_client::agent_api::{hash_hex, Manifest, WorkloadKind, MANIFEST_VERSION};
 use nubes_primitives::Resources;
 use std::{
-	path::{Path, PathBuf},
-	sync::{atomic::AtomicBool, Arc, OnceLock},
+	sync::Arc,
 	time::{Duration, Instant},
 };
-
-fn example(name: &str) -> Vec<u8> {
-	static BUILT: OnceLock<PathBuf> = OnceLock::new();
-	let dir = BUILT.get_or_init(|| {
-		let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-		let status = std::process::Command::new("bash")
-			.arg(root.join("scripts/build-examples.sh"))
-			.status()
-			.expect("run scripts/build-examples.sh");
-		assert!(status.success(), "scripts/build-examples.sh failed");
-		root.join("examples/workloads/build")
-	});
-	std::fs::read(dir.join(format!("{name}.wasm"))).expect("built example")
-}
-
-fn probe_program(runtime: &WasmRuntime) -> Arc<dyn Program> {
-	runtime.prepare(&example("sandbox-probe")).expect("the probe compiles")
-}
-
-fn limits(memory_mib: u64, millicores: u64, wall: Duration, network: bool) -> Limits {
-	Limits { memory_bytes: memory_mib << 20, cpu_millicores: millicores, wall, network }
-}
-
-struct Run {
-	dir: tempfile::TempDir,
-	log: LogSink,
-}
-
-impl Run {
-	fn new() -> Self {
-		let dir = tempfile::tempdir().unwrap();
-		let log = LogSink::open(&dir.path().join("workload.log"), 64 * 1024).unwrap();
-		Self { dir, log }
-	}
-
-	fn scratch(&self) -> PathBuf {
-		self.dir.path().join("scratch")
-	}
-
-	fn invocation(&self, attempt: &str, env: Vec<(String, String)>, limits: Limits) -> Invocation {
-		Invocation {
-			args: vec![attempt.to_string()],
-			env,
-			stdin: Vec::new(),
-			capture_stdout: Some(4096),
-			log: self.log.clone(),
-			scratch: self.scratch(),
-			limits,
-			cancel: Arc::new(AtomicBool::new(false)),
-		}
-	}
-
-	fn log_text(&self) -> String {
-		String::from_utf8_lossy(&self.log.tail(64 * 1024).unwrap()).into_owned()
-	}
-}
-
-/// Runs on a fresh thread and returns the result with the thread's CPU time.
-fn run_measured(
-	program: Arc<dyn Program>,
-	invocation: Invocation,
-) -> std::thread::JoinHandle<(Result<nubes_agent::runtime::Outcome, RunError>, Duration)> {
-	std::thread::spawn(move || {
-		let result = program.run(invocation);
-		(result, thread_cpu_time())
-	})
-}
 
 #[test]
 fn a_memory_bomb_hits_its_lease_limit_and_harms_no_one_else() {
@@ -175,12 +107,14 @@ fn writes_outside_the_lease_directory_are_refused() {
 }
 
 #[test]
-fn connections_need_the_network_grant() {
-	let runtime = WasmRuntime::new().unwrap();
-	let program = probe_program(&runtime);
+fn connections_need_the_network_grant_and_an_allowed_address() {
 	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 	listener.set_nonblocking(true).unwrap();
-	let env = vec![("TARGET".to_string(), listener.local_addr().unwrap().to_string())];
+	let target = listener.local_addr().unwrap();
+	// The operator allows this one loopback pair, as it might a database on its LAN.
+	let runtime = WasmRuntime::with_network(NetPolicy::new(vec![], vec![target])).unwrap();
+	let program = probe_program(&runtime);
+	let env = vec![("TARGET".to_string(), target.to_string())];
 
 	let denied = Run::new();
 	let outcome = program

@@ -3,6 +3,7 @@
 //! WebAssembly ([`wasm`]); a container runtime would be a second implementation.
 
 pub mod log;
+pub mod net;
 pub mod wasm;
 
 use std::{

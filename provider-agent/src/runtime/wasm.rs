@@ -1,17 +1,25 @@
 //! The embedded runtime: WASI 0.2 components on wasmtime (the 36.x line the node's executor
-//! already builds). Each invocation gets a fresh instance in its own store:
+//! already builds). Each invocation gets a fresh instance in its own store, run with the
+//! asynchronous WASI bindings on the invocation's thread:
 //!
-//! - **memory**: a resource limiter refuses growth past the lease's memory; the guest sees an
-//!   allocation failure and the invocation ends as [`RunError::Memory`];
+//! - **memory**: one resource limiter for the whole store counts every linear memory and
+//!   table of every core instance together, and caps how many instances, memories and tables
+//!   a component may make, so a component of many modules gets the lease's memory once, not
+//!   once per memory; the host buffers of the invocation (its stdin, its captured stdout) are
+//!   counted in the same budget. Growth past it fails in the guest, and the invocation ends
+//!   as [`RunError::Memory`];
 //! - **CPU**: an epoch ticks every [`TICK`]; at each tick the invocation's thread CPU time is
 //!   compared with its share (millicores) of the wall time elapsed, and the thread sleeps off
 //!   any excess, so a 250-millicore lease gets a quarter of a core however hard it spins;
-//! - **wall time**: the same tick stops it past its limit, or when cancelled;
+//! - **wall time and cancellation**: the same tick stops a guest that computes; a guest that
+//!   waits in a host call (a sleep, a read, a poll) is stopped by dropping its future when
+//!   the wall time runs out or the lease closes, so no host call outlives its lease;
 //! - **files**: only the lease's scratch directory, mounted as `/`;
 //! - **network**: none (no address passes the socket check, TCP, UDP and name lookup are
-//!   off) unless the manifest asks and the provider allows.
+//!   off) unless the manifest asks and the provider allows; then only public addresses, as
+//!   [`super::net::NetPolicy`] decides at connect time.
 
-use super::{Invocation, Outcome, PrepareError, Program, RunError, Runtime};
+use super::{net::NetPolicy, Invocation, Outcome, PrepareError, Program, RunError, Runtime};
 use std::{
 	sync::{
 		atomic::{AtomicBool, Ordering},
@@ -25,7 +33,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::{
 	p2::{
-		bindings::sync::CommandPre,
+		bindings::CommandPre,
 		pipe::{MemoryInputPipe, MemoryOutputPipe},
 	},
 	DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
@@ -34,7 +42,16 @@ use wasmtime_wasi::{
 /// How often running instances are checked for their CPU share, wall time and cancellation.
 pub const TICK: Duration = Duration::from_millis(10);
 
-/// Why the epoch callback stopped an instance.
+/// The most core instances one component may make in a store.
+pub const MAX_INSTANCES: usize = 32;
+/// The most linear memories one store may hold.
+pub const MAX_MEMORIES: usize = 8;
+/// The most tables one store may hold.
+pub const MAX_TABLES: usize = 32;
+/// The most table elements, all tables together (each is a host-side word or two).
+pub const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+
+/// Why an instance was stopped from outside.
 #[derive(Debug, thiserror::Error)]
 enum Interrupt {
 	#[error("wall time")]
@@ -43,31 +60,65 @@ enum Interrupt {
 	Cancelled,
 }
 
-/// Refuses memory and table growth past the lease's limit, remembering that it did.
+/// The store's resource budget: every memory and table of every instance counted together.
 struct Limiter {
+	/// Bytes the store may hold in linear memories.
 	memory_bytes: usize,
+	/// Bytes its memories hold now.
+	memory_used: usize,
+	/// Table elements its tables hold now.
+	table_elements: usize,
+	/// Whether a growth was refused for memory.
 	hit: bool,
+}
+
+impl Limiter {
+	fn new(memory_bytes: usize) -> Self {
+		Self { memory_bytes, memory_used: 0, table_elements: 0, hit: false }
+	}
 }
 
 impl ResourceLimiter for Limiter {
 	fn memory_growing(
 		&mut self,
-		_current: usize,
+		current: usize,
 		desired: usize,
 		_maximum: Option<usize>,
 	) -> wasmtime::Result<bool> {
-		let ok = desired <= self.memory_bytes;
-		self.hit |= !ok;
-		Ok(ok)
+		let total = (self.memory_used - current.min(self.memory_used)).saturating_add(desired);
+		if total > self.memory_bytes {
+			self.hit = true;
+			return Ok(false);
+		}
+		self.memory_used = total;
+		Ok(true)
 	}
 
 	fn table_growing(
 		&mut self,
-		_current: usize,
+		current: usize,
 		desired: usize,
 		_maximum: Option<usize>,
 	) -> wasmtime::Result<bool> {
-		Ok(desired <= 100_000)
+		let total =
+			(self.table_elements - current.min(self.table_elements)).saturating_add(desired);
+		if total > MAX_TABLE_ELEMENTS {
+			return Ok(false);
+		}
+		self.table_elements = total;
+		Ok(true)
+	}
+
+	fn instances(&self) -> usize {
+		MAX_INSTANCES
+	}
+
+	fn memories(&self) -> usize {
+		MAX_MEMORIES
+	}
+
+	fn tables(&self) -> usize {
+		MAX_TABLES
 	}
 }
 
@@ -95,10 +146,18 @@ pub fn thread_cpu_time() -> Duration {
 	Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+thread_local! {
+	/// The executor of the invocations run on this thread: the host calls' futures run on
+	/// it, and the CPU-share check reads this thread's clock.
+	static EXECUTOR: Option<tokio::runtime::Runtime> =
+		tokio::runtime::Builder::new_current_thread().enable_all().build().ok();
+}
+
 /// WASI 0.2 components on one shared engine.
 pub struct WasmRuntime {
 	engine: Engine,
 	linker: Linker<State>,
+	network: Arc<NetPolicy>,
 	ticking: Arc<AtomicBool>,
 }
 
@@ -109,14 +168,21 @@ impl Drop for WasmRuntime {
 }
 
 impl WasmRuntime {
-	/// An engine with epoch interruption and its ticker thread, and a linker with WASI 0.2.
+	/// An engine with epoch interruption and its ticker thread, a linker with WASI 0.2, and
+	/// this machine's network policy with no exceptions.
 	pub fn new() -> anyhow::Result<Self> {
+		Self::with_network(NetPolicy::for_this_machine(Vec::new()))
+	}
+
+	/// The same, with the given network policy for workloads granted the network.
+	pub fn with_network(network: NetPolicy) -> anyhow::Result<Self> {
 		let mut config = wasmtime::Config::new();
 		config.epoch_interruption(true);
 		config.wasm_component_model(true);
+		config.async_support(true);
 		let engine = Engine::new(&config)?;
 		let mut linker = Linker::new(&engine);
-		wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+		wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
 		let ticking = Arc::new(AtomicBool::new(true));
 		let (ticker, running) = (engine.weak(), ticking.clone());
 		std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
@@ -128,7 +194,7 @@ impl WasmRuntime {
 				}
 			}
 		})?;
-		Ok(Self { engine, linker, ticking })
+		Ok(Self { engine, linker, network: Arc::new(network), ticking })
 	}
 }
 
@@ -151,19 +217,46 @@ impl Runtime for WasmRuntime {
 			.instantiate_pre(&component)
 			.and_then(CommandPre::new)
 			.map_err(|e| PrepareError::Invalid(format!("{e:#}")))?;
-		Ok(Arc::new(WasmProgram { engine: self.engine.clone(), pre }))
+		Ok(Arc::new(WasmProgram {
+			engine: self.engine.clone(),
+			pre,
+			network: self.network.clone(),
+		}))
 	}
 }
 
 struct WasmProgram {
 	engine: Engine,
 	pre: CommandPre<State>,
+	network: Arc<NetPolicy>,
 }
 
 impl Program for WasmProgram {
 	fn run(&self, invocation: Invocation) -> Result<Outcome, RunError> {
+		EXECUTOR.with(|executor| match executor {
+			Some(executor) => executor.block_on(self.run_async(invocation)),
+			None => Err(RunError::Setup("no executor on this thread".into())),
+		})
+	}
+}
+
+/// Resolves when `cancel` is set (checked every tick).
+async fn cancelled(cancel: Arc<AtomicBool>) {
+	while !cancel.load(Ordering::Relaxed) {
+		tokio::time::sleep(TICK).await;
+	}
+}
+
+impl WasmProgram {
+	async fn run_async(&self, invocation: Invocation) -> Result<Outcome, RunError> {
 		let Invocation { args, env, stdin, capture_stdout, log, scratch, limits, cancel } =
 			invocation;
+		// Host buffers come out of the lease's memory first.
+		let memory_bytes = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
+		let host_buffers = stdin.len().saturating_add(capture_stdout.unwrap_or(0));
+		let Some(guest_bytes) = memory_bytes.checked_sub(host_buffers) else {
+			return Err(RunError::Memory(limits.memory_bytes));
+		};
 		let mut builder = WasiCtxBuilder::new();
 		builder.arg("workload").args(&args).envs(&env);
 		builder.stdin(MemoryInputPipe::new(stdin));
@@ -179,17 +272,21 @@ impl Program for WasmProgram {
 			.preopened_dir(&scratch, "/", DirPerms::all(), FilePerms::all())
 			.map_err(|e| RunError::Setup(format!("{e:#}")))?;
 		if limits.network {
-			builder.inherit_network().allow_ip_name_lookup(true);
+			let policy = self.network.clone();
+			builder.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(true);
+			builder.socket_addr_check(move |addr, usage| {
+				let allowed = policy.allows(addr, usage);
+				Box::pin(async move { allowed })
+			});
 		} else {
 			builder.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
 		}
-		let memory_bytes = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
 		let mut store = Store::new(
 			&self.engine,
 			State {
 				ctx: builder.build(),
 				table: ResourceTable::new(),
-				limiter: Limiter { memory_bytes, hit: false },
+				limiter: Limiter::new(guest_bytes),
 			},
 		);
 		store.limiter(|state| &mut state.limiter);
@@ -219,10 +316,16 @@ impl Program for WasmProgram {
 			Ok(UpdateDeadline::Continue(1))
 		});
 
-		let result = self
-			.pre
-			.instantiate(&mut store)
-			.and_then(|command| command.wasi_cli_run().call_run(&mut store));
+		// A guest waiting in a host call never reaches an epoch check: the wall clock and the
+		// cancel flag stop it by dropping the call's future.
+		let result = tokio::select! {
+			result = async {
+				let command = self.pre.instantiate_async(&mut store).await?;
+				command.wasi_cli_run().call_run(&mut store).await
+			} => result,
+			_ = tokio::time::sleep(wall) => Err(Interrupt::WallTime.into()),
+			_ = cancelled(cancel.clone()) => Err(Interrupt::Cancelled.into()),
+		};
 		let hit_memory = store.data().limiter.hit;
 		drop(store);
 		let success = match result {

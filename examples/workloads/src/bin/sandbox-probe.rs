@@ -5,7 +5,9 @@
 //! - `spin`: loop forever;
 //! - `escape`: write outside its directory (`/../escaped`, then the absolute host path given
 //!   in `$HOST_PATH`);
-//! - `connect`: open a TCP connection to `$TARGET` (`host:port`);
+//! - `connect`: open a TCP connection to `$TARGET` (`host:port`, a name or an address);
+//! - `sleep`: sleep in a host call for an hour;
+//! - `fill`: write `/fill` until the disk refuses, then say how much it took;
 //! - `ok`: print "ok".
 
 use std::io::Write;
@@ -48,6 +50,29 @@ fn attempt(what: &str) -> Result<String, String> {
 					Ok(format!("connected to {target}"))
 				},
 				Err(e) => Err(format!("connect {target}: {e}")),
+			}
+		},
+		"sleep" => {
+			std::thread::sleep(std::time::Duration::from_secs(3600));
+			Ok("slept an hour".into())
+		},
+		"fill" => {
+			let mut file =
+				std::fs::File::create("/fill").map_err(|e| format!("cannot create /fill: {e}"))?;
+			let chunk = vec![7u8; 1 << 20];
+			let mut written: u64 = 0;
+			loop {
+				match file.write(&chunk) {
+					Ok(0) => return Err(format!("wrote {written} bytes, then 0")),
+					Ok(n) => written += n as u64,
+					Err(e) => {
+						let flushed = file.sync_all().err().map(|e| format!("; sync: {e}"));
+						return Err(format!(
+							"disk full after {written} bytes: {e}{}",
+							flushed.unwrap_or_default()
+						));
+					},
+				}
 			}
 		},
 		"ok" => Ok("ok".into()),

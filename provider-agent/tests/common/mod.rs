@@ -1,0 +1,85 @@
+//! What the agent's runtime test suites share: the sample components and one invocation's
+//! directory and log.
+#![allow(dead_code)]
+
+use nubes_agent::runtime::{
+	wasm::{thread_cpu_time, WasmRuntime},
+	Invocation, Limits, LogSink, Program, RunError, Runtime,
+};
+use std::{
+	path::{Path, PathBuf},
+	sync::{atomic::AtomicBool, Arc, OnceLock},
+	time::Duration,
+};
+
+pub fn example(name: &str) -> Vec<u8> {
+	static BUILT: OnceLock<PathBuf> = OnceLock::new();
+	let dir = BUILT.get_or_init(|| {
+		let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+		let status = std::process::Command::new("bash")
+			.arg(root.join("scripts/build-examples.sh"))
+			.status()
+			.expect("run scripts/build-examples.sh");
+		assert!(status.success(), "scripts/build-examples.sh failed");
+		root.join("examples/workloads/build")
+	});
+	std::fs::read(dir.join(format!("{name}.wasm"))).expect("built example")
+}
+
+pub fn probe_program(runtime: &WasmRuntime) -> Arc<dyn Program> {
+	runtime.prepare(&example("sandbox-probe")).expect("the probe compiles")
+}
+
+pub fn limits(memory_mib: u64, millicores: u64, wall: Duration, network: bool) -> Limits {
+	Limits { memory_bytes: memory_mib << 20, cpu_millicores: millicores, wall, network }
+}
+
+pub struct Run {
+	pub dir: tempfile::TempDir,
+	pub log: LogSink,
+}
+
+impl Run {
+	pub fn new() -> Self {
+		let dir = tempfile::tempdir().unwrap();
+		let log = LogSink::open(&dir.path().join("workload.log"), 64 * 1024).unwrap();
+		Self { dir, log }
+	}
+
+	pub fn scratch(&self) -> PathBuf {
+		self.dir.path().join("scratch")
+	}
+
+	pub fn invocation(
+		&self,
+		attempt: &str,
+		env: Vec<(String, String)>,
+		limits: Limits,
+	) -> Invocation {
+		Invocation {
+			args: vec![attempt.to_string()],
+			env,
+			stdin: Vec::new(),
+			capture_stdout: Some(4096),
+			log: self.log.clone(),
+			scratch: self.scratch(),
+			limits,
+			cancel: Arc::new(AtomicBool::new(false)),
+		}
+	}
+
+	pub fn log_text(&self) -> String {
+		String::from_utf8_lossy(&self.log.tail(64 * 1024).unwrap()).into_owned()
+	}
+}
+
+/// Runs on a fresh thread and returns the result with the thread's CPU time.
+pub fn run_measured(
+	program: Arc<dyn Program>,
+	invocation: Invocation,
+) -> std::thread::JoinHandle<(Result<nubes_agent::runtime::Outcome, RunError>, Duration)> {
+	std::thread::spawn(move || {
+		let result = program.run(invocation);
+		(result, thread_cpu_time())
+	})
+}
