@@ -2,10 +2,12 @@
 //! hash a lease carries, the deployment a tenant delivers, lease status and logs, and the signed
 //! request scheme that proves a request comes from the lease's tenant.
 //!
-//! Every tenant request carries `Authorization: Nubes account=<ss58>,ts=<unix secs>,sig=0x<hex>`,
-//! an sr25519 signature of [`request_payload`]: the method, the path with its query, the time and
-//! the body's hash. The agent accepts it only within [`MAX_CLOCK_SKEW_SECS`] of its own clock and
-//! only from the lease's tenant on chain.
+//! Every tenant request carries
+//! `Authorization: Nubes account=<ss58>,ts=<unix secs>,nonce=0x<16 bytes>,sig=0x<hex>`, an
+//! sr25519 signature of [`request_payload`]: the provider the request is for, the method, the
+//! path with its query, the time, the nonce and the body's hash. The agent accepts it only
+//! within [`MAX_CLOCK_SKEW_SECS`] of its own clock, only from the lease's tenant on chain, and
+//! only once (it remembers the nonces it has seen for as long as they are fresh).
 
 use crate::{parse_account, to_ss58, AccountId, ClientError, Keys};
 use serde::{Deserialize, Serialize};
@@ -156,31 +158,62 @@ pub struct LeaseStatus {
 	pub confirmed: bool,
 }
 
-/// The payload a request signature covers.
-pub fn request_payload(method: &str, path_and_query: &str, ts: u64, body: &[u8]) -> Vec<u8> {
-	let mut payload = b"nubes/agent-request/v1".to_vec();
+/// The payload a request signature covers: the provider it is meant for (so it cannot be
+/// replayed at another agent), the method, the path with its query, the time, a nonce (so it
+/// cannot be replayed at the same agent) and the body's hash.
+pub fn request_payload(
+	provider: &AccountId,
+	method: &str,
+	path_and_query: &str,
+	ts: u64,
+	nonce: &[u8; 16],
+	body: &[u8],
+) -> Vec<u8> {
+	let mut payload = b"nubes/agent-request/v2".to_vec();
 	payload.push(0);
+	payload.extend_from_slice(&provider.0);
 	payload.extend_from_slice(method.to_ascii_uppercase().as_bytes());
 	payload.push(0);
 	payload.extend_from_slice(path_and_query.as_bytes());
 	payload.push(0);
 	payload.extend_from_slice(&ts.to_le_bytes());
+	payload.extend_from_slice(nonce);
 	payload.extend_from_slice(&sp_crypto_hashing::blake2_256(body));
 	payload
 }
 
-/// The `Authorization` header value for a request signed by `keys` at `ts`.
+/// A fresh random request nonce.
+pub fn new_nonce() -> [u8; 16] {
+	let mut nonce = [0u8; 16];
+	// The OS's generator; should it fail, the time in nanoseconds still makes the nonce unique
+	// for this signer.
+	if getrandom::getrandom(&mut nonce).is_err() {
+		let nanos = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_nanos())
+			.unwrap_or(0);
+		nonce = nanos.to_le_bytes();
+	}
+	nonce
+}
+
+/// The `Authorization` header value for a request to `provider`'s agent, signed by `keys` at
+/// `ts` with `nonce`.
 pub fn authorization(
 	keys: &Keys,
+	provider: &AccountId,
 	method: &str,
 	path_and_query: &str,
 	ts: u64,
+	nonce: &[u8; 16],
 	body: &[u8],
 ) -> String {
-	let signature = keys.signer().sign(&request_payload(method, path_and_query, ts, body));
+	let payload = request_payload(provider, method, path_and_query, ts, nonce, body);
+	let signature = keys.signer().sign(&payload);
 	format!(
-		"Nubes account={},ts={ts},sig=0x{}",
+		"Nubes account={},ts={ts},nonce=0x{},sig=0x{}",
 		to_ss58(&keys.account_id()),
+		hex::encode(nonce),
 		hex::encode(signature.0)
 	)
 }
@@ -189,7 +222,7 @@ pub fn authorization(
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
 	/// No `Authorization` header, or not a Nubes one.
-	#[error("the request is not signed (Authorization: Nubes account=..,ts=..,sig=..)")]
+	#[error("the request is not signed (Authorization: Nubes account=..,ts=..,nonce=..,sig=..)")]
 	Missing,
 	/// The header does not parse.
 	#[error("malformed Authorization header: {0}")]
@@ -207,53 +240,92 @@ pub enum AuthError {
 	BadSignature,
 }
 
-/// Checks a request's `Authorization` header at time `now`; returns who signed it.
+/// A request's `Authorization` header, parsed and checked for freshness but not yet verified:
+/// an agent reads it before the body, to refuse strangers before reading what they send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedHeader {
+	/// Who claims to sign.
+	pub account: AccountId,
+	/// When, in Unix seconds.
+	pub ts: u64,
+	/// The request's nonce.
+	pub nonce: [u8; 16],
+	signature: [u8; 64],
+}
+
+impl SignedHeader {
+	/// Parses a header and checks its time against `now`.
+	pub fn parse(header: Option<&str>, now: u64) -> Result<Self, AuthError> {
+		let fields = header.and_then(|h| h.strip_prefix("Nubes ")).ok_or(AuthError::Missing)?;
+		let (mut account, mut ts, mut nonce, mut sig) = (None, None, None, None);
+		for field in fields.split(',') {
+			let (key, value) = field
+				.trim()
+				.split_once('=')
+				.ok_or_else(|| AuthError::Malformed(format!("{field:?} is not key=value")))?;
+			match key {
+				"account" => account = Some(value),
+				"ts" => ts = Some(value),
+				"nonce" => nonce = Some(value),
+				"sig" => sig = Some(value),
+				other => return Err(AuthError::Malformed(format!("unknown field {other:?}"))),
+			}
+		}
+		let missing = |name: &str| AuthError::Malformed(format!("no {name}"));
+		let account = parse_account(account.ok_or_else(|| missing("account"))?)
+			.map_err(|e| AuthError::Malformed(e.to_string()))?;
+		let ts: u64 = ts
+			.ok_or_else(|| missing("ts"))?
+			.parse()
+			.map_err(|_| AuthError::Malformed("ts is not a number".into()))?;
+		let nonce: [u8; 16] = nonce
+			.ok_or_else(|| missing("nonce"))?
+			.strip_prefix("0x")
+			.and_then(|h| hex::decode(h).ok())
+			.and_then(|b| b.try_into().ok())
+			.ok_or_else(|| AuthError::Malformed("nonce is not 16 bytes of 0x hex".into()))?;
+		let signature: [u8; 64] = sig
+			.ok_or_else(|| missing("sig"))?
+			.strip_prefix("0x")
+			.and_then(|h| hex::decode(h).ok())
+			.and_then(|b| b.try_into().ok())
+			.ok_or_else(|| AuthError::Malformed("sig is not 64 bytes of 0x hex".into()))?;
+		if ts.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
+			return Err(AuthError::Stale { ts, now });
+		}
+		Ok(Self { account, ts, nonce, signature })
+	}
+
+	/// Checks the signature over a request to `provider`; returns the signer.
+	pub fn verify(
+		&self,
+		provider: &AccountId,
+		method: &str,
+		path_and_query: &str,
+		body: &[u8],
+	) -> Result<AccountId, AuthError> {
+		let payload = request_payload(provider, method, path_and_query, self.ts, &self.nonce, body);
+		let public = subxt_signer::sr25519::PublicKey(self.account.0);
+		let signature = subxt_signer::sr25519::Signature(self.signature);
+		if subxt_signer::sr25519::verify(&signature, payload, &public) {
+			Ok(self.account)
+		} else {
+			Err(AuthError::BadSignature)
+		}
+	}
+}
+
+/// Checks a request's `Authorization` header at time `now`, for `provider`'s agent; returns
+/// who signed it. (An agent also refuses a nonce it has seen: [`SignedHeader`] gives it.)
 pub fn verify_request(
 	header: Option<&str>,
+	provider: &AccountId,
 	method: &str,
 	path_and_query: &str,
 	body: &[u8],
 	now: u64,
 ) -> Result<AccountId, AuthError> {
-	let fields = header.and_then(|h| h.strip_prefix("Nubes ")).ok_or(AuthError::Missing)?;
-	let mut account = None;
-	let mut ts = None;
-	let mut sig = None;
-	for field in fields.split(',') {
-		let (key, value) = field
-			.trim()
-			.split_once('=')
-			.ok_or_else(|| AuthError::Malformed(format!("{field:?} is not key=value")))?;
-		match key {
-			"account" => account = Some(value),
-			"ts" => ts = Some(value),
-			"sig" => sig = Some(value),
-			other => return Err(AuthError::Malformed(format!("unknown field {other:?}"))),
-		}
-	}
-	let missing = |name: &str| AuthError::Malformed(format!("no {name}"));
-	let account = parse_account(account.ok_or_else(|| missing("account"))?)
-		.map_err(|e| AuthError::Malformed(e.to_string()))?;
-	let ts: u64 = ts
-		.ok_or_else(|| missing("ts"))?
-		.parse()
-		.map_err(|_| AuthError::Malformed("ts is not a number".into()))?;
-	let sig: [u8; 64] = sig
-		.ok_or_else(|| missing("sig"))?
-		.strip_prefix("0x")
-		.and_then(|h| hex::decode(h).ok())
-		.and_then(|b| b.try_into().ok())
-		.ok_or_else(|| AuthError::Malformed("sig is not 64 bytes of 0x hex".into()))?;
-	if ts.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
-		return Err(AuthError::Stale { ts, now });
-	}
-	let payload = request_payload(method, path_and_query, ts, body);
-	let public = subxt_signer::sr25519::PublicKey(account.0);
-	if subxt_signer::sr25519::verify(&subxt_signer::sr25519::Signature(sig), payload, &public) {
-		Ok(account)
-	} else {
-		Err(AuthError::BadSignature)
-	}
+	SignedHeader::parse(header, now)?.verify(provider, method, path_and_query, body)
 }
 
 /// Seconds since the Unix epoch.
@@ -276,17 +348,18 @@ pub struct ApiError {
 #[derive(Clone, Debug)]
 pub struct AgentClient {
 	endpoint: String,
+	provider: AccountId,
 	agent: ureq::Agent,
 }
 
 impl AgentClient {
-	/// The agent at `endpoint` (the provider's registered URL).
-	pub fn new(endpoint: &str) -> Self {
+	/// The agent of `provider` at `endpoint` (the provider's registered URL).
+	pub fn new(endpoint: &str, provider: AccountId) -> Self {
 		let agent = ureq::AgentBuilder::new()
 			.timeout_connect(std::time::Duration::from_secs(10))
 			.timeout(std::time::Duration::from_secs(120))
 			.build();
-		Self { endpoint: endpoint.trim_end_matches('/').to_string(), agent }
+		Self { endpoint: endpoint.trim_end_matches('/').to_string(), provider, agent }
 	}
 
 	/// The public URL of a lease's HTTP service on this agent.
@@ -301,7 +374,8 @@ impl AgentClient {
 		path: &str,
 		body: &[u8],
 	) -> Result<String, ClientError> {
-		let header = authorization(keys, method, path, unix_now(), body);
+		let header =
+			authorization(keys, &self.provider, method, path, unix_now(), &new_nonce(), body);
 		let url = format!("{}{path}", self.endpoint);
 		let request = self
 			.agent
@@ -324,6 +398,11 @@ impl AgentClient {
 	}
 
 	/// Delivers a lease's manifest and artifact; returns the status after the agent took them.
+	///
+	/// The agent refuses a stranger or an oversized deployment on its headers, before reading
+	/// the body, and closes the connection; an HTTP/1 client still sending sees only a broken
+	/// pipe. So the lease's status is asked first (a refusal there comes back whole), and a
+	/// connection closed mid-upload is reported as the refusal it is.
 	pub fn deploy(
 		&self,
 		keys: &Keys,
@@ -338,7 +417,23 @@ impl AgentClient {
 			artifact: b64.encode(artifact),
 		})
 		.map_err(|e| ClientError::BadInput(e.to_string()))?;
-		let text = self.call(keys, "POST", &format!("/v1/leases/{lease}/deployment"), &body)?;
+		self.status(keys, lease)?;
+		let path = format!("/v1/leases/{lease}/deployment");
+		let text = self.call(keys, "POST", &path, &body).map_err(|e| match e {
+			ClientError::Agent { url, reason }
+				if reason.contains("Broken pipe") || reason.contains("reset") =>
+			{
+				ClientError::Agent {
+					url,
+					reason: format!(
+						"the agent closed the connection before taking the {} bytes sent: \
+						 the deployment is larger than it accepts ({reason})",
+						body.len()
+					),
+				}
+			}
+			other => other,
+		})?;
 		self.parse(&text)
 	}
 
@@ -381,37 +476,56 @@ mod tests {
 	#[test]
 	fn signed_requests_verify_and_tampering_does_not() {
 		let alice = Keys::from_suri("//Alice").unwrap();
-		let header = authorization(&alice, "POST", "/v1/leases/3/deployment", 1000, b"body");
-		let ok = verify_request(Some(&header), "POST", "/v1/leases/3/deployment", b"body", 1010);
+		let ferdie = Keys::from_suri("//Ferdie").unwrap().account_id();
+		let nonce = [9u8; 16];
+		let path = "/v1/leases/3/deployment";
+		let header = authorization(&alice, &ferdie, "POST", path, 1000, &nonce, b"body");
+		let ok = verify_request(Some(&header), &ferdie, "POST", path, b"body", 1010);
 		assert_eq!(ok, Ok(alice.account_id()));
-		let verify =
-			|method, path, body: &[u8], now| verify_request(Some(&header), method, path, body, now);
+		let parsed = SignedHeader::parse(Some(&header), 1000).unwrap();
+		assert_eq!((parsed.account, parsed.ts, parsed.nonce), (alice.account_id(), 1000, nonce));
+		let verify = |provider: &AccountId, method, path, body: &[u8], now| {
+			verify_request(Some(&header), provider, method, path, body, now)
+		};
+		assert_eq!(verify(&ferdie, "GET", path, b"body", 1000), Err(AuthError::BadSignature));
 		assert_eq!(
-			verify("GET", "/v1/leases/3/deployment", b"body", 1000),
+			verify(&ferdie, "POST", "/v1/leases/4/deployment", b"body", 1000),
+			Err(AuthError::BadSignature)
+		);
+		assert_eq!(verify(&ferdie, "POST", path, b"bodx", 1000), Err(AuthError::BadSignature));
+		// Meant for Ferdie's agent: refused by Eve's.
+		let eve = Keys::from_suri("//Eve").unwrap().account_id();
+		assert_eq!(verify(&eve, "POST", path, b"body", 1000), Err(AuthError::BadSignature));
+		// Another nonce in the same header breaks the signature.
+		let renonced = header.replace(&hex::encode(nonce), &hex::encode([8u8; 16]));
+		assert_eq!(
+			verify_request(Some(&renonced), &ferdie, "POST", path, b"body", 1000),
 			Err(AuthError::BadSignature)
 		);
 		assert_eq!(
-			verify("POST", "/v1/leases/4/deployment", b"body", 1000),
-			Err(AuthError::BadSignature)
-		);
-		assert_eq!(
-			verify("POST", "/v1/leases/3/deployment", b"bodx", 1000),
-			Err(AuthError::BadSignature)
-		);
-		assert_eq!(
-			verify("POST", "/v1/leases/3/deployment", b"body", 1000 + MAX_CLOCK_SKEW_SECS + 1),
+			verify(&ferdie, "POST", path, b"body", 1000 + MAX_CLOCK_SKEW_SECS + 1),
 			Err(AuthError::Stale { ts: 1000, now: 1000 + MAX_CLOCK_SKEW_SECS + 1 })
 		);
-		assert_eq!(verify_request(None, "GET", "/", b"", 0), Err(AuthError::Missing));
+		assert_eq!(verify_request(None, &ferdie, "GET", "/", b"", 0), Err(AuthError::Missing));
 		assert!(matches!(
-			verify_request(Some("Nubes account=x"), "GET", "/", b"", 0),
+			verify_request(Some("Nubes account=x"), &ferdie, "GET", "/", b"", 0),
 			Err(AuthError::Malformed(_))
+		));
+		// A v1 header (no nonce) is refused as malformed.
+		let without_nonce = header.replace(&format!(",nonce=0x{}", hex::encode(nonce)), "");
+		assert!(matches!(
+			verify_request(Some(&without_nonce), &ferdie, "POST", path, b"body", 1000),
+			Err(AuthError::Malformed(m)) if m.contains("nonce")
 		));
 		// Bob's signature under Alice's name fails.
 		let bob = Keys::from_suri("//Bob").unwrap();
-		let forged = authorization(&bob, "GET", "/", 5, b"")
+		let forged = authorization(&bob, &ferdie, "GET", "/", 5, &nonce, b"")
 			.replace(&to_ss58(&bob.account_id()), &to_ss58(&alice.account_id()));
-		assert_eq!(verify_request(Some(&forged), "GET", "/", b"", 5), Err(AuthError::BadSignature));
+		assert_eq!(
+			verify_request(Some(&forged), &ferdie, "GET", "/", b"", 5),
+			Err(AuthError::BadSignature)
+		);
+		assert_ne!(new_nonce(), new_nonce());
 	}
 
 	#[test]

@@ -23,8 +23,13 @@ key = "@/var/lib/nubes-agent/key"
 # Where tenants and validators reach this agent, as registered on chain.
 public_endpoint = "http://203.0.113.7:8700"
 
-# The address the agent's HTTP server listens on.
+# The address the agent's HTTP server listens on: tenants' API, validators' challenges and
+# the leases' services.
 listen = "0.0.0.0:8700"
+
+# Where Prometheus scrapes /metrics (and /healthz). Left out, they are served on `listen` to
+# loopback clients only.
+# metrics_listen = "127.0.0.1:9102"
 
 # Where the agent keeps its state, artifacts, logs and the leases' scratch directories.
 data_dir = "/var/lib/nubes-agent"
@@ -119,6 +124,8 @@ struct File {
 	key: String,
 	public_endpoint: String,
 	listen: String,
+	#[serde(default)]
+	metrics_listen: Option<String>,
 	data_dir: PathBuf,
 	region: String,
 	#[serde(default)]
@@ -268,6 +275,8 @@ pub struct Config {
 	pub public_endpoint: String,
 	/// Where the HTTP server listens.
 	pub listen: SocketAddr,
+	/// Where the operators' routes listen (else on `listen`, loopback clients only).
+	pub metrics_listen: Option<SocketAddr>,
 	/// The data directory.
 	pub data_dir: PathBuf,
 	/// The provider's region.
@@ -409,6 +418,15 @@ impl Config {
 		if file.settlement.every_blocks == 0 {
 			return Err(invalid("settlement.every_blocks", "0", "at least 1"));
 		}
+		let metrics_listen = file
+			.metrics_listen
+			.as_deref()
+			.map(|text| {
+				text.parse::<SocketAddr>().map_err(|_| {
+					invalid("metrics_listen", text, "an address and port, e.g. 127.0.0.1:9102")
+				})
+			})
+			.transpose()?;
 		let network_allow = file
 			.wasm
 			.network_allow
@@ -424,6 +442,7 @@ impl Config {
 			key: Secret(file.key),
 			public_endpoint: endpoint,
 			listen,
+			metrics_listen,
 			data_dir: file.data_dir,
 			region: file.region,
 			attributes: file.attributes,

@@ -8,7 +8,7 @@
 //! - [`agent`]: registration and bond, the bid engine, lease events, reconciliation with the
 //!   chain after a restart or an outage, settlement;
 //! - [`bidding`]: pricing strategies (a price list, or an external script);
-//! - [`api`]: the HTTP server: tenants' deployments, status and logs (signed by the tenant),
+//! - [`api`]: the HTTP doors, each with its limits: tenants' deployments, status and logs (signed by the tenant),
 //!   validators' capacity challenges, Prometheus metrics and the leases' ingress;
 //! - [`runtime`]: workload runtimes behind one trait; the embedded one runs WASI 0.2
 //!   components on wasmtime inside each lease's limits;

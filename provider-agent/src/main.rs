@@ -109,16 +109,27 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 		.with_context(|| format!("cannot listen on {listen}"))?;
 	info!(%listen, "HTTP server listening");
 	let (stop, stopped) = tokio::sync::watch::channel(false);
-	let server = {
-		let mut stopped = stopped.clone();
-		let app = api::router(agent.clone());
-		tokio::spawn(async move {
-			axum::serve(listener, app)
-				.with_graceful_shutdown(async move {
-					let _ = stopped.changed().await;
-				})
+	let limits = api::server::ServerLimits::default();
+	let server = tokio::spawn(api::server::serve(
+		listener,
+		api::public_router(agent.clone()),
+		limits.clone(),
+		stopped.clone(),
+	));
+	let ops_server = match agent.config.metrics_listen {
+		Some(address) => {
+			let listener = tokio::net::TcpListener::bind(address)
 				.await
-		})
+				.with_context(|| format!("cannot listen on {address} (metrics_listen)"))?;
+			info!(%address, "metrics listening");
+			Some(tokio::spawn(api::server::serve(
+				listener,
+				api::ops::router(agent.clone(), false),
+				limits,
+				stopped.clone(),
+			)))
+		}
+		None => None,
 	};
 	let follower = tokio::spawn(agent.clone().follow(stopped));
 	shutdown_signal().await;
@@ -127,6 +138,9 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	agent.stop_all();
 	let _ = follower.await;
 	let _ = server.await;
+	if let Some(ops_server) = ops_server {
+		let _ = ops_server.await;
+	}
 	info!("stopped");
 	Ok(())
 }

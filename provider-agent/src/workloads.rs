@@ -372,8 +372,16 @@ impl Workloads {
 		if workload.kind() != WorkloadKind::Http {
 			return Response::text(404, format!("lease {lease} runs a job, not an HTTP service"));
 		}
-		let Ok(permit) = workload.permits.clone().acquire_owned().await else {
-			return Response::text(503, "the workload is stopping");
+		// Waiting for an instance slot is bounded like the request itself.
+		let permit = match tokio::time::timeout(
+			self.request_timeout,
+			workload.permits.clone().acquire_owned(),
+		)
+		.await
+		{
+			Ok(Ok(permit)) => permit,
+			Ok(Err(_)) => return Response::text(503, "the workload is stopping"),
+			Err(_) => return Response::text(503, "the workload is busy: try again shortly"),
 		};
 		let mut env = vec![
 			("GATEWAY_INTERFACE".to_string(), "CGI/1.1".to_string()),

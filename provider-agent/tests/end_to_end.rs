@@ -6,7 +6,7 @@
 //! griefing the agent with leases it never delivers ends poorer, not richer.
 
 use nubes_client::{
-	agent_api::{unix_now, AgentClient},
+	agent_api::{authorization, new_nonce, unix_now, AgentClient},
 	amount::UNIT,
 	api, parse_account, AccountId, ClientError, Keys, NubesClient,
 };
@@ -237,11 +237,14 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert!(String::from_utf8_lossy(&bob.stderr).contains("only lease"));
 	// Deliveries that do not match the lease, or come from someone else, are refused.
 	let plan = nubes_client::deploy::load(&app).unwrap();
-	let agent_api = AgentClient::new(&format!("http://127.0.0.1:{port}"));
+	let agent_api = AgentClient::new(&format!("http://127.0.0.1:{port}"), ferdie);
 	let alice_keys = Keys::from_suri("//Alice").unwrap();
 	let refused = |result: Result<_, ClientError>| match result {
 		Err(ClientError::AgentRefused { status, reason, .. }) => (status, reason),
-		other => panic!("not refused: {other:?}"),
+		other => panic!(
+			"not refused: {other:?}\n{}",
+			std::fs::read_to_string(dir.path().join("agent.log")).unwrap_or_default()
+		),
 	};
 	let mut other_manifest = plan.manifest.clone();
 	other_manifest.args = vec!["evil".into()];
@@ -277,6 +280,71 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		)
 		.call();
 	assert!(matches!(forged, Err(ureq::Error::Status(401, _))));
+	// A signed request is good once: replayed, it is refused.
+	let status_path = format!("/v1/leases/{lease_id}");
+	let header =
+		authorization(&alice_keys, &ferdie, "GET", &status_path, unix_now(), &new_nonce(), b"");
+	let signed_get = || match ureq::get(&format!("http://127.0.0.1:{port}{status_path}"))
+		.set("authorization", &header)
+		.call()
+	{
+		Ok(response) => response.status(),
+		Err(ureq::Error::Status(status, _)) => status,
+		Err(e) => panic!("{e}"),
+	};
+	assert_eq!(signed_get(), 200);
+	assert_eq!(signed_get(), 409);
+	// Signed for another provider's agent, it is refused here.
+	let for_eve = authorization(
+		&alice_keys,
+		&Keys::from_suri("//Eve").unwrap().account_id(),
+		"GET",
+		&status_path,
+		unix_now(),
+		&new_nonce(),
+		b"",
+	);
+	let misdirected = ureq::get(&format!("http://127.0.0.1:{port}{status_path}"))
+		.set("authorization", &for_eve)
+		.call();
+	assert!(matches!(misdirected, Err(ureq::Error::Status(401, _))));
+	// A gigabyte announced: a stranger is refused on its headers, the tenant on the size,
+	// and neither has sent a byte of the body.
+	let deployment_path = format!("/v1/leases/{lease_id}/deployment");
+	let announce = |authorization: &str| {
+		use std::io::{Read, Write};
+		let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+		stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+		write!(
+			stream,
+			"POST {deployment_path} HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\n\
+			 Content-Length: 1000000000\r\n\r\n"
+		)
+		.unwrap();
+		let mut answer = [0u8; 12];
+		stream.read_exact(&mut answer).unwrap();
+		String::from_utf8_lossy(&answer).into_owned()
+	};
+	let stranger = authorization(
+		&Keys::from_suri("//Dave").unwrap(),
+		&ferdie,
+		"POST",
+		&deployment_path,
+		unix_now(),
+		&new_nonce(),
+		b"",
+	);
+	assert_eq!(announce(&stranger), "HTTP/1.1 403");
+	let tenant = authorization(
+		&alice_keys,
+		&ferdie,
+		"POST",
+		&deployment_path,
+		unix_now(),
+		&new_nonce(),
+		b"",
+	);
+	assert_eq!(announce(&tenant), "HTTP/1.1 413");
 	let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
 		.call()
 		.unwrap()

@@ -177,3 +177,176 @@ fn own_non_loopback_address() -> Option<std::net::IpAddr> {
 	let ip = socket.local_addr().ok()?.ip();
 	(!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
+
+// ---- Strangers against the HTTP server ----
+
+mod server {
+	use axum::{body::Bytes, routing::get, Router};
+	use nubes_agent::api::{
+		limited,
+		server::{serve, ServerLimits},
+		DoorLimits,
+	};
+	use std::{
+		io::{Read, Write},
+		net::{SocketAddr, TcpStream},
+		time::{Duration, Instant},
+	};
+
+	/// Serves `router` on a free loopback port with `limits`; returns its address.
+	async fn start(
+		router: Router,
+		limits: ServerLimits,
+	) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let address = listener.local_addr().unwrap();
+		let (stop, stopped) = tokio::sync::watch::channel(false);
+		tokio::spawn(serve(listener, router, limits, stopped));
+		(address, stop)
+	}
+
+	fn app() -> Router {
+		Router::new()
+			.route("/", get(|| async { "ok" }))
+			.route(
+				"/slow",
+				get(|| async {
+					tokio::time::sleep(Duration::from_secs(3)).await;
+					"slow"
+				}),
+			)
+			.route("/echo", axum::routing::post(|body: Bytes| async move { body }))
+	}
+
+	/// A plain GET from the given local address; the status line's code.
+	fn get_status(server: SocketAddr, path: &str) -> u16 {
+		let mut stream = TcpStream::connect(server).unwrap();
+		stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+		write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+		let mut text = String::new();
+		let _ = stream.read_to_string(&mut text);
+		text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+	}
+
+	/// A connection from `source` (a loopback address) that sends half a request's headers.
+	fn half_open(source: &str, server: SocketAddr) -> TcpStream {
+		let mut stream = connect_from(source, server);
+		stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+		stream
+	}
+
+	/// Connects to `server` from the loopback address `source` (any port).
+	fn connect_from(source: &str, server: SocketAddr) -> TcpStream {
+		// std has no bind-before-connect; libc does it in a few lines.
+		let source: std::net::Ipv4Addr = source.parse().unwrap();
+		// SAFETY: plain socket calls on a descriptor we own and hand to `TcpStream`.
+		unsafe {
+			use std::os::fd::FromRawFd;
+			let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+			assert!(fd >= 0);
+			let mut local: libc::sockaddr_in = std::mem::zeroed();
+			local.sin_family = libc::AF_INET as _;
+			local.sin_addr.s_addr = u32::from(source).to_be();
+			let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+			assert_eq!(libc::bind(fd, &local as *const _ as *const libc::sockaddr, len), 0);
+			let SocketAddr::V4(v4) = server else { panic!("IPv4 server") };
+			let mut remote: libc::sockaddr_in = std::mem::zeroed();
+			remote.sin_family = libc::AF_INET as _;
+			remote.sin_port = v4.port().to_be();
+			remote.sin_addr.s_addr = u32::from(*v4.ip()).to_be();
+			assert_eq!(libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len), 0);
+			TcpStream::from_raw_fd(fd)
+		}
+	}
+
+	/// Whether the server closed this connection (within `patience`).
+	fn closed_within(stream: &mut TcpStream, patience: Duration) -> bool {
+		stream.set_read_timeout(Some(patience)).unwrap();
+		let mut buf = [0u8; 1024];
+		loop {
+			match stream.read(&mut buf) {
+				Ok(0) => return true,
+				Ok(_) => continue,
+				Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+				Err(_) => return false,
+			}
+		}
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn slowloris_from_one_address_cannot_take_the_server() {
+		let limits = ServerLimits {
+			max_connections: 1000,
+			max_connections_per_ip: 8,
+			header_read_timeout: Duration::from_secs(1),
+			shutdown_grace: Duration::from_secs(1),
+		};
+		let (server, _stop) = start(app(), limits).await;
+		let outcome = tokio::task::spawn_blocking(move || {
+			// The attacker, from 127.0.0.2, holds 40 connections with unfinished headers.
+			let mut attackers: Vec<TcpStream> =
+				(0..40).map(|_| half_open("127.0.0.2", server)).collect();
+			std::thread::sleep(Duration::from_millis(200));
+			// An honest client, from 127.0.0.1, is served meanwhile.
+			let honest = get_status(server, "/");
+			// Every attacking connection is closed: past the cap at once, the rest at the
+			// header-read timeout.
+			let closed = attackers
+				.iter_mut()
+				.map(|stream| closed_within(stream, Duration::from_secs(10)))
+				.filter(|closed| *closed)
+				.count();
+			(honest, closed)
+		})
+		.await
+		.unwrap();
+		assert_eq!(outcome, (200, 40));
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_dribbled_body_is_cut_off() {
+		let door = DoorLimits { request_time: Duration::from_secs(1), concurrency: 16 };
+		let (server, _stop) = start(limited(app(), door), ServerLimits::default()).await;
+		let status = tokio::task::spawn_blocking(move || {
+			let mut stream = TcpStream::connect(server).unwrap();
+			stream.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+			write!(stream, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+				.unwrap();
+			let started = Instant::now();
+			let mut answer = Vec::new();
+			// One byte every 200 ms: 20 s for the whole body if nobody stopped it.
+			while started.elapsed() < Duration::from_secs(20) {
+				let _ = stream.write_all(b"x");
+				let mut buf = [0u8; 512];
+				match stream.read(&mut buf) {
+					Ok(0) => break,
+					Ok(n) => {
+						answer.extend_from_slice(&buf[..n]);
+						break;
+					}
+					Err(_) => std::thread::sleep(Duration::from_millis(100)),
+				}
+			}
+			String::from_utf8_lossy(&answer).into_owned()
+		})
+		.await
+		.unwrap();
+		assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn requests_past_the_doors_concurrency_are_shed_at_once() {
+		let door = DoorLimits { request_time: Duration::from_secs(30), concurrency: 1 };
+		let (server, _stop) = start(limited(app(), door), ServerLimits::default()).await;
+		let (first, second) = tokio::task::spawn_blocking(move || {
+			let slow = std::thread::spawn(move || get_status(server, "/slow"));
+			std::thread::sleep(Duration::from_millis(500));
+			// The slow request holds the one slot: the next is refused, not queued.
+			let second = get_status(server, "/");
+			(slow.join().unwrap(), second)
+		})
+		.await
+		.unwrap();
+		assert_eq!((first, second), (200, 503));
+	}
+}

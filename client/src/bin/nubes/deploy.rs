@@ -135,14 +135,22 @@ async fn deploy_plan(
 			cli,
 			format!("lease #{}: delivering the workload to {}", replica.lease, replica.endpoint),
 		);
-		let status = deliver(&replica.endpoint, keys, replica.lease, plan).await?;
+		let provider = nubes_client::parse_account(&replica.provider)?;
+		let status = deliver(&replica.endpoint, &provider, keys, replica.lease, plan).await?;
 		replica.state = status.state;
 	}
 	let deadline = tokio::time::Instant::now() + options.timeout;
 	for replica in replicas.iter_mut() {
-		let status =
-			wait_running(&replica.endpoint, keys, replica.lease, plan.manifest.kind, deadline)
-				.await?;
+		let provider = nubes_client::parse_account(&replica.provider)?;
+		let status = wait_running(
+			&replica.endpoint,
+			&provider,
+			keys,
+			replica.lease,
+			plan.manifest.kind,
+			deadline,
+		)
+		.await?;
 		progress(cli, format!("lease #{}: {}", replica.lease, status.state));
 		replica.state = status.state;
 		replica.url = status.url;
@@ -327,6 +335,7 @@ pub async fn endpoint_of(
 /// Delivers the workload, retrying while the agent is unreachable or has not seen the lease.
 async fn deliver(
 	endpoint: &str,
+	provider: &nubes_client::AccountId,
 	keys: &Keys,
 	lease: u64,
 	plan: &deploy::Plan,
@@ -334,7 +343,7 @@ async fn deliver(
 	let mut attempt = 0;
 	loop {
 		let (agent, keys2, manifest, artifact) = (
-			AgentClient::new(endpoint),
+			AgentClient::new(endpoint, *provider),
 			keys.clone(),
 			plan.manifest_bytes.clone(),
 			plan.artifact.clone(),
@@ -360,13 +369,14 @@ async fn deliver(
 /// Polls the agent until the replica runs (or, for a job, ended) and its lease is confirmed.
 async fn wait_running(
 	endpoint: &str,
+	provider: &nubes_client::AccountId,
 	keys: &Keys,
 	lease: u64,
 	kind: WorkloadKind,
 	deadline: tokio::time::Instant,
 ) -> Result<LeaseStatus, Failure> {
 	loop {
-		let (agent, keys2) = (AgentClient::new(endpoint), keys.clone());
+		let (agent, keys2) = (AgentClient::new(endpoint, *provider), keys.clone());
 		let status = tokio::task::spawn_blocking(move || agent.status(&keys2, lease))
 			.await
 			.map_err(|e| Failure { code: exit::OTHER, message: e.to_string() })?

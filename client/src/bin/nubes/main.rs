@@ -457,7 +457,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 			let endpoint = deploy::endpoint_of(&client, &provider).await?;
 			let (id, tail) = (*id, *tail);
 			let text = tokio::task::spawn_blocking(move || {
-				nubes_client::agent_api::AgentClient::new(&endpoint).logs(&keys, id, tail)
+				nubes_client::agent_api::AgentClient::new(&endpoint, provider).logs(&keys, id, tail)
 			})
 			.await
 			.context("logs")??;

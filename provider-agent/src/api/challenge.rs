@@ -1,0 +1,68 @@
+//! The validators' door: answers capacity challenges with the cores the provider sells.
+
+use super::error;
+use crate::agent::Agent;
+use axum::{
+	body::Bytes,
+	extract::{DefaultBodyLimit, State},
+	http::StatusCode,
+	response::{IntoResponse, Response},
+	routing::post,
+	Router,
+};
+use nubes_proofs::{
+	prover::{NoStorage, Prover},
+	Challenge, MAX_ANSWER_BYTES,
+};
+use std::{sync::Arc, time::Instant};
+
+/// The most bytes a challenge request may have.
+pub const MAX_CHALLENGE_BYTES: usize = 64 * 1024;
+
+/// The challenge route.
+pub fn router(agent: Arc<Agent>) -> Router {
+	Router::new()
+		.route(
+			nubes_proofs::CHALLENGE_PATH,
+			post(challenge).layer(DefaultBodyLimit::max(MAX_CHALLENGE_BYTES)),
+		)
+		.with_state(agent)
+}
+
+async fn challenge(State(agent): State<Arc<Agent>>, body: Bytes) -> Response {
+	let received = Instant::now();
+	let challenge: Challenge = match serde_json::from_slice(&body) {
+		Ok(c) => c,
+		Err(e) => {
+			agent.metrics.challenges.with_label_values(&["refused"]).inc();
+			return error(StatusCode::BAD_REQUEST, format!("not a challenge: {e}"));
+		}
+	};
+	if challenge.provider != agent.chain.account().0 {
+		agent.metrics.challenges.with_label_values(&["refused"]).inc();
+		return error(StatusCode::BAD_REQUEST, "the challenge is for another provider");
+	}
+	// The puzzle is sized to the cores sold; solve it on that many threads.
+	let cores = agent.offer.cpu_millicores.div_ceil(1000).max(1) as u32;
+	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());
+	let answer = tokio::task::spawn_blocking(move || {
+		Prover::new(cores, cores).answer(&challenge, &NoStorage, Some(give_up))
+	})
+	.await;
+	match answer {
+		Ok(Ok(answer)) => {
+			let body = serde_json::to_vec(&answer).unwrap_or_default();
+			if body.len() > MAX_ANSWER_BYTES {
+				agent.metrics.challenges.with_label_values(&["failed"]).inc();
+				return error(StatusCode::INTERNAL_SERVER_ERROR, "answer too large");
+			}
+			agent.metrics.challenges.with_label_values(&["answered"]).inc();
+			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
+		}
+		Ok(Err(e)) => {
+			agent.metrics.challenges.with_label_values(&["failed"]).inc();
+			error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+		}
+		Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+	}
+}
