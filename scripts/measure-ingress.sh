@@ -4,6 +4,9 @@
 # loaded by wrk on loopback. Given two builds, it runs both side by side on one dev chain and
 # alternates them, A B A B ..., so both see the same machine.
 #
+# The chain runs no off-chain worker, so no validator challenges the agents while they are
+# loaded (an answer late under load would be judged a fault and end the leases mid-run).
+#
 # Usage: scripts/measure-ingress.sh [DIR_A [DIR_B]]
 #   DIR_*: a directory holding the `nubes-agent` and `nubes` binaries of one build (default:
 #   this workspace's release build). RUNS (5), SECONDS_PER_RUN (10) and CONNECTIONS (16) set
@@ -27,7 +30,7 @@ mkdir -p "$work"
 rpc=9970
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-"$NUBES_NODE" --dev --rpc-port "$rpc" --port 30398 --base-path "$work/node" >"$work/node.log" 2>&1 &
+"$NUBES_NODE" --dev --offchain-worker never --rpc-port "$rpc" --port 30398 --base-path "$work/node" >"$work/node.log" 2>&1 &
 pids+=($!)
 cli() { "${dirs[$1]}/nubes" --url "ws://127.0.0.1:$rpc" --suri //Alice "${@:2}"; }
 until cli 0 providers >/dev/null 2>&1; do sleep 0.5; done
@@ -54,7 +57,7 @@ CONFIG
 	"${dirs[$i]}/nubes-agent" run --config "$work/agent-$i.toml" >"$work/agent-$i.log" 2>&1 &
 	pids+=($!)
 	until cli "$i" --json providers | grep -q "$port"; do sleep 0.5; done
-	sed -e 's/cpu = "500m"/cpu = "2000m"/' -e 's/storage = "1Gi"/storage = "0"/' \
+	sed -e 's/cpu = "500m"/cpu = "2000m"/' -e 's/storage = "1Gi"/storage = "0"/' -e 's/^max_price = .*/max_price = "1"/' \
 		-e "s|build/hello-http.wasm|$NUBES_ROOT/examples/workloads/build/hello-http.wasm|" \
 		examples/workloads/hello-http.toml >"$work/hello-$i.toml"
 	printf '\n[placement]\nregions = ["measure-%s"]\n' "$i" >>"$work/hello-$i.toml"

@@ -401,19 +401,15 @@ impl Agent {
 		Ok(due.len())
 	}
 
-	/// The capacity free for new bids: offered, less what leases hold on chain, less what
-	/// open bids reserve.
+	/// The capacity free on chain: offered, less what leases hold (open bids' reservations
+	/// are taken off it when a bid is reserved).
 	async fn free_for_bids(&self) -> Result<Resources, ClientError> {
 		let entry = self
 			.chain
 			.provider()
 			.await?
 			.ok_or_else(|| ClientError::BadInput("the provider is not registered".into()))?;
-		let mut free = entry.free;
-		for (_, spec) in self.store.bids().unwrap_or_default() {
-			free = bidding::minus(&free, &spec);
-		}
-		Ok(free)
+		Ok(entry.free)
 	}
 
 	/// Considers a new order: bids if it fits and the strategy prices it within its maximum.
@@ -433,11 +429,6 @@ impl Agent {
 				return;
 			}
 		};
-		if !bidding::fits(&order.spec, &free) {
-			debug!(order = order_id, "order does not fit the free capacity");
-			self.metrics.bids.with_label_values(&["skipped"]).inc();
-			return;
-		}
 		let price = match self.strategy.price(&order).await {
 			Ok(price) => price,
 			Err(e) => {
@@ -446,8 +437,18 @@ impl Agent {
 				return;
 			}
 		};
-		if self.store.put_bid(order_id, &order.spec).is_err() {
-			return;
+		// Check and reserve at once: orders considered together cannot overcommit.
+		match self.store.reserve_bid(order_id, &order.spec, &free) {
+			Ok(true) => {}
+			Ok(false) => {
+				debug!(order = order_id, "order does not fit the free capacity");
+				self.metrics.bids.with_label_values(&["skipped"]).inc();
+				return;
+			}
+			Err(e) => {
+				warn!(order = order_id, error = %e, "cannot reserve the bid's capacity");
+				return;
+			}
 		}
 		match self.chain.submit("place_bid", &api::tx().market().place_bid(order_id, price)).await {
 			Ok(_) => {
@@ -578,12 +579,15 @@ impl Agent {
 			let mut blocks = match client.api().stream_blocks().await {
 				Ok(blocks) => blocks,
 				Err(e) => {
-					warn!(error = %e, "cannot follow blocks");
+					warn!(error = %e, ?backoff, "cannot follow blocks");
 					self.chain.reset(&ClientError::Subxt(e.to_string())).await;
+					if self.pause(backoff, &mut shutdown).await {
+						return;
+					}
+					backoff = (backoff * 2).min(Duration::from_secs(30));
 					continue;
 				}
 			};
-			backoff = Duration::from_secs(1);
 			loop {
 				let next = tokio::select! {
 					next = blocks.next() => next,
@@ -592,19 +596,38 @@ impl Agent {
 				let block = match next {
 					Some(Ok(block)) => block,
 					Some(Err(e)) => {
-						warn!(error = %e, "block stream failed; reconnecting");
+						warn!(error = %e, ?backoff, "block stream failed; reconnecting");
 						self.chain.reset(&ClientError::Subxt(e.to_string())).await;
+						if self.pause(backoff, &mut shutdown).await {
+							return;
+						}
+						backoff = (backoff * 2).min(Duration::from_secs(30));
 						continue 'outer;
 					}
 					None => {
+						warn!(?backoff, "block stream ended; reconnecting");
 						self.chain.reset(&ClientError::Subxt("block stream ended".into())).await;
+						if self.pause(backoff, &mut shutdown).await {
+							return;
+						}
+						backoff = (backoff * 2).min(Duration::from_secs(30));
 						continue 'outer;
 					}
 				};
 				let number = block.number();
+				backoff = Duration::from_secs(1);
 				self.metrics.finalized_block.set(number as i64);
-				if let Err(e) = self.on_block(&block).await {
-					warn!(block = number, error = %e, "cannot read the block's events");
+				// After a reconnect the stream may deliver a block already handled: its events
+				// (a bid released, a lease closed) must not act twice.
+				let handled = self.store.last_block().ok().flatten();
+				if handled.is_some_and(|last| u64::from(number) <= last) {
+					continue;
+				}
+				match self.on_block(&block).await {
+					Ok(()) => {
+						let _ = self.store.set_last_block(number.into());
+					}
+					Err(e) => warn!(block = number, error = %e, "cannot read the block's events"),
 				}
 				if number % RECONCILE_EVERY == 0 {
 					if let Err(e) = self.reconcile().await {
@@ -622,6 +645,18 @@ impl Agent {
 					});
 				}
 			}
+		}
+	}
+
+	/// Waits `time` before a reconnection; `true` if shutdown came first.
+	async fn pause(
+		&self,
+		time: Duration,
+		shutdown: &mut tokio::sync::watch::Receiver<bool>,
+	) -> bool {
+		tokio::select! {
+			_ = tokio::time::sleep(time) => false,
+			_ = shutdown.changed() => true,
 		}
 	}
 

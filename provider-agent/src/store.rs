@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 const DEPLOYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("deployments");
 const BIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("bids");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// The key of the last finalized block whose events were handled.
+const LAST_BLOCK: &str = "last-block";
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,7 @@ impl Store {
 		let txn = db.begin_write().map_err(err)?;
 		txn.open_table(DEPLOYMENTS).map_err(err)?;
 		txn.open_table(BIDS).map_err(err)?;
+		txn.open_table(META).map_err(err)?;
 		txn.commit().map_err(err)?;
 		Ok(Self { db, dir: data_dir.to_path_buf() })
 	}
@@ -145,9 +149,19 @@ impl Store {
 		Ok(self.all(DEPLOYMENTS)?.into_iter().map(|(_, r)| r).collect())
 	}
 
-	/// Forgets a closed lease's deployment and deletes its directory.
+	/// Forgets a closed lease's deployment and deletes its directory, and its artifact when no
+	/// other kept deployment uses it (deployments are the artifacts' reference counts).
 	pub fn forget_deployment(&self, lease: u64) -> Result<(), StoreError> {
+		let artifact = self.deployment(lease)?.map(|record| record.artifact_hash);
 		self.remove(DEPLOYMENTS, lease)?;
+		if let Some(hash) = artifact {
+			if !self.deployments()?.iter().any(|other| other.artifact_hash == hash) {
+				match std::fs::remove_file(self.artifact_path(&hash)) {
+					Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
+					_ => {}
+				}
+			}
+		}
 		match std::fs::remove_dir_all(self.lease_dir(lease)) {
 			Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
 			_ => Ok(()),
@@ -157,6 +171,52 @@ impl Store {
 	/// Reserves capacity for a bid on `order`.
 	pub fn put_bid(&self, order: u64, spec: &Resources) -> Result<(), StoreError> {
 		self.put(BIDS, order, spec)
+	}
+
+	/// Reserves `spec` for a bid on `order` if it fits in `free` (the capacity free on chain)
+	/// less every other open bid's reservation; `false` if it does not fit or `order` already
+	/// has one. Check and reservation are one write transaction, and write transactions run
+	/// one at a time, so bids considered at once never reserve more than is free.
+	pub fn reserve_bid(
+		&self,
+		order: u64,
+		spec: &Resources,
+		free: &Resources,
+	) -> Result<bool, StoreError> {
+		let txn = self.db.begin_write().map_err(err)?;
+		{
+			let mut table = txn.open_table(BIDS).map_err(err)?;
+			let mut left = *free;
+			for entry in table.iter().map_err(err)? {
+				let (key, value) = entry.map_err(err)?;
+				if key.value() == order {
+					return Ok(false);
+				}
+				let reserved: Resources = serde_json::from_slice(value.value()).map_err(err)?;
+				left = crate::bidding::minus(&left, &reserved);
+			}
+			if !crate::bidding::fits(spec, &left) {
+				return Ok(false);
+			}
+			let bytes = serde_json::to_vec(spec).map_err(err)?;
+			table.insert(order, bytes.as_slice()).map_err(err)?;
+		}
+		txn.commit().map_err(err)?;
+		Ok(true)
+	}
+
+	/// The last finalized block whose events were handled, if any.
+	pub fn last_block(&self) -> Result<Option<u64>, StoreError> {
+		let txn = self.db.begin_read().map_err(err)?;
+		let table = txn.open_table(META).map_err(err)?;
+		Ok(table.get(LAST_BLOCK).map_err(err)?.map(|v| v.value()))
+	}
+
+	/// Records that a finalized block's events were handled.
+	pub fn set_last_block(&self, number: u64) -> Result<(), StoreError> {
+		let txn = self.db.begin_write().map_err(err)?;
+		txn.open_table(META).map_err(err)?.insert(LAST_BLOCK, number).map_err(err)?;
+		txn.commit().map_err(err)
 	}
 
 	/// Releases a bid's reservation.
@@ -203,5 +263,58 @@ mod tests {
 		store.forget_deployment(7).unwrap();
 		assert_eq!(store.deployment(7).unwrap(), None);
 		assert!(!store.lease_dir(7).exists());
+		assert_eq!(store.last_block().unwrap(), None);
+		store.set_last_block(42).unwrap();
+		drop(store);
+		assert_eq!(Store::open(dir.path()).unwrap().last_block().unwrap(), Some(42));
+	}
+
+	fn record(lease: u64, artifact: &str) -> DeploymentRecord {
+		DeploymentRecord {
+			lease,
+			tenant: "t".into(),
+			resources: Resources { cpu_millicores: 500, memory_mib: 64, storage_gib: 0, gpus: 0 },
+			manifest: b"{}".to_vec(),
+			artifact_hash: artifact.into(),
+			confirmed: true,
+			finished: None,
+		}
+	}
+
+	#[test]
+	fn an_artifact_goes_with_the_last_deployment_that_uses_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path()).unwrap();
+		store.put_artifact("0xaa", b"shared").unwrap();
+		store.put_artifact("0xbb", b"alone").unwrap();
+		for r in [record(1, "0xaa"), record(2, "0xaa"), record(3, "0xbb")] {
+			store.put_deployment(&r).unwrap();
+		}
+		store.forget_deployment(3).unwrap();
+		assert!(!store.artifact_path("0xbb").exists());
+		store.forget_deployment(1).unwrap();
+		assert_eq!(store.artifact("0xaa").unwrap(), b"shared", "lease 2 still runs it");
+		store.forget_deployment(2).unwrap();
+		assert!(!store.artifact_path("0xaa").exists());
+	}
+
+	#[test]
+	fn bids_considered_at_once_never_reserve_more_than_is_free() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+		let free = Resources { cpu_millicores: 2000, memory_mib: 4096, storage_gib: 10, gpus: 0 };
+		let spec = Resources { cpu_millicores: 600, memory_mib: 512, storage_gib: 1, gpus: 0 };
+		// Sixteen orders considered at once against the same free capacity.
+		let handles: Vec<_> = (0..16u64)
+			.map(|order| {
+				let store = store.clone();
+				std::thread::spawn(move || store.reserve_bid(order, &spec, &free).unwrap())
+			})
+			.collect();
+		let won = handles.into_iter().map(|h| h.join().unwrap()).filter(|won| *won).count();
+		assert_eq!(won, 3, "2000 millicores hold three bids of 600");
+		assert_eq!(store.bids().unwrap().len(), 3);
+		let (order, _) = store.bids().unwrap()[0];
+		assert!(!store.reserve_bid(order, &Resources::default(), &free).unwrap(), "one per order");
 	}
 }

@@ -297,7 +297,15 @@ impl Workloads {
 			instance_limits,
 			state: Mutex::new(state.clone()),
 		});
-		if let Ok(mut running) = self.running.lock() {
+		// A deployment retried while reconciliation starts the same lease: both got here, one
+		// inserts, the other takes the running one and starts nothing.
+		{
+			let Ok(mut running) = self.running.lock() else {
+				return Err(StartError::Io("workloads lock poisoned".into()));
+			};
+			if let Some(first) = running.get(&record.lease) {
+				return Ok(first.clone());
+			}
 			running.insert(record.lease, workload.clone());
 			self.metrics.workloads_running.set(running.len() as i64);
 		}
@@ -372,9 +380,10 @@ impl Workloads {
 		if workload.kind() != WorkloadKind::Http {
 			return Response::text(404, format!("lease {lease} runs a job, not an HTTP service"));
 		}
-		// Waiting for an instance slot is bounded like the request itself.
+		// Waiting for an instance slot is bounded: long enough for the request holding it to
+		// run out its own time, no longer.
 		let permit = match tokio::time::timeout(
-			self.request_timeout,
+			self.request_timeout.saturating_mul(2),
 			workload.permits.clone().acquire_owned(),
 		)
 		.await

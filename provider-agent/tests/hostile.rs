@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{limits, probe_program, Run};
+use common::{limits, probe_program, record, Run};
 use nubes_agent::runtime::{
 	net::NetPolicy, wasm::WasmRuntime, Outcome, Program, RunError, Runtime,
 };
@@ -45,7 +45,7 @@ fn a_guest_sleeping_in_a_host_call_is_stopped_at_its_wall_time() {
 		run.invocation("sleep", vec![], limits(64, 1000, wall, false)),
 		Duration::from_secs(60),
 	);
-	assert_eq!(result, Err(RunError::WallTime(wall)));
+	assert_eq!(result, Err(RunError::WallTime(wall)), "{}", run.log_text());
 }
 
 #[test]
@@ -176,6 +176,45 @@ fn own_non_loopback_address() -> Option<std::net::IpAddr> {
 	socket.connect("192.0.2.1:9").ok()?;
 	let ip = socket.local_addr().ok()?.ip();
 	(!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_started_twice_at_once_runs_once() {
+	use nubes_agent::{metrics::Metrics, store::Store, workloads::Workloads};
+	use nubes_client::agent_api::WorkloadKind;
+	let dir = tempfile::tempdir().unwrap();
+	let store = Arc::new(Store::open(dir.path()).unwrap());
+	let workloads = Workloads::new(
+		Arc::new(WasmRuntime::new().unwrap()),
+		store.clone(),
+		Metrics::new().unwrap(),
+		Duration::from_secs(1),
+		64 * 1024,
+		false,
+	);
+	let job = record(&store, 5, "sandbox-probe", WorkloadKind::Job, 500);
+	store.put_deployment(&job).unwrap();
+	// A deployment retried while reconciliation brings the same lease up: four starts race.
+	let (a, b, c, d) = tokio::join!(
+		workloads.start(&job),
+		workloads.start(&job),
+		workloads.start(&job),
+		workloads.start(&job)
+	);
+	let first = a.unwrap();
+	for other in [b, c, d] {
+		assert!(Arc::ptr_eq(&first, &other.unwrap()), "two workloads for one lease");
+	}
+	for _ in 0..200 {
+		if store.deployment(5).unwrap().unwrap().finished.is_some() {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	let log = String::from_utf8_lossy(&first.log().tail(64 * 1024).unwrap()).into_owned();
+	assert_eq!(log.matches("[agent] lease 5 started").count(), 1, "{log}");
+	assert_eq!(log.matches("[agent] job completed").count(), 1, "{log}");
 }
 
 // ---- Strangers against the HTTP server ----

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{example, limits, probe_program, run_measured, Run};
+use common::{example, get, limits, probe_program, record, run_measured, Run};
 use nubes_agent::{
 	metrics::Metrics,
 	runtime::{net::NetPolicy, wasm::WasmRuntime, RunError, Runtime},
@@ -153,41 +153,6 @@ fn core_modules_and_garbage_are_refused() {
 	broken.truncate(broken.len() / 2);
 	let e = runtime.prepare(&broken).err().unwrap().to_string();
 	assert!(e.contains("does not compile"), "{e}");
-}
-
-fn record(store: &Store, lease: u64, name: &str, kind: WorkloadKind, cpu: u64) -> DeploymentRecord {
-	let artifact = example(name);
-	let hash = hash_hex(&sp_crypto_hashing::blake2_256(&artifact));
-	store.put_artifact(&hash, &artifact).unwrap();
-	let manifest = Manifest {
-		version: MANIFEST_VERSION,
-		kind,
-		runtime: "wasm".into(),
-		artifact_hash: hash.clone(),
-		artifact_size: artifact.len() as u64,
-		args: if kind == WorkloadKind::Job { vec!["ok".into()] } else { vec![] },
-		env: [("GREETING".to_string(), "Salut".to_string())].into(),
-		network: false,
-	};
-	DeploymentRecord {
-		lease,
-		tenant: "tenant".into(),
-		resources: Resources { cpu_millicores: cpu, memory_mib: 64, storage_gib: 0, gpus: 0 },
-		manifest: manifest.to_bytes(),
-		artifact_hash: hash,
-		confirmed: true,
-		finished: None,
-	}
-}
-
-fn get(path: &str) -> Request {
-	Request {
-		method: "GET".into(),
-		path: path.into(),
-		query: String::new(),
-		headers: vec![],
-		body: vec![],
-	}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,29 @@ impl ResourceLimiter for Limiter {
 	}
 }
 
+/// Instances that may run at once on this machine, all leases together.
+pub const MAX_LIVE_INSTANCES: u32 = 512;
+
+/// The pool instances come from: an instance per request is the common case, and taking its
+/// memories, tables and stack from a pool (reset, not unmapped) spares each request the
+/// mapping and unmapping (and the TLB shootdowns across cores) that dominate a fresh
+/// instance's cost. Each memory slot reserves address space for a whole 32-bit memory; the
+/// lease's limit is the store's limiter, not the slot.
+fn pool() -> wasmtime::PoolingAllocationConfig {
+	let mut pool = wasmtime::PoolingAllocationConfig::default();
+	pool.total_component_instances(MAX_LIVE_INSTANCES)
+		.total_core_instances(MAX_LIVE_INSTANCES * 8)
+		.total_memories(MAX_LIVE_INSTANCES * 2)
+		.total_tables(MAX_LIVE_INSTANCES * 8)
+		.total_stacks(MAX_LIVE_INSTANCES)
+		.max_core_instances_per_component(MAX_INSTANCES as u32)
+		.max_memories_per_component(MAX_MEMORIES as u32)
+		.max_tables_per_component(MAX_TABLES as u32)
+		.max_memory_size(1 << 32)
+		.table_elements(100_000);
+	pool
+}
+
 /// What a store holds for one instance.
 struct State {
 	ctx: WasiCtx,
@@ -180,6 +203,7 @@ impl WasmRuntime {
 		config.epoch_interruption(true);
 		config.wasm_component_model(true);
 		config.async_support(true);
+		config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool()));
 		let engine = Engine::new(&config)?;
 		let mut linker = Linker::new(&engine);
 		wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;

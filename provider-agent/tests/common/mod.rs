@@ -2,10 +2,16 @@
 //! directory and log.
 #![allow(dead_code)]
 
-use nubes_agent::runtime::{
-	wasm::{thread_cpu_time, WasmRuntime},
-	Invocation, Limits, LogSink, Program, RunError, Runtime,
+use nubes_agent::{
+	runtime::{
+		wasm::{thread_cpu_time, WasmRuntime},
+		Invocation, Limits, LogSink, Program, RunError, Runtime,
+	},
+	store::{DeploymentRecord, Store},
+	workloads::Request,
 };
+use nubes_client::agent_api::{hash_hex, Manifest, WorkloadKind, MANIFEST_VERSION};
+use nubes_primitives::Resources;
 use std::{
 	path::{Path, PathBuf},
 	sync::{atomic::AtomicBool, Arc, OnceLock},
@@ -82,4 +88,47 @@ pub fn run_measured(
 		let result = program.run(invocation);
 		(result, thread_cpu_time())
 	})
+}
+
+/// A kept deployment of the example `name` for `lease`.
+pub fn record(
+	store: &Store,
+	lease: u64,
+	name: &str,
+	kind: WorkloadKind,
+	cpu: u64,
+) -> DeploymentRecord {
+	let artifact = example(name);
+	let hash = hash_hex(&sp_crypto_hashing::blake2_256(&artifact));
+	store.put_artifact(&hash, &artifact).unwrap();
+	let manifest = Manifest {
+		version: MANIFEST_VERSION,
+		kind,
+		runtime: "wasm".into(),
+		artifact_hash: hash.clone(),
+		artifact_size: artifact.len() as u64,
+		args: if kind == WorkloadKind::Job { vec!["ok".into()] } else { vec![] },
+		env: [("GREETING".to_string(), "Salut".to_string())].into(),
+		network: false,
+	};
+	DeploymentRecord {
+		lease,
+		tenant: "tenant".into(),
+		resources: Resources { cpu_millicores: cpu, memory_mib: 64, storage_gib: 0, gpus: 0 },
+		manifest: manifest.to_bytes(),
+		artifact_hash: hash,
+		confirmed: true,
+		finished: None,
+	}
+}
+
+/// A GET request for a workload.
+pub fn get(path: &str) -> Request {
+	Request {
+		method: "GET".into(),
+		path: path.into(),
+		query: String::new(),
+		headers: vec![],
+		body: vec![],
+	}
 }
