@@ -17,3 +17,13 @@ export NUBES_NODE
 build_node() {
 	(cd "$NUBES_ROOT" && cargo test --locked --release --workspace --no-run)
 }
+
+# Unmounts every lease volume the agent left mounted under a directory (a killed agent leaves
+# them; a stopped one keeps them for its restart), so the directory can be removed.
+unmount_under() {
+	local dir
+	dir=$(realpath -m "$1")
+	awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done
+}

@@ -11,6 +11,7 @@ build_node
 "$here/build-examples.sh"
 
 demo="$HOME/.cache/nubes/demo"
+unmount_under "$demo"
 rm -rf "$demo"
 mkdir -p "$demo"
 nubes="$CARGO_TARGET_DIR/release/nubes"

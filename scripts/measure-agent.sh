@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$NUBES_ROOT"
 "$NUBES_ROOT/scripts/build-examples.sh" >/dev/null
 dir="$HOME/.cache/nubes/measure"
+unmount_under "$dir"
 rm -rf "$dir"
 mkdir -p "$dir"
 rpc=9960
@@ -16,7 +17,7 @@ nubes=("$CARGO_TARGET_DIR/release/nubes" --url "ws://127.0.0.1:$rpc" --suri //Al
 agent_pid=""
 "$NUBES_NODE" --dev --rpc-port "$rpc" --port 30399 --base-path "$dir/node" >"$dir/node.log" 2>&1 &
 node_pid=$!
-trap 'kill $agent_pid $node_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill $agent_pid $node_pid 2>/dev/null || true; wait 2>/dev/null || true; unmount_under "$dir"' EXIT
 until "${nubes[@]}" providers >/dev/null 2>&1; do sleep 0.5; done
 
 cat >"$dir/agent.toml" <<CONFIG

@@ -25,11 +25,12 @@ names=(A B)
 keys=(//Ferdie //Eve)
 
 work="$HOME/.cache/nubes/measure-ingress"
+unmount_under "$work"
 rm -rf "$work"
 mkdir -p "$work"
 rpc=9970
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; unmount_under "$work"' EXIT
 "$NUBES_NODE" --dev --offchain-worker never --rpc-port "$rpc" --port 30398 --base-path "$work/node" >"$work/node.log" 2>&1 &
 pids+=($!)
 cli() { "${dirs[$1]}/nubes" --url "ws://127.0.0.1:$rpc" --suri //Alice "${@:2}"; }
@@ -72,7 +73,11 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }'; }
 for run in $(seq "$runs"); do
 	for i in "${!urls[@]}"; do
-		out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "${urls[$i]}")
+		# wrk resolves with the system resolver, which knows no *.localhost: connect to
+		# loopback and name the lease's host in the header.
+		hostport=$(sed -E 's#^https?://([^/]*).*#\1#' <<<"${urls[$i]}")
+		target=$(sed -E 's#^(https?://)[^/:]*localhost(:[0-9]+)?#\1127.0.0.1\2#' <<<"${urls[$i]}")
+		out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency -H "Host: $hostport" "$target")
 		echo "$out" | awk '/Requests\/sec/ { print $2 }' >>"$work/rps-$i"
 		echo "$out" | awk '$1 == "99%" { print $2 }' | to_ms >>"$work/p99-$i"
 		errors=$(echo "$out" | awk '/Non-2xx|Socket errors/' | tr '\n' ' ')

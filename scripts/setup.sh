@@ -4,7 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-packages=(clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates)
+# e2fsprogs and mount: the agent's per-lease scratch volumes (and their tests).
+packages=(clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates e2fsprogs mount)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

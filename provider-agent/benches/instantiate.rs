@@ -45,6 +45,7 @@ fn instantiate(c: &mut Criterion) {
 			cpu_millicores: 1000,
 			wall: Duration::from_secs(30),
 			network: false,
+			writable_scratch: true,
 		},
 		cancel: cancel.clone(),
 	};

@@ -2,7 +2,7 @@
 //! block: bids on new orders, lease events, reconciliation with the chain and settlement.
 
 use crate::{
-	bidding::{self, Strategy},
+	bidding::Strategy,
 	chain::Chain,
 	config::Config,
 	metrics::Metrics,
@@ -318,6 +318,23 @@ impl Agent {
 		});
 	}
 
+	/// Where a lease's HTTP service answers: its own host under the lease domain, else the
+	/// path form under the endpoint.
+	pub fn lease_url(&self, lease: u64) -> String {
+		let endpoint = &self.config.public_endpoint;
+		match &self.config.lease_domain {
+			Some(domain) => {
+				let (scheme, host) = endpoint.split_once("://").unwrap_or(("http", endpoint));
+				let port = match host.rsplit_once(':') {
+					Some((_, port)) if !host.ends_with(']') => format!(":{port}"),
+					_ => String::new(),
+				};
+				format!("{scheme}://l{lease}.{domain}{port}/")
+			}
+			None => format!("{endpoint}/leases/{lease}/"),
+		}
+	}
+
 	/// A lease's status as its tenant sees it.
 	pub fn status(&self, lease: u64) -> LeaseStatus {
 		let record = self.store.deployment(lease).ok().flatten();
@@ -334,7 +351,7 @@ impl Agent {
 		let url = record
 			.as_ref()
 			.filter(|r| r.kind() == Some(WorkloadKind::Http))
-			.map(|_| format!("{}/leases/{lease}/", self.config.public_endpoint));
+			.map(|_| self.lease_url(lease));
 		LeaseStatus { lease, state, detail, url, confirmed: record.is_some_and(|r| r.confirmed) }
 	}
 
@@ -373,7 +390,7 @@ impl Agent {
 
 	/// Stops and forgets a closed lease's workload.
 	fn close_locally(&self, lease: u64) {
-		if self.workloads.stop(lease) {
+		if self.workloads.remove(lease) {
 			info!(lease, "lease closed; workload stopped");
 		}
 		if let Err(e) = self.store.forget_deployment(lease) {
@@ -620,12 +637,12 @@ impl Agent {
 				// After a reconnect the stream may deliver a block already handled: its events
 				// (a bid released, a lease closed) must not act twice.
 				let handled = self.store.last_block().ok().flatten();
-				if handled.is_some_and(|last| u64::from(number) <= last) {
+				if handled.is_some_and(|last| number <= last) {
 					continue;
 				}
 				match self.on_block(&block).await {
 					Ok(()) => {
-						let _ = self.store.set_last_block(number.into());
+						let _ = self.store.set_last_block(number);
 					}
 					Err(e) => warn!(block = number, error = %e, "cannot read the block's events"),
 				}

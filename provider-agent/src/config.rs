@@ -27,6 +27,16 @@ public_endpoint = "http://203.0.113.7:8700"
 # the leases' services.
 listen = "0.0.0.0:8700"
 
+# Each lease is served on a host of its own, l{id}.{public_domain} (its own browser origin, so
+# one tenant's pages never share cookies or storage with another's): point a wildcard DNS record
+# *.{public_domain} at this machine. Left out, it is the public_endpoint's host when that is a
+# name ("localhost" for a loopback address).
+# public_domain = "agent.example.com"
+
+# Also serve leases under {public_endpoint}/leases/{id}/: one origin for all leases, for
+# development only. Always on when no lease domain can be found (an IP endpoint).
+# path_ingress = false
+
 # Where Prometheus scrapes /metrics (and /healthz). Left out, they are served on `listen` to
 # loopback clients only.
 # metrics_listen = "127.0.0.1:9102"
@@ -126,6 +136,10 @@ struct File {
 	listen: String,
 	#[serde(default)]
 	metrics_listen: Option<String>,
+	#[serde(default)]
+	public_domain: Option<String>,
+	#[serde(default)]
+	path_ingress: bool,
 	data_dir: PathBuf,
 	region: String,
 	#[serde(default)]
@@ -277,6 +291,10 @@ pub struct Config {
 	pub listen: SocketAddr,
 	/// Where the operators' routes listen (else on `listen`, loopback clients only).
 	pub metrics_listen: Option<SocketAddr>,
+	/// The domain leases are served under, as `l{id}.{domain}`, if any.
+	pub lease_domain: Option<String>,
+	/// Whether leases are also served under `{public_endpoint}/leases/{id}/`.
+	pub path_ingress: bool,
 	/// The data directory.
 	pub data_dir: PathBuf,
 	/// The provider's region.
@@ -303,6 +321,36 @@ pub struct Config {
 	pub log_limit_bytes: u64,
 	/// Settle every this many blocks.
 	pub settle_every_blocks: u32,
+}
+
+/// Whether `name` is a DNS name: dot-separated labels of letters, digits and hyphens.
+fn is_dns_name(name: &str) -> bool {
+	!name.is_empty()
+		&& name.len() <= 253
+		&& name.split('.').all(|label| {
+			!label.is_empty()
+				&& label.len() <= 63
+				&& !label.starts_with('-')
+				&& !label.ends_with('-')
+				&& label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+		})
+}
+
+/// The lease domain an endpoint's `host[:port]` gives: its name, or `localhost` for a
+/// loopback address; none for another IP address (no wildcard record can point at it).
+fn domain_of_endpoint(host_port: &str) -> Option<String> {
+	let host = match host_port.strip_prefix('[') {
+		Some(rest) => rest.split(']').next().unwrap_or(""),
+		None => host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port),
+	};
+	match host.parse::<std::net::IpAddr>() {
+		Ok(ip) if ip.is_loopback() => Some("localhost".into()),
+		Ok(_) => None,
+		Err(_) => {
+			let host = host.to_ascii_lowercase();
+			is_dns_name(&host).then_some(host)
+		}
+	}
 }
 
 /// A secret that never shows in logs or debug output.
@@ -365,6 +413,20 @@ impl Config {
 				"scheme and host[:port] only, e.g. http://203.0.113.7:8700",
 			));
 		}
+		let lease_domain = match &file.public_domain {
+			Some(domain) => {
+				let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+				if !is_dns_name(&domain) {
+					return Err(invalid(
+						"public_domain",
+						&domain,
+						"a DNS name such as agent.example.com",
+					));
+				}
+				Some(domain)
+			}
+			None => domain_of_endpoint(host),
+		};
 		let listen: SocketAddr = file.listen.parse().map_err(|_| {
 			invalid("listen", &file.listen, "an address and port, e.g. 0.0.0.0:8700")
 		})?;
@@ -443,6 +505,8 @@ impl Config {
 			public_endpoint: endpoint,
 			listen,
 			metrics_listen,
+			path_ingress: file.path_ingress || lease_domain.is_none(),
+			lease_domain,
 			data_dir: file.data_dir,
 			region: file.region,
 			attributes: file.attributes,
@@ -467,6 +531,25 @@ mod tests {
 	fn error(from: &str, to: &str) -> String {
 		assert!(DEFAULT.contains(from), "{from}");
 		Config::parse(&DEFAULT.replacen(from, to, 1)).unwrap_err().to_string()
+	}
+
+	#[test]
+	fn lease_domains() {
+		assert_eq!(domain_of_endpoint("127.0.0.1:8700").as_deref(), Some("localhost"));
+		assert_eq!(domain_of_endpoint("[::1]:8700").as_deref(), Some("localhost"));
+		assert_eq!(domain_of_endpoint("localhost:8700").as_deref(), Some("localhost"));
+		assert_eq!(domain_of_endpoint("Agent.Example.com").as_deref(), Some("agent.example.com"));
+		assert_eq!(domain_of_endpoint("203.0.113.7:8700"), None);
+		let config = Config::parse(DEFAULT).unwrap();
+		assert_eq!((config.lease_domain, config.path_ingress), (None, true));
+		let named = DEFAULT.replace("http://203.0.113.7:8700", "https://agent.example.com");
+		let config = Config::parse(&named).unwrap();
+		assert_eq!(config.lease_domain.as_deref(), Some("agent.example.com"));
+		assert!(!config.path_ingress);
+		let e = Config::parse(&format!("public_domain = \"bad_domain\"\n{DEFAULT}"))
+			.unwrap_err()
+			.to_string();
+		assert!(e.contains("public_domain"), "{e}");
 	}
 
 	#[test]

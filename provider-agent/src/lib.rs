@@ -13,6 +13,7 @@
 //! - [`runtime`]: workload runtimes behind one trait; the embedded one runs WASI 0.2
 //!   components on wasmtime inside each lease's limits;
 //! - [`workloads`]: the leases' running workloads;
+//! - [`disk`]: each lease's scratch space as a volume of its own, as large as it paid for;
 //! - [`store`]: the agent's state in an embedded database in the data directory;
 //! - [`chain`]: the link to the node, reconnecting, sending the provider's transactions in
 //!   nonce order.
@@ -22,6 +23,7 @@ pub mod api;
 pub mod bidding;
 pub mod chain;
 pub mod config;
+pub mod disk;
 pub mod metrics;
 pub mod probe;
 pub mod runtime;

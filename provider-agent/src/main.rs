@@ -81,11 +81,25 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	})?;
 	let keys = Keys::from_spec(&config.key.0)?;
 	let hardware = probe::probe(&config.data_dir);
-	let (offer, notes) = probe::offer(&hardware, &config.capacity);
+	let (mut offer, notes) = probe::offer(&hardware, &config.capacity);
 	for note in notes {
 		warn!("{note}");
 	}
-	info!(?hardware, ?offer, "machine probed");
+	// Storage is sold only if each lease's share can be held to its size.
+	let volumes = match nubes_agent::disk::probe(&config.data_dir) {
+		Ok(()) => true,
+		Err(e) => {
+			if offer.storage_gib > 0 {
+				warn!(
+					error = %e,
+					"cannot mount per-lease volumes (run as root, with e2fsprogs): selling no storage"
+				);
+			}
+			offer.storage_gib = 0;
+			false
+		}
+	};
+	info!(?hardware, ?offer, volumes, "machine probed");
 	let metrics = Metrics::new()?;
 	let store = Arc::new(Store::open(&config.data_dir)?);
 	let runtime = Arc::new(WasmRuntime::with_network(NetPolicy::for_this_machine(
@@ -98,7 +112,8 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 		config.request_timeout,
 		config.log_limit_bytes,
 		config.allow_network,
-	);
+	)
+	.with_volumes(volumes);
 	let chain = Chain::new(&config.chain_url, keys, metrics.clone());
 	let listen = config.listen;
 	let agent = Arc::new(Agent::new(config, chain, store, workloads, metrics, offer));

@@ -103,6 +103,8 @@ pub enum StartError {
 pub struct Request {
 	/// `GET`, `POST`, ...
 	pub method: String,
+	/// The lease's URL path prefix (`""` on its own host, `/leases/{id}` in the path form).
+	pub script_name: String,
 	/// The path below the lease's URL, starting with `/`.
 	pub path: String,
 	/// The query string, without `?`.
@@ -177,6 +179,7 @@ pub struct Workloads {
 	request_timeout: Duration,
 	log_limit: u64,
 	allow_network: bool,
+	volumes: bool,
 	running: Mutex<HashMap<u64, Arc<Workload>>>,
 	/// Compiled artifacts by hash, shared by the leases that run the same one.
 	programs: Mutex<HashMap<String, std::sync::Weak<dyn Program>>>,
@@ -199,9 +202,17 @@ impl Workloads {
 			request_timeout,
 			log_limit,
 			allow_network,
+			volumes: false,
 			running: Mutex::new(HashMap::new()),
 			programs: Mutex::new(HashMap::new()),
 		}
+	}
+
+	/// The same, giving leases with storage a volume of their size ([`crate::disk`]); without
+	/// volumes such leases are refused, since their storage could not be held to its size.
+	pub fn with_volumes(mut self, volumes: bool) -> Self {
+		self.volumes = volumes;
+		self
 	}
 
 	/// Compiles an artifact (refusing a bad one) and keeps the result for the leases that run
@@ -269,8 +280,24 @@ impl Workloads {
 		self.admit(&manifest)?;
 		let program = self.program(&record.artifact_hash).await?;
 		let dir = self.store.lease_dir(record.lease);
-		let scratch = dir.join("scratch");
-		std::fs::create_dir_all(&scratch).map_err(|e| StartError::Io(e.to_string()))?;
+		let storage = record.resources.storage_gib;
+		let scratch = if storage == 0 {
+			let scratch = dir.join("scratch");
+			std::fs::create_dir_all(&scratch).map_err(|e| StartError::Io(e.to_string()))?;
+			scratch
+		} else if self.volumes {
+			let lease_dir = dir.clone();
+			tokio::task::spawn_blocking(move || crate::disk::mount(&lease_dir, storage << 30))
+				.await
+				.map_err(|e| StartError::Io(e.to_string()))?
+				.map_err(|e| StartError::Io(e.to_string()))?
+		} else {
+			return Err(StartError::Manifest(
+				"this agent cannot hold scratch storage to its size (no volumes), so it runs no \
+				 lease with storage"
+					.into(),
+			));
+		};
 		let log = LogSink::open(&dir.join("workload.log"), self.log_limit)
 			.map_err(|e| StartError::Io(e.to_string()))?;
 		// One concurrent instance per core of the lease, each with its share of the memory.
@@ -280,6 +307,7 @@ impl Workloads {
 			cpu_millicores: (record.resources.cpu_millicores / slots).max(1),
 			wall: MAX_JOB_TIME,
 			network: manifest.network,
+			writable_scratch: storage > 0,
 		};
 		let state = match &record.finished {
 			Some(how) if how.starts_with("completed") => WorkState::Completed(how.clone()),
@@ -336,6 +364,9 @@ impl Workloads {
 					WorkState::Completed(t) | WorkState::Failed(t) => t.clone(),
 					WorkState::Running => String::new(),
 				};
+				if let Some(note) = crate::disk::full_note(&workload.scratch) {
+					let _ = workload.log.write(note.as_bytes());
+				}
 				let _ = workload.log.write(format!("[agent] job {text}\n").as_bytes());
 				if let Ok(mut state) = workload.state.lock() {
 					*state = end;
@@ -348,6 +379,16 @@ impl Workloads {
 		if let Err(e) = spawned {
 			tracing::error!(error = %e, "cannot start a job's thread");
 		}
+	}
+
+	/// Stops a lease's workload for good: stopped, and its volume released.
+	pub fn remove(&self, lease: u64) -> bool {
+		let stopped = self.stop(lease);
+		let dir = self.store.lease_dir(lease);
+		if let Err(e) = crate::disk::release(&dir) {
+			tracing::warn!(lease, error = %e, "cannot release the lease's volume");
+		}
+		stopped
 	}
 
 	/// Stops a lease's workload (its running instances stop at their next tick).
@@ -396,7 +437,7 @@ impl Workloads {
 			("GATEWAY_INTERFACE".to_string(), "CGI/1.1".to_string()),
 			("SERVER_PROTOCOL".into(), "HTTP/1.1".into()),
 			("REQUEST_METHOD".into(), request.method.clone()),
-			("SCRIPT_NAME".into(), format!("/leases/{lease}")),
+			("SCRIPT_NAME".into(), request.script_name.clone()),
 			("PATH_INFO".into(), request.path.clone()),
 			("QUERY_STRING".into(), request.query.clone()),
 			("CONTENT_LENGTH".into(), request.body.len().to_string()),

@@ -41,6 +41,22 @@ fn free_port() -> u16 {
 
 struct Process(Child);
 
+/// Unmounts the lease volumes an agent left under a directory (a killed agent leaves them),
+/// so that removing the directory neither fails nor leaks loop devices.
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+	fn drop(&mut self) {
+		let Ok(dir) = self.0.canonicalize() else { return };
+		let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+		for point in table.lines().filter_map(|line| line.split(' ').nth(4)) {
+			if Path::new(point).starts_with(&dir) {
+				let _ = Command::new("umount").arg("-l").arg(point).status();
+			}
+		}
+	}
+}
+
 impl Drop for Process {
 	fn drop(&mut self) {
 		let _ = self.0.kill();
@@ -145,8 +161,21 @@ fn nubes(node: &str, args: &[&str]) -> Value {
 	serde_json::from_slice(&output.stdout).expect("JSON")
 }
 
+/// A GET, resolving `localhost` and every `*.localhost` name to loopback as browsers do
+/// (leases answer on `l{id}.localhost`).
 fn http_get(url: &str) -> Result<(u16, String), String> {
-	match ureq::get(url).timeout(Duration::from_secs(10)).call() {
+	let agent = ureq::AgentBuilder::new()
+		.timeout(Duration::from_secs(10))
+		.resolver(|address: &str| -> std::io::Result<Vec<std::net::SocketAddr>> {
+			let (host, port) = address.rsplit_once(':').unwrap_or((address, "80"));
+			if host == "localhost" || host.ends_with(".localhost") {
+				let port = port.parse().map_err(std::io::Error::other)?;
+				return Ok(vec![std::net::SocketAddr::from(([127, 0, 0, 1], port))]);
+			}
+			std::net::ToSocketAddrs::to_socket_addrs(address).map(|a| a.collect())
+		})
+		.build();
+	match agent.get(url).call() {
 		Ok(r) => Ok((r.status(), r.into_string().unwrap_or_default())),
 		Err(ureq::Error::Status(code, r)) => Ok((code, r.into_string().unwrap_or_default())),
 		Err(e) => Err(e.to_string()),
@@ -185,6 +214,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		Command::new("bash").arg(root().join("scripts/build-examples.sh")).status().unwrap();
 	assert!(status.success());
 	let dir = tempfile::tempdir().unwrap();
+	let _unmount = Unmount(dir.path().to_path_buf());
 	let (_node, url) = start_node(dir.path());
 	let client = NubesClient::connect(&url).await.unwrap();
 	let port = free_port();
@@ -221,9 +251,20 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	let lease_id = replica["lease"].as_u64().unwrap();
 	assert_eq!(replica["state"], "running");
 	let service = replica["url"].as_str().unwrap().to_string();
-	assert_eq!(service, format!("http://127.0.0.1:{port}/leases/{lease_id}/"));
+	// The lease has a host, and so a browser origin, of its own.
+	assert_eq!(service, format!("http://l{lease_id}.localhost:{port}/"));
 	assert_eq!(http_get(&service).unwrap(), (200, format!("Hello from Nubes lease {lease_id}\n")));
 	assert_eq!(http_get(&format!("{service}nowhere")).unwrap().0, 404);
+	// Every path on it is the lease's own: none leads to another lease or to the agent's API.
+	let (status, body) = http_get(&format!("{service}leases/{}/", lease_id + 1)).unwrap();
+	assert_eq!((status, body.as_str()), (404, "not found\n"), "answered by the workload");
+	let (status, body) = http_get(&format!("{service}v1/leases/{lease_id}")).unwrap();
+	assert_eq!((status, body.as_str()), (404, "not found\n"), "answered by the workload");
+	// The shared path form is off (it is for endpoints without a lease domain), and a host
+	// of a lease not served here answers nothing.
+	assert_eq!(http_get(&format!("http://127.0.0.1:{port}/leases/{lease_id}/")).unwrap().0, 404);
+	let (status, body) = http_get(&format!("http://l999.localhost:{port}/")).unwrap();
+	assert!(status == 404 && body.contains("lease 999 runs nothing here"), "{body}");
 	let logs = nubes(&url, &["lease", "logs", &lease_id.to_string()]);
 	let logs = logs["logs"].as_str().unwrap();
 	assert!(logs.contains(&format!("[agent] lease {lease_id} started")), "{logs}");

@@ -217,6 +217,116 @@ async fn a_job_started_twice_at_once_runs_once() {
 	assert_eq!(log.matches("[agent] job completed").count(), 1, "{log}");
 }
 
+/// A kept deployment of the probe for `lease`, running `attempt` as a job, with `storage_gib`.
+fn probe_job(
+	store: &nubes_agent::store::Store,
+	lease: u64,
+	attempt: &str,
+	storage_gib: u64,
+) -> nubes_agent::store::DeploymentRecord {
+	use nubes_client::agent_api::{Manifest, WorkloadKind};
+	let mut job = record(store, lease, "sandbox-probe", WorkloadKind::Job, 1000);
+	let mut manifest = Manifest::from_bytes(&job.manifest).unwrap();
+	manifest.args = vec![attempt.into()];
+	job.manifest = manifest.to_bytes();
+	job.resources.storage_gib = storage_gib;
+	store.put_deployment(&job).unwrap();
+	job
+}
+
+/// Waits until a job has ended; how it ended.
+async fn ended(store: &nubes_agent::store::Store, lease: u64) -> String {
+	for _ in 0..1200 {
+		if let Some(how) = store.deployment(lease).unwrap().unwrap().finished {
+			return how;
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	panic!("job {lease} did not end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scratch_disk_is_held_to_what_the_lease_bought() {
+	use nubes_agent::{disk, metrics::Metrics, store::Store, workloads::Workloads};
+	let dir = tempfile::tempdir().unwrap();
+	let store = Arc::new(Store::open(dir.path()).unwrap());
+	let workloads = Workloads::new(
+		Arc::new(WasmRuntime::new().unwrap()),
+		store.clone(),
+		Metrics::new().unwrap(),
+		Duration::from_secs(5),
+		64 * 1024,
+		false,
+	)
+	.with_volumes(true);
+	// Lease 7 bought 1 GiB and writes until the disk refuses; lease 8 bought 1 GiB too and
+	// writes a little meanwhile; lease 9 bought none.
+	let _unmount = Unmount(store.clone(), vec![7, 8, 9]);
+	let filler = probe_job(&store, 7, "fill", 1);
+	let neighbour = probe_job(&store, 8, "escape", 1);
+	let penniless = probe_job(&store, 9, "fill", 0);
+	let data_free_before = free_bytes(dir.path());
+	for job in [&filler, &neighbour, &penniless] {
+		workloads.start(job).await.unwrap();
+	}
+	let filled = ended(&store, 7).await;
+	let log = String::from_utf8_lossy(&store_log(&store, 7)).into_owned();
+	let written: u64 = log
+		.split("disk full after ")
+		.nth(1)
+		.and_then(|rest| rest.split(' ').next())
+		.and_then(|n| n.parse().ok())
+		.unwrap_or_else(|| panic!("no clear disk-full error: {filled} {log}"));
+	assert!(log.contains("[agent] the lease's scratch space is full: "), "{log}");
+	assert!(written <= 1 << 30, "wrote {written} bytes on a 1 GiB lease");
+	assert!(written >= 900 << 20, "stopped early, at {written} bytes");
+	// The neighbour wrote its file; the lease without storage could write nothing.
+	assert_eq!(ended(&store, 8).await, "completed: exit 0");
+	assert_eq!(std::fs::read(store.lease_dir(8).join("scratch/inside")).unwrap(), b"inside");
+	assert_eq!(ended(&store, 9).await, "exited with an error");
+	let log = String::from_utf8_lossy(&store_log(&store, 9)).into_owned();
+	assert!(log.contains("cannot create /fill"), "{log}");
+	// The volumes were allocated when the leases started: filling one took nothing more
+	// from the agent's own volume.
+	let data_free_after = free_bytes(dir.path());
+	assert!(
+		data_free_after + (64 << 20) >= data_free_before.saturating_sub(2 << 30),
+		"the agent's volume lost {} bytes",
+		data_free_before - data_free_after
+	);
+	for lease in [7, 8, 9] {
+		workloads.remove(lease);
+		assert!(!disk::is_mounted(&store.lease_dir(lease).join("scratch")));
+	}
+}
+
+/// Releases the leases' volumes however the test ends, so a failing run leaves no mounts.
+struct Unmount(Arc<nubes_agent::store::Store>, Vec<u64>);
+
+impl Drop for Unmount {
+	fn drop(&mut self) {
+		for lease in &self.1 {
+			let _ = nubes_agent::disk::release(&self.0.lease_dir(*lease));
+		}
+	}
+}
+
+fn store_log(store: &nubes_agent::store::Store, lease: u64) -> Vec<u8> {
+	nubes_agent::runtime::log::read_tail(&store.lease_dir(lease).join("workload.log"), 64 << 10)
+		.unwrap()
+}
+
+/// Free bytes on the filesystem holding `path`.
+fn free_bytes(path: &std::path::Path) -> u64 {
+	let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+	// SAFETY: `statvfs` fills a struct we own from a valid C string.
+	unsafe {
+		let mut stat: libc::statvfs = std::mem::zeroed();
+		assert_eq!(libc::statvfs(c.as_ptr(), &mut stat), 0);
+		stat.f_bavail as u64 * stat.f_frsize as u64
+	}
+}
+
 // ---- Strangers against the HTTP server ----
 
 mod server {

@@ -9,11 +9,10 @@ use common::{example, get, limits, probe_program, record, run_measured, Run};
 use nubes_agent::{
 	metrics::Metrics,
 	runtime::{net::NetPolicy, wasm::WasmRuntime, RunError, Runtime},
-	store::{DeploymentRecord, Store},
+	store::Store,
 	workloads::{Request, Workloads},
 };
-use nubes_client::agent_api::{hash_hex, Manifest, WorkloadKind, MANIFEST_VERSION};
-use nubes_primitives::Resources;
+use nubes_client::agent_api::WorkloadKind;
 use std::{
 	sync::Arc,
 	time::{Duration, Instant},
@@ -166,8 +165,13 @@ async fn http_workloads_serve_requests_and_survive_a_neighbours_runaway() {
 		Duration::from_secs(1),
 		64 * 1024,
 		false,
-	);
-	let hello = record(&store, 1, "hello-http", WorkloadKind::Http, 500);
+	)
+	.with_volumes(true);
+	let lease_dir = store.lease_dir(1);
+	let _unmount = Unmount(lease_dir.clone());
+	// The hello service counts visits in its scratch space: it buys 1 GiB of it.
+	let mut hello = record(&store, 1, "hello-http", WorkloadKind::Http, 500);
+	hello.resources.storage_gib = 1;
 	let probe = record(&store, 2, "sandbox-probe", WorkloadKind::Http, 500);
 	for r in [&hello, &probe] {
 		store.put_deployment(r).unwrap();
@@ -215,6 +219,16 @@ async fn http_workloads_serve_requests_and_survive_a_neighbours_runaway() {
 	);
 	let log = String::from_utf8_lossy(&running.log().tail(4096).unwrap()).into_owned();
 	assert!(log.contains("ok\n") && log.contains("[agent] job completed"), "{log}");
-	assert!(workloads.stop(1));
+	assert!(workloads.remove(1));
 	assert_eq!(workloads.serve(1, get("/")).await.status, 404);
+	assert!(!nubes_agent::disk::is_mounted(&store.lease_dir(1).join("scratch")));
+}
+
+/// Releases a lease's volume however the test ends, so a failing run leaves no mount.
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+	fn drop(&mut self) {
+		let _ = nubes_agent::disk::release(&self.0);
+	}
 }

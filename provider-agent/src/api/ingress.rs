@@ -1,7 +1,10 @@
-//! The public door of the leases' HTTP services: `/leases/{id}/...` runs the lease's workload
-//! on the request. The workload's answer may not reach past its own lease: a cookie set for a
-//! whole domain (`Domain=`) and a service worker's wider scope (`Service-Worker-Allowed`) are
-//! dropped from every response.
+//! The public door of the leases' HTTP services. Each lease has a host of its own,
+//! `l{id}.{lease domain}`, and with it its own browser origin: cookies, storage and service
+//! workers of one tenant's pages never reach another's. Every path on that host is the lease's.
+//! The path form `{endpoint}/leases/{id}/...` (one origin for all) is served for development,
+//! or where no lease domain exists. Either way, a workload's answer may not reach past its
+//! lease: a cookie set for a whole domain (`Domain=`) and a service worker's wider scope
+//! (`Service-Worker-Allowed`) are dropped from every response.
 
 use crate::{
 	agent::Agent,
@@ -10,21 +13,60 @@ use crate::{
 use axum::{
 	body::Bytes,
 	extract::{DefaultBodyLimit, Path, State},
-	http::{HeaderMap, Method, StatusCode, Uri},
+	http::{header::HOST, HeaderMap, Method, StatusCode, Uri},
 	response::Response,
 	routing::any,
 	Router,
 };
 use std::sync::Arc;
 
-/// The ingress routes.
-pub fn router(agent: Arc<Agent>) -> Router {
+/// The path-form routes, `/leases/{id}/...`.
+pub fn path_router(agent: Arc<Agent>) -> Router {
 	Router::new()
 		.route("/leases/{id}", any(ingress_root))
 		.route("/leases/{id}/", any(ingress_root))
 		.route("/leases/{id}/{*rest}", any(ingress))
 		.layer(DefaultBodyLimit::max(MAX_HTTP_BODY))
 		.with_state(agent)
+}
+
+/// The lease-host router: every request goes to the lease its `Host` names.
+pub fn host_router(agent: Arc<Agent>) -> Router {
+	Router::new().fallback(by_host).layer(DefaultBodyLimit::max(MAX_HTTP_BODY)).with_state(agent)
+}
+
+/// The lease a `Host` header names under `domain`: `l{id}.{domain}`, any port, any case.
+pub fn lease_of_host(host: &str, domain: &str) -> Option<u64> {
+	let host = host.to_ascii_lowercase();
+	let name = match host.rsplit_once(':') {
+		Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+		_ => host.as_str(),
+	};
+	let label = name.strip_suffix(domain)?.strip_suffix('.')?;
+	let digits = label.strip_prefix('l')?;
+	if digits.is_empty()
+		|| !digits.bytes().all(|b| b.is_ascii_digit())
+		|| digits.starts_with('0') && digits.len() > 1
+	{
+		return None;
+	}
+	digits.parse().ok()
+}
+
+async fn by_host(
+	State(agent): State<Arc<Agent>>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Bytes,
+) -> Response {
+	let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+	let lease = agent.config.lease_domain.as_deref().and_then(|domain| lease_of_host(host, domain));
+	let Some(id) = lease else {
+		return super::error(StatusCode::NOT_FOUND, "no lease is served on this host");
+	};
+	let path = uri.path().trim_start_matches('/').to_string();
+	forward(agent, id, String::new(), path, method, uri, headers, body).await
 }
 
 async fn ingress_root(
@@ -35,7 +77,7 @@ async fn ingress_root(
 	headers: HeaderMap,
 	body: Bytes,
 ) -> Response {
-	forward(agent, id, String::new(), method, uri, headers, body).await
+	forward(agent, id, format!("/leases/{id}"), String::new(), method, uri, headers, body).await
 }
 
 async fn ingress(
@@ -46,7 +88,7 @@ async fn ingress(
 	headers: HeaderMap,
 	body: Bytes,
 ) -> Response {
-	forward(agent, id, rest, method, uri, headers, body).await
+	forward(agent, id, format!("/leases/{id}"), rest, method, uri, headers, body).await
 }
 
 /// Whether a workload's response header may be passed on.
@@ -65,9 +107,11 @@ pub fn response_header_allowed(name: &str, value: &str) -> bool {
 	true
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn forward(
 	agent: Arc<Agent>,
 	id: u64,
+	script_name: String,
 	rest: String,
 	method: Method,
 	uri: Uri,
@@ -76,6 +120,7 @@ async fn forward(
 ) -> Response {
 	let request = workloads::Request {
 		method: method.as_str().to_string(),
+		script_name,
 		path: format!("/{rest}"),
 		query: uri.query().unwrap_or("").to_string(),
 		headers: headers
@@ -98,7 +143,23 @@ async fn forward(
 
 #[cfg(test)]
 mod tests {
-	use super::response_header_allowed as allowed;
+	use super::{lease_of_host, response_header_allowed as allowed};
+
+	#[test]
+	fn lease_hosts() {
+		assert_eq!(lease_of_host("l5.localhost:8700", "localhost"), Some(5));
+		assert_eq!(lease_of_host("L42.Agent.Example.com", "agent.example.com"), Some(42));
+		assert_eq!(lease_of_host("l5.localhost", "localhost"), Some(5));
+		// Not a lease host: the endpoint itself, other names, other domains, tricks.
+		assert_eq!(lease_of_host("localhost:8700", "localhost"), None);
+		assert_eq!(lease_of_host("l5.evil.com", "localhost"), None);
+		assert_eq!(lease_of_host("l5.xlocalhost", "localhost"), None);
+		assert_eq!(lease_of_host("a.l5.localhost", "localhost"), None);
+		assert_eq!(lease_of_host("l.localhost", "localhost"), None);
+		assert_eq!(lease_of_host("l05.localhost", "localhost"), None);
+		assert_eq!(lease_of_host("l5x.localhost", "localhost"), None);
+		assert_eq!(lease_of_host("myapp.localhost", "localhost"), None);
+	}
 
 	#[test]
 	fn responses_cannot_reach_past_their_lease() {

@@ -6,7 +6,7 @@
 //! | [`tenant`] | `GET /v1/leases/{id}` | the lease's tenant (signed) | status |
 //! | [`tenant`] | `GET /v1/leases/{id}/logs?tail=N` | the lease's tenant (signed) | the last N bytes of logs |
 //! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge |
-//! | [`ingress`] | `/leases/{id}/...` | anyone | the lease's HTTP service |
+//! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`) | anyone | the lease's HTTP service |
 //! | [`ops`] | `GET /metrics`, `GET /healthz` | operators | Prometheus metrics, liveness |
 //!
 //! The first three share the public listener; the operators' door is on `metrics_listen`
@@ -28,7 +28,7 @@ use axum::{
 };
 use nubes_client::agent_api::ApiError;
 use std::{sync::Arc, time::Duration};
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 
 /// A JSON error response `{"error": ...}`.
 pub fn error(status: StatusCode, text: impl Into<String>) -> Response {
@@ -79,11 +79,14 @@ fn error_text(status: StatusCode, text: impl Into<String>) -> Response {
 	error(status, text)
 }
 
-/// The public listener's router: the tenants' API, the challenge endpoint and the ingress,
-/// each with its limits, and the operators' routes for loopback clients when they have no
-/// listener of their own.
+/// The public listener's router: requests for a lease's own host go to that lease; every other
+/// request to the tenants' API, the challenge endpoint, the path-form ingress (when on) and the
+/// operators' routes for loopback clients when they have no listener of their own, each door
+/// with its limits.
 pub fn public_router(agent: Arc<Agent>) -> Router {
 	let request_timeout = agent.config.request_timeout;
+	let ingress_limits =
+		DoorLimits { request_time: request_timeout + Duration::from_secs(30), concurrency: 1024 };
 	let tenant = limited(
 		tenant::router(agent.clone()),
 		DoorLimits { request_time: Duration::from_secs(120), concurrency: 64 },
@@ -95,13 +98,26 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 		// assigned validators only are the real bound (not yet).
 		DoorLimits { request_time: Duration::from_secs(30), concurrency: 4 },
 	);
-	let ingress = limited(
-		ingress::router(agent.clone()),
-		DoorLimits { request_time: request_timeout + Duration::from_secs(30), concurrency: 1024 },
-	);
-	let mut router = tenant.merge(challenge).merge(ingress);
-	if agent.config.metrics_listen.is_none() {
-		router = router.merge(ops::router(agent, true));
+	let mut api = tenant.merge(challenge);
+	if agent.config.path_ingress {
+		api = api.merge(limited(ingress::path_router(agent.clone()), ingress_limits));
 	}
-	router
+	if agent.config.metrics_listen.is_none() {
+		api = api.merge(ops::router(agent.clone(), true));
+	}
+	let Some(domain) = agent.config.lease_domain.clone() else { return api };
+	let leases = limited(ingress::host_router(agent), ingress_limits);
+	Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+		let host = request
+			.headers()
+			.get(axum::http::header::HOST)
+			.and_then(|h| h.to_str().ok())
+			.unwrap_or("");
+		let door = if ingress::lease_of_host(host, &domain).is_some() {
+			leases.clone()
+		} else {
+			api.clone()
+		};
+		door.oneshot(request)
+	}))
 }

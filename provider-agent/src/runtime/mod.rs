@@ -25,6 +25,9 @@ pub struct Limits {
 	pub wall: Duration,
 	/// Whether outgoing network connections are allowed.
 	pub network: bool,
+	/// Whether the scratch directory may be written (a lease with storage; its volume holds
+	/// it to its size).
+	pub writable_scratch: bool,
 }
 
 /// One run of a program.

@@ -292,8 +292,13 @@ impl WasmProgram {
 		builder.stderr(log.clone());
 		builder.allow_blocking_current_thread(true);
 		std::fs::create_dir_all(&scratch).map_err(|e| RunError::Setup(e.to_string()))?;
+		let (dir_perms, file_perms) = if limits.writable_scratch {
+			(DirPerms::all(), FilePerms::all())
+		} else {
+			(DirPerms::READ, FilePerms::READ)
+		};
 		builder
-			.preopened_dir(&scratch, "/", DirPerms::all(), FilePerms::all())
+			.preopened_dir(&scratch, "/", dir_perms, file_perms)
 			.map_err(|e| RunError::Setup(format!("{e:#}")))?;
 		if limits.network {
 			let policy = self.network.clone();

@@ -37,7 +37,13 @@ pub fn probe_program(runtime: &WasmRuntime) -> Arc<dyn Program> {
 }
 
 pub fn limits(memory_mib: u64, millicores: u64, wall: Duration, network: bool) -> Limits {
-	Limits { memory_bytes: memory_mib << 20, cpu_millicores: millicores, wall, network }
+	Limits {
+		memory_bytes: memory_mib << 20,
+		cpu_millicores: millicores,
+		wall,
+		network,
+		writable_scratch: true,
+	}
 }
 
 pub struct Run {
@@ -126,6 +132,7 @@ pub fn record(
 pub fn get(path: &str) -> Request {
 	Request {
 		method: "GET".into(),
+		script_name: String::new(),
 		path: path.into(),
 		query: String::new(),
 		headers: vec![],
