@@ -123,8 +123,12 @@ pub fn is_core_module(bytes: &[u8]) -> bool {
 
 /// Reads `0x` + 64 hex digits.
 pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
-	let digits = text.strip_prefix("0x")?;
-	hex::decode(digits).ok()?.try_into().ok()
+	parse_hex(text)
+}
+
+/// Reads `0x` + exactly `N` bytes of hex.
+fn parse_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+	hex::decode(text.strip_prefix("0x")?).ok()?.try_into().ok()
 }
 
 /// `0x` hex of a hash.
@@ -278,17 +282,9 @@ impl SignedHeader {
 			.ok_or_else(|| missing("ts"))?
 			.parse()
 			.map_err(|_| AuthError::Malformed("ts is not a number".into()))?;
-		let nonce: [u8; 16] = nonce
-			.ok_or_else(|| missing("nonce"))?
-			.strip_prefix("0x")
-			.and_then(|h| hex::decode(h).ok())
-			.and_then(|b| b.try_into().ok())
+		let nonce = parse_hex::<16>(nonce.ok_or_else(|| missing("nonce"))?)
 			.ok_or_else(|| AuthError::Malformed("nonce is not 16 bytes of 0x hex".into()))?;
-		let signature: [u8; 64] = sig
-			.ok_or_else(|| missing("sig"))?
-			.strip_prefix("0x")
-			.and_then(|h| hex::decode(h).ok())
-			.and_then(|b| b.try_into().ok())
+		let signature = parse_hex::<64>(sig.ok_or_else(|| missing("sig"))?)
 			.ok_or_else(|| AuthError::Malformed("sig is not 64 bytes of 0x hex".into()))?;
 		if ts.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
 			return Err(AuthError::Stale { ts, now });

@@ -100,6 +100,16 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 		}
 	};
 	info!(?hardware, ?offer, volumes, "machine probed");
+	if config.public_endpoint.starts_with("http://")
+		&& config.lease_domain.as_deref() != Some("localhost")
+	{
+		warn!(
+			endpoint = %config.public_endpoint,
+			"THE PUBLIC ENDPOINT IS PLAIN HTTP: tenants' environment (their secrets), artifacts \
+			 and logs, and their users' traffic, cross the network in clear. Put a TLS proxy in \
+			 front of `listen` and register an https:// endpoint."
+		);
+	}
 	let metrics = Metrics::new()?;
 	let store = Arc::new(Store::open(&config.data_dir)?);
 	let runtime = Arc::new(WasmRuntime::with_network(NetPolicy::for_this_machine(

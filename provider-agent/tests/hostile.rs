@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{limits, probe_program, record, Run};
+use common::{limits, probe_program, record, workloads, Run};
 use nubes_agent::runtime::{
 	net::NetPolicy, wasm::WasmRuntime, Outcome, Program, RunError, Runtime,
 };
@@ -180,18 +180,11 @@ fn own_non_loopback_address() -> Option<std::net::IpAddr> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_started_twice_at_once_runs_once() {
-	use nubes_agent::{metrics::Metrics, store::Store, workloads::Workloads};
+	use nubes_agent::store::Store;
 	use nubes_client::agent_api::WorkloadKind;
 	let dir = tempfile::tempdir().unwrap();
 	let store = Arc::new(Store::open(dir.path()).unwrap());
-	let workloads = Workloads::new(
-		Arc::new(WasmRuntime::new().unwrap()),
-		store.clone(),
-		Metrics::new().unwrap(),
-		Duration::from_secs(1),
-		64 * 1024,
-		false,
-	);
+	let workloads = workloads(&store, Duration::from_secs(1));
 	let job = record(&store, 5, "sandbox-probe", WorkloadKind::Job, 500);
 	store.put_deployment(&job).unwrap();
 	// A deployment retried while reconciliation brings the same lease up: four starts race.
@@ -247,18 +240,10 @@ async fn ended(store: &nubes_agent::store::Store, lease: u64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scratch_disk_is_held_to_what_the_lease_bought() {
-	use nubes_agent::{disk, metrics::Metrics, store::Store, workloads::Workloads};
+	use nubes_agent::{disk, store::Store};
 	let dir = tempfile::tempdir().unwrap();
 	let store = Arc::new(Store::open(dir.path()).unwrap());
-	let workloads = Workloads::new(
-		Arc::new(WasmRuntime::new().unwrap()),
-		store.clone(),
-		Metrics::new().unwrap(),
-		Duration::from_secs(5),
-		64 * 1024,
-		false,
-	)
-	.with_volumes(true);
+	let workloads = workloads(&store, Duration::from_secs(5));
 	// Lease 7 bought 1 GiB and writes until the disk refuses; lease 8 bought 1 GiB too and
 	// writes a little meanwhile; lease 9 bought none.
 	let _unmount = Unmount(store.clone(), vec![7, 8, 9]);
@@ -427,6 +412,8 @@ mod server {
 		let limits = ServerLimits {
 			max_connections: 1000,
 			max_connections_per_ip: 8,
+			// The attacker is on 127.0.0.2 here; in production loopback is a local proxy.
+			exempt_loopback: false,
 			header_read_timeout: Duration::from_secs(1),
 			shutdown_grace: Duration::from_secs(1),
 		};

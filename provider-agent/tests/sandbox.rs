@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::{example, get, limits, probe_program, record, run_measured, Run};
+use common::{example, get, limits, probe_program, record, run_measured, workloads, Run};
 use nubes_agent::{
-	metrics::Metrics,
 	runtime::{net::NetPolicy, wasm::WasmRuntime, RunError, Runtime},
 	store::Store,
-	workloads::{Request, Workloads},
+	workloads::Request,
 };
 use nubes_client::agent_api::WorkloadKind;
 use std::{
@@ -158,15 +157,7 @@ fn core_modules_and_garbage_are_refused() {
 async fn http_workloads_serve_requests_and_survive_a_neighbours_runaway() {
 	let dir = tempfile::tempdir().unwrap();
 	let store = Arc::new(Store::open(dir.path()).unwrap());
-	let workloads = Workloads::new(
-		Arc::new(WasmRuntime::new().unwrap()),
-		store.clone(),
-		Metrics::new().unwrap(),
-		Duration::from_secs(1),
-		64 * 1024,
-		false,
-	)
-	.with_volumes(true);
+	let workloads = workloads(&store, Duration::from_secs(1));
 	let lease_dir = store.lease_dir(1);
 	let _unmount = Unmount(lease_dir.clone());
 	// The hello service counts visits in its scratch space: it buys 1 GiB of it.

@@ -26,6 +26,9 @@ pub struct ServerLimits {
 	pub max_connections: usize,
 	/// Open connections from one client address.
 	pub max_connections_per_ip: usize,
+	/// Whether loopback clients are exempt from the per-address cap: a TLS proxy on the same
+	/// machine is one address for all its clients (it has limits of its own).
+	pub exempt_loopback: bool,
 	/// Time a client has to send a request's headers (also an idle keep-alive connection's
 	/// time to start its next request).
 	pub header_read_timeout: Duration,
@@ -38,6 +41,7 @@ impl Default for ServerLimits {
 		Self {
 			max_connections: 4096,
 			max_connections_per_ip: 64,
+			exempt_loopback: true,
 			header_read_timeout: Duration::from_secs(10),
 			shutdown_grace: Duration::from_secs(10),
 		}
@@ -77,7 +81,8 @@ fn take_slot(
 ) -> Option<Slot> {
 	let mut c = connections.lock().ok()?;
 	let from_ip = c.by_ip.get(&ip).copied().unwrap_or(0);
-	if c.total >= limits.max_connections || from_ip >= limits.max_connections_per_ip {
+	let capped = !(limits.exempt_loopback && ip.is_loopback());
+	if c.total >= limits.max_connections || capped && from_ip >= limits.max_connections_per_ip {
 		return None;
 	}
 	c.total += 1;

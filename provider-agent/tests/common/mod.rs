@@ -3,12 +3,13 @@
 #![allow(dead_code)]
 
 use nubes_agent::{
+	metrics::Metrics,
 	runtime::{
 		wasm::{thread_cpu_time, WasmRuntime},
 		Invocation, Limits, LogSink, Program, RunError, Runtime,
 	},
 	store::{DeploymentRecord, Store},
-	workloads::Request,
+	workloads::{Request, Workloads},
 };
 use nubes_client::agent_api::{hash_hex, Manifest, WorkloadKind, MANIFEST_VERSION};
 use nubes_primitives::Resources;
@@ -138,4 +139,18 @@ pub fn get(path: &str) -> Request {
 		headers: vec![],
 		body: vec![],
 	}
+}
+
+/// The workloads of a store, with volumes for leases that bought storage (this machine mounts
+/// them: the tests run as root), 64 KiB of log per lease and no network grants.
+pub fn workloads(store: &Arc<Store>, request_timeout: Duration) -> Workloads {
+	Workloads::new(
+		Arc::new(WasmRuntime::new().unwrap()),
+		store.clone(),
+		Metrics::new().unwrap(),
+		request_timeout,
+		64 * 1024,
+		false,
+	)
+	.with_volumes(true)
 }
