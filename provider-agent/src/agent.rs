@@ -571,6 +571,8 @@ impl Agent {
 	pub async fn follow(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
 		let mut backoff = Duration::from_secs(1);
 		let mut last_settle: Option<u64> = None;
+		// The last finalized block handled: read once, then kept here and in the store.
+		let mut handled = self.store.last_block().ok().flatten();
 		'outer: loop {
 			if *shutdown.borrow() {
 				return;
@@ -636,12 +638,12 @@ impl Agent {
 				self.metrics.finalized_block.set(number as i64);
 				// After a reconnect the stream may deliver a block already handled: its events
 				// (a bid released, a lease closed) must not act twice.
-				let handled = self.store.last_block().ok().flatten();
 				if handled.is_some_and(|last| number <= last) {
 					continue;
 				}
 				match self.on_block(&block).await {
 					Ok(()) => {
+						handled = Some(number);
 						let _ = self.store.set_last_block(number);
 					}
 					Err(e) => warn!(block = number, error = %e, "cannot read the block's events"),

@@ -303,13 +303,7 @@ fn store_log(store: &nubes_agent::store::Store, lease: u64) -> Vec<u8> {
 
 /// Free bytes on the filesystem holding `path`.
 fn free_bytes(path: &std::path::Path) -> u64 {
-	let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-	// SAFETY: `statvfs` fills a struct we own from a valid C string.
-	unsafe {
-		let mut stat: libc::statvfs = std::mem::zeroed();
-		assert_eq!(libc::statvfs(c.as_ptr(), &mut stat), 0);
-		stat.f_bavail as u64 * stat.f_frsize as u64
-	}
+	nubes_agent::disk::space(path).expect("statvfs").0
 }
 
 // ---- Strangers against the HTTP server ----

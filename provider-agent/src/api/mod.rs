@@ -59,13 +59,13 @@ pub struct DoorLimits {
 pub fn limited(router: Router, limits: DoorLimits) -> Router {
 	router.layer(
 		ServiceBuilder::new()
-			.layer(HandleErrorLayer::new(|error: BoxError| async move {
-				if error.is::<tower::timeout::error::Elapsed>() {
-					error_text(StatusCode::REQUEST_TIMEOUT, "the request took too long")
-				} else if error.is::<tower::load_shed::error::Overloaded>() {
-					error_text(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly")
+			.layer(HandleErrorLayer::new(|cause: BoxError| async move {
+				if cause.is::<tower::timeout::error::Elapsed>() {
+					error(StatusCode::REQUEST_TIMEOUT, "the request took too long")
+				} else if cause.is::<tower::load_shed::error::Overloaded>() {
+					error(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly")
 				} else {
-					error_text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+					error(StatusCode::INTERNAL_SERVER_ERROR, cause.to_string())
 				}
 			}))
 			.load_shed()
@@ -73,10 +73,6 @@ pub fn limited(router: Router, limits: DoorLimits) -> Router {
 			.layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.concurrency))
 			.timeout(limits.request_time),
 	)
-}
-
-fn error_text(status: StatusCode, text: impl Into<String>) -> Response {
-	error(status, text)
 }
 
 /// The public listener's router: requests for a lease's own host go to that lease; every other
