@@ -20,6 +20,12 @@ fn rpc_account(who: &AccountId) -> String {
 	)
 }
 
+/// A block's hash.
+pub type BlockHash = subxt::utils::H256;
+
+/// Leases asked for per `nubes_leases` page when listing them all.
+const LEASE_PAGE: u32 = 500;
+
 /// A finalized block's events.
 pub struct FinalizedEvents {
 	/// Its number.
@@ -140,6 +146,21 @@ impl NubesClient {
 		self.request("nubes_provider", rpc_params![rpc_account(who)]).await
 	}
 
+	/// [`Self::provider`] as of block `at`.
+	pub async fn provider_at(
+		&self,
+		who: &AccountId,
+		at: BlockHash,
+	) -> Result<Option<types::Provider>, ClientError> {
+		self.request("nubes_provider", rpc_params![rpc_account(who), at]).await
+	}
+
+	/// The hash of the last finalized block: reads that must not be undone by a fork (what a
+	/// provider deletes or refuses because of them) are made at it.
+	pub async fn finalized_head(&self) -> Result<BlockHash, ClientError> {
+		self.request("chain_getFinalizedHead", rpc_params![]).await
+	}
+
 	/// Every finalized block from now on, with its number, hash and events: the stream dApps
 	/// and agents follow the chain with (`find::<api::market::events::LeaseClosed>()` and so on).
 	/// It ends when the connection does.
@@ -222,9 +243,48 @@ impl NubesClient {
 		self.request("nubes_quote", rpc_params![spec, placement, limit]).await
 	}
 
-	/// Leases of `who`, as tenant or provider (`nubes_leases`).
+	/// Every lease of `who`, as tenant or provider, as of the last finalized block.
 	pub async fn leases(&self, who: &AccountId) -> Result<Vec<types::Lease>, ClientError> {
-		self.request("nubes_leases", rpc_params![rpc_account(who)]).await
+		let at = self.finalized_head().await?;
+		self.leases_at(who, at).await
+	}
+
+	/// Every lease of `who` as of block `at`, page after page of `nubes_leases` (one block for
+	/// all of them, so that no lease is missed or seen twice while the chain moves on).
+	pub async fn leases_at(
+		&self,
+		who: &AccountId,
+		at: BlockHash,
+	) -> Result<Vec<types::Lease>, ClientError> {
+		let mut leases = Vec::new();
+		let mut start_after = None;
+		loop {
+			let page = self.leases_page(who, start_after, Some(LEASE_PAGE), Some(at)).await?;
+			leases.extend(page.leases);
+			match page.next {
+				// A node that does not move forward would page for ever.
+				Some(next) if Some(next) != start_after => start_after = Some(next),
+				Some(_) => {
+					return Err(ClientError::Rpc {
+						method: "nubes_leases".into(),
+						reason: "the listing does not move forward".into(),
+					})
+				}
+				None => return Ok(leases),
+			}
+		}
+	}
+
+	/// One page of the leases of `who` (`nubes_leases`): those after `start_after`, at most
+	/// `limit`, at block `at` (the best block if `None`).
+	pub async fn leases_page(
+		&self,
+		who: &AccountId,
+		start_after: Option<u64>,
+		limit: Option<u32>,
+		at: Option<BlockHash>,
+	) -> Result<types::LeasePage, ClientError> {
+		self.request("nubes_leases", rpc_params![rpc_account(who), start_after, limit, at]).await
 	}
 
 	/// An open order with its bids (`nubes_order`).
@@ -232,8 +292,26 @@ impl NubesClient {
 		self.request("nubes_order", rpc_params![id]).await
 	}
 
+	/// [`Self::order`] as of block `at`.
+	pub async fn order_at(
+		&self,
+		id: u64,
+		at: BlockHash,
+	) -> Result<Option<types::Order>, ClientError> {
+		self.request("nubes_order", rpc_params![id, at]).await
+	}
+
 	/// One lease with its escrow (`nubes_lease`).
 	pub async fn lease(&self, id: u64) -> Result<Option<types::Lease>, ClientError> {
 		self.request("nubes_lease", rpc_params![id]).await
+	}
+
+	/// [`Self::lease`] as of block `at`.
+	pub async fn lease_at(
+		&self,
+		id: u64,
+		at: BlockHash,
+	) -> Result<Option<types::Lease>, ClientError> {
+		self.request("nubes_lease", rpc_params![id, at]).await
 	}
 }

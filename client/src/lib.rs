@@ -25,7 +25,7 @@ pub mod error;
 pub mod keys;
 pub mod rpc;
 
-pub use client::{FinalizedEvents, InFlight, NubesClient};
+pub use client::{BlockHash, FinalizedEvents, InFlight, NubesClient};
 pub use error::ClientError;
 pub use keys::Keys;
 

@@ -104,6 +104,16 @@ pub struct Quote {
 	pub free: Resources,
 }
 
+/// One page of an account's leases (`nubes_leases`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LeasePage {
+	/// The leases, in storage order.
+	pub leases: Vec<Lease>,
+	/// Where the next page starts (pass it as `start_after`); `None` when the listing is done.
+	pub next: Option<u64>,
+}
+
 /// A lease with its escrow.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -76,10 +76,16 @@ export const rpc = {
 		},
 		leases: {
 			description:
-				'The open leases of an account, as tenant or provider: [lease], each as nubes_lease ' +
-				'shows it',
-			params: [{ name: 'account', type: 'AccountId' }, at],
-			type: 'Vec<Json>',
+				'The open leases of an account, as tenant or provider, after the lease id startAfter, ' +
+				'at most limit (default 100, maximum 1000): {leases: [lease], next}, each lease as ' +
+				'nubes_lease shows it, next being the startAfter of the next page or null',
+			params: [
+				{ name: 'account', type: 'AccountId' },
+				{ name: 'startAfter', type: 'Option<u64>', isOptional: true },
+				{ name: 'limit', type: 'Option<u32>', isOptional: true },
+				at,
+			],
+			type: 'Json',
 		},
 		lease: {
 			description:

@@ -261,7 +261,9 @@ async function main() {
 		assert.equal(details.startDeadline, null);
 		assert.equal(details.escrow, deposit.toString(), 'nothing is paid or refunded before the close');
 
-		const listed = (await api.rpc.nubes.leases(alice.address, blockHash)).toJSON();
+		const page = (await api.rpc.nubes.leases(alice.address, null, null, blockHash)).toJSON();
+		assert.equal(page.next, null, `one page holds Alice's leases: ${JSON.stringify(page)}`);
+		const listed = page.leases;
 		assert.ok(
 			listed.some((entry) => BigInt(entry.id) === lease),
 			`nubes_leases(${alice.address}) does not list lease ${lease}: ${JSON.stringify(listed)}`,

@@ -78,31 +78,51 @@ fn a_direct_lease_goes_through_quote_lease_confirm_and_close() {
 
 	// A thousand blocks, or the least escrow that covers the start stake (1 NUBES) if more.
 	let escrow = (1_000 * rate).max(UNIT);
-	let events = submit(
-		&node,
-		tenant,
-		RuntimeCall::Market(pallet_market::Call::lease_direct {
-			provider: provider.to_account_id(),
-			spec,
-			max_rate: rate,
-			duration: None,
-			manifest_hash: [1; 32],
-			escrow,
-		}),
-	);
-	let lease = events
-		.iter()
-		.find_map(|e| match e {
-			RuntimeEvent::Market(pallet_market::Event::LeaseCreated { lease, .. }) => Some(*lease),
-			_ => None,
-		})
-		.expect("a lease was created in the block of the call");
+	let lease_direct = || {
+		let events = submit(
+			&node,
+			tenant,
+			RuntimeCall::Market(pallet_market::Call::lease_direct {
+				provider: provider.to_account_id(),
+				spec,
+				max_rate: rate,
+				duration: None,
+				manifest_hash: [1; 32],
+				escrow,
+			}),
+		);
+		events
+			.iter()
+			.find_map(|e| match e {
+				RuntimeEvent::Market(pallet_market::Event::LeaseCreated { lease, .. }) => {
+					Some(*lease)
+				}
+				_ => None,
+			})
+			.expect("a lease was created in the block of the call")
+	};
+	let lease = lease_direct();
 
-	let listed = node
-		.rpc("nubes_leases", json!([common::nubes_address(&tenant.to_account_id())]))
-		.expect("nubes_leases answers");
-	assert_eq!(listed[0]["id"], lease);
-	assert_eq!(listed[0]["state"], "Pending");
+	let tenant_address = common::nubes_address(&tenant.to_account_id());
+	let listed = node.rpc("nubes_leases", json!([tenant_address])).expect("nubes_leases answers");
+	assert_eq!(listed["leases"][0]["id"], lease);
+	assert_eq!(listed["leases"][0]["state"], "Pending");
+	assert_eq!(listed["next"], serde_json::Value::Null);
+
+	// A second lease, and pages of one: following `next` reaches both, each once.
+	let second = lease_direct();
+	let first_page = node.rpc("nubes_leases", json!([tenant_address, null, 1])).expect("a page");
+	assert_eq!(first_page["leases"].as_array().map(Vec::len), Some(1));
+	let next = first_page["next"].as_u64().expect("a second page follows");
+	let second_page = node.rpc("nubes_leases", json!([tenant_address, next, 1])).expect("a page");
+	assert_eq!(second_page["next"], serde_json::Value::Null, "{second_page}");
+	let mut paged: Vec<u64> = [&first_page, &second_page]
+		.iter()
+		.flat_map(|page| page["leases"].as_array().cloned().unwrap_or_default())
+		.filter_map(|lease| lease["id"].as_u64())
+		.collect();
+	paged.sort();
+	assert_eq!(paged, vec![lease, second]);
 
 	submit(&node, provider, RuntimeCall::Market(pallet_market::Call::confirm_lease { lease }));
 	let details = node.rpc("nubes_lease", json!([lease])).expect("nubes_lease answers");

@@ -3,7 +3,7 @@
 //! concurrently.
 
 use crate::metrics::Metrics;
-use nubes_client::{api, rpc, AccountId, ClientError, Keys, NubesClient};
+use nubes_client::{api, rpc, AccountId, BlockHash, ClientError, Keys, NubesClient};
 use std::sync::Arc;
 use subxt::transactions::Payload;
 use tokio::sync::Mutex;
@@ -105,26 +105,40 @@ impl Chain {
 		result
 	}
 
-	/// The provider's registry entry.
+	/// Runs a read at the last finalized block. Whatever the agent deletes, stops or refuses
+	/// because of what it read is decided on finalized state, which no fork can undo.
+	async fn read_final<T, F, Fut>(&self, f: F) -> Result<T, ClientError>
+	where
+		F: FnOnce(NubesClient, BlockHash) -> Fut,
+		Fut: std::future::Future<Output = Result<T, ClientError>>,
+	{
+		self.read(|c| async move {
+			let at = c.finalized_head().await?;
+			f(c, at).await
+		})
+		.await
+	}
+
+	/// The provider's registry entry, as finalized.
 	pub async fn provider(&self) -> Result<Option<rpc::Provider>, ClientError> {
 		let me = self.account();
-		self.read(|c| async move { c.provider(&me).await }).await
+		self.read_final(|c, at| async move { c.provider_at(&me, at).await }).await
 	}
 
-	/// Leases the provider serves (and any it rents).
+	/// Every lease the provider serves (and any it rents), as finalized, however many.
 	pub async fn leases(&self) -> Result<Vec<rpc::Lease>, ClientError> {
 		let me = self.account();
-		self.read(|c| async move { c.leases(&me).await }).await
+		self.read_final(|c, at| async move { c.leases_at(&me, at).await }).await
 	}
 
-	/// One lease, `None` once closed.
+	/// One lease as finalized, `None` once closed.
 	pub async fn lease(&self, id: u64) -> Result<Option<rpc::Lease>, ClientError> {
-		self.read(|c| async move { c.lease(id).await }).await
+		self.read_final(|c, at| async move { c.lease_at(id, at).await }).await
 	}
 
-	/// An open order.
+	/// An open order, as finalized.
 	pub async fn order(&self, id: u64) -> Result<Option<rpc::Order>, ClientError> {
-		self.read(|c| async move { c.order(id).await }).await
+		self.read_final(|c, at| async move { c.order_at(id, at).await }).await
 	}
 
 	/// The provider's active stake (`None` if it never bonded) and the bond rule.

@@ -1,8 +1,9 @@
 //! The agent's state in an embedded database (redb) in the data directory: the deployments it
 //! took (so a restart brings them back) and the capacity its open bids reserve. Artifacts
-//! are files beside it, named by their hash.
+//! are files beside it, named by their hash, and so is their compiled native code, whose
+//! digest the database keeps so that only bytes the agent wrote are ever loaded.
 
-use nubes_client::agent_api::{Manifest, WorkloadKind};
+use nubes_client::agent_api::{hash_hex, Manifest, WorkloadKind};
 use nubes_primitives::Resources;
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 const DEPLOYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("deployments");
 const BIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("bids");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Artifact hash → the kept native code's [`CompiledRecord`].
+const COMPILED: TableDefinition<&str, &[u8]> = TableDefinition::new("compiled");
 /// The key of the last finalized block whose events were handled.
 const LAST_BLOCK: &str = "last-block";
 
@@ -50,6 +53,15 @@ impl DeploymentRecord {
 	}
 }
 
+/// What the database knows of an artifact's kept native code.
+#[derive(Serialize, Deserialize)]
+struct CompiledRecord {
+	/// The runtime's code tag it was compiled under.
+	tag: String,
+	/// blake2-256 of the file's bytes, `0x` hex.
+	digest: String,
+}
+
 /// The agent's database and files.
 pub struct Store {
 	db: Database,
@@ -62,11 +74,17 @@ impl Store {
 		for sub in ["artifacts", "leases"] {
 			std::fs::create_dir_all(data_dir.join(sub)).map_err(err)?;
 		}
+		// Native code is loaded as machine code: only the agent's user may write or read it.
+		let compiled = data_dir.join("compiled");
+		std::fs::create_dir_all(&compiled).map_err(err)?;
+		std::fs::set_permissions(&compiled, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+			.map_err(err)?;
 		let db = Database::create(data_dir.join("agent.redb")).map_err(err)?;
 		let txn = db.begin_write().map_err(err)?;
 		txn.open_table(DEPLOYMENTS).map_err(err)?;
 		txn.open_table(BIDS).map_err(err)?;
 		txn.open_table(META).map_err(err)?;
+		txn.open_table(COMPILED).map_err(err)?;
 		txn.commit().map_err(err)?;
 		Ok(Self { db, dir: data_dir.to_path_buf() })
 	}
@@ -95,6 +113,75 @@ impl Store {
 	/// Reads an artifact.
 	pub fn artifact(&self, hash: &str) -> Result<Vec<u8>, StoreError> {
 		std::fs::read(self.artifact_path(hash)).map_err(err)
+	}
+
+	/// Where an artifact's native code is kept.
+	fn compiled_path(&self, hash: &str) -> PathBuf {
+		self.dir.join("compiled").join(format!("{}.cwasm", hash.trim_start_matches("0x")))
+	}
+
+	/// Keeps the native code compiled from artifact `hash` under the runtime's code `tag`,
+	/// and records its digest (file first, record last: a crash between them leaves a file no
+	/// record vouches for, which is never loaded).
+	pub fn put_compiled(&self, hash: &str, tag: &str, code: &[u8]) -> Result<(), StoreError> {
+		use std::{io::Write, os::unix::fs::OpenOptionsExt};
+		let path = self.compiled_path(hash);
+		let tmp = path.with_extension("part");
+		let mut file = std::fs::OpenOptions::new()
+			.write(true)
+			.create(true)
+			.truncate(true)
+			.mode(0o600)
+			.open(&tmp)
+			.map_err(err)?;
+		file.write_all(code).and_then(|()| file.sync_all()).map_err(err)?;
+		std::fs::rename(&tmp, &path).map_err(err)?;
+		let record = CompiledRecord {
+			tag: tag.to_string(),
+			digest: hash_hex(&sp_crypto_hashing::blake2_256(code)),
+		};
+		let bytes = serde_json::to_vec(&record).map_err(err)?;
+		let txn = self.db.begin_write().map_err(err)?;
+		txn.open_table(COMPILED).map_err(err)?.insert(hash, bytes.as_slice()).map_err(err)?;
+		txn.commit().map_err(err)
+	}
+
+	/// The native code kept for artifact `hash` under code `tag`, if its bytes still hash to
+	/// the digest recorded when the agent wrote them. Code of another tag, a changed or
+	/// truncated file, or a file without a record is deleted and `None`: the caller compiles
+	/// again.
+	pub fn compiled(&self, hash: &str, tag: &str) -> Result<Option<Vec<u8>>, StoreError> {
+		let record: Option<CompiledRecord> = {
+			let txn = self.db.begin_read().map_err(err)?;
+			let table = txn.open_table(COMPILED).map_err(err)?;
+			let value = table.get(hash).map_err(err)?;
+			value.and_then(|v| serde_json::from_slice(v.value()).ok())
+		};
+		if let Some(record) = record.filter(|r| r.tag == tag) {
+			match std::fs::read(self.compiled_path(hash)) {
+				Ok(code) if hash_hex(&sp_crypto_hashing::blake2_256(&code)) == record.digest => {
+					return Ok(Some(code))
+				}
+				Ok(_) => {
+					tracing::warn!(artifact = hash, "kept native code changed on disk; dropped")
+				}
+				Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+				Err(e) => return Err(err(e)),
+			}
+		}
+		self.forget_compiled(hash)?;
+		Ok(None)
+	}
+
+	/// Deletes an artifact's native code and its record.
+	fn forget_compiled(&self, hash: &str) -> Result<(), StoreError> {
+		let txn = self.db.begin_write().map_err(err)?;
+		txn.open_table(COMPILED).map_err(err)?.remove(hash).map_err(err)?;
+		txn.commit().map_err(err)?;
+		match std::fs::remove_file(self.compiled_path(hash)) {
+			Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
+			_ => Ok(()),
+		}
 	}
 
 	fn put<T: Serialize>(
@@ -160,6 +247,7 @@ impl Store {
 					Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
 					_ => {}
 				}
+				self.forget_compiled(&hash)?;
 			}
 		}
 		match std::fs::remove_dir_all(self.lease_dir(lease)) {
@@ -296,6 +384,41 @@ mod tests {
 		assert_eq!(store.artifact("0xaa").unwrap(), b"shared", "lease 2 still runs it");
 		store.forget_deployment(2).unwrap();
 		assert!(!store.artifact_path("0xaa").exists());
+	}
+
+	#[test]
+	fn only_native_code_the_agent_wrote_is_handed_back() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path()).unwrap();
+		let mode = std::fs::metadata(dir.path().join("compiled")).unwrap().permissions().mode();
+		assert_eq!(mode & 0o777, 0o700, "nobody else may write or read native code");
+		store.put_artifact("0xaa", b"wasm").unwrap();
+		store.put_deployment(&record(1, "0xaa")).unwrap();
+		store.put_compiled("0xaa", "tag-1", b"native code").unwrap();
+		let file = store.compiled_path("0xaa");
+		assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+		assert_eq!(store.compiled("0xaa", "tag-1").unwrap().as_deref(), Some(&b"native code"[..]));
+		drop(store);
+		let store = Store::open(dir.path()).unwrap();
+		assert!(store.compiled("0xaa", "tag-1").unwrap().is_some(), "kept across a restart");
+
+		// Bytes changed on disk (same length) are refused and deleted, never handed back.
+		std::fs::write(&file, b"native cod3").unwrap();
+		assert_eq!(store.compiled("0xaa", "tag-1").unwrap(), None);
+		assert!(!file.exists());
+		// A file placed without a record is not loaded either.
+		std::fs::write(&file, b"planted").unwrap();
+		assert_eq!(store.compiled("0xaa", "tag-1").unwrap(), None);
+		assert!(!file.exists());
+		// Code of another engine is compiled again.
+		store.put_compiled("0xaa", "tag-1", b"native code").unwrap();
+		assert_eq!(store.compiled("0xaa", "tag-2").unwrap(), None);
+		// It goes with the artifact.
+		store.put_compiled("0xaa", "tag-1", b"native code").unwrap();
+		store.forget_deployment(1).unwrap();
+		assert!(!file.exists());
+		assert_eq!(store.compiled("0xaa", "tag-1").unwrap(), None);
 	}
 
 	#[test]

@@ -21,6 +21,11 @@ pub const MAX_HTTP_BODY: usize = 16 * 1024 * 1024;
 /// How long a job may run at most (its lease closing stops it sooner).
 pub const MAX_JOB_TIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// How long compiling one artifact may take before its deployment is refused. Compiles run
+/// one at a time on one core; one past this bound still holds the compile slot until it ends,
+/// so refused compiles never pile up.
+pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Where a workload stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WorkState {
@@ -97,6 +102,39 @@ pub enum StartError {
 	/// The lease directory or log cannot be made.
 	#[error("{0}")]
 	Io(String),
+}
+
+/// An artifact's program from the native code the store keeps for it, else compiled (and
+/// its native code kept; failing to keep it only costs a compile after the next restart).
+fn native_program(
+	runtime: &dyn Runtime,
+	store: &Store,
+	hash: &str,
+	artifact: &[u8],
+) -> Result<Arc<dyn Program>, crate::runtime::PrepareError> {
+	let tag = runtime.code_tag();
+	match store.compiled(hash, &tag) {
+		Ok(Some(code)) => {
+			// SAFETY: the store hands back only bytes whose digest it recorded when this
+			// agent wrote them from `precompile`, under the same code tag.
+			match unsafe { runtime.load(&code) } {
+				Ok(program) => return Ok(program),
+				Err(e) => {
+					tracing::warn!(artifact = hash, error = %e, "kept native code not loaded")
+				}
+			}
+		}
+		Ok(None) => {}
+		Err(e) => tracing::warn!(artifact = hash, error = %e, "cannot read kept native code"),
+	}
+	let code = runtime.precompile(artifact)?;
+	// SAFETY: `precompile` of this runtime made these bytes just now.
+	let program = unsafe { runtime.load(&code) }?;
+	// Kept only once it loads and links: a refused artifact leaves nothing behind.
+	if let Err(e) = store.put_compiled(hash, &tag, &code) {
+		tracing::warn!(artifact = hash, error = %e, "cannot keep native code");
+	}
+	Ok(program)
 }
 
 /// An HTTP request for a workload.
@@ -183,6 +221,8 @@ pub struct Workloads {
 	running: Mutex<HashMap<u64, Arc<Workload>>>,
 	/// Compiled artifacts by hash, shared by the leases that run the same one.
 	programs: Mutex<HashMap<String, std::sync::Weak<dyn Program>>>,
+	/// The one compile slot.
+	compiling: Arc<Semaphore>,
 }
 
 impl Workloads {
@@ -205,6 +245,7 @@ impl Workloads {
 			volumes: false,
 			running: Mutex::new(HashMap::new()),
 			programs: Mutex::new(HashMap::new()),
+			compiling: Arc::new(Semaphore::new(1)),
 		}
 	}
 
@@ -216,17 +257,35 @@ impl Workloads {
 	}
 
 	/// Compiles an artifact (refusing a bad one) and keeps the result for the leases that run
-	/// it while any holds it.
+	/// it while any holds it, and its native code on disk for after a restart. Code kept on
+	/// disk is loaded instead of compiled when the store vouches for its bytes.
 	pub async fn compile(
 		&self,
 		hash: &str,
 		artifact: Vec<u8>,
 	) -> Result<Arc<dyn Program>, StartError> {
-		let runtime = self.runtime.clone();
-		let program = tokio::task::spawn_blocking(move || runtime.prepare(&artifact))
+		let slot = self
+			.compiling
+			.clone()
+			.acquire_owned()
 			.await
-			.map_err(|e| StartError::Artifact(e.to_string()))?
 			.map_err(|e| StartError::Artifact(e.to_string()))?;
+		let (runtime, store, key) = (self.runtime.clone(), self.store.clone(), hash.to_string());
+		let compiled = tokio::task::spawn_blocking(move || {
+			let _slot = slot;
+			native_program(runtime.as_ref(), &store, &key, &artifact)
+		});
+		let program = match tokio::time::timeout(COMPILE_TIMEOUT, compiled).await {
+			Ok(joined) => joined
+				.map_err(|e| StartError::Artifact(e.to_string()))?
+				.map_err(|e| StartError::Artifact(e.to_string()))?,
+			Err(_) => {
+				return Err(StartError::Artifact(format!(
+					"the artifact did not compile within {} s",
+					COMPILE_TIMEOUT.as_secs()
+				)))
+			}
+		};
 		if let Ok(mut programs) = self.programs.lock() {
 			programs.retain(|_, p| p.strong_count() > 0);
 			programs.insert(hash.to_string(), Arc::downgrade(&program));

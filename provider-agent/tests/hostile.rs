@@ -7,14 +7,16 @@
 //!   once, and may not make instances without end;
 //! - host buffers (the request body) count in the lease's memory;
 //! - a workload granted the network reaches neither loopback (by address or by a name that
-//!   resolves to it) nor this machine's own addresses.
+//!   resolves to it) nor this machine's own addresses;
+//! - native code changed on disk is never loaded as a kept compile.
 
 mod common;
 
-use common::{limits, probe_program, record, workloads, Run};
+use common::{get, limits, probe_program, record, workloads, Run};
 use nubes_agent::runtime::{
 	net::NetPolicy, wasm::WasmRuntime, Outcome, Program, RunError, Runtime,
 };
+use nubes_agent::store::DeploymentRecord;
 use std::{
 	sync::{atomic::Ordering, mpsc, Arc},
 	time::Duration,
@@ -208,6 +210,46 @@ async fn a_job_started_twice_at_once_runs_once() {
 	let log = String::from_utf8_lossy(&first.log().tail(64 * 1024).unwrap()).into_owned();
 	assert_eq!(log.matches("[agent] lease 5 started").count(), 1, "{log}");
 	assert_eq!(log.matches("[agent] job completed").count(), 1, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_code_changed_on_disk_is_never_loaded() {
+	use nubes_agent::store::Store;
+	use nubes_client::agent_api::WorkloadKind;
+	use std::os::unix::fs::MetadataExt;
+	let dir = tempfile::tempdir().unwrap();
+	let store = Arc::new(Store::open(dir.path()).unwrap());
+	let hello = record(&store, 1, "hello-http", WorkloadKind::Http, 500);
+	store.put_deployment(&hello).unwrap();
+	let code = dir
+		.path()
+		.join("compiled")
+		.join(format!("{}.cwasm", hello.artifact_hash.trim_start_matches("0x")));
+	// The first start compiles and keeps the native code.
+	serves_hello(&store, &hello).await;
+	let kept = std::fs::metadata(&code).expect("native code kept").ino();
+	// After a restart it is loaded, not compiled and written again.
+	serves_hello(&store, &hello).await;
+	assert_eq!(std::fs::metadata(&code).unwrap().ino(), kept, "compiled again");
+
+	// Bytes changed on disk (here: the same length, one byte flipped in the middle, in the
+	// machine code, which wasmtime itself would load) are never loaded: the artifact is
+	// compiled again and serves as before.
+	let mut changed = std::fs::read(&code).unwrap();
+	let middle = changed.len() / 2;
+	changed[middle] ^= 0xff;
+	std::fs::write(&code, &changed).unwrap();
+	serves_hello(&store, &hello).await;
+	let rewritten = std::fs::read(&code).unwrap();
+	assert_ne!(rewritten, changed, "the changed code stayed");
+}
+
+/// Starts `hello` on fresh workloads of `store` (as after a restart) and checks it answers.
+async fn serves_hello(store: &Arc<nubes_agent::store::Store>, hello: &DeploymentRecord) {
+	let workloads = workloads(store, Duration::from_secs(1));
+	workloads.start(hello).await.unwrap();
+	let response = workloads.serve(hello.lease, get("/")).await;
+	assert_eq!(response.body, format!("Salut from Nubes lease {}\n", hello.lease).as_bytes());
 }
 
 /// A kept deployment of the probe for `lease`, running `attempt` as a job, with `storage_gib`.

@@ -27,7 +27,7 @@ use nubes_primitives::{
 	LeaseId, OrderId, Placement, ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus,
 	Resources,
 };
-use pallet_market_runtime_api::{LeaseDetails, OrderDetails, Quote};
+use pallet_market_runtime_api::{LeaseDetails, LeasePage, OrderDetails, Quote};
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -250,11 +250,31 @@ impl_runtime_apis! {
 			Some(OrderDetails { order, bids })
 		}
 
-		fn leases_of(who: AccountId) -> Vec<LeaseDetails<AccountId, Balance, BlockNumber>> {
-			pallet_market::AccountLeases::<Runtime>::iter_key_prefix(&who)
-				.take(pallet_market_runtime_api::MAX_LEASES_LISTED as usize)
-				.filter_map(Self::lease)
-				.collect()
+		fn leases_of(
+			who: AccountId,
+			start_after: Option<LeaseId>,
+			limit: u32,
+		) -> LeasePage<AccountId, Balance, BlockNumber> {
+			let limit = limit.clamp(1, pallet_market_runtime_api::MAX_LEASES_LISTED) as usize;
+			let mut ids = match start_after {
+				Some(after) => pallet_market::AccountLeases::<Runtime>::iter_key_prefix_from(
+					&who,
+					pallet_market::AccountLeases::<Runtime>::hashed_key_for(&who, after),
+				),
+				None => pallet_market::AccountLeases::<Runtime>::iter_key_prefix(&who),
+			};
+			let mut leases = Vec::new();
+			let mut last = None;
+			while leases.len() < limit {
+				let Some(id) = ids.next() else {
+					return LeasePage { leases, next: None };
+				};
+				last = Some(id);
+				leases.extend(Self::lease(id));
+			}
+			// Stopped at the limit: more may follow unless the prefix is exhausted.
+			let next = if ids.next().is_some() { last } else { None };
+			LeasePage { leases, next }
 		}
 
 		fn lease(id: LeaseId) -> Option<LeaseDetails<AccountId, Balance, BlockNumber>> {

@@ -198,6 +198,16 @@ fn lease_json(details: LeaseDetails<AccountId, Balance, BlockNumber>) -> LeaseJs
 	}
 }
 
+/// One page of an account's leases.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LeasePageJson {
+	/// The leases, in storage order.
+	pub leases: Vec<LeaseJson>,
+	/// Pass as `startAfter` for the next page; `null` when done.
+	pub next: Option<LeaseId>,
+}
+
 /// The market's RPC methods.
 #[rpc(server, namespace = "nubes")]
 pub trait MarketRpc<BlockHash> {
@@ -215,9 +225,16 @@ pub trait MarketRpc<BlockHash> {
 	#[method(name = "order")]
 	fn order(&self, id: OrderId, at: Option<BlockHash>) -> RpcResult<Option<OrderJson>>;
 
-	/// The leases of an account (SS58), as tenant or provider.
+	/// A page of an account's (SS58) leases, as tenant or provider: those after `start_after`,
+	/// at most `limit` (100 if not given, 1,000 at most); follow `next` for the rest.
 	#[method(name = "leases")]
-	fn leases(&self, account: String, at: Option<BlockHash>) -> RpcResult<Vec<LeaseJson>>;
+	fn leases(
+		&self,
+		account: String,
+		start_after: Option<LeaseId>,
+		limit: Option<u32>,
+		at: Option<BlockHash>,
+	) -> RpcResult<LeasePageJson>;
 
 	/// One lease with its escrow, or `null`.
 	#[method(name = "lease")]
@@ -301,12 +318,21 @@ where
 	fn leases(
 		&self,
 		account: String,
+		start_after: Option<LeaseId>,
+		limit: Option<u32>,
 		at: Option<<Block as BlockT>::Hash>,
-	) -> RpcResult<Vec<LeaseJson>> {
+	) -> RpcResult<LeasePageJson> {
 		let who = parse_account(&account)?;
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let leases = self.client.runtime_api().leases_of(at, who).map_err(runtime_error)?;
-		Ok(leases.into_iter().map(lease_json).collect())
+		let page = self
+			.client
+			.runtime_api()
+			.leases_of(at, who, start_after, limit.unwrap_or(100))
+			.map_err(runtime_error)?;
+		Ok(LeasePageJson {
+			leases: page.leases.into_iter().map(lease_json).collect(),
+			next: page.next,
+		})
 	}
 
 	fn lease(

@@ -105,4 +105,17 @@ pub trait Runtime: Send + Sync {
 	fn name(&self) -> &'static str;
 	/// Compiles and checks an artifact.
 	fn prepare(&self, artifact: &[u8]) -> Result<Arc<dyn Program>, PrepareError>;
+	/// Compiles an artifact into native code that [`Runtime::load`] takes (and links, which
+	/// completes the checks), so that it can be kept on disk and not compiled again after a
+	/// restart.
+	fn precompile(&self, artifact: &[u8]) -> Result<Vec<u8>, PrepareError>;
+	/// What native code from [`Runtime::precompile`] depends on (engine version and
+	/// settings): code kept under another tag is compiled again, not loaded.
+	fn code_tag(&self) -> String;
+	/// Loads native code that [`Runtime::precompile`] made.
+	///
+	/// # Safety
+	/// `compiled` must be exactly bytes that `precompile` of a runtime with the same
+	/// [`Runtime::code_tag`] returned: other bytes are loaded as machine code unchecked.
+	unsafe fn load(&self, compiled: &[u8]) -> Result<Arc<dyn Program>, PrepareError>;
 }

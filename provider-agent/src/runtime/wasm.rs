@@ -204,6 +204,9 @@ impl WasmRuntime {
 		config.wasm_component_model(true);
 		config.async_support(true);
 		config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool()));
+		// One compile takes one core: a tenant's artifact never takes every core the
+		// provider sold to others (compiles also run one at a time, see `Workloads`).
+		config.parallel_compilation(false);
 		let engine = Engine::new(&config)?;
 		let mut linker = Linker::new(&engine);
 		wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -228,14 +231,50 @@ impl Runtime for WasmRuntime {
 	}
 
 	fn prepare(&self, artifact: &[u8]) -> Result<Arc<dyn Program>, PrepareError> {
-		if !nubes_client::agent_api::is_component(artifact) {
-			return Err(PrepareError::Unsupported(
-				"the artifact is not a WASI 0.2 component (build with --target wasm32-wasip2)"
-					.into(),
-			));
-		}
+		check_component(artifact)?;
 		let component = Component::new(&self.engine, artifact)
 			.map_err(|e| PrepareError::Invalid(format!("{e:#}")))?;
+		self.program(component)
+	}
+
+	fn precompile(&self, artifact: &[u8]) -> Result<Vec<u8>, PrepareError> {
+		check_component(artifact)?;
+		let compiled = self
+			.engine
+			.precompile_component(artifact)
+			.map_err(|e| PrepareError::Invalid(format!("{e:#}")))?;
+		Ok(compiled)
+	}
+
+	fn code_tag(&self) -> String {
+		use std::hash::{Hash, Hasher};
+		let mut hasher = std::collections::hash_map::DefaultHasher::new();
+		self.engine.precompile_compatibility_hash().hash(&mut hasher);
+		format!("wasmtime-{:016x}", hasher.finish())
+	}
+
+	unsafe fn load(&self, compiled: &[u8]) -> Result<Arc<dyn Program>, PrepareError> {
+		// SAFETY: the caller vouches that `compiled` came from `precompile` of this engine's
+		// kind; wasmtime still refuses bytes made by another version or configuration.
+		let component = unsafe { Component::deserialize(&self.engine, compiled) }
+			.map_err(|e| PrepareError::Invalid(format!("{e:#}")))?;
+		self.program(component)
+	}
+}
+
+/// Refuses anything but a WASI 0.2 component, before any compiling.
+fn check_component(artifact: &[u8]) -> Result<(), PrepareError> {
+	if !nubes_client::agent_api::is_component(artifact) {
+		return Err(PrepareError::Unsupported(
+			"the artifact is not a WASI 0.2 component (build with --target wasm32-wasip2)".into(),
+		));
+	}
+	Ok(())
+}
+
+impl WasmRuntime {
+	/// A compiled component linked against WASI, ready to run.
+	fn program(&self, component: Component) -> Result<Arc<dyn Program>, PrepareError> {
 		let pre = self
 			.linker
 			.instantiate_pre(&component)

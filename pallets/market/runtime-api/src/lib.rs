@@ -17,7 +17,7 @@ use scale_info::TypeInfo;
 pub const MAX_QUOTES: u32 = 100;
 /// Most providers one quote examines.
 pub const MAX_QUOTE_SCAN: u32 = 10_000;
-/// Most leases one listing returns.
+/// Most leases one page of a listing returns; callers page on with [`LeasePage::next`].
 pub const MAX_LEASES_LISTED: u32 = 1_000;
 
 /// A provider's standing offer for a spec.
@@ -51,6 +51,15 @@ pub struct LeaseDetails<AccountId, Balance, BlockNumber> {
 	pub escrow: Option<EscrowStatus<Balance, BlockNumber>>,
 }
 
+/// One page of an account's leases.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct LeasePage<AccountId, Balance, BlockNumber> {
+	/// The leases, in storage order.
+	pub leases: Vec<LeaseDetails<AccountId, Balance, BlockNumber>>,
+	/// Where the next page starts (pass it as `start_after`), `None` when the listing is done.
+	pub next: Option<LeaseId>,
+}
+
 sp_api::decl_runtime_apis! {
 	/// Reads of the market.
 	pub trait MarketApi<AccountId, Balance, BlockNumber>
@@ -66,8 +75,10 @@ sp_api::decl_runtime_apis! {
 		/// An open order with its bids.
 		fn order(id: OrderId) -> Option<OrderDetails<AccountId, Balance, BlockNumber>>;
 
-		/// The leases of `who`, as tenant or provider (at most [`MAX_LEASES_LISTED`]).
-		fn leases_of(who: AccountId) -> Vec<LeaseDetails<AccountId, Balance, BlockNumber>>;
+		/// The leases of `who`, as tenant or provider, in storage order: those after
+		/// `start_after`, at most `limit` (capped at [`MAX_LEASES_LISTED`]). Every lease is
+		/// reached by following [`LeasePage::next`], however many the account has.
+		fn leases_of(who: AccountId, start_after: Option<LeaseId>, limit: u32) -> LeasePage<AccountId, Balance, BlockNumber>;
 
 		/// One lease with its escrow.
 		fn lease(id: LeaseId) -> Option<LeaseDetails<AccountId, Balance, BlockNumber>>;
