@@ -37,6 +37,14 @@ listen = "0.0.0.0:8700"
 # development only. Always on when no lease domain can be found (an IP endpoint).
 # path_ingress = false
 
+# TLS on `listen`, with the provider's own certificate chain and key (PEM files; certbot's
+# fullchain.pem and privkey.pem, say). The files are read again when they change, so a renewed
+# certificate is served without a restart. With TLS, public_endpoint must be https://. Without
+# it, put a TLS proxy in front of a public agent: tenants' secrets and artifacts travel in it.
+# [tls]
+# cert_file = "/etc/letsencrypt/live/agent.example.com/fullchain.pem"
+# key_file = "/etc/letsencrypt/live/agent.example.com/privkey.pem"
+
 # Where Prometheus scrapes /metrics (and /healthz). Left out, they are served on `listen` to
 # loopback clients only.
 # metrics_listen = "127.0.0.1:9102"
@@ -140,6 +148,8 @@ struct File {
 	public_domain: Option<String>,
 	#[serde(default)]
 	path_ingress: bool,
+	#[serde(default)]
+	tls: Option<TlsFile>,
 	data_dir: PathBuf,
 	region: String,
 	#[serde(default)]
@@ -153,6 +163,13 @@ struct File {
 	wasm: WasmFile,
 	#[serde(default)]
 	settlement: SettlementFile,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+	cert_file: PathBuf,
+	key_file: PathBuf,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -295,6 +312,8 @@ pub struct Config {
 	pub lease_domain: Option<String>,
 	/// Whether leases are also served under `{public_endpoint}/leases/{id}/`.
 	pub path_ingress: bool,
+	/// The certificate chain and key files `listen` serves TLS with, if it does.
+	pub tls: Option<(PathBuf, PathBuf)>,
 	/// The data directory.
 	pub data_dir: PathBuf,
 	/// The provider's region.
@@ -413,6 +432,13 @@ impl Config {
 				"scheme and host[:port] only, e.g. http://203.0.113.7:8700",
 			));
 		}
+		if file.tls.is_some() && !endpoint.starts_with("https://") {
+			return Err(invalid(
+				"public_endpoint",
+				&file.public_endpoint,
+				"an https:// URL: with [tls] the agent speaks TLS only",
+			));
+		}
 		let lease_domain = match &file.public_domain {
 			Some(domain) => {
 				let domain = domain.trim_end_matches('.').to_ascii_lowercase();
@@ -507,6 +533,7 @@ impl Config {
 			metrics_listen,
 			path_ingress: file.path_ingress || lease_domain.is_none(),
 			lease_domain,
+			tls: file.tls.map(|tls| (tls.cert_file, tls.key_file)),
 			data_dir: file.data_dir,
 			region: file.region,
 			attributes: file.attributes,
@@ -588,6 +615,16 @@ mod tests {
 		assert!(e.contains("unknown field `regoin`"), "{e}");
 		let e = error("listen = \"0.0.0.0:8700\"\n", "");
 		assert!(e.contains("missing field `listen`"), "{e}");
+		let tls = "[tls]\ncert_file = \"/c.pem\"\nkey_file = \"/k.pem\"\n";
+		let e = Config::parse(&DEFAULT.replacen("[attributes]", &format!("{tls}[attributes]"), 1))
+			.unwrap_err()
+			.to_string();
+		assert!(e.contains("public_endpoint") && e.contains("https://"), "{e}");
+		let with_tls = DEFAULT
+			.replacen("[attributes]", &format!("{tls}[attributes]"), 1)
+			.replace("http://203.0.113.7:8700", "https://agent.example.com");
+		let config = Config::parse(&with_tls).unwrap();
+		assert_eq!(config.tls, Some(("/c.pem".into(), "/k.pem".into())));
 		let e = Config::load(Path::new("/nonexistent/agent.toml")).unwrap_err().to_string();
 		assert!(e.contains("nubes-agent init"), "{e}");
 	}

@@ -106,8 +106,9 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 		warn!(
 			endpoint = %config.public_endpoint,
 			"THE PUBLIC ENDPOINT IS PLAIN HTTP: tenants' environment (their secrets), artifacts \
-			 and logs, and their users' traffic, cross the network in clear. Put a TLS proxy in \
-			 front of `listen` and register an https:// endpoint."
+			 and logs, and their users' traffic, cross the network in clear. Set [tls] with a \
+			 certificate (or put a TLS proxy in front of `listen`) and register an https:// \
+			 endpoint."
 		);
 	}
 	let metrics = Metrics::new()?;
@@ -132,13 +133,23 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	let listener = tokio::net::TcpListener::bind(listen)
 		.await
 		.with_context(|| format!("cannot listen on {listen}"))?;
-	info!(%listen, "HTTP server listening");
 	let (stop, stopped) = tokio::sync::watch::channel(false);
+	let tls = match &agent.config.tls {
+		Some((cert, key)) => {
+			let files = api::tls::CertFiles::load(cert, key)
+				.with_context(|| format!("cannot serve TLS with {}", cert.display()))?;
+			tokio::spawn(files.clone().watch(stopped.clone()));
+			Some(files.acceptor()?)
+		}
+		None => None,
+	};
+	info!(%listen, tls = tls.is_some(), "HTTP server listening");
 	let limits = api::server::ServerLimits::default();
 	let server = tokio::spawn(api::server::serve(
 		listener,
 		api::public_router(agent.clone()),
 		limits.clone(),
+		tls,
 		stopped.clone(),
 	));
 	let ops_server = match agent.config.metrics_listen {
@@ -151,6 +162,7 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 				listener,
 				api::ops::router(agent.clone(), false),
 				limits,
+				None,
 				stopped.clone(),
 			)))
 		}

@@ -371,7 +371,7 @@ mod server {
 		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
 		let (stop, stopped) = tokio::sync::watch::channel(false);
-		tokio::spawn(serve(listener, router, limits, stopped));
+		tokio::spawn(serve(listener, router, limits, None, stopped));
 		(address, stop)
 	}
 
@@ -504,6 +504,108 @@ mod server {
 		.await
 		.unwrap();
 		assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+	}
+
+	/// A self-signed certificate for `localhost`: (certificate PEM, key PEM, certificate DER).
+	fn certificate() -> (String, String, Vec<u8>) {
+		let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+		(
+			cert.serialize_pem().unwrap(),
+			cert.serialize_private_key_pem(),
+			cert.serialize_der().unwrap(),
+		)
+	}
+
+	/// A GET over TLS to `server` as `localhost`, trusting only `root`; the response, or the
+	/// TLS error.
+	async fn tls_get(server: SocketAddr, root: &[u8]) -> Result<String, String> {
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let mut roots = rustls::RootCertStore::empty();
+		roots.add(rustls::pki_types::CertificateDer::from(root.to_vec())).unwrap();
+		let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+		let config = rustls::ClientConfig::builder_with_provider(provider)
+			.with_safe_default_protocol_versions()
+			.unwrap()
+			.with_root_certificates(roots)
+			.with_no_client_auth();
+		let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+		let tcp = tokio::net::TcpStream::connect(server).await.unwrap();
+		let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+		let mut tls = connector.connect(name, tcp).await.map_err(|e| e.to_string())?;
+		tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+			.await
+			.unwrap();
+		let mut answer = String::new();
+		let _ = tls.read_to_string(&mut answer).await;
+		Ok(answer)
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn tls_serves_the_providers_certificate_and_takes_a_renewal_without_restart() {
+		use nubes_agent::api::tls::{read_pair, CertFiles, TlsError};
+		let dir = tempfile::tempdir().unwrap();
+		let (cert_file, key_file) = (dir.path().join("fullchain.pem"), dir.path().join("key.pem"));
+		let (first_pem, first_key, first_der) = certificate();
+		std::fs::write(&cert_file, &first_pem).unwrap();
+		std::fs::write(&key_file, &first_key).unwrap();
+		let files = CertFiles::load(&cert_file, &key_file).unwrap();
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let server = listener.local_addr().unwrap();
+		let (_stop, stopped) = tokio::sync::watch::channel(false);
+		let limits =
+			ServerLimits { header_read_timeout: Duration::from_secs(1), ..ServerLimits::default() };
+		let acceptor = files.acceptor().unwrap();
+		tokio::spawn(serve(listener, app(), limits, Some(acceptor), stopped));
+
+		let answer = tls_get(server, &first_der).await.unwrap();
+		assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+		// Plain HTTP gets no HTTP answer from a TLS listener.
+		let plain = tokio::task::spawn_blocking(move || get_status(server, "/")).await.unwrap();
+		assert_eq!(plain, 0);
+
+		// The provider renews: the new pair is served on the next check, no restart.
+		assert!(!files.reload_if_changed().unwrap(), "nothing changed yet");
+		let (second_pem, second_key, second_der) = certificate();
+		std::fs::write(&cert_file, &second_pem).unwrap();
+		std::fs::write(&key_file, &second_key).unwrap();
+		assert!(files.reload_if_changed().unwrap());
+		let answer = tls_get(server, &second_der).await.unwrap();
+		assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+		let refused = tls_get(server, &first_der).await.unwrap_err();
+		assert!(refused.contains("certificate"), "{refused}");
+
+		// A renewal that cannot load (a key half written) keeps the served pair.
+		std::fs::write(&key_file, "-----BEGIN PRIVATE KEY-----\nAAAA").unwrap();
+		assert!(files.reload_if_changed().is_err());
+		assert!(tls_get(server, &second_der).await.unwrap().starts_with("HTTP/1.1 200"));
+		// A key that is not the certificate's is refused, naming the pair.
+		std::fs::write(&key_file, &first_key).unwrap();
+		assert!(matches!(read_pair(&cert_file, &key_file), Err(TlsError::Pair(_))));
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_stalled_tls_handshake_is_cut_off() {
+		let dir = tempfile::tempdir().unwrap();
+		let (pem, key, _) = certificate();
+		let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+		std::fs::write(&cert_file, pem).unwrap();
+		std::fs::write(&key_file, key).unwrap();
+		let files = nubes_agent::api::tls::CertFiles::load(&cert_file, &key_file).unwrap();
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let server = listener.local_addr().unwrap();
+		let (_stop, stopped) = tokio::sync::watch::channel(false);
+		let limits =
+			ServerLimits { header_read_timeout: Duration::from_secs(1), ..ServerLimits::default() };
+		tokio::spawn(serve(listener, app(), limits, Some(files.acceptor().unwrap()), stopped));
+		let closed = tokio::task::spawn_blocking(move || {
+			// Connected, and then half a ClientHello's record header, and nothing more.
+			let mut stream = TcpStream::connect(server).unwrap();
+			stream.write_all(&[0x16, 0x03, 0x01]).unwrap();
+			closed_within(&mut stream, Duration::from_secs(10))
+		})
+		.await
+		.unwrap();
+		assert!(closed, "a handshake that never ends holds its connection");
 	}
 
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]

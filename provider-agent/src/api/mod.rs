@@ -18,6 +18,7 @@ pub mod ingress;
 pub mod ops;
 pub mod server;
 pub mod tenant;
+pub mod tls;
 
 use crate::agent::Agent;
 use axum::{

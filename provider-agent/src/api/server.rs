@@ -17,6 +17,7 @@ use std::{
 	time::Duration,
 };
 use tokio::{net::TcpListener, sync::watch};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// Connection limits of one listener.
@@ -90,13 +91,15 @@ fn take_slot(
 	Some(Slot { connections: connections.clone(), ip })
 }
 
-/// Serves `router` on `listener` until `stop` turns true, then lets in-flight requests finish
-/// for [`ServerLimits::shutdown_grace`]. Each request carries its peer's address as
-/// [`ConnectInfo`].
+/// Serves `router` on `listener` (over TLS when `tls` is given) until `stop` turns true, then
+/// lets in-flight requests finish for [`ServerLimits::shutdown_grace`]. Each request carries
+/// its peer's address as [`ConnectInfo`]. A TLS handshake must end within the header-read
+/// timeout, like a request's headers.
 pub async fn serve(
 	listener: TcpListener,
 	router: Router,
 	limits: ServerLimits,
+	tls: Option<TlsAcceptor>,
 	mut stop: watch::Receiver<bool>,
 ) {
 	let connections = Arc::new(Mutex::new(Connections::default()));
@@ -131,11 +134,26 @@ pub async fn serve(
 				request.extensions_mut().insert(ConnectInfo(peer));
 				router.clone().oneshot(request)
 			});
-		let connection =
-			builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-		let connection = graceful.watch(connection);
+		let service = TowerToHyperService::new(service);
+		let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
+		let handshake_timeout = limits.header_read_timeout;
+		// The handshake runs in the connection's own task: a slow one holds only its slot.
 		tokio::spawn(async move {
-			let _ = connection.await;
+			match tls {
+				None => {
+					let connection = builder.serve_connection(TokioIo::new(stream), service);
+					let _ = watcher.watch(connection).await;
+				}
+				Some(tls) => {
+					let Ok(Ok(stream)) =
+						tokio::time::timeout(handshake_timeout, tls.accept(stream)).await
+					else {
+						return;
+					};
+					let connection = builder.serve_connection(TokioIo::new(stream), service);
+					let _ = watcher.watch(connection).await;
+				}
+			}
 			drop(slot);
 		});
 	}
