@@ -3,63 +3,7 @@
 
 use nubes_client::{amount::UNIT, api, parse_account, Keys, NubesClient};
 use serde_json::Value;
-use std::{
-	net::TcpListener,
-	path::PathBuf,
-	process::{Child, Command, Output, Stdio},
-	time::{Duration, Instant},
-};
-
-/// `nubes-node`, built next to this test by the workspace build.
-fn node_binary() -> PathBuf {
-	let exe = std::env::current_exe().expect("test path");
-	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
-	let node = dir.join("nubes-node");
-	assert!(
-		node.exists(),
-		"{} missing: build the workspace first (scripts/test.sh does)",
-		node.display()
-	);
-	node
-}
-
-struct Node {
-	child: Child,
-	url: String,
-	_base: tempfile::TempDir,
-}
-
-impl Drop for Node {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-	}
-}
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
-fn start_node() -> Node {
-	let base = tempfile::tempdir().expect("temp dir");
-	let port = free_port();
-	let log = std::fs::File::create(base.path().join("node.log")).expect("log");
-	let child = Command::new(node_binary())
-		.args(["--dev", "--rpc-port", &port.to_string(), "--port", &free_port().to_string()])
-		.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--base-path"])
-		.arg(base.path())
-		.stdout(log.try_clone().expect("log"))
-		.stderr(log)
-		.spawn()
-		.expect("nubes-node starts");
-	let node = Node { child, url: format!("ws://127.0.0.1:{port}"), _base: base };
-	let deadline = Instant::now() + Duration::from_secs(60);
-	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-		assert!(Instant::now() < deadline, "the dev node did not open its RPC port");
-		std::thread::sleep(Duration::from_millis(200));
-	}
-	node
-}
+use std::process::{Command, Output, Stdio};
 
 fn nubes(node_url: &str, args: &[&str]) -> Output {
 	Command::new(env!("CARGO_BIN_EXE_nubes"))
@@ -93,8 +37,9 @@ fn failed(output: &Output, code: i32, says: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_command_against_a_dev_node() {
-	let node = start_node();
-	let url = node.url.as_str();
+	let base = tempfile::tempdir().unwrap();
+	let node = nubes_test_support::start_dev_node(&base);
+	let url = &node.ws_url();
 	let client = NubesClient::connect(url).await.expect("connects");
 	let ferdie = Keys::from_suri("//Ferdie").unwrap();
 	let alice = Keys::from_suri("//Alice").unwrap();

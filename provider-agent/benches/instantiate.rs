@@ -60,6 +60,12 @@ fn instantiate(c: &mut Criterion) {
 	group.bench_function("hello-http: compile the component", |b| {
 		b.iter(|| runtime.prepare(&artifact).expect("compiles"))
 	});
+	// What a restart costs per kept artifact instead: loading its native code.
+	let native = runtime.precompile(&artifact).expect("compiles");
+	group.bench_function("hello-http: load the kept native code", |b| {
+		// SAFETY: `precompile` of this runtime made these bytes.
+		b.iter(|| unsafe { runtime.load(&native) }.expect("loads"))
+	});
 	group.finish();
 }
 

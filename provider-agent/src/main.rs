@@ -74,6 +74,24 @@ async fn shutdown_signal() {
 	}
 }
 
+/// Raises this process's open-files limit to its hard limit, and returns the limit now in
+/// force: every connection, and every file or socket a workload holds, is a descriptor, and
+/// the usual soft limit (1,024) would run out long before the connection caps.
+fn raise_open_files_limit() -> u64 {
+	let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+	// SAFETY: `getrlimit` and `setrlimit` read and write one `rlimit` through valid pointers.
+	unsafe {
+		if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+			return 0;
+		}
+		let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+		if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+			return raised.rlim_cur;
+		}
+	}
+	limit.rlim_cur
+}
+
 async fn run(path: PathBuf) -> anyhow::Result<()> {
 	let config = Config::load(&path)?;
 	std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -111,6 +129,8 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 			 endpoint."
 		);
 	}
+	let open_files = raise_open_files_limit();
+	info!(open_files, "open-files limit");
 	let metrics = Metrics::new()?;
 	let store = Arc::new(Store::open(&config.data_dir)?);
 	let runtime = Arc::new(WasmRuntime::with_network(NetPolicy::for_this_machine(

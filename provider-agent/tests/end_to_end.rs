@@ -10,137 +10,22 @@ use nubes_client::{
 	amount::UNIT,
 	api, parse_account, AccountId, ClientError, Keys, NubesClient,
 };
+use nubes_test_support::{
+	binary, eventually, free_port, http_get, start_dev_node_with, AgentConfig, Process, Unmount,
+};
 use serde_json::Value;
 use std::{
-	net::TcpListener,
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
-	time::{Duration, Instant},
+	process::{Command, Stdio},
+	time::Duration,
 };
-
-/// A binary the workspace build put next to this test.
-fn binary(name: &str) -> PathBuf {
-	let exe = std::env::current_exe().expect("test path");
-	let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
-	let path = dir.join(name);
-	assert!(
-		path.exists(),
-		"{} missing: build the workspace first (scripts/test.sh does)",
-		path.display()
-	);
-	path
-}
 
 fn root() -> PathBuf {
 	Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
-struct Process(Child);
-
-/// Unmounts the lease volumes an agent left under a directory (a killed agent leaves them),
-/// so that removing the directory neither fails nor leaks loop devices.
-struct Unmount(PathBuf);
-
-impl Drop for Unmount {
-	fn drop(&mut self) {
-		let Ok(dir) = self.0.canonicalize() else { return };
-		let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-		for point in table.lines().filter_map(|line| line.split(' ').nth(4)) {
-			if Path::new(point).starts_with(&dir) {
-				let _ = Command::new("umount").arg("-l").arg(point).status();
-			}
-		}
-	}
-}
-
-impl Drop for Process {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
-}
-
-fn wait_for_port(port: u16, what: &str) {
-	let deadline = Instant::now() + Duration::from_secs(60);
-	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-		assert!(Instant::now() < deadline, "{what} did not open port {port}");
-		std::thread::sleep(Duration::from_millis(100));
-	}
-}
-
-fn start_node(dir: &Path) -> (Process, String) {
-	let port = free_port();
-	let log = std::fs::File::create(dir.join("node.log")).unwrap();
-	let child = Command::new(binary("nubes-node"))
-		.args(["--dev", "--dev-block-time", "500", "--rpc-port", &port.to_string()])
-		.args([
-			"--port",
-			&free_port().to_string(),
-			"--no-prometheus",
-			"--no-telemetry",
-			"--no-mdns",
-		])
-		.arg("--base-path")
-		.arg(dir.join("node"))
-		.stdout(log.try_clone().unwrap())
-		.stderr(log)
-		.spawn()
-		.expect("nubes-node starts");
-	wait_for_port(port, "the dev node");
-	(Process(child), format!("ws://127.0.0.1:{port}"))
-}
-
-fn agent_config(dir: &Path, node: &str, port: u16) -> PathBuf {
-	let config = format!(
-		r#"
-chain_url = "{node}"
-key = "//Ferdie"
-public_endpoint = "http://127.0.0.1:{port}"
-listen = "127.0.0.1:{port}"
-data_dir = "{data}"
-region = "test-region"
-[attributes]
-tier = "community"
-[prices]
-cpu_millicore = "0.00001"
-memory_mib = "0.00001"
-storage_gib = "0.0001"
-gpu = "0"
-[capacity]
-cpu_millicores = 1000
-memory_mib = 1024
-storage_gib = 1
-gpus = 0
-reserve_memory_mib = 0
-[wasm]
-max_artifact_mib = 1
-[settlement]
-every_blocks = 3
-"#,
-		data = dir.join("agent").display()
-	);
-	let path = dir.join("agent.toml");
-	std::fs::write(&path, config).unwrap();
-	path
-}
-
 fn start_agent(dir: &Path, config: &Path, port: u16) -> Process {
-	let log =
-		std::fs::OpenOptions::new().create(true).append(true).open(dir.join("agent.log")).unwrap();
-	let child = Command::new(env!("CARGO_BIN_EXE_nubes-agent"))
-		.args(["run", "--config"])
-		.arg(config)
-		.env("RUST_LOG", "info")
-		.stdout(log.try_clone().unwrap())
-		.stderr(log)
-		.spawn()
-		.expect("nubes-agent starts");
-	wait_for_port(port, "the agent");
-	Process(child)
+	nubes_test_support::start_agent(config, port, &dir.join("agent.log"))
 }
 
 fn nubes(node: &str, args: &[&str]) -> Value {
@@ -161,42 +46,6 @@ fn nubes(node: &str, args: &[&str]) -> Value {
 	serde_json::from_slice(&output.stdout).expect("JSON")
 }
 
-/// A GET, resolving `localhost` and every `*.localhost` name to loopback as browsers do
-/// (leases answer on `l{id}.localhost`).
-fn http_get(url: &str) -> Result<(u16, String), String> {
-	let agent = ureq::AgentBuilder::new()
-		.timeout(Duration::from_secs(10))
-		.resolver(|address: &str| -> std::io::Result<Vec<std::net::SocketAddr>> {
-			let (host, port) = address.rsplit_once(':').unwrap_or((address, "80"));
-			if host == "localhost" || host.ends_with(".localhost") {
-				let port = port.parse().map_err(std::io::Error::other)?;
-				return Ok(vec![std::net::SocketAddr::from(([127, 0, 0, 1], port))]);
-			}
-			std::net::ToSocketAddrs::to_socket_addrs(address).map(|a| a.collect())
-		})
-		.build();
-	match agent.get(url).call() {
-		Ok(r) => Ok((r.status(), r.into_string().unwrap_or_default())),
-		Err(ureq::Error::Status(code, r)) => Ok((code, r.into_string().unwrap_or_default())),
-		Err(e) => Err(e.to_string()),
-	}
-}
-
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
-where
-	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = Option<T>>,
-{
-	let deadline = Instant::now() + timeout;
-	loop {
-		if let Some(value) = f().await {
-			return value;
-		}
-		assert!(Instant::now() < deadline, "timed out waiting for {what}");
-		tokio::time::sleep(Duration::from_millis(250)).await;
-	}
-}
-
 /// Free balance of `who` at block `hash`.
 async fn free_at(client: &NubesClient, who: &AccountId, hash: subxt::utils::H256) -> u128 {
 	let at = client.api().at_block(hash).await.unwrap();
@@ -215,10 +64,12 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert!(status.success());
 	let dir = tempfile::tempdir().unwrap();
 	let _unmount = Unmount(dir.path().to_path_buf());
-	let (_node, url) = start_node(dir.path());
+	let node = start_dev_node_with(dir.path(), &["--dev-block-time", "500"]);
+	let url = node.ws_url();
 	let client = NubesClient::connect(&url).await.unwrap();
 	let port = free_port();
-	let config = agent_config(dir.path(), &url, port);
+	let config =
+		AgentConfig::new(&url, "//Ferdie", port, dir.path()).write(&dir.path().join("agent.toml"));
 	let mut agent = start_agent(dir.path(), &config, port);
 	let ferdie = Keys::from_suri("//Ferdie").unwrap().account_id();
 	let alice = Keys::from_suri("//Alice").unwrap().account_id();
@@ -490,8 +341,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	let service = deployed["replicas"][0]["url"].as_str().unwrap().to_string();
 	assert_eq!(http_get(&service).unwrap().0, 200);
 	let before = client.lease(lease_id).await.unwrap().unwrap();
-	let _ = Command::new("kill").args(["-9", &agent.0.id().to_string()]).status();
-	let _ = agent.0.wait();
+	agent.kill();
 	assert!(http_get(&service).is_err(), "the agent is dead");
 	let killed_at = unix_now();
 	agent = start_agent(dir.path(), &config, port);
@@ -507,8 +357,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	eprintln!("workload back {} s after the kill", unix_now() - killed_at);
 
 	// A lease closed while the agent is down is stopped and forgotten when it comes back.
-	let _ = Command::new("kill").args(["-9", &agent.0.id().to_string()]).status();
-	let _ = agent.0.wait();
+	agent.kill();
 	nubes(&url, &["lease", "close", &lease_id.to_string()]);
 	agent = start_agent(dir.path(), &config, port);
 	eventually("the closed lease's workload to be gone", Duration::from_secs(60), || async {
@@ -601,15 +450,8 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	.await;
 
 	// SIGTERM stops the agent cleanly.
-	let _ = Command::new("kill").args(["-TERM", &agent.0.id().to_string()]).status();
-	let deadline = Instant::now() + Duration::from_secs(20);
-	let exit = loop {
-		if let Some(status) = agent.0.try_wait().unwrap() {
-			break status;
-		}
-		assert!(Instant::now() < deadline, "the agent did not stop on SIGTERM");
-		std::thread::sleep(Duration::from_millis(100));
-	};
+	agent.signal(libc::SIGTERM);
+	let exit = agent.wait_exit(Duration::from_secs(20)).expect("the agent stops on SIGTERM");
 	assert!(exit.success(), "the agent exited with {exit}");
 	drop(agent);
 }

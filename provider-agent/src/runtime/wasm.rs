@@ -50,6 +50,13 @@ pub const MAX_MEMORIES: usize = 8;
 pub const MAX_TABLES: usize = 32;
 /// The most table elements, all tables together (each is a host-side word or two).
 pub const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// Most WASI resources (open files and directories, streams, pollables, sockets) one instance
+/// may hold at once: each is host memory, and a file or socket also one of the agent's file
+/// descriptors.
+pub const MAX_RESOURCES: usize = 1024;
+/// Host memory charged to the lease's memory for each resource an instance may hold, whether
+/// or not it opens them.
+pub const RESOURCE_BYTES: usize = 256;
 
 /// Why an instance was stopped from outside.
 #[derive(Debug, thiserror::Error)]
@@ -314,9 +321,12 @@ impl WasmProgram {
 	async fn run_async(&self, invocation: Invocation) -> Result<Outcome, RunError> {
 		let Invocation { args, env, stdin, capture_stdout, log, scratch, limits, cancel } =
 			invocation;
-		// Host buffers come out of the lease's memory first.
+		// Host buffers and the resource table come out of the lease's memory first.
 		let memory_bytes = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
-		let host_buffers = stdin.len().saturating_add(capture_stdout.unwrap_or(0));
+		let host_buffers = stdin
+			.len()
+			.saturating_add(capture_stdout.unwrap_or(0))
+			.saturating_add(MAX_RESOURCES * RESOURCE_BYTES);
 		let Some(guest_bytes) = memory_bytes.checked_sub(host_buffers) else {
 			return Err(RunError::Memory(limits.memory_bytes));
 		};
@@ -353,7 +363,11 @@ impl WasmProgram {
 			&self.engine,
 			State {
 				ctx: builder.build(),
-				table: ResourceTable::new(),
+				table: {
+					let mut table = ResourceTable::new();
+					table.set_max_capacity(MAX_RESOURCES);
+					table
+				},
 				limiter: Limiter::new(guest_bytes),
 			},
 		);

@@ -8,6 +8,7 @@
 //! - `connect`: open a TCP connection to `$TARGET` (`host:port`, a name or an address);
 //! - `sleep`: sleep in a host call for an hour;
 //! - `fill`: write `/fill` until the disk refuses, then say how much it took;
+//! - `handles`: open `/` again and again, keeping every handle, until refused;
 //! - `ok`: print "ok".
 
 use std::io::Write;
@@ -74,6 +75,16 @@ fn attempt(what: &str) -> Result<String, String> {
 					},
 				}
 			}
+		},
+		"handles" => {
+			let mut open = Vec::new();
+			while open.len() < 100_000 {
+				match std::fs::File::open("/") {
+					Ok(file) => open.push(file),
+					Err(e) => return Ok(format!("{} handles open, then: {e}", open.len())),
+				}
+			}
+			Err(format!("{} handles open and more to come", open.len()))
 		},
 		"ok" => Ok("ok".into()),
 		other => Err(format!("unknown attempt {other:?}")),

@@ -1,0 +1,20 @@
+//! What the end-to-end suites share, so that each suite says only what it tests: the binaries
+//! of the workspace build, free loopback ports, processes (a dev node, an agent) killed with
+//! the test however it ends, a blocking JSON-RPC client, waits that fail with what they waited
+//! for, lease volumes unmounted after a killed agent, and HTTP to `*.localhost` lease hosts.
+//!
+//! Nothing here talks to anything but loopback.
+
+pub mod agent;
+pub mod http;
+pub mod node;
+pub mod process;
+pub mod wait;
+
+pub use agent::{start_agent, AgentConfig, Unmount};
+pub use http::http_get;
+pub use node::{
+	header_number, rpc, start_dev_node, start_dev_node_on, start_dev_node_with, NodeProcess,
+};
+pub use process::{binary, free_port, run_to_exit, Process};
+pub use wait::{eventually, wait_for, wait_for_port};
