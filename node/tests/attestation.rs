@@ -19,7 +19,7 @@ use common::{
 use nubes_primitives::{ResourcePrices, Resources};
 use nubes_proofs::{
 	prover::{NoStorage, Prover},
-	Challenge,
+	SignedChallenge,
 };
 use nubes_runtime::{RuntimeCall, RuntimeEvent, UNIT};
 use serde_json::json;
@@ -41,10 +41,10 @@ impl Responder {
 			for mut request in server.incoming_requests() {
 				let mut body = Vec::new();
 				let _ = request.as_reader().read_to_end(&mut body);
-				let reply = serde_json::from_slice::<Challenge>(&body)
+				let reply = serde_json::from_slice::<SignedChallenge>(&body)
 					.ok()
-					.and_then(|challenge| {
-						Prover::new(2, 64).answer(&challenge, &NoStorage, None).ok()
+					.and_then(|signed| {
+						Prover::new(2, 64).answer(&signed.challenge, &NoStorage, None).ok()
 					})
 					.map(|mut answer| {
 						if !honest {

@@ -27,6 +27,19 @@ pub mod array32 {
 	}
 }
 
+/// A 64-byte value (a signature).
+pub mod array64 {
+	use super::*;
+
+	pub fn serialize<S: Serializer>(value: &[u8; 64], serializer: S) -> Result<S::Ok, S::Error> {
+		serializer.serialize_str(&encode(value))
+	}
+
+	pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 64], D::Error> {
+		decode(deserializer)?.try_into().map_err(|_| D::Error::custom("expected 64 bytes"))
+	}
+}
+
 /// A byte string of any length.
 pub mod bytes {
 	use super::*;

@@ -12,8 +12,13 @@
 //! ```text
 //! POST {endpoint}/nubes/v1/challenge
 //! Content-Type: application/json
-//! body: a Challenge (JSON, see below)
+//! body: a SignedChallenge (JSON, see below)
 //! ```
+//!
+//! A `SignedChallenge` carries the `Challenge`, its `epoch`, the sender's index `validator` in
+//! the epoch's validator list and `signature`, the validator's `nubs` (sr25519) signature of
+//! `SignedChallenge::signing_payload`. A provider answers only a validator the epoch's seed
+//! assigns to it ([`assignment`]), once per epoch, and refuses anything else with a 4xx.
 //!
 //! and expects, before `deadline_ms` milliseconds have passed since it sent the request:
 //!
@@ -31,14 +36,15 @@
 //! `0x`-prefixed lowercase hex; byte strings (chunk data) are `0x`-prefixed hex too. Example:
 //!
 //! ```json
-//! {"version":1,"seed":"0x…","provider":"0x…",
-//!  "compute":{"units":4,"solutionsPerUnit":64,"difficulty":12},
-//!  "storage":[{"lease":7,"root":"0x…","chunks":1024,"indices":[3,999]}],
-//!  "deadlineMs":2000}
+//! {"challenge":{"version":2,"seed":"0x…","provider":"0x…",
+//!   "compute":{"units":4,"solutionsPerUnit":64,"difficulty":12},
+//!   "storage":[{"lease":7,"root":"0x…","chunks":1024,"indices":[3,999]}],
+//!   "deadlineMs":2000},
+//!  "epoch":12,"validator":1,"signature":"0x…(64 bytes)"}
 //! ```
 //!
 //! ```json
-//! {"version":1,"seed":"0x…","compute":[[17,40,…],[2,9,…],…],
+//! {"version":2,"seed":"0x…","compute":[[17,40,…],[2,9,…],…],
 //!  "storage":[{"lease":7,"chunks":[{"index":3,"data":"0x…","path":["0x…",…]},…]}]}
 //! ```
 //!
@@ -83,6 +89,7 @@
 
 extern crate alloc;
 
+pub mod assignment;
 pub mod compute;
 mod hex_serde;
 pub mod protocol;
@@ -92,7 +99,7 @@ pub mod storage;
 pub mod verify;
 
 pub use protocol::{
-	Answer, Challenge, ChunkProof, ComputeChallenge, StorageAnswer, StorageChallenge,
-	CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
+	Answer, Challenge, ChunkProof, ComputeChallenge, SignedChallenge, StorageAnswer,
+	StorageChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
 };
 pub use verify::{verify, Failure};

@@ -7,7 +7,8 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
 /// Version of the exchange this crate speaks; a challenge or answer of another version fails.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// Version 2 sends each challenge signed by its validator ([`SignedChallenge`]).
+pub const PROTOCOL_VERSION: u16 = 2;
 /// Path, under a provider's endpoint, that takes challenges.
 pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
 /// Largest answer body a verifier reads, in bytes.
@@ -202,6 +203,47 @@ pub enum ChallengeError {
 	BadStorageProbe,
 }
 
+/// A challenge as it travels: bound to its epoch and signed by the validator that sends it,
+/// so a provider checks who asks (a validator of the epoch, assigned to it) before doing any
+/// work, and answers each assigned validator once per epoch.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignedChallenge {
+	/// The challenge.
+	pub challenge: Challenge,
+	/// The epoch it belongs to.
+	pub epoch: u32,
+	/// The sending validator, by its index in the epoch's validator list.
+	pub validator: u32,
+	/// The validator's `nubs` key's sr25519 signature of [`SignedChallenge::signing_payload`].
+	#[serde(with = "hex_serde::array64")]
+	pub signature: [u8; 64],
+}
+
+impl SignedChallenge {
+	/// The bytes the validator signs: a domain tag, the epoch, the validator's index and the
+	/// challenge (which names the provider and carries the seed, the work and the deadline).
+	pub fn signing_payload(challenge: &Challenge, epoch: u32, validator: u32) -> Vec<u8> {
+		(b"nubes/challenge", epoch, validator, challenge).encode()
+	}
+
+	/// [`SignedChallenge::signing_payload`] of this challenge.
+	pub fn payload(&self) -> Vec<u8> {
+		Self::signing_payload(&self.challenge, self.epoch, self.validator)
+	}
+}
+
 impl Challenge {
 	/// Checks the challenge is within the protocol's bounds.
 	pub fn check(&self) -> Result<(), ChallengeError> {
@@ -228,5 +270,38 @@ impl Challenge {
 			return Err(ChallengeError::BadStorageProbe);
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn challenge(provider: u8) -> Challenge {
+		Challenge {
+			version: PROTOCOL_VERSION,
+			seed: [1; 32],
+			provider: [provider; 32],
+			compute: ComputeChallenge { units: 1, solutions_per_unit: 4, difficulty: 8 },
+			storage: Vec::new(),
+			deadline_ms: 1_000,
+		}
+	}
+
+	#[test]
+	fn a_signature_binds_the_epoch_the_validator_and_the_whole_challenge() {
+		let payload = SignedChallenge::signing_payload(&challenge(7), 3, 1);
+		assert_ne!(payload, SignedChallenge::signing_payload(&challenge(7), 4, 1), "epoch");
+		assert_ne!(payload, SignedChallenge::signing_payload(&challenge(7), 3, 2), "validator");
+		assert_ne!(payload, SignedChallenge::signing_payload(&challenge(8), 3, 1), "provider");
+		let mut slower = challenge(7);
+		slower.deadline_ms = 60_000;
+		assert_ne!(payload, SignedChallenge::signing_payload(&slower, 3, 1), "deadline");
+		let signed =
+			SignedChallenge { challenge: challenge(7), epoch: 3, validator: 1, signature: [9; 64] };
+		assert_eq!(signed.payload(), payload);
+		let json = serde_json::to_string(&signed).unwrap();
+		assert!(json.contains(&format!("\"signature\":\"0x{}\"", "09".repeat(64))), "{json}");
+		assert_eq!(serde_json::from_str::<SignedChallenge>(&json).unwrap(), signed);
 	}
 }

@@ -4,6 +4,7 @@
 use crate::{
 	bidding::Strategy,
 	chain::Chain,
+	challengers::Challengers,
 	config::Config,
 	metrics::Metrics,
 	store::{DeploymentRecord, Store},
@@ -61,6 +62,8 @@ pub struct Agent {
 	pub metrics: Metrics,
 	/// What the agent sells.
 	pub offer: Resources,
+	/// Who may challenge it.
+	pub challengers: Challengers,
 	/// How it prices orders.
 	strategy: Strategy,
 	/// Leases whose confirmation is being sent.
@@ -78,7 +81,9 @@ impl Agent {
 		offer: Resources,
 	) -> Self {
 		let strategy = Strategy::from_config(&config.strategy, config.prices);
+		let cores = offer.cpu_millicores.div_ceil(1000).max(1) as u32;
 		Self {
+			challengers: Challengers::new(chain.clone(), cores),
 			config,
 			chain,
 			store,
@@ -636,6 +641,7 @@ impl Agent {
 				let number = block.number();
 				backoff = Duration::from_secs(1);
 				self.metrics.finalized_block.set(number as i64);
+				self.challengers.saw_finalized(number);
 				// After a reconnect the stream may deliver a block already handled: its events
 				// (a bid released, a lease closed) must not act twice.
 				if handled.is_some_and(|last| number <= last) {

@@ -2,10 +2,13 @@
 //! provider's transactions sent one at a time (so their nonces never collide) and awaited
 //! concurrently.
 
-use crate::metrics::Metrics;
+use crate::{
+	challengers::{Epoch, Rules},
+	metrics::Metrics,
+};
 use nubes_client::{api, rpc, AccountId, BlockHash, ClientError, Keys, NubesClient};
 use std::sync::Arc;
-use subxt::transactions::Payload;
+use subxt::{rpcs::rpc_params, transactions::Payload};
 use tokio::sync::Mutex;
 
 /// The connection, the provider's keys, and the lock its transactions are sent under.
@@ -170,6 +173,67 @@ impl Chain {
 				per_gpu: rule.per_unit.per_gpu,
 			};
 			Ok((bonded, rule))
+		})
+		.await
+	}
+}
+
+impl Chain {
+	/// Blocks per attestation epoch (a constant of the runtime).
+	pub async fn epoch_length(&self) -> Result<u32, ClientError> {
+		self.read(|c| async move {
+			let at = c.api().at_current_block().await.map_err(ClientError::subxt)?;
+			at.constants()
+				.entry(api::constants().attestation().epoch_length())
+				.map_err(ClientError::subxt)
+		})
+		.await
+	}
+
+	/// Attestation epoch `index` as finalized or, while finality has not reached its start
+	/// yet, as the best block has it; `None` if neither knows it.
+	pub async fn epoch(&self, index: u32) -> Result<Option<Epoch>, ClientError> {
+		self.read(|c| async move {
+			let finalized = c.api().at_current_block().await.map_err(ClientError::subxt)?;
+			let address = api::storage().attestation().epochs();
+			let mut found = finalized
+				.storage()
+				.try_fetch(&address, (index,))
+				.await
+				.map_err(ClientError::subxt)?;
+			if found.is_none() {
+				let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
+				let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
+				found =
+					at.storage().try_fetch(&address, (index,)).await.map_err(ClientError::subxt)?;
+			}
+			let Some(value) = found else { return Ok(None) };
+			let data = value.decode().map_err(ClientError::subxt)?;
+			Ok(Some(Epoch {
+				seed: data.seed,
+				validators: data.validators.0.into_iter().map(|key| key.0 .0).collect(),
+				redundancy: data.redundancy,
+			}))
+		})
+		.await
+	}
+
+	/// The chain's rules for a challenge's work and deadline, as finalized.
+	pub async fn challenge_rules(&self) -> Result<Rules, ClientError> {
+		self.read(|c| async move {
+			let at = c.api().at_current_block().await.map_err(ClientError::subxt)?;
+			let params = at
+				.storage()
+				.fetch(api::storage().attestation().params(), ())
+				.await
+				.map_err(ClientError::subxt)?
+				.decode()
+				.map_err(ClientError::subxt)?;
+			Ok(Rules {
+				difficulty: params.difficulty,
+				solutions_per_unit: params.solutions_per_unit,
+				deadline_ms: params.deadline_ms,
+			})
 		})
 		.await
 	}

@@ -22,6 +22,7 @@ pub mod agent;
 pub mod api;
 pub mod bidding;
 pub mod chain;
+pub mod challengers;
 pub mod config;
 pub mod disk;
 pub mod metrics;

@@ -327,6 +327,63 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		metrics.contains("nubes_agent_challenges_total{outcome=\"answered\"}").then_some(())
 	})
 	.await;
+	// Strangers' challenges cost the agent no proving work: a challenge of the current epoch,
+	// sized as the chain's rules allow, but signed by Eve (no validator) under the validator's
+	// index, and one naming another provider, are refused before any proving.
+	let finalized = client.api().at_current_block().await.unwrap();
+	let epoch_length =
+		finalized.constants().entry(api::constants().attestation().epoch_length()).unwrap();
+	let rules = finalized
+		.storage()
+		.fetch(api::storage().attestation().params(), ())
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
+	let epoch = (finalized.block_number() / u64::from(epoch_length)) as u32;
+	let forged = |provider: [u8; 32]| {
+		let challenge = nubes_proofs::Challenge {
+			version: nubes_proofs::PROTOCOL_VERSION,
+			seed: [7; 32],
+			provider,
+			compute: nubes_proofs::ComputeChallenge {
+				units: 1,
+				solutions_per_unit: rules.solutions_per_unit,
+				difficulty: rules.difficulty,
+			},
+			storage: vec![],
+			deadline_ms: rules.deadline_ms,
+		};
+		let payload = nubes_proofs::SignedChallenge::signing_payload(&challenge, epoch, 0);
+		let eve = Keys::from_suri("//Eve").unwrap();
+		let signature = eve.signer().sign(&payload).0;
+		serde_json::to_vec(&nubes_proofs::SignedChallenge {
+			challenge,
+			epoch,
+			validator: 0,
+			signature,
+		})
+		.unwrap()
+	};
+	let challenge_url = format!("http://127.0.0.1:{port}{}", nubes_proofs::CHALLENGE_PATH);
+	let post = |body: Vec<u8>| match ureq::post(&challenge_url).send_bytes(&body) {
+		Ok(r) => r.status(),
+		Err(ureq::Error::Status(code, _)) => code,
+		Err(e) => panic!("no answer: {e}"),
+	};
+	let cpu_before = agent.cpu_time().expect("the agent's CPU time");
+	for _ in 0..10 {
+		assert_eq!(post(forged(ferdie.0)), 401, "Eve's signature is no validator's");
+		assert_eq!(post(forged([9; 32])), 400, "another provider's challenge");
+	}
+	let spent = agent.cpu_time().unwrap().saturating_sub(cpu_before);
+	eprintln!("20 forged challenges cost the agent {spent:?} of CPU");
+	// Proving one such challenge takes the agent's core for most of its deadline.
+	assert!(
+		spent < Duration::from_millis(u64::from(rules.deadline_ms) / 4),
+		"refusing 20 forged challenges took {spent:?} of CPU"
+	);
+
 	let reputation = eventually("an epoch judged served", Duration::from_secs(90), || async {
 		let entry = client.provider(&ferdie).await.ok()??;
 		(entry.reputation.epochs_served >= 1).then_some(entry.reputation)

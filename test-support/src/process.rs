@@ -74,6 +74,23 @@ impl Process {
 		}
 	}
 
+	/// Its process id, while it runs.
+	pub fn id(&self) -> Option<u32> {
+		self.child.as_ref().map(Child::id)
+	}
+
+	/// CPU time it has used so far (user and system), from `/proc`.
+	pub fn cpu_time(&self) -> Option<Duration> {
+		let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.id()?)).ok()?;
+		// Fields after the command name, which is in parentheses and may hold spaces.
+		let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+		let ticks: u64 =
+			fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+		// SAFETY: `sysconf` only reads a system constant.
+		let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+		Some(Duration::from_secs_f64(ticks as f64 / per_second.max(1) as f64))
+	}
+
 	/// Sends it `signal` (`libc::SIGTERM`, say) without waiting.
 	pub fn signal(&self, signal: i32) {
 		if let Some(child) = &self.child {

@@ -25,7 +25,7 @@
 //! local randomness), not enough against a colluding author. A VRF source (BABE's
 //! `RandomnessFromOneEpochAgo`, or a VRF beacon pallet) plugs into the same `Config` type.
 //!
-//! This file is the table of contents. Assignment is in `assignment.rs`, reports in
+//! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), reports in
 //! `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
 //! `offchain.rs`, the served-blocks accumulator in `served.rs`, records in `types.rs`.
 
@@ -35,7 +35,9 @@ extern crate alloc;
 
 pub use pallet::*;
 
-pub mod assignment;
+/// Which validators challenge which provider: shared with the provider agent, which checks a
+/// challenge's sender with it, in `nubes-proofs`.
+pub use nubes_proofs::assignment;
 #[cfg(test)]
 mod attacks;
 #[cfg(feature = "runtime-benchmarks")]

@@ -18,7 +18,8 @@ use nubes_primitives::{traits::ProviderDirectory, Resources};
 use nubes_proofs::{
 	protocol::{account_bytes, MAX_UNITS},
 	verify::check_response,
-	Challenge, ComputeChallenge, Failure, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
+	Challenge, ComputeChallenge, Failure, SignedChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES,
+	PROTOCOL_VERSION,
 };
 use sp_runtime::{
 	offchain::{
@@ -138,6 +139,19 @@ pub fn challenge_for<AccountId: Encode>(
 	}
 }
 
+/// `challenge` of `epoch` signed by this node's `nubs` `key`, validator `index` of the epoch;
+/// `None` if the keystore will not sign or the key's signatures are not sr25519's 64 bytes.
+pub fn sign_challenge<Key: RuntimeAppPublic>(
+	key: &Key,
+	challenge: Challenge,
+	epoch: EpochIndex,
+	index: u32,
+) -> Option<SignedChallenge> {
+	let signature = key.sign(&SignedChallenge::signing_payload(&challenge, epoch, index))?;
+	let signature: [u8; 64] = signature.encode().try_into().ok()?;
+	Some(SignedChallenge { challenge, epoch, validator: index, signature })
+}
+
 /// The URL a provider with `endpoint` takes challenges at.
 pub fn challenge_url(endpoint: &[u8]) -> Option<String> {
 	let endpoint = core::str::from_utf8(endpoint).ok()?;
@@ -149,7 +163,7 @@ fn elapsed_since(start: Timestamp) -> u32 {
 }
 
 /// Sends every challenge at once and collects each outcome by the shared deadline.
-pub fn exchange(requests: &[(String, Challenge)], deadline_ms: u32) -> Vec<Outcome> {
+pub fn exchange(requests: &[(String, SignedChallenge)], deadline_ms: u32) -> Vec<Outcome> {
 	let start = sp_io::offchain::timestamp();
 	let deadline = start.add(Duration::from_millis(deadline_ms.into()));
 	let mut outcomes = alloc::vec![Outcome::Unreachable; requests.len()];
@@ -241,10 +255,12 @@ impl<T: Config> Pallet<T> {
 				&provider.offered,
 				&params,
 			);
-			match challenge_url(&provider.endpoint) {
-				Some(url) => requests.push((url, challenge)),
-				None => continue,
-			}
+			let Some(url) = challenge_url(&provider.endpoint) else { continue };
+			let Some(signed) = sign_challenge(&key, challenge, epoch, index) else {
+				log::warn!(target: LOG, "the keystore would not sign a challenge with the nubs key");
+				return;
+			};
+			requests.push((url, signed));
 			targets.push(provider.account);
 		}
 		if requests.is_empty() {
@@ -256,10 +272,9 @@ impl<T: Config> Pallet<T> {
 		let mut failures = Vec::new();
 		let mut stats =
 			WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
-		for ((account, (url, challenge)), outcome) in
-			targets.into_iter().zip(&requests).zip(&outcomes)
+		for ((account, (url, signed)), outcome) in targets.into_iter().zip(&requests).zip(&outcomes)
 		{
-			match judge(challenge, outcome, &sample_seed) {
+			match judge(&signed.challenge, outcome, &sample_seed) {
 				Ok(()) => {
 					log::debug!(target: LOG, "{url}: passed");
 					stats.passed += 1;

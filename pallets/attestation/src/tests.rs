@@ -554,7 +554,15 @@ fn expected_request(
 		method: "POST".into(),
 		uri: format!("http://provider-{provider}.example:8080/nubes/v1/challenge"),
 		headers: vec![("Content-Type".into(), "application/json".into())],
-		body: serde_json::to_vec(challenge).unwrap(),
+		// As `Scripted` passes it on: the signature checked, then blanked (sr25519 signatures
+		// are randomized, so no test can know one in advance).
+		body: serde_json::to_vec(&nubes_proofs::SignedChallenge {
+			challenge: challenge.clone(),
+			epoch: 0,
+			validator: 0,
+			signature: [0; 64],
+		})
+		.unwrap(),
 		sent: true,
 		response: Some(response),
 		..Default::default()
@@ -566,8 +574,9 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 	let mut ext = new_test_ext(&[0]);
 	let (offchain, state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
@@ -638,6 +647,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		Attestation::offchain_worker(2);
 		Attestation::offchain_worker(3);
 		assert!(pool_state.read().transactions.is_empty(), "everyone else passed");
+		assert_eq!(*scripted.signed.lock().unwrap(), 5, "every challenge went out signed");
 		// What the worker did is kept for the node's metrics.
 		let stats =
 			sp_runtime::offchain::storage::StorageValueRef::persistent(offchain::WORKER_STATS_KEY)
@@ -717,7 +727,9 @@ fn transport_outcomes_map_to_failures() {
 }
 
 /// The test off-chain extension, with chosen transport outcomes for some URLs: a status code, an
-/// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline).
+/// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline). Every
+/// challenge sent must be signed by validator `signers[validator]` of the epoch; it is passed on
+/// with its signature blanked.
 #[derive(Clone)]
 struct Scripted {
 	inner: testing::TestOffchainExt,
@@ -725,6 +737,21 @@ struct Scripted {
 		std::sync::Mutex<std::collections::BTreeMap<String, sp_core::offchain::HttpRequestStatus>>,
 	>,
 	uris: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u16, String>>>,
+	signers: Vec<sp_core::sr25519::Public>,
+	signed: std::sync::Arc<std::sync::Mutex<u32>>,
+}
+
+impl Scripted {
+	/// Over `inner`, with the epoch's validators `//Validator{i}` for each `i` in `validators`.
+	fn new(inner: testing::TestOffchainExt, validators: &[u32]) -> Self {
+		Self {
+			inner,
+			script: Default::default(),
+			uris: Default::default(),
+			signers: validators.iter().map(|i| validator_pair(*i).public()).collect(),
+			signed: Default::default(),
+		}
+	}
 }
 
 impl sp_core::offchain::Externalities for Scripted {
@@ -767,7 +794,21 @@ impl sp_core::offchain::Externalities for Scripted {
 		chunk: &[u8],
 		deadline: Option<sp_core::offchain::Timestamp>,
 	) -> Result<(), sp_core::offchain::HttpError> {
-		self.inner.http_request_write_body(id, chunk, deadline)
+		use sp_core::Pair as _;
+		if chunk.is_empty() {
+			return self.inner.http_request_write_body(id, chunk, deadline);
+		}
+		let mut signed: nubes_proofs::SignedChallenge =
+			serde_json::from_slice(chunk).expect("a signed challenge");
+		let signer = self.signers[signed.validator as usize];
+		let signature = sp_core::sr25519::Signature::from_raw(signed.signature);
+		assert!(
+			sp_core::sr25519::Pair::verify(&signature, signed.payload(), &signer),
+			"a challenge not signed by its validator"
+		);
+		*self.signed.lock().unwrap() += 1;
+		signed.signature = [0; 64];
+		self.inner.http_request_write_body(id, &serde_json::to_vec(&signed).unwrap(), deadline)
 	}
 	fn http_response_wait(
 		&mut self,
@@ -819,8 +860,7 @@ fn http_500_unreachable_and_late_providers_are_reported_with_their_reason() {
 	let mut ext = new_test_ext(&[0]);
 	let (offchain, state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	let scripted =
-		Scripted { inner: offchain.clone(), script: Default::default(), uris: Default::default() };
+	let scripted = Scripted::new(offchain.clone(), &[0]);
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
 	ext.register_extension(TransactionPoolExt::new(pool));

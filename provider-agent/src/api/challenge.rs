@@ -1,4 +1,6 @@
-//! The validators' door: answers capacity challenges with the cores the provider sells.
+//! The validators' door: answers capacity challenges with the cores the provider sells, once
+//! [`crate::challengers`] has admitted them (an assigned validator of the epoch, signed, within
+//! the chain's rules, once per epoch); anything else is refused before any work.
 
 use super::error;
 use crate::agent::Agent;
@@ -12,7 +14,7 @@ use axum::{
 };
 use nubes_proofs::{
 	prover::{NoStorage, Prover},
-	Challenge, MAX_ANSWER_BYTES,
+	SignedChallenge, MAX_ANSWER_BYTES,
 };
 use std::{sync::Arc, time::Instant};
 
@@ -31,17 +33,18 @@ pub fn router(agent: Arc<Agent>) -> Router {
 
 async fn challenge(State(agent): State<Arc<Agent>>, body: Bytes) -> Response {
 	let received = Instant::now();
-	let challenge: Challenge = match serde_json::from_slice(&body) {
-		Ok(c) => c,
-		Err(e) => {
-			agent.metrics.challenges.with_label_values(&["refused"]).inc();
-			return error(StatusCode::BAD_REQUEST, format!("not a challenge: {e}"));
-		}
-	};
-	if challenge.provider != agent.chain.account().0 {
+	let refused = |status: StatusCode, message: String| {
 		agent.metrics.challenges.with_label_values(&["refused"]).inc();
-		return error(StatusCode::BAD_REQUEST, "the challenge is for another provider");
+		error(status, message)
+	};
+	let signed: SignedChallenge = match serde_json::from_slice(&body) {
+		Ok(c) => c,
+		Err(e) => return refused(StatusCode::BAD_REQUEST, format!("not a signed challenge: {e}")),
+	};
+	if let Err(refusal) = agent.challengers.admit(&signed).await {
+		return refused(refusal.status(), refusal.to_string());
 	}
+	let challenge = signed.challenge;
 	// The puzzle is sized to the cores sold; solve it on that many threads.
 	let cores = agent.offer.cpu_millicores.div_ceil(1000).max(1) as u32;
 	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());

@@ -10,13 +10,13 @@ use codec::Encode;
 /// The order of the epoch's validators: by the hash of each key with the seed.
 pub fn shuffle<K: Encode>(seed: &[u8; 32], validators: &mut [K]) {
 	validators.sort_by_cached_key(|key| {
-		sp_io::hashing::blake2_256(&(b"nubes/order", seed, key).encode())
+		sp_crypto_hashing::blake2_256(&(b"nubes/order", seed, key).encode())
 	});
 }
 
 /// Where `provider`'s group starts among `validators` validators.
 fn start(seed: &[u8; 32], provider: &[u8], validators: u32) -> u32 {
-	let hash = sp_io::hashing::blake2_256(&(b"nubes/assign", seed, provider).encode());
+	let hash = sp_crypto_hashing::blake2_256(&(b"nubes/assign", seed, provider).encode());
 	let value = u64::from_le_bytes([
 		hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
 	]);

@@ -1,0 +1,382 @@
+//! Who may make this provider prove its capacity: a validator of the challenge's epoch that
+//! the epoch's seed assigns to this provider, signing with its `nubs` key, once per epoch, and
+//! asking no more work or time than the chain's rules allow. Everything is checked before any
+//! proving starts, so a stranger's challenge costs a signature check at most.
+//!
+//! Epoch data (seed, validators, redundancy) and the rules are read from finalized state (the
+//! next epoch from the best block while finality catches up at an epoch's start) and kept, so a
+//! challenge costs no chain read once its epoch is known, and checks keep working while the
+//! node is briefly away.
+
+use crate::chain::Chain;
+use axum::http::StatusCode;
+use nubes_proofs::{assignment, SignedChallenge, PROTOCOL_VERSION};
+use std::{
+	collections::{BTreeMap, HashSet},
+	sync::atomic::{AtomicU64, Ordering},
+	time::{Duration, Instant},
+};
+use tokio::sync::Mutex;
+
+/// How long an epoch the chain did not know is not asked for again.
+const UNKNOWN_EPOCH_PATIENCE: Duration = Duration::from_secs(2);
+
+/// How often the rules are read again when a challenge asks more than they allow.
+const RULES_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Why a challenge was refused, before any work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+	/// Not a challenge of this protocol version, or outside the protocol's bounds.
+	#[error("not a valid challenge: {0}")]
+	Malformed(String),
+	/// For another provider.
+	#[error("the challenge is for another provider")]
+	NotForMe,
+	/// Of an epoch other than the current one (or its neighbours).
+	#[error("epoch {epoch} is not current (the chain is in epoch {current})")]
+	NotCurrent {
+		/// The challenge's epoch.
+		epoch: u32,
+		/// The epoch of the last finalized block.
+		current: u32,
+	},
+	/// The chain has no such epoch (yet).
+	#[error("the chain knows no epoch {0}")]
+	UnknownEpoch(u32),
+	/// The sender is not a validator of the epoch assigned to this provider.
+	#[error("validator {0} of the epoch is not assigned to this provider")]
+	NotAssigned(u32),
+	/// The signature is not the named validator's.
+	#[error("the challenge is not signed by validator {0} of its epoch")]
+	BadSignature(u32),
+	/// More work or time than the chain's rules allow.
+	#[error("the challenge asks more than the chain's rules allow: {0}")]
+	TooMuch(String),
+	/// This validator was answered already this epoch.
+	#[error("validator {validator} was answered in epoch {epoch} already")]
+	AlreadyAnswered {
+		/// The epoch.
+		epoch: u32,
+		/// The validator's index.
+		validator: u32,
+	},
+	/// The chain cannot be read to check the challenge; retry.
+	#[error("cannot check the challenge now: {0}")]
+	Unavailable(String),
+}
+
+impl Refusal {
+	/// The HTTP status the refusal is answered with.
+	pub fn status(&self) -> StatusCode {
+		match self {
+			Refusal::Malformed(_) | Refusal::NotForMe => StatusCode::BAD_REQUEST,
+			Refusal::BadSignature(_) => StatusCode::UNAUTHORIZED,
+			Refusal::NotCurrent { .. } | Refusal::UnknownEpoch(_) | Refusal::NotAssigned(_) => {
+				StatusCode::FORBIDDEN
+			}
+			Refusal::AlreadyAnswered { .. } => StatusCode::CONFLICT,
+			Refusal::TooMuch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+			Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+		}
+	}
+}
+
+/// The chain's rules for a challenge's size and deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+	/// Hardest difficulty.
+	pub difficulty: u8,
+	/// Most solutions per unit.
+	pub solutions_per_unit: u32,
+	/// Longest deadline, in milliseconds.
+	pub deadline_ms: u32,
+}
+
+/// One epoch as the chain fixed it at its start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Epoch {
+	/// Its seed.
+	pub seed: [u8; 32],
+	/// Its validators' `nubs` keys (sr25519), in the epoch's order.
+	pub validators: Vec<[u8; 32]>,
+	/// How many validators challenge each provider.
+	pub redundancy: u32,
+}
+
+/// Checks `signed` against its epoch, without state: for this provider (`me`, selling `cores`
+/// whole cores), within `rules`, from a validator of `epoch` assigned to `me`, signed by it.
+/// Cheapest checks first; the signature last.
+pub fn check(
+	signed: &SignedChallenge,
+	me: &[u8; 32],
+	cores: u32,
+	epoch: &Epoch,
+	rules: &Rules,
+) -> Result<(), Refusal> {
+	let challenge = &signed.challenge;
+	if challenge.version != PROTOCOL_VERSION {
+		return Err(Refusal::Malformed(format!(
+			"protocol version {} (this agent speaks {PROTOCOL_VERSION})",
+			challenge.version
+		)));
+	}
+	challenge.check().map_err(|e| Refusal::Malformed(format!("{e:?}")))?;
+	if challenge.provider != *me {
+		return Err(Refusal::NotForMe);
+	}
+	within(signed, cores, rules)?;
+	let count = epoch.validators.len() as u32;
+	if !assignment::is_assigned(&epoch.seed, me, count, epoch.redundancy, signed.validator) {
+		return Err(Refusal::NotAssigned(signed.validator));
+	}
+	let key = epoch.validators[signed.validator as usize];
+	let signature = subxt_signer::sr25519::Signature(signed.signature);
+	let public = subxt_signer::sr25519::PublicKey(key);
+	if !subxt_signer::sr25519::verify(&signature, signed.payload(), &public) {
+		return Err(Refusal::BadSignature(signed.validator));
+	}
+	Ok(())
+}
+
+/// Whether the challenge's work and deadline are within `rules` and the cores sold.
+fn within(signed: &SignedChallenge, cores: u32, rules: &Rules) -> Result<(), Refusal> {
+	let challenge = &signed.challenge;
+	let c = &challenge.compute;
+	let too_much = if c.units > cores.max(1) {
+		Some(format!("{} units for {} cores sold", c.units, cores.max(1)))
+	} else if c.difficulty > rules.difficulty {
+		Some(format!("difficulty {} over {}", c.difficulty, rules.difficulty))
+	} else if c.solutions_per_unit > rules.solutions_per_unit {
+		Some(format!(
+			"{} solutions per unit over {}",
+			c.solutions_per_unit, rules.solutions_per_unit
+		))
+	} else if challenge.deadline_ms > rules.deadline_ms {
+		Some(format!("a deadline of {} ms over {} ms", challenge.deadline_ms, rules.deadline_ms))
+	} else if !challenge.storage.is_empty() {
+		Some("storage probes, and this provider holds no committed data".into())
+	} else {
+		None
+	};
+	too_much.map_or(Ok(()), |why| Err(Refusal::TooMuch(why)))
+}
+
+#[derive(Default)]
+struct Known {
+	epoch_length: Option<u32>,
+	rules: Option<(Rules, Instant)>,
+	epochs: BTreeMap<u32, Epoch>,
+	unknown: BTreeMap<u32, Instant>,
+	answered: HashSet<(u32, u32)>,
+}
+
+/// The gate of the challenge door: the epochs it knows and the validators it answered.
+pub struct Challengers {
+	chain: Chain,
+	me: [u8; 32],
+	cores: u32,
+	finalized: AtomicU64,
+	known: Mutex<Known>,
+}
+
+impl Challengers {
+	/// The gate of the provider `chain` signs for, selling `cores` whole cores.
+	pub fn new(chain: Chain, cores: u32) -> Self {
+		Self {
+			me: chain.account().0,
+			chain,
+			cores,
+			finalized: AtomicU64::new(0),
+			known: Mutex::new(Known::default()),
+		}
+	}
+
+	/// Notes the last finalized block the agent followed.
+	pub fn saw_finalized(&self, number: u64) {
+		self.finalized.fetch_max(number, Ordering::Relaxed);
+	}
+
+	/// Admits `signed`, or says why not. An admitted challenge uses up its validator's one
+	/// answer in its epoch.
+	pub async fn admit(&self, signed: &SignedChallenge) -> Result<(), Refusal> {
+		// Work-free checks before anything is read.
+		if signed.challenge.provider != self.me {
+			return Err(Refusal::NotForMe);
+		}
+		let mut known = self.known.lock().await;
+		let length = match known.epoch_length {
+			Some(length) => length,
+			None => {
+				let length = self.chain.epoch_length().await.map_err(unavailable)?.max(1);
+				known.epoch_length = Some(length);
+				length
+			}
+		};
+		let current = u32::try_from(self.finalized.load(Ordering::Relaxed) / u64::from(length))
+			.unwrap_or(u32::MAX);
+		// Finality lags the blocks validators challenge from by a few blocks either way.
+		if signed.epoch.saturating_add(1) < current || signed.epoch > current.saturating_add(1) {
+			return Err(Refusal::NotCurrent { epoch: signed.epoch, current });
+		}
+		let epoch = self.epoch(&mut known, signed.epoch).await?;
+		let rules = self.rules(&mut known, false).await?;
+		let checked = match check(signed, &self.me, self.cores, &epoch, &rules) {
+			// The rules may have changed since they were read: read them again before refusing.
+			Err(Refusal::TooMuch(_)) => {
+				let rules = self.rules(&mut known, true).await?;
+				check(signed, &self.me, self.cores, &epoch, &rules)
+			}
+			other => other,
+		};
+		checked?;
+		let floor = current.saturating_sub(1);
+		known.answered.retain(|(epoch, _)| *epoch >= floor);
+		known.epochs.retain(|epoch, _| *epoch >= floor);
+		if !known.answered.insert((signed.epoch, signed.validator)) {
+			return Err(Refusal::AlreadyAnswered {
+				epoch: signed.epoch,
+				validator: signed.validator,
+			});
+		}
+		Ok(())
+	}
+
+	/// Epoch `index`, from what is kept or else from the chain.
+	async fn epoch(&self, known: &mut Known, index: u32) -> Result<Epoch, Refusal> {
+		if let Some(epoch) = known.epochs.get(&index) {
+			return Ok(epoch.clone());
+		}
+		if known.unknown.get(&index).is_some_and(|at| at.elapsed() < UNKNOWN_EPOCH_PATIENCE) {
+			return Err(Refusal::UnknownEpoch(index));
+		}
+		match self.chain.epoch(index).await.map_err(unavailable)? {
+			Some(epoch) => {
+				known.unknown.remove(&index);
+				known.epochs.insert(index, epoch.clone());
+				Ok(epoch)
+			}
+			None => {
+				known.unknown.retain(|_, at| at.elapsed() < UNKNOWN_EPOCH_PATIENCE);
+				known.unknown.insert(index, Instant::now());
+				Err(Refusal::UnknownEpoch(index))
+			}
+		}
+	}
+
+	/// The rules, read again if `refresh` and they were not read lately.
+	async fn rules(&self, known: &mut Known, refresh: bool) -> Result<Rules, Refusal> {
+		match known.rules {
+			Some((rules, at)) if !refresh || at.elapsed() < RULES_PATIENCE => Ok(rules),
+			_ => {
+				let rules = self.chain.challenge_rules().await.map_err(unavailable)?;
+				known.rules = Some((rules, Instant::now()));
+				Ok(rules)
+			}
+		}
+	}
+}
+
+fn unavailable(error: nubes_client::ClientError) -> Refusal {
+	Refusal::Unavailable(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use nubes_proofs::{Challenge, ComputeChallenge};
+	use subxt_signer::sr25519::Keypair;
+
+	fn key(seed: &str) -> Keypair {
+		Keypair::from_uri(&seed.parse().unwrap()).unwrap()
+	}
+
+	const RULES: Rules = Rules { difficulty: 12, solutions_per_unit: 8, deadline_ms: 1_300 };
+
+	/// An epoch of five validators (`//V0`..`//V4`), three per provider.
+	fn epoch() -> Epoch {
+		Epoch {
+			seed: [5; 32],
+			validators: (0..5).map(|i| key(&format!("//V{i}")).public_key().0).collect(),
+			redundancy: 3,
+		}
+	}
+
+	fn signed_by(signer: &Keypair, validator: u32, provider: [u8; 32]) -> SignedChallenge {
+		let challenge = Challenge {
+			version: PROTOCOL_VERSION,
+			seed: [1; 32],
+			provider,
+			compute: ComputeChallenge { units: 2, solutions_per_unit: 8, difficulty: 12 },
+			storage: Vec::new(),
+			deadline_ms: 1_300,
+		};
+		let payload = SignedChallenge::signing_payload(&challenge, 7, validator);
+		SignedChallenge { signature: signer.sign(&payload).0, challenge, epoch: 7, validator }
+	}
+
+	#[test]
+	fn only_an_assigned_validator_of_the_epoch_with_its_own_key_gets_work_done() {
+		let me = [42; 32];
+		let epoch = epoch();
+		let assigned = assignment::assigned(&epoch.seed, &me, 5, 3);
+		let outsider = (0..5).find(|i| !assigned.contains(i)).unwrap();
+		let v = assigned[0];
+		let own = key(&format!("//V{v}"));
+		assert_eq!(check(&signed_by(&own, v, me), &me, 2, &epoch, &RULES), Ok(()));
+		// A stranger's key, or another validator's, under an assigned validator's index.
+		assert_eq!(
+			check(&signed_by(&key("//Eve"), v, me), &me, 2, &epoch, &RULES),
+			Err(Refusal::BadSignature(v))
+		);
+		let other = key(&format!("//V{outsider}"));
+		assert_eq!(
+			check(&signed_by(&other, v, me), &me, 2, &epoch, &RULES),
+			Err(Refusal::BadSignature(v))
+		);
+		// A validator of the epoch not assigned to this provider, signing as itself.
+		assert_eq!(
+			check(&signed_by(&other, outsider, me), &me, 2, &epoch, &RULES),
+			Err(Refusal::NotAssigned(outsider))
+		);
+		assert_eq!(
+			check(&signed_by(&own, 9, me), &me, 2, &epoch, &RULES),
+			Err(Refusal::NotAssigned(9)),
+			"an index past the list"
+		);
+		// Another provider's challenge, replayed here.
+		assert_eq!(
+			check(&signed_by(&own, v, [1; 32]), &me, 2, &epoch, &RULES),
+			Err(Refusal::NotForMe)
+		);
+		// A signed challenge changed in transit.
+		let mut changed = signed_by(&own, v, me);
+		changed.epoch = 8;
+		assert_eq!(check(&changed, &me, 2, &epoch, &RULES), Err(Refusal::BadSignature(v)));
+	}
+
+	#[test]
+	fn work_and_time_are_held_to_the_rules_and_the_cores_sold() {
+		let me = [42; 32];
+		let epoch = epoch();
+		let v = assignment::assigned(&epoch.seed, &me, 5, 3)[0];
+		let own = key(&format!("//V{v}"));
+		let resign = |mut s: SignedChallenge| {
+			s.signature = own.sign(&s.payload()).0;
+			s
+		};
+		let mut harder = signed_by(&own, v, me);
+		harder.challenge.compute.difficulty = 40;
+		let refused = check(&resign(harder), &me, 2, &epoch, &RULES);
+		assert!(matches!(refused, Err(Refusal::TooMuch(_))), "{refused:?}");
+		let mut longer = signed_by(&own, v, me);
+		longer.challenge.deadline_ms = 49 * 24 * 3600 * 1000;
+		assert!(matches!(check(&resign(longer), &me, 2, &epoch, &RULES), Err(Refusal::TooMuch(_))));
+		// Two units for a provider selling one core.
+		let refused = check(&signed_by(&own, v, me), &me, 1, &epoch, &RULES);
+		assert!(matches!(refused, Err(Refusal::TooMuch(_))), "{refused:?}");
+		let mut old = signed_by(&own, v, me);
+		old.challenge.version = 1;
+		assert!(matches!(check(&resign(old), &me, 2, &epoch, &RULES), Err(Refusal::Malformed(_))));
+	}
+}
