@@ -195,25 +195,12 @@ impl Chain {
 	pub async fn epoch(&self, index: u32) -> Result<Option<Epoch>, ClientError> {
 		self.read(|c| async move {
 			let finalized = c.api().at_current_block().await.map_err(ClientError::subxt)?;
-			let address = api::storage().attestation().epochs();
-			let mut found = finalized
-				.storage()
-				.try_fetch(&address, (index,))
-				.await
-				.map_err(ClientError::subxt)?;
-			if found.is_none() {
-				let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
-				let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
-				found =
-					at.storage().try_fetch(&address, (index,)).await.map_err(ClientError::subxt)?;
+			if let Some(epoch) = epoch_at(&finalized, index).await? {
+				return Ok(Some(epoch));
 			}
-			let Some(value) = found else { return Ok(None) };
-			let data = value.decode().map_err(ClientError::subxt)?;
-			Ok(Some(Epoch {
-				seed: data.seed,
-				validators: data.validators.0.into_iter().map(|key| key.0 .0).collect(),
-				redundancy: data.redundancy,
-			}))
+			let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
+			let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
+			epoch_at(&at, index).await
 		})
 		.await
 	}
@@ -237,6 +224,25 @@ impl Chain {
 		})
 		.await
 	}
+}
+
+/// Attestation epoch `index` in the state of block `at`.
+async fn epoch_at(
+	at: &subxt::client::OnlineClientAtBlock<nubes_client::NubesConfig>,
+	index: u32,
+) -> Result<Option<Epoch>, ClientError> {
+	let found = at
+		.storage()
+		.try_fetch(api::storage().attestation().epochs(), (index,))
+		.await
+		.map_err(ClientError::subxt)?;
+	let Some(value) = found else { return Ok(None) };
+	let data = value.decode().map_err(ClientError::subxt)?;
+	Ok(Some(Epoch {
+		seed: data.seed,
+		validators: data.validators.0.into_iter().map(|key| key.0).collect(),
+		redundancy: data.redundancy,
+	}))
 }
 
 /// The bond the chain requires: a base plus an amount per unit of offered capacity.
