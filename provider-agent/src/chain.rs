@@ -190,17 +190,40 @@ impl Chain {
 		.await
 	}
 
-	/// Attestation epoch `index` as finalized or, while finality has not reached its start
-	/// yet, as the best block has it; `None` if neither knows it.
-	pub async fn epoch(&self, index: u32) -> Result<Option<Epoch>, ClientError> {
+	/// Attestation epoch `index` as finalized (`true`) or, while finality has not reached its
+	/// start yet, as the best block has it (`false`); `None` if neither knows it.
+	pub async fn epoch(&self, index: u32) -> Result<Option<(Epoch, bool)>, ClientError> {
 		self.read(|c| async move {
 			let finalized = c.api().at_current_block().await.map_err(ClientError::subxt)?;
 			if let Some(epoch) = epoch_at(&finalized, index).await? {
-				return Ok(Some(epoch));
+				return Ok(Some((epoch, true)));
 			}
 			let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
 			let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
-			epoch_at(&at, index).await
+			Ok(epoch_at(&at, index).await?.map(|epoch| (epoch, false)))
+		})
+		.await
+	}
+
+	/// The number of the node's best block.
+	pub async fn best_number(&self) -> Result<u64, ClientError> {
+		self.read(|c| async move {
+			let header: serde_json::Value = c.request("chain_getHeader", rpc_params![]).await?;
+			header["number"]
+				.as_str()
+				.and_then(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok())
+				.ok_or_else(|| ClientError::BadInput("a header without a number".into()))
+		})
+		.await
+	}
+
+	/// The chain's rules for a challenge's work and deadline, at the best block (validators
+	/// challenge from their best block: rules changed there apply to the next challenge).
+	pub async fn challenge_rules_best(&self) -> Result<Rules, ClientError> {
+		self.read(|c| async move {
+			let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
+			let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
+			rules_at(&at).await
 		})
 		.await
 	}
@@ -209,21 +232,28 @@ impl Chain {
 	pub async fn challenge_rules(&self) -> Result<Rules, ClientError> {
 		self.read(|c| async move {
 			let at = c.api().at_current_block().await.map_err(ClientError::subxt)?;
-			let params = at
-				.storage()
-				.fetch(api::storage().attestation().params(), ())
-				.await
-				.map_err(ClientError::subxt)?
-				.decode()
-				.map_err(ClientError::subxt)?;
-			Ok(Rules {
-				difficulty: params.difficulty,
-				solutions_per_unit: params.solutions_per_unit,
-				deadline_ms: params.deadline_ms,
-			})
+			rules_at(&at).await
 		})
 		.await
 	}
+}
+
+/// The challenge rules in the state of block `at`.
+async fn rules_at(
+	at: &subxt::client::OnlineClientAtBlock<nubes_client::NubesConfig>,
+) -> Result<Rules, ClientError> {
+	let params = at
+		.storage()
+		.fetch(api::storage().attestation().params(), ())
+		.await
+		.map_err(ClientError::subxt)?
+		.decode()
+		.map_err(ClientError::subxt)?;
+	Ok(Rules {
+		difficulty: params.difficulty,
+		solutions_per_unit: params.solutions_per_unit,
+		deadline_ms: params.deadline_ms,
+	})
 }
 
 /// Attestation epoch `index` in the state of block `at`.

@@ -3,26 +3,30 @@
 //! asking no more work or time than the chain's rules allow. Everything is checked before any
 //! proving starts, so a stranger's challenge costs a signature check at most.
 //!
-//! Epoch data (seed, validators, redundancy) and the rules are read from finalized state (the
-//! next epoch from the best block while finality catches up at an epoch's start) and kept, so a
-//! challenge costs no chain read once its epoch is known, and checks keep working while the
-//! node is briefly away.
+//! Epoch data (seed, validators, redundancy) is read from finalized state and kept; at an
+//! epoch's start, before finality reaches it, from the best block (waiting a moment for a block
+//! the validator had first), and read again, rather than refused, if a challenge does not check
+//! against it. The current epoch is the best block's. The rules are kept as last read and read
+//! again (at the best block) only for a challenge a validator signed that asks more. So a
+//! stranger's challenge costs at most a signature check once its epoch is known.
 
 use crate::chain::Chain;
 use axum::http::StatusCode;
 use nubes_proofs::{assignment, SignedChallenge, PROTOCOL_VERSION};
 use std::{
 	collections::{BTreeMap, HashSet},
-	sync::atomic::{AtomicU64, Ordering},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Mutex,
+	},
 	time::{Duration, Instant},
 };
-use tokio::sync::Mutex;
 
-/// How long an epoch the chain did not know is not asked for again.
-const UNKNOWN_EPOCH_PATIENCE: Duration = Duration::from_secs(2);
+/// How long the best block's number, or an epoch read from the best block, is trusted.
+const BEST_PATIENCE: Duration = Duration::from_secs(1);
 
-/// How often the rules are read again when a challenge asks more than they allow.
-const RULES_PATIENCE: Duration = Duration::from_secs(10);
+/// How often the node is asked for an epoch that is starting and not yet known.
+const EPOCH_POLL: Duration = Duration::from_millis(100);
 
 /// Why a challenge was refused, before any work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,7 +98,7 @@ pub struct Rules {
 }
 
 /// One epoch as the chain fixed it at its start.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Epoch {
 	/// Its seed.
 	pub seed: [u8; 32],
@@ -105,8 +109,9 @@ pub struct Epoch {
 }
 
 /// Checks `signed` against its epoch, without state: for this provider (`me`, selling `cores`
-/// whole cores), within `rules`, from a validator of `epoch` assigned to `me`, signed by it.
-/// Cheapest checks first; the signature last.
+/// whole cores), from a validator of `epoch` assigned to `me`, signed by it, within `rules`.
+/// Cheapest checks first; the rules last, so that only a validator's own challenge can make
+/// the caller read newer rules.
 pub fn check(
 	signed: &SignedChallenge,
 	me: &[u8; 32],
@@ -114,6 +119,13 @@ pub fn check(
 	epoch: &Epoch,
 	rules: &Rules,
 ) -> Result<(), Refusal> {
+	sender(signed, me, epoch)?;
+	within(signed, cores, rules)
+}
+
+/// Whether `signed` is a well-formed challenge for `me` from an assigned validator of `epoch`,
+/// signed by it.
+fn sender(signed: &SignedChallenge, me: &[u8; 32], epoch: &Epoch) -> Result<(), Refusal> {
 	let challenge = &signed.challenge;
 	if challenge.version != PROTOCOL_VERSION {
 		return Err(Refusal::Malformed(format!(
@@ -125,7 +137,6 @@ pub fn check(
 	if challenge.provider != *me {
 		return Err(Refusal::NotForMe);
 	}
-	within(signed, cores, rules)?;
 	let count = epoch.validators.len() as u32;
 	if !assignment::is_assigned(&epoch.seed, me, count, epoch.redundancy, signed.validator) {
 		return Err(Refusal::NotAssigned(signed.validator));
@@ -162,16 +173,25 @@ fn within(signed: &SignedChallenge, cores: u32, rules: &Rules) -> Result<(), Ref
 	too_much.map_or(Ok(()), |why| Err(Refusal::TooMuch(why)))
 }
 
+/// An epoch as read, and whether it was read from finalized state.
+#[derive(Clone)]
+struct Read {
+	epoch: Epoch,
+	finalized: bool,
+	at: Instant,
+}
+
 #[derive(Default)]
 struct Known {
 	epoch_length: Option<u32>,
-	rules: Option<(Rules, Instant)>,
-	epochs: BTreeMap<u32, Epoch>,
-	unknown: BTreeMap<u32, Instant>,
+	best: Option<(u64, Instant)>,
+	rules: Option<Rules>,
+	epochs: BTreeMap<u32, Read>,
 	answered: HashSet<(u32, u32)>,
 }
 
-/// The gate of the challenge door: the epochs it knows and the validators it answered.
+/// The gate of the challenge door: the epochs it knows and the validators it answered. Its
+/// lock is never held across a chain read or a signature check.
 pub struct Challengers {
 	chain: Chain,
 	me: [u8; 32],
@@ -197,6 +217,10 @@ impl Challengers {
 		self.finalized.fetch_max(number, Ordering::Relaxed);
 	}
 
+	fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+		self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
 	/// Admits `signed`, or says why not. An admitted challenge uses up its validator's one
 	/// answer in its epoch.
 	pub async fn admit(&self, signed: &SignedChallenge) -> Result<(), Refusal> {
@@ -204,32 +228,43 @@ impl Challengers {
 		if signed.challenge.provider != self.me {
 			return Err(Refusal::NotForMe);
 		}
-		let mut known = self.known.lock().await;
-		let length = match known.epoch_length {
-			Some(length) => length,
-			None => {
-				let length = self.chain.epoch_length().await.map_err(unavailable)?.max(1);
-				known.epoch_length = Some(length);
-				length
-			}
-		};
-		let current = u32::try_from(self.finalized.load(Ordering::Relaxed) / u64::from(length))
-			.unwrap_or(u32::MAX);
-		// Finality lags the blocks validators challenge from by a few blocks either way.
+		if signed.challenge.version != PROTOCOL_VERSION {
+			return sender(signed, &self.me, &Epoch::default());
+		}
+		let length = self.epoch_length().await?;
+		let current = self.current_epoch(length).await;
+		// Validators challenge from their best block; finality may lag it by a few blocks.
 		if signed.epoch.saturating_add(1) < current || signed.epoch > current.saturating_add(1) {
 			return Err(Refusal::NotCurrent { epoch: signed.epoch, current });
 		}
-		let epoch = self.epoch(&mut known, signed.epoch).await?;
-		let rules = self.rules(&mut known, false).await?;
-		let checked = match check(signed, &self.me, self.cores, &epoch, &rules) {
-			// The rules may have changed since they were read: read them again before refusing.
-			Err(Refusal::TooMuch(_)) => {
-				let rules = self.rules(&mut known, true).await?;
-				check(signed, &self.me, self.cores, &epoch, &rules)
+		let patience =
+			Duration::from_millis(u64::from(signed.challenge.deadline_ms.min(2_000)) / 2);
+		let read = self.epoch(signed.epoch, signed.epoch >= current, patience).await?;
+		let sent_by = match sender(signed, &self.me, &read.epoch) {
+			// Read from a block finality may still drop: read again before refusing.
+			Err(Refusal::NotAssigned(_) | Refusal::BadSignature(_)) if !read.finalized => {
+				self.known().epochs.remove(&signed.epoch);
+				let read = self.epoch(signed.epoch, false, Duration::ZERO).await?;
+				sender(signed, &self.me, &read.epoch)
 			}
 			other => other,
 		};
-		checked?;
+		sent_by?;
+		let kept = self.known().rules;
+		let rules = match kept {
+			Some(rules) => rules,
+			None => self.chain.challenge_rules().await.map_err(unavailable)?,
+		};
+		let rules = match within(signed, self.cores, &rules) {
+			// A validator's own challenge: the rules may have changed at its best block.
+			Err(Refusal::TooMuch(_)) => {
+				self.chain.challenge_rules_best().await.map_err(unavailable)?
+			}
+			_ => rules,
+		};
+		within(signed, self.cores, &rules)?;
+		let mut known = self.known();
+		known.rules = Some(rules);
 		let floor = current.saturating_sub(1);
 		known.answered.retain(|(epoch, _)| *epoch >= floor);
 		known.epochs.retain(|epoch, _| *epoch >= floor);
@@ -242,37 +277,54 @@ impl Challengers {
 		Ok(())
 	}
 
-	/// Epoch `index`, from what is kept or else from the chain.
-	async fn epoch(&self, known: &mut Known, index: u32) -> Result<Epoch, Refusal> {
-		if let Some(epoch) = known.epochs.get(&index) {
-			return Ok(epoch.clone());
+	/// Blocks per epoch, read once.
+	async fn epoch_length(&self) -> Result<u32, Refusal> {
+		if let Some(length) = self.known().epoch_length {
+			return Ok(length);
 		}
-		if known.unknown.get(&index).is_some_and(|at| at.elapsed() < UNKNOWN_EPOCH_PATIENCE) {
-			return Err(Refusal::UnknownEpoch(index));
-		}
-		match self.chain.epoch(index).await.map_err(unavailable)? {
-			Some(epoch) => {
-				known.unknown.remove(&index);
-				known.epochs.insert(index, epoch.clone());
-				Ok(epoch)
-			}
-			None => {
-				known.unknown.retain(|_, at| at.elapsed() < UNKNOWN_EPOCH_PATIENCE);
-				known.unknown.insert(index, Instant::now());
-				Err(Refusal::UnknownEpoch(index))
-			}
-		}
+		let length = self.chain.epoch_length().await.map_err(unavailable)?.max(1);
+		self.known().epoch_length = Some(length);
+		Ok(length)
 	}
 
-	/// The rules, read again if `refresh` and they were not read lately.
-	async fn rules(&self, known: &mut Known, refresh: bool) -> Result<Rules, Refusal> {
-		match known.rules {
-			Some((rules, at)) if !refresh || at.elapsed() < RULES_PATIENCE => Ok(rules),
-			_ => {
-				let rules = self.chain.challenge_rules().await.map_err(unavailable)?;
-				known.rules = Some((rules, Instant::now()));
-				Ok(rules)
+	/// The epoch of the node's best block (read at most once a second), or of the last
+	/// finalized block the agent followed if that is later or the node cannot be asked.
+	async fn current_epoch(&self, length: u32) -> u32 {
+		let cached = self.known().best.filter(|(_, at)| at.elapsed() < BEST_PATIENCE);
+		let best = match cached {
+			Some((number, _)) => number,
+			None => match self.chain.best_number().await {
+				Ok(number) => {
+					self.known().best = Some((number, Instant::now()));
+					number
+				}
+				Err(_) => 0,
+			},
+		};
+		let block = best.max(self.finalized.load(Ordering::Relaxed));
+		u32::try_from(block / u64::from(length)).unwrap_or(u32::MAX)
+	}
+
+	/// Epoch `index`: as kept if read from finalized state (or lately from the best block),
+	/// else from the chain. An epoch that may be starting (`coming`) and that the node does not
+	/// know yet is waited for, up to `patience`: validators challenge from the epoch's first
+	/// block, which may reach this provider's node a moment later.
+	async fn epoch(&self, index: u32, coming: bool, patience: Duration) -> Result<Read, Refusal> {
+		let kept = self.known().epochs.get(&index).cloned();
+		if let Some(read) = kept.filter(|r| r.finalized || r.at.elapsed() < BEST_PATIENCE) {
+			return Ok(read);
+		}
+		let give_up = Instant::now() + patience;
+		loop {
+			if let Some((epoch, finalized)) = self.chain.epoch(index).await.map_err(unavailable)? {
+				let read = Read { epoch, finalized, at: Instant::now() };
+				self.known().epochs.insert(index, read.clone());
+				return Ok(read);
 			}
+			if !coming || Instant::now() >= give_up {
+				return Err(Refusal::UnknownEpoch(index));
+			}
+			tokio::time::sleep(EPOCH_POLL).await;
 		}
 	}
 }

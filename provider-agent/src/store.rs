@@ -86,7 +86,9 @@ impl Store {
 		txn.open_table(META).map_err(err)?;
 		txn.open_table(COMPILED).map_err(err)?;
 		txn.commit().map_err(err)?;
-		Ok(Self { db, dir: data_dir.to_path_buf() })
+		let store = Self { db, dir: data_dir.to_path_buf() };
+		store.sweep_compiled()?;
+		Ok(store)
 	}
 
 	/// The directory of a lease's scratch space and log.
@@ -171,6 +173,23 @@ impl Store {
 		}
 		self.forget_compiled(hash)?;
 		Ok(None)
+	}
+
+	/// Deletes native code whose artifact is gone (a crash between the two deletions).
+	fn sweep_compiled(&self) -> Result<(), StoreError> {
+		let hashes: Vec<String> = {
+			let txn = self.db.begin_read().map_err(err)?;
+			let table = txn.open_table(COMPILED).map_err(err)?;
+			let mut hashes = Vec::new();
+			for entry in table.iter().map_err(err)? {
+				hashes.push(entry.map_err(err)?.0.value().to_string());
+			}
+			hashes
+		};
+		for hash in hashes.iter().filter(|hash| !self.artifact_path(hash).exists()) {
+			self.forget_compiled(hash)?;
+		}
+		Ok(())
 	}
 
 	/// Deletes an artifact's native code and its record.

@@ -21,9 +21,10 @@ pub const MAX_HTTP_BODY: usize = 16 * 1024 * 1024;
 /// How long a job may run at most (its lease closing stops it sooner).
 pub const MAX_JOB_TIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// How long compiling one artifact may take before its deployment is refused. Compiles run
-/// one at a time on one core; one past this bound still holds the compile slot until it ends,
-/// so refused compiles never pile up.
+/// How long compiling one artifact may take, waiting for the compile slot included, before
+/// its deployment is refused. Compiles run one at a time on one core; one past this bound
+/// still holds the compile slot until it ends (so refused compiles never pile up) and keeps
+/// nothing.
 pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where a workload stands.
@@ -111,6 +112,7 @@ fn native_program(
 	store: &Store,
 	hash: &str,
 	artifact: &[u8],
+	abandoned: &AtomicBool,
 ) -> Result<Arc<dyn Program>, crate::runtime::PrepareError> {
 	let tag = runtime.code_tag();
 	match store.compiled(hash, &tag) {
@@ -130,7 +132,11 @@ fn native_program(
 	let code = runtime.precompile(artifact)?;
 	// SAFETY: `precompile` of this runtime made these bytes just now.
 	let program = unsafe { runtime.load(&code) }?;
-	// Kept only once it loads and links: a refused artifact leaves nothing behind.
+	// Kept only once it loads and links, and only if its deployment still waits for it: a
+	// refused artifact leaves nothing behind.
+	if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+		return Err(crate::runtime::PrepareError::Invalid("compiled too late".into()));
+	}
 	if let Err(e) = store.put_compiled(hash, &tag, &code) {
 		tracing::warn!(artifact = hash, error = %e, "cannot keep native code");
 	}
@@ -264,26 +270,33 @@ impl Workloads {
 		hash: &str,
 		artifact: Vec<u8>,
 	) -> Result<Arc<dyn Program>, StartError> {
-		let slot = self
-			.compiling
-			.clone()
-			.acquire_owned()
-			.await
-			.map_err(|e| StartError::Artifact(e.to_string()))?;
-		let (runtime, store, key) = (self.runtime.clone(), self.store.clone(), hash.to_string());
-		let compiled = tokio::task::spawn_blocking(move || {
-			let _slot = slot;
-			native_program(runtime.as_ref(), &store, &key, &artifact)
-		});
+		let abandoned = Arc::new(AtomicBool::new(false));
+		let compiled = {
+			let (runtime, store, key) =
+				(self.runtime.clone(), self.store.clone(), hash.to_string());
+			let (compiling, abandoned) = (self.compiling.clone(), abandoned.clone());
+			async move {
+				let slot = compiling
+					.acquire_owned()
+					.await
+					.map_err(|e| crate::runtime::PrepareError::Invalid(e.to_string()))?;
+				tokio::task::spawn_blocking(move || {
+					let _slot = slot;
+					native_program(runtime.as_ref(), &store, &key, &artifact, &abandoned)
+				})
+				.await
+				.map_err(|e| crate::runtime::PrepareError::Invalid(e.to_string()))?
+			}
+		};
+		// The wait for the compile slot counts in the bound too.
 		let program = match tokio::time::timeout(COMPILE_TIMEOUT, compiled).await {
-			Ok(joined) => joined
-				.map_err(|e| StartError::Artifact(e.to_string()))?
-				.map_err(|e| StartError::Artifact(e.to_string()))?,
+			Ok(compiled) => compiled.map_err(|e| StartError::Artifact(e.to_string()))?,
 			Err(_) => {
+				abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
 				return Err(StartError::Artifact(format!(
 					"the artifact did not compile within {} s",
 					COMPILE_TIMEOUT.as_secs()
-				)))
+				)));
 			}
 		};
 		if let Ok(mut programs) = self.programs.lock() {

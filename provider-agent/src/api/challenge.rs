@@ -5,7 +5,7 @@
 use super::error;
 use crate::agent::Agent;
 use axum::{
-	body::Bytes,
+	body::Body,
 	extract::{DefaultBodyLimit, State},
 	http::StatusCode,
 	response::{IntoResponse, Response},
@@ -21,6 +21,9 @@ use std::{sync::Arc, time::Instant};
 /// The most bytes a challenge request may have.
 pub const MAX_CHALLENGE_BYTES: usize = 64 * 1024;
 
+/// How long a challenge's body may take to arrive.
+pub const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The challenge route.
 pub fn router(agent: Arc<Agent>) -> Router {
 	Router::new()
@@ -31,11 +34,24 @@ pub fn router(agent: Arc<Agent>) -> Router {
 		.with_state(agent)
 }
 
-async fn challenge(State(agent): State<Arc<Agent>>, body: Bytes) -> Response {
+async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	let received = Instant::now();
 	let refused = |status: StatusCode, message: String| {
 		agent.metrics.challenges.with_label_values(&["refused"]).inc();
 		error(status, message)
+	};
+	// A challenge is small: a client that takes longer to send it holds a slot for nothing.
+	let body = match tokio::time::timeout(
+		BODY_TIME,
+		axum::body::to_bytes(body, MAX_CHALLENGE_BYTES),
+	)
+	.await
+	{
+		Ok(Ok(bytes)) => bytes,
+		Ok(Err(e)) => {
+			return refused(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}"))
+		}
+		Err(_) => return refused(StatusCode::REQUEST_TIMEOUT, "the body took too long".into()),
 	};
 	let signed: SignedChallenge = match serde_json::from_slice(&body) {
 		Ok(c) => c,

@@ -90,10 +90,11 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 	);
 	let challenge = limited(
 		challenge::router(agent.clone()),
-		// A few at a time (a quorum's validators challenge together); beyond that, shed, so a
-		// flood of them cannot take the cores tenants paid for. Signed challenges from the
-		// assigned validators only are the real bound (not yet).
-		DoorLimits { request_time: Duration::from_secs(30), concurrency: 4 },
+		// Only the epoch's assigned validators, once each, reach the prover (see
+		// `crate::challengers`), so the cores tenants paid for are safe whatever comes; the
+		// cap is on requests being read and checked, each body within 2 s, so that strangers
+		// holding slots open cannot keep the validators out.
+		DoorLimits { request_time: Duration::from_secs(30), concurrency: 64 },
 	);
 	let mut api = tenant.merge(challenge);
 	if agent.config.path_ingress {

@@ -85,19 +85,20 @@ impl CertFiles {
 		}))
 	}
 
-	/// Loads the files again if either changed since they were last read; `Ok(true)` if a new
-	/// pair is now served. On error the previous pair stays.
+	/// Loads the files again if either changed since a pair was last loaded from them;
+	/// `Ok(true)` if a new pair is now served. On error the previous pair stays.
 	pub fn reload_if_changed(&self) -> Result<bool, TlsError> {
 		let stamp = (modified(&self.cert), modified(&self.key));
 		let unchanged = self.current.read().map(|c| c.stamp == stamp).unwrap_or(false);
 		if unchanged {
 			return Ok(false);
 		}
-		let pair = read_pair(&self.cert, &self.key);
+		// A pair that does not load is tried again at the next check (a writer may not have
+		// finished), and the served pair stays meanwhile.
+		let pair = Arc::new(read_pair(&self.cert, &self.key)?);
 		let mut current = self.current.write().map_err(|e| TlsError::Pair(e.to_string()))?;
-		// Not tried again until the files change again.
 		current.stamp = stamp;
-		current.pair = Arc::new(pair?);
+		current.pair = pair;
 		Ok(true)
 	}
 

@@ -189,6 +189,21 @@ pub struct WasmRuntime {
 	linker: Linker<State>,
 	network: Arc<NetPolicy>,
 	ticking: Arc<AtomicBool>,
+	resources: usize,
+}
+
+/// Handles one instance may hold: [`MAX_RESOURCES`], or less if this process's open-files
+/// limit (less 1,024 for connections and the agent's own files) cannot give that many to each
+/// of the [`MAX_LIVE_INSTANCES`] instances that may run at once; at least 64.
+pub fn resource_cap() -> usize {
+	let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+	// SAFETY: `getrlimit` writes one `rlimit` through a valid pointer.
+	let open_files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+		usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+	} else {
+		1024
+	};
+	(open_files.saturating_sub(1024) / MAX_LIVE_INSTANCES as usize).clamp(64, MAX_RESOURCES)
 }
 
 impl Drop for WasmRuntime {
@@ -228,7 +243,7 @@ impl WasmRuntime {
 				}
 			}
 		})?;
-		Ok(Self { engine, linker, network: Arc::new(network), ticking })
+		Ok(Self { engine, linker, network: Arc::new(network), ticking, resources: resource_cap() })
 	}
 }
 
@@ -291,6 +306,7 @@ impl WasmRuntime {
 			engine: self.engine.clone(),
 			pre,
 			network: self.network.clone(),
+			resources: self.resources,
 		}))
 	}
 }
@@ -299,6 +315,7 @@ struct WasmProgram {
 	engine: Engine,
 	pre: CommandPre<State>,
 	network: Arc<NetPolicy>,
+	resources: usize,
 }
 
 impl Program for WasmProgram {
@@ -365,7 +382,7 @@ impl WasmProgram {
 				ctx: builder.build(),
 				table: {
 					let mut table = ResourceTable::new();
-					table.set_max_capacity(MAX_RESOURCES);
+					table.set_max_capacity(self.resources);
 					table
 				},
 				limiter: Limiter::new(guest_bytes),
