@@ -198,8 +198,7 @@ impl Chain {
 			if let Some(epoch) = epoch_at(&finalized, index).await? {
 				return Ok(Some((epoch, true)));
 			}
-			let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
-			let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
+			let at = at_best(&c).await?;
 			Ok(epoch_at(&at, index).await?.map(|epoch| (epoch, false)))
 		})
 		.await
@@ -220,12 +219,7 @@ impl Chain {
 	/// The chain's rules for a challenge's work and deadline, at the best block (validators
 	/// challenge from their best block: rules changed there apply to the next challenge).
 	pub async fn challenge_rules_best(&self) -> Result<Rules, ClientError> {
-		self.read(|c| async move {
-			let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
-			let at = c.api().at_block(best).await.map_err(ClientError::subxt)?;
-			rules_at(&at).await
-		})
-		.await
+		self.read(|c| async move { rules_at(&at_best(&c).await?).await }).await
 	}
 
 	/// The chain's rules for a challenge's work and deadline, as finalized.
@@ -236,6 +230,14 @@ impl Chain {
 		})
 		.await
 	}
+}
+
+/// The client at the node's best block.
+async fn at_best(
+	c: &NubesClient,
+) -> Result<subxt::client::OnlineClientAtBlock<nubes_client::NubesConfig>, ClientError> {
+	let best: BlockHash = c.request("chain_getBlockHash", rpc_params![]).await?;
+	c.api().at_block(best).await.map_err(ClientError::subxt)
 }
 
 /// The challenge rules in the state of block `at`.

@@ -212,6 +212,11 @@ impl Challengers {
 		}
 	}
 
+	/// Whole cores the provider sells: the units a challenge may ask, and the prover's threads.
+	pub fn cores(&self) -> u32 {
+		self.cores
+	}
+
 	/// Notes the last finalized block the agent followed.
 	pub fn saw_finalized(&self, number: u64) {
 		self.finalized.fetch_max(number, Ordering::Relaxed);

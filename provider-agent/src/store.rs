@@ -159,6 +159,10 @@ impl Store {
 			let value = table.get(hash).map_err(err)?;
 			value.and_then(|v| serde_json::from_slice(v.value()).ok())
 		};
+		// Nothing kept at all (an artifact's first compile): nothing to read or delete.
+		if record.is_none() && !self.compiled_path(hash).exists() {
+			return Ok(None);
+		}
 		if let Some(record) = record.filter(|r| r.tag == tag) {
 			match std::fs::read(self.compiled_path(hash)) {
 				Ok(code) if hash_hex(&sp_crypto_hashing::blake2_256(&code)) == record.digest => {

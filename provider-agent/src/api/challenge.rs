@@ -62,7 +62,7 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	}
 	let challenge = signed.challenge;
 	// The puzzle is sized to the cores sold; solve it on that many threads.
-	let cores = agent.offer.cpu_millicores.div_ceil(1000).max(1) as u32;
+	let cores = agent.challengers.cores();
 	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());
 	let answer = tokio::task::spawn_blocking(move || {
 		Prover::new(cores, cores).answer(&challenge, &NoStorage, Some(give_up))
