@@ -27,7 +27,7 @@ pub struct NubesMetrics {
 	/// This node's failure reports, by outcome (`submitted` to the pool, `refused`).
 	reports: CounterVec<U64>,
 	/// Attestation events in finalized blocks, by kind (`report`, `epoch_judged`, `fault`,
-	/// `slash`, `forced_out`, `eviction_done`), from every validator.
+	/// `slash`, `forced_out`, `eviction_done`, `reveal`, `reveal_missed`), from every validator.
 	chain_events: CounterVec<U64>,
 	/// Failures listed in finalized reports, from every validator.
 	failures_reported: Counter<U64>,
@@ -123,6 +123,8 @@ impl NubesMetrics {
 				E::Slashed { .. } => "slash",
 				E::ForcedOut { .. } => "forced_out",
 				E::EvictionDone { .. } => "eviction_done",
+				E::Revealed { .. } => "reveal",
+				E::RevealMissed { .. } => "reveal_missed",
 				_ => continue,
 			};
 			self.chain_events.with_label_values(&[kind]).inc();
@@ -202,16 +204,23 @@ mod tests {
 
 		use pallet_attestation::Event as E;
 		let provider = AccountId32::new([7; 32]);
+		let validator =
+			pallet_attestation::crypto::Public::from(sp_core::sr25519::Public::from_raw([8; 32]));
 		metrics.record_events(&vec![
-			record(E::EpochStarted { epoch: 3, validators: 1 }),
+			record(E::EpochStarted { epoch: 3, validators: 1, reveals: 1 }),
 			record(E::FailuresReported { epoch: 2, validator: 0, failures: 2 }),
 			record(E::Fault { provider: provider.clone(), epoch: 2, consecutive: 1 }),
 			record(E::EpochJudged { epoch: 2, faults: 1 }),
+			record(E::Revealed { validator: validator.clone(), epoch: 3 }),
+			record(E::Committed { validator: validator.clone(), epoch: 4 }),
+			record(E::RevealMissed { validator, epoch: 3 }),
 		]);
 		assert_eq!(metrics.epoch.get(), 3);
 		assert_eq!(metrics.failures_reported.get(), 2);
 		assert_eq!(metrics.chain_events.with_label_values(&["report"]).get(), 1);
 		assert_eq!(metrics.chain_events.with_label_values(&["fault"]).get(), 1);
 		assert_eq!(metrics.chain_events.with_label_values(&["slash"]).get(), 0);
+		assert_eq!(metrics.chain_events.with_label_values(&["reveal"]).get(), 1);
+		assert_eq!(metrics.chain_events.with_label_values(&["reveal_missed"]).get(), 1);
 	}
 }

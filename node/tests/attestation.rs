@@ -1,6 +1,7 @@
 //! A dev node's off-chain worker challenges two providers over loopback HTTP: one answers with
 //! the real prover, one answers wrongly. Alice's verdict lands on chain as an authorized general
-//! transaction, and the wrong one gets a fault once the epoch is judged.
+//! transaction, and the wrong one gets a fault once the epoch is judged. Alice's worker also
+//! takes part in the seed's beacon: it commits in epoch 0 and reveals in epoch 1.
 
 mod common;
 
@@ -159,6 +160,25 @@ fn the_offchain_worker_reports_a_wrong_answer_and_the_epoch_judges_it_a_fault() 
 		"Alice's report landed"
 	);
 	assert!(fault_of(&events, &bad), "the wrong answers are a fault");
+	// Alice's worker committed in epoch 0 and revealed in epoch 1: epoch 2's seed is hers.
+	assert!(
+		events.iter().any(|event| matches!(
+			event,
+			RuntimeEvent::Attestation(pallet_attestation::Event::Revealed { epoch: 1, .. })
+		)),
+		"Alice's reveal landed"
+	);
+	assert!(
+		events.iter().any(|event| matches!(
+			event,
+			RuntimeEvent::Attestation(pallet_attestation::Event::EpochStarted {
+				epoch: 2,
+				reveals: 1,
+				..
+			})
+		)),
+		"epoch 2's seed came from the reveal"
+	);
 	assert!(!fault_of(&events, &good), "the right answers are not: {events:?}");
 	assert_eq!(judged.1, 1, "one fault in the judged epoch {}", judged.0);
 	assert!(honest.answered.load(Ordering::SeqCst) >= 1, "the honest provider was challenged");
@@ -184,6 +204,7 @@ fn the_offchain_worker_reports_a_wrong_answer_and_the_epoch_judges_it_a_fault() 
 	assert!(challenges("failed") >= Some(1.0));
 	assert!(counted("nubes_validator_reports_total", &[("outcome", "submitted")]) >= Some(1.0));
 	assert!(events("report") >= Some(1.0));
+	assert!(events("reveal") >= Some(1.0));
 	assert!(events("epoch_judged") >= Some(1.0));
 	assert!(counted("nubes_attestation_failures_reported_total", &[]) >= Some(1.0));
 	assert!(counted("nubes_attestation_epoch", &[]) >= Some(1.0));

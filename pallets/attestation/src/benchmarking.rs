@@ -54,6 +54,32 @@ fn signed_report<T: Config>(
 	(report, signature)
 }
 
+/// Every validator committed to a secret it reveals in `epoch`, and has missed a reveal before.
+fn every_validator_committed<T: Config>(epoch: EpochIndex) {
+	for key in Validators::<T>::get() {
+		Commitments::<T>::insert(&key, Commitment { epoch, hash: [7; 32] });
+		RevealsMissed::<T>::insert(&key, 1);
+	}
+}
+
+/// The last validator of a full set reveals, in epoch 0, the secret it committed to, after
+/// another reveal; signed.
+fn signed_reveal<T: Config>() -> (RevealOf<T>, <T::AuthorityId as RuntimeAppPublic>::Signature) {
+	full_validator_set::<T>();
+	let validators = Validators::<T>::get();
+	let key = validators.last().expect("a full set").clone();
+	let secret = [9; 32];
+	Commitments::<T>::insert(
+		&key,
+		Commitment { epoch: 0, hash: crate::beacon::commitment_of(&secret) },
+	);
+	Mixes::<T>::put(Mix { epoch: 0, value: [1; 32], reveals: 1 });
+	let submitted =
+		RevealOf::<T> { epoch: 0, validator: key.clone(), secret: Some(secret), next: [3; 32] };
+	let signature = key.sign(&Attestation::<T>::reveal_payload(&submitted)).expect("signs");
+	(submitted, signature)
+}
+
 /// Moves to the first block where epoch 0 is judged.
 fn close_window<T: Config>() {
 	let block = Attestation::<T>::window_end(0);
@@ -87,8 +113,12 @@ mod benchmarks {
 		}
 	}
 
+	/// Replacing a full set whose every validator has a commitment and a missed reveal: the
+	/// beacon forgets them all.
 	#[benchmark]
 	fn set_validators(v: Linear<1, { T::MaxValidators::get() }>) {
+		full_validator_set::<T>();
+		every_validator_committed::<T>(0);
 		let keys: Vec<T::AuthorityId> =
 			(0..v).map(|_| T::AuthorityId::generate_pair(None)).collect();
 
@@ -96,6 +126,7 @@ mod benchmarks {
 		_(RawOrigin::Root, keys);
 
 		assert_eq!(Validators::<T>::get().len() as u32, v);
+		assert_eq!(Commitments::<T>::iter().count(), 0);
 	}
 
 	#[benchmark]
@@ -109,9 +140,12 @@ mod benchmarks {
 		assert_eq!(Params::<T>::get(), parameters);
 	}
 
+	/// Starting an epoch with the most validators, every one of which missed its reveal.
 	#[benchmark]
 	fn start_epoch() {
 		full_validator_set::<T>();
+		every_validator_committed::<T>(0);
+		Mixes::<T>::put(Mix { epoch: 0, value: [1; 32], reveals: 1 });
 
 		#[block]
 		{
@@ -119,6 +153,33 @@ mod benchmarks {
 		}
 
 		assert!(Epochs::<T>::contains_key(1));
+		assert_eq!(Commitments::<T>::iter().count(), 0);
+	}
+
+	/// A reveal with a secret (the mix updated) and a commitment, among the most validators.
+	#[benchmark]
+	fn reveal() {
+		let (submitted, signature) = signed_reveal::<T>();
+		let validator = submitted.validator.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, submitted, signature);
+
+		assert_eq!(Mixes::<T>::get().reveals, 2);
+		assert_eq!(Commitments::<T>::get(&validator).map(|c| c.epoch), Some(1));
+	}
+
+	#[benchmark]
+	fn authorize_reveal() {
+		let (submitted, signature) = signed_reveal::<T>();
+		let call = Call::<T>::reveal { reveal: submitted, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("has authorize")
+				.expect("authorized");
+		}
 	}
 
 	/// Judging `n` providers, `f` of them faulty; every fault slashed (one short of a forced

@@ -3,8 +3,7 @@
 
 use crate::*;
 use alloc::vec::Vec;
-use codec::Encode;
-use frame_support::{pallet_prelude::*, traits::Randomness};
+use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::traits::{
 	ProviderDirectory, ProviderEviction, ReputationRecorder, SlashAmount, SlashStake,
@@ -25,10 +24,10 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// Records `epoch`'s seed and validators.
+	/// Records `epoch`'s seed (from the beacon) and validators; counts the reveals missed.
 	pub(crate) fn start_epoch(epoch: EpochIndex) {
-		let (random, _) = T::Randomness::random(&(b"nubes/epoch", epoch).encode());
-		let seed = sp_io::hashing::blake2_256(random.as_ref());
+		let (seed, reveals) = Self::take_seed(epoch);
+		Self::expire_commitments(epoch);
 		let mut order = Validators::<T>::get().into_inner();
 		// Groups of validators change every epoch.
 		assignment::shuffle(&seed, &mut order);
@@ -36,7 +35,7 @@ impl<T: Config> Pallet<T> {
 		let count = validators.len() as u32;
 		let redundancy = Params::<T>::get().redundancy;
 		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy });
-		Self::deposit_event(Event::EpochStarted { epoch, validators: count });
+		Self::deposit_event(Event::EpochStarted { epoch, validators: count, reveals });
 	}
 
 	/// Judges up to `MaxJudgedPerBlock` providers of the next epoch whose window has closed, or
@@ -187,6 +186,22 @@ impl<T: Config> Pallet<T> {
 				"more failures than assigned validators"
 			);
 		}
+		let validators = Validators::<T>::get();
+		let epoch = Self::epoch_of(frame_system::Pallet::<T>::block_number());
+		for (key, commitment) in Commitments::<T>::iter() {
+			ensure!(
+				validators.binary_search(&key).is_ok(),
+				"a former validator's commitment is kept"
+			);
+			ensure!(
+				commitment.epoch == epoch || commitment.epoch == epoch.saturating_add(1),
+				"a commitment outside the running and next epochs"
+			);
+		}
+		for key in RevealsMissed::<T>::iter_keys() {
+			ensure!(validators.binary_search(&key).is_ok(), "a former validator's count is kept");
+		}
+		ensure!(Mixes::<T>::get().epoch <= epoch, "a mix of a future epoch");
 		let length = u64::from(T::EpochLength::get().max(1));
 		for (_, record) in FaultRecords::<T>::iter() {
 			ensure!(record.newest <= next, "a fault recorded for an epoch not judged yet");

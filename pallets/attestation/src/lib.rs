@@ -19,14 +19,15 @@
 //!
 //! ## Randomness
 //!
-//! The seed comes from `Config::Randomness`. The runtime uses the parent block's hash, which
-//! the block's author can influence by choosing whether to author: enough to keep providers
-//! from predicting their validators and challenges (challenges also mix in each validator's
-//! local randomness), not enough against a colluding author. A VRF source (BABE's
-//! `RandomnessFromOneEpochAgo`, or a VRF beacon pallet) plugs into the same `Config` type.
+//! Each epoch's seed comes from the validators' commit-reveal beacon (`beacon.rs`): in every
+//! epoch each validator reveals a secret it committed to an epoch earlier, and the next epoch's
+//! seed hashes the previous seed with every reveal. No block author chooses it (nothing of a
+//! block's own enters it), no single validator chooses it (it can only withhold its reveal,
+//! which is counted against it), and it is fixed only by the epoch's last reveal. Challenges
+//! also mix in each validator's local randomness.
 //!
-//! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), reports in
-//! `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
+//! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), the seed's
+//! beacon in `beacon.rs`, reports in `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
 //! `offchain.rs`, the served-blocks accumulator in `served.rs`, records in `types.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -40,6 +41,9 @@ pub use pallet::*;
 pub use nubes_proofs::assignment;
 #[cfg(test)]
 mod attacks;
+pub mod beacon;
+#[cfg(test)]
+mod beacon_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod judging;
@@ -69,7 +73,7 @@ pub mod crypto {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use nubes_primitives::traits::{
 		ProviderDirectory, ProviderEviction, ReputationRecorder, SlashStake,
@@ -98,9 +102,6 @@ pub mod pallet {
 
 		/// Balance of the stake slashed for faults.
 		type Balance: Member + Parameter + AtLeast32BitUnsigned + Copy + MaxEncodedLen;
-
-		/// Where each epoch's seed comes from.
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// The provider registry, walked in pages.
 		type Directory: ProviderDirectory<Self::AccountId>;
@@ -205,6 +206,19 @@ pub mod pallet {
 	pub type Evicting<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxEvicting>, ValueQuery>;
 
+	/// Each validator's commitment to the secret it reveals next, at most one per validator.
+	#[pallet::storage]
+	pub type Commitments<T: Config> = StorageMap<_, Blake2_128Concat, T::AuthorityId, Commitment>;
+
+	/// The running epoch's reveals, folded: the next epoch's seed.
+	#[pallet::storage]
+	pub type Mixes<T: Config> = StorageValue<_, Mix, ValueQuery>;
+
+	/// How many reveals each validator committed to and did not make, while it is a validator.
+	#[pallet::storage]
+	pub type RevealsMissed<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AuthorityId, u32, ValueQuery>;
+
 	/// The rules in force.
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, Parameters, ValueQuery, T::DefaultParameters>;
@@ -231,8 +245,14 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// `epoch` started with `validators` validators.
-		EpochStarted { epoch: EpochIndex, validators: u32 },
+		/// `epoch` started with `validators` validators and a seed from `reveals` reveals.
+		EpochStarted { epoch: EpochIndex, validators: u32, reveals: u32 },
+		/// `validator` revealed its secret in `epoch`: it is part of the next epoch's seed.
+		Revealed { validator: T::AuthorityId, epoch: EpochIndex },
+		/// `validator` committed to the secret it reveals in `epoch`.
+		Committed { validator: T::AuthorityId, epoch: EpochIndex },
+		/// `validator` did not reveal the secret it committed to for `epoch`.
+		RevealMissed { validator: T::AuthorityId, epoch: EpochIndex },
 		/// Validator `validator` of `epoch` reported `failures` failed challenges.
 		FailuresReported { epoch: EpochIndex, validator: u32, failures: u32 },
 		/// Every provider's service in `epoch` is judged; `faults` were faulty.
@@ -257,7 +277,7 @@ pub mod pallet {
 		StaleEpoch,
 		/// The report is for an epoch that has not started.
 		FutureEpoch,
-		/// No validator of the epoch has this index.
+		/// No validator of the epoch has this index, or the key is not a validator's.
 		NotValidator,
 		/// The report lists no failure.
 		EmptyReport,
@@ -273,6 +293,14 @@ pub mod pallet {
 		TooManyValidators,
 		/// The parameters are out of range.
 		BadParameters,
+		/// The validator already revealed and committed in this epoch.
+		AlreadyRevealed,
+		/// The secret does not hash to the validator's commitment.
+		WrongSecret,
+		/// The validator has a commitment due in this epoch and gave no secret.
+		SecretExpected,
+		/// The validator gave a secret but has no commitment due in this epoch.
+		NothingDue,
 	}
 
 	#[pallet::hooks]
@@ -326,6 +354,7 @@ pub mod pallet {
 			ensure_root(origin)?;
 			let validators = Self::checked_validators(validators)?;
 			let count = validators.len() as u32;
+			Self::forget_former(&validators);
 			Validators::<T>::put(validators);
 			Self::deposit_event(Event::ValidatorsSet { validators: count });
 			Ok(())
@@ -340,6 +369,23 @@ pub mod pallet {
 			Params::<T>::put(parameters);
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
+		}
+
+		/// Reveal, as validator `reveal.validator`, the secret committed to for this epoch and
+		/// commit to the next, signed with that validator's `nubs` key: the beacon the next
+		/// epoch's seed comes from. Submitted once an epoch by the validator's off-chain worker
+		/// as a general transaction: authorized by the signature, no account, no fee.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::reveal())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal())]
+		#[pallet::authorize(Pallet::<T>::authorize_reveal)]
+		pub fn reveal(
+			origin: OriginFor<T>,
+			reveal: RevealOf<T>,
+			signature: <T::AuthorityId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::do_reveal(reveal, &signature)
 		}
 	}
 }

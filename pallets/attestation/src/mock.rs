@@ -174,19 +174,9 @@ impl ProviderEviction<AccountId, Balance> for Eviction {
 	}
 }
 
-/// The parent block's number as randomness: deterministic, different every epoch.
-pub struct TestRandomness;
-impl frame_support::traits::Randomness<sp_core::H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (sp_core::H256, u64) {
-		let now = System::block_number();
-		(sp_core::H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&(subject, now)))), now)
-	}
-}
-
 impl pallet_attestation::Config for Test {
 	type AuthorityId = crate::crypto::Public;
 	type Balance = Balance;
-	type Randomness = TestRandomness;
 	type Directory = Providers;
 	type Reputation = Providers;
 	type Slash = ProviderStake;

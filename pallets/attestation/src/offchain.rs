@@ -217,6 +217,7 @@ impl<T: Config> Pallet<T> {
 		if !sp_io::offchain::is_validator() {
 			return;
 		}
+		Self::take_part_in_beacon(now);
 		let epoch = Self::epoch_of(now);
 		let Some(data) = Epochs::<T>::get(epoch) else { return };
 		let Some((index, key)) = Self::local_validator(&data) else { return };

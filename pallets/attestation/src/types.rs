@@ -150,3 +150,65 @@ impl Parameters {
 			&& self.max_consecutive_faults >= 1
 	}
 }
+
+/// A validator's promise to the beacon: in `epoch` it reveals the secret whose
+/// [`commitment_of`](crate::beacon::commitment_of) is `hash`.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Commitment {
+	/// The epoch the secret is revealed in (its contribution seeds the epoch after).
+	pub epoch: EpochIndex,
+	/// The hash of the secret.
+	pub hash: [u8; 32],
+}
+
+/// What a validator's worker submits to the beacon once an epoch: the secret it committed to
+/// for this epoch, if it committed to one, and its commitment for the next.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Reveal<T: Config> {
+	/// The epoch it is submitted in: it lands in no other.
+	pub epoch: EpochIndex,
+	/// The validator's `nubs` key, which signs it.
+	pub validator: T::AuthorityId,
+	/// The secret committed to for `epoch`; `None` when the validator has no commitment due
+	/// (new to the set, or its last one was missed).
+	pub secret: Option<[u8; 32]>,
+	/// The hash of the secret it will reveal in `epoch + 1`.
+	pub next: [u8; 32],
+}
+
+/// A reveal as this pallet's calls take it.
+pub type RevealOf<T> = Reveal<T>;
+
+/// The running epoch's reveals folded together: the next epoch's seed once the epoch ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Mix {
+	/// The epoch whose reveals these are.
+	pub epoch: EpochIndex,
+	/// The XOR of each reveal's contribution: the same in whatever order they land.
+	pub value: [u8; 32],
+	/// How many reveals are folded in.
+	pub reveals: u32,
+}

@@ -49,6 +49,8 @@ pub trait WeightInfo {
 	fn forced_exit() -> Weight;
 	fn sweep(k: u32, ) -> Weight;
 	fn evict(c: u32, ) -> Weight;
+	fn reveal() -> Weight;
+	fn authorize_reveal() -> Weight;
 }
 
 /// Weights measured on the Nubes runtime, with the runtime's database weights.
@@ -238,6 +240,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(c.into()))
 	}
+	fn reveal() -> Weight {
+		Weight::from_parts(150_000_000, 5000)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn authorize_reveal() -> Weight {
+		Weight::from_parts(150_000_000, 5000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -306,5 +317,14 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(c.into()))
+	}
+	fn reveal() -> Weight {
+		Weight::from_parts(150_000_000, 5000)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn authorize_reveal() -> Weight {
+		Weight::from_parts(150_000_000, 5000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 }

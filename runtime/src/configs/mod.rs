@@ -326,19 +326,6 @@ where
 	}
 }
 
-/// Epoch seeds from the parent block's hash: unpredictable to providers before the epoch
-/// starts, but open to the block author's choice of whether to author (see the attestation
-/// pallet's docs; a VRF source replaces it without touching the pallet).
-pub struct ParentHashRandomness;
-impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
-	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
-		let parent = System::parent_hash();
-		let block = System::block_number().saturating_sub(1);
-		let seed = codec::Encode::encode(&(subject, parent));
-		(<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&seed), block)
-	}
-}
-
 /// Forced exits go through the registry (status, unbonding) and the market (leases).
 pub struct Eviction;
 impl nubes_primitives::traits::ProviderEviction<AccountId, Balance> for Eviction {
@@ -384,7 +371,6 @@ pub const ATTESTATION_DEADLINE_MS: u32 = 1_300;
 impl pallet_attestation::Config for Runtime {
 	type AuthorityId = pallet_attestation::crypto::Public;
 	type Balance = Balance;
-	type Randomness = ParentHashRandomness;
 	type Directory = Providers;
 	type Reputation = Providers;
 	type Slash = ProviderStake;
