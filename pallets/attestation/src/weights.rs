@@ -51,6 +51,7 @@ pub trait WeightInfo {
 	fn evict(c: u32, ) -> Weight;
 	fn reveal() -> Weight;
 	fn authorize_reveal() -> Weight;
+	fn set_timing() -> Weight;
 }
 
 /// Weights measured on the Nubes runtime, with the runtime's database weights.
@@ -249,6 +250,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(150_000_000, 5000)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
+	fn set_timing() -> Weight {
+		Weight::from_parts(20_000_000, 1000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -326,5 +332,10 @@ impl WeightInfo for () {
 	fn authorize_reveal() -> Weight {
 		Weight::from_parts(150_000_000, 5000)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
+	}
+	fn set_timing() -> Weight {
+		Weight::from_parts(20_000_000, 1000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
