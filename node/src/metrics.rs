@@ -209,7 +209,7 @@ mod tests {
 		metrics.record_events(&vec![
 			record(E::EpochStarted { epoch: 3, validators: 1, reveals: 1 }),
 			record(E::FailuresReported { epoch: 2, validator: 0, failures: 2 }),
-			record(E::Fault { provider: provider.clone(), epoch: 2, consecutive: 1 }),
+			record(E::Fault { provider: provider.clone(), epoch: 2, recent: 1 }),
 			record(E::EpochJudged { epoch: 2, faults: 1 }),
 			record(E::Revealed { validator: validator.clone(), epoch: 3 }),
 			record(E::Committed { validator: validator.clone(), epoch: 4 }),

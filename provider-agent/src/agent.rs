@@ -641,7 +641,6 @@ impl Agent {
 				let number = block.number();
 				backoff = Duration::from_secs(1);
 				self.metrics.finalized_block.set(number as i64);
-				self.challengers.saw_finalized(number);
 				// After a reconnect the stream may deliver a block already handled: its events
 				// (a bid released, a lease closed) must not act twice.
 				if handled.is_some_and(|last| number <= last) {

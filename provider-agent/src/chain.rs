@@ -179,17 +179,6 @@ impl Chain {
 }
 
 impl Chain {
-	/// Blocks per attestation epoch (a constant of the runtime).
-	pub async fn epoch_length(&self) -> Result<u32, ClientError> {
-		self.read(|c| async move {
-			let at = c.api().at_current_block().await.map_err(ClientError::subxt)?;
-			at.constants()
-				.entry(api::constants().attestation().epoch_length())
-				.map_err(ClientError::subxt)
-		})
-		.await
-	}
-
 	/// Attestation epoch `index` as finalized (`true`) or, while finality has not reached its
 	/// start yet, as the best block has it (`false`); `None` if neither knows it.
 	pub async fn epoch(&self, index: u32) -> Result<Option<(Epoch, bool)>, ClientError> {
@@ -204,14 +193,17 @@ impl Chain {
 		.await
 	}
 
-	/// The number of the node's best block.
-	pub async fn best_number(&self) -> Result<u64, ClientError> {
+	/// The running attestation epoch at the node's best block.
+	pub async fn current_epoch(&self) -> Result<u32, ClientError> {
 		self.read(|c| async move {
-			let header: serde_json::Value = c.request("chain_getHeader", rpc_params![]).await?;
-			header["number"]
-				.as_str()
-				.and_then(|hex| u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok())
-				.ok_or_else(|| ClientError::BadInput("a header without a number".into()))
+			at_best(&c)
+				.await?
+				.storage()
+				.fetch(api::storage().attestation().current_epoch(), ())
+				.await
+				.map_err(ClientError::subxt)?
+				.decode()
+				.map_err(ClientError::subxt)
 		})
 		.await
 	}

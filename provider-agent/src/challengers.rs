@@ -15,14 +15,11 @@ use axum::http::StatusCode;
 use nubes_proofs::{assignment, SignedChallenge, PROTOCOL_VERSION};
 use std::{
 	collections::{BTreeMap, HashSet},
-	sync::{
-		atomic::{AtomicU64, Ordering},
-		Mutex,
-	},
+	sync::Mutex,
 	time::{Duration, Instant},
 };
 
-/// How long the best block's number, or an epoch read from the best block, is trusted.
+/// How long the best block's running epoch, or an epoch read from the best block, is trusted.
 const BEST_PATIENCE: Duration = Duration::from_secs(1);
 
 /// How often the node is asked for an epoch that is starting and not yet known.
@@ -42,7 +39,7 @@ pub enum Refusal {
 	NotCurrent {
 		/// The challenge's epoch.
 		epoch: u32,
-		/// The epoch of the last finalized block.
+		/// The running epoch at the node's best block.
 		current: u32,
 	},
 	/// The chain has no such epoch (yet).
@@ -183,8 +180,8 @@ struct Read {
 
 #[derive(Default)]
 struct Known {
-	epoch_length: Option<u32>,
-	best: Option<(u64, Instant)>,
+	/// The running epoch at the node's best block, and when it was read.
+	best: Option<(u32, Instant)>,
 	rules: Option<Rules>,
 	epochs: BTreeMap<u32, Read>,
 	answered: HashSet<(u32, u32)>,
@@ -196,30 +193,18 @@ pub struct Challengers {
 	chain: Chain,
 	me: [u8; 32],
 	cores: u32,
-	finalized: AtomicU64,
 	known: Mutex<Known>,
 }
 
 impl Challengers {
 	/// The gate of the provider `chain` signs for, selling `cores` whole cores.
 	pub fn new(chain: Chain, cores: u32) -> Self {
-		Self {
-			me: chain.account().0,
-			chain,
-			cores,
-			finalized: AtomicU64::new(0),
-			known: Mutex::new(Known::default()),
-		}
+		Self { me: chain.account().0, chain, cores, known: Mutex::new(Known::default()) }
 	}
 
 	/// Whole cores the provider sells: the units a challenge may ask, and the prover's threads.
 	pub fn cores(&self) -> u32 {
 		self.cores
-	}
-
-	/// Notes the last finalized block the agent followed.
-	pub fn saw_finalized(&self, number: u64) {
-		self.finalized.fetch_max(number, Ordering::Relaxed);
 	}
 
 	fn known(&self) -> std::sync::MutexGuard<'_, Known> {
@@ -236,8 +221,7 @@ impl Challengers {
 		if signed.challenge.version != PROTOCOL_VERSION {
 			return sender(signed, &self.me, &Epoch::default());
 		}
-		let length = self.epoch_length().await?;
-		let current = self.current_epoch(length).await;
+		let current = self.current_epoch().await;
 		// Validators challenge from their best block; finality may lag it by a few blocks.
 		if signed.epoch.saturating_add(1) < current || signed.epoch > current.saturating_add(1) {
 			return Err(Refusal::NotCurrent { epoch: signed.epoch, current });
@@ -282,32 +266,23 @@ impl Challengers {
 		Ok(())
 	}
 
-	/// Blocks per epoch, read once.
-	async fn epoch_length(&self) -> Result<u32, Refusal> {
-		if let Some(length) = self.known().epoch_length {
-			return Ok(length);
+	/// The running epoch at the node's best block (read at most once a second; epochs are
+	/// timed by the chain's schedule, which root may change), or the last one read if the node
+	/// cannot be asked. Never goes back: a reorganised best block does not reopen an epoch.
+	async fn current_epoch(&self) -> u32 {
+		let kept = self.known().best;
+		if let Some((epoch, _)) = kept.filter(|(_, at)| at.elapsed() < BEST_PATIENCE) {
+			return epoch;
 		}
-		let length = self.chain.epoch_length().await.map_err(unavailable)?.max(1);
-		self.known().epoch_length = Some(length);
-		Ok(length)
-	}
-
-	/// The epoch of the node's best block (read at most once a second), or of the last
-	/// finalized block the agent followed if that is later or the node cannot be asked.
-	async fn current_epoch(&self, length: u32) -> u32 {
-		let cached = self.known().best.filter(|(_, at)| at.elapsed() < BEST_PATIENCE);
-		let best = match cached {
-			Some((number, _)) => number,
-			None => match self.chain.best_number().await {
-				Ok(number) => {
-					self.known().best = Some((number, Instant::now()));
-					number
-				}
-				Err(_) => 0,
-			},
-		};
-		let block = best.max(self.finalized.load(Ordering::Relaxed));
-		u32::try_from(block / u64::from(length)).unwrap_or(u32::MAX)
+		let last = kept.map_or(0, |(epoch, _)| epoch);
+		match self.chain.current_epoch().await {
+			Ok(epoch) => {
+				let epoch = epoch.max(last);
+				self.known().best = Some((epoch, Instant::now()));
+				epoch
+			}
+			Err(_) => last,
+		}
 	}
 
 	/// Epoch `index`: as kept if read from finalized state (or lately from the best block),

@@ -23,8 +23,8 @@ pub struct Metrics {
 	pub earnings_settled: Counter,
 	/// Served blocks paid by those settlements.
 	pub blocks_paid: IntCounter,
-	/// Epochs judged faulty for this provider (`Fault` events): not paid, and slashed when
-	/// consecutive.
+	/// Epochs judged faulty for this provider (`Fault` events): not paid, and slashed past the
+	/// faults the chain tolerates within its window.
 	pub faults: IntCounter,
 	/// NUBES slashed from this provider's bond (`Slashed` events).
 	pub slashed: Counter,

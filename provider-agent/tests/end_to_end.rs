@@ -331,8 +331,6 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	// sized as the chain's rules allow, but signed by Eve (no validator) under the validator's
 	// index, and one naming another provider, are refused before any proving.
 	let finalized = client.api().at_current_block().await.unwrap();
-	let epoch_length =
-		finalized.constants().entry(api::constants().attestation().epoch_length()).unwrap();
 	let rules = finalized
 		.storage()
 		.fetch(api::storage().attestation().params(), ())
@@ -340,7 +338,13 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		.unwrap()
 		.decode()
 		.unwrap();
-	let epoch = (finalized.block_number() / u64::from(epoch_length)) as u32;
+	let epoch = finalized
+		.storage()
+		.fetch(api::storage().attestation().current_epoch(), ())
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
 	let forged = |provider: [u8; 32]| {
 		let challenge = nubes_proofs::Challenge {
 			version: nubes_proofs::PROTOCOL_VERSION,

@@ -6,7 +6,7 @@ use crate::{
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
-use frame_support::build_struct_json_patch;
+use frame_support::{build_struct_json_patch, traits::Get};
 use nubes_primitives::ResourcePrices;
 use pallet_provider_stake::BondParams;
 use serde_json::Value;
@@ -42,7 +42,12 @@ fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, Gra
 }
 
 /// The genesis patch shared by the dev and test presets.
-fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Value {
+fn testnet_genesis(
+	authorities: Vec<(AuraId, GrandpaId)>,
+	root: AccountId,
+	timing: pallet_attestation::Timing,
+	parameters: pallet_attestation::Parameters,
+) -> Value {
 	let mut endowed: Vec<(AccountId, crate::Balance)> =
 		Sr25519Keyring::well_known().map(|k| (k.to_account_id(), DEV_ENDOWMENT)).collect();
 	// The treasury exists from genesis so that slashes and fees of any size can reach it.
@@ -68,6 +73,8 @@ fn testnet_genesis(authorities: Vec<(AuraId, GrandpaId)>, root: AccountId) -> Va
 					))
 				})
 				.collect::<Vec<_>>(),
+			timing: Some(timing),
+			parameters: Some(parameters),
 		},
 	})
 }
@@ -77,6 +84,8 @@ pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::Alice.to_account_id(),
+		crate::configs::DevelopmentTiming::get(),
+		crate::configs::AttestationParameters::get(),
 	)
 }
 
@@ -90,6 +99,8 @@ pub fn local_config_genesis() -> Value {
 			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		Sr25519Keyring::Alice.to_account_id(),
+		crate::configs::LiveTiming::get(),
+		crate::configs::LiveAttestationParameters::get(),
 	)
 }
 
@@ -174,6 +185,9 @@ mod tests {
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
 			assert_eq!(pallet_attestation::Validators::<Runtime>::get().len(), 4);
+			// Hour-long epochs, as a live chain has them.
+			assert_eq!(pallet_attestation::Pallet::<Runtime>::epoch_length(0), 1_200);
+			assert_eq!(pallet_attestation::Params::<Runtime>::get().exit_faults, 6);
 		});
 	}
 

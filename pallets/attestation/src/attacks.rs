@@ -52,7 +52,11 @@ fn forgotten_faults_are_paid() {
 	new_test_ext(&[0]).execute_with(|| {
 		let p = PROVIDERS[0];
 		let lease = lease_for(TENANT, p, 30_000); // from block 1
-											// Odd epochs faulty, even ones served: never two faults in a row, so never slashed.
+											// Odd epochs faulty, even ones served, under penalties that tolerate one fault in two
+											// epochs: never slashed, never forced out, only unpaid.
+		let mut params = Params::<Test>::get();
+		(params.fault_window, params.tolerated_faults, params.exit_faults) = (2, 1, 2);
+		assert_ok!(Attestation::set_parameters(RuntimeOrigin::root(), params));
 		for epoch in 0..2_000u32 {
 			run_to_epoch(epoch);
 			if epoch % 2 == 1 {
@@ -127,8 +131,8 @@ fn leaving_dodges_the_verdict() {
 		run_to_epoch(1);
 		fail(1, p);
 		judge_through(1);
-		System::assert_has_event(Event::Fault { provider: p, epoch: 0, consecutive: 1 }.into());
-		System::assert_has_event(Event::Fault { provider: p, epoch: 1, consecutive: 2 }.into());
+		System::assert_has_event(Event::Fault { provider: p, epoch: 0, recent: 1 }.into());
+		System::assert_has_event(Event::Fault { provider: p, epoch: 1, recent: 2 }.into());
 		assert_eq!(stake(p), BOND - BOND / 10, "the second fault slashes the unbonding stake");
 		check();
 	});

@@ -80,6 +80,19 @@ fn signed_reveal<T: Config>() -> (RevealOf<T>, <T::AuthorityId as RuntimeAppPubl
 	(submitted, signature)
 }
 
+/// Gives `who` a record of `count` faults in the epochs just before the one judged (epoch 0
+/// here: the record's bits stand for epochs before it), all within the window.
+fn faults_before<T: Config>(who: &T::AccountId, count: u32) {
+	let recent = 1u128.checked_shl(count).map_or(u128::MAX, |bit| bit - 1) << 1;
+	FaultRecords::<T>::insert(
+		who,
+		FaultRecord { faulty_blocks: u64::from(count) * 1_000, recent, newest: 0 },
+	);
+	for _ in 0..count {
+		T::Reputation::record_fault(who);
+	}
+}
+
 /// Moves to the first block where epoch 0 is judged.
 fn close_window<T: Config>() {
 	let block = Attestation::<T>::window_end(0);
@@ -138,6 +151,32 @@ mod benchmarks {
 		_(RawOrigin::Root, parameters);
 
 		assert_eq!(Params::<T>::get(), parameters);
+	}
+
+	/// A change of timing when the schedule is full and its oldest timing is forgotten.
+	#[benchmark]
+	fn set_timing() {
+		let mut timing = T::DefaultTiming::get();
+		let mut schedule = Vec::new();
+		let full = crate::timing::MAX_SEGMENTS;
+		for first in 0..full {
+			schedule.push(Segment {
+				first,
+				start: first.saturating_mul(timing.epoch_length),
+				timing,
+			});
+		}
+		Schedule::<T>::put(BoundedVec::truncate_from(schedule));
+		CurrentEpoch::<T>::put(full - 1);
+		NextToJudge::<T>::put(RECENT_EPOCHS.saturating_add(1));
+		timing.epoch_length = timing.epoch_length.saturating_add(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, timing);
+
+		let schedule = Schedule::<T>::get();
+		assert_eq!(schedule.len() as u32, full);
+		assert_eq!(schedule.last().map(|segment| segment.timing), Some(timing));
 	}
 
 	/// Starting an epoch with the most validators, every one of which missed its reveal.
@@ -203,16 +242,14 @@ mod benchmarks {
 			<T::Directory as nubes_primitives::traits::ProviderDirectory<_>>::serving_after(
 				None, n,
 			);
-		let max = Params::<T>::get().max_consecutive_faults;
+		let exit = Params::<T>::get().exit_faults;
 		for provider in page.iter().take(f as usize) {
 			Failures::<T>::insert(
 				0,
 				&provider.account,
 				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
 			);
-			for _ in 1..max {
-				T::Reputation::record_fault(&provider.account);
-			}
+			faults_before::<T>(&provider.account, exit.saturating_sub(2));
 		}
 		close_window::<T>();
 
@@ -233,9 +270,7 @@ mod benchmarks {
 		let tenants = T::MaxCompensated::get();
 		T::BenchmarkHelper::serving_provider(&provider, tenants.saturating_mul(8), tenants);
 		let params = Params::<T>::get();
-		for _ in 0..params.max_consecutive_faults {
-			T::Reputation::record_fault(&provider);
-		}
+		faults_before::<T>(&provider, params.exit_faults.saturating_sub(1));
 
 		#[block]
 		{

@@ -8,15 +8,15 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::traits::{
 	ProviderDirectory, ProviderEviction, ReputationRecorder, SlashAmount, SlashStake,
 };
-use sp_runtime::{traits::UniqueSaturatedInto, Perbill};
+use sp_runtime::Perbill;
 
 impl<T: Config> Pallet<T> {
 	/// Everything the hook does in block `now`; returns the weight used.
 	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
-		let block: u32 = now.unique_saturated_into();
 		let mut weight = Weight::zero();
-		if block > 0 && block.is_multiple_of(T::EpochLength::get().max(1)) {
-			Self::start_epoch(Self::epoch_of(now));
+		let epoch = Self::epoch_of(now);
+		if epoch > CurrentEpoch::<T>::get() {
+			Self::start_epoch(epoch);
 			weight.saturating_accrue(T::WeightInfo::start_epoch());
 		}
 		weight.saturating_accrue(Self::judge_step());
@@ -35,6 +35,7 @@ impl<T: Config> Pallet<T> {
 		let count = validators.len() as u32;
 		let redundancy = Params::<T>::get().redundancy;
 		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy });
+		CurrentEpoch::<T>::put(epoch);
 		Self::deposit_event(Event::EpochStarted { epoch, validators: count, reveals });
 	}
 
@@ -100,17 +101,17 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// `provider` was faulty in `epoch`: the epoch is unpaid, its reputation drops, and from
-	/// the second fault in a row its stake is slashed, past the limit it is forced out, which
-	/// it returns. A slash is within `WeightInfo::judge`; a forced exit, with the compensation
-	/// of its tenants, is `WeightInfo::forced_exit`.
+	/// `provider` was faulty in `epoch`: the epoch is unpaid and its reputation drops; past
+	/// `tolerated_faults` within the window its stake is slashed, at `exit_faults` it is forced
+	/// out, which it returns. A slash is within `WeightInfo::judge`; a forced exit, with the
+	/// compensation of its tenants, is `WeightInfo::forced_exit`.
 	pub(crate) fn fault(provider: &T::AccountId, epoch: EpochIndex, params: &Parameters) -> bool {
-		Self::record_fault(provider, epoch);
-		let consecutive = T::Reputation::record_fault(provider).map_or(1, |r| r.consecutive_faults);
-		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, consecutive });
+		let recent = Self::record_fault(provider, epoch).faults_within(params.fault_window);
+		T::Reputation::record_fault(provider);
+		Self::deposit_event(Event::Fault { provider: provider.clone(), epoch, recent });
 
-		let forced_out = consecutive > params.max_consecutive_faults;
-		let fraction = params.slash_for(consecutive);
+		let forced_out = recent >= params.exit_faults;
+		let fraction = params.slash_for(recent);
 		if !fraction.is_zero() {
 			// On a forced exit, `params.compensation` of the slash is shared among the tenants in
 			// proportion to the escrow they have at risk, each capped at what it paid.
@@ -126,7 +127,7 @@ impl<T: Config> Pallet<T> {
 				Ok(amount) => Self::deposit_event(Event::Slashed {
 					provider: provider.clone(),
 					amount,
-					consecutive,
+					recent,
 				}),
 				Err(error) => log::warn!(
 					target: "nubes::attestation",
@@ -202,15 +203,20 @@ impl<T: Config> Pallet<T> {
 			ensure!(validators.binary_search(&key).is_ok(), "a former validator's count is kept");
 		}
 		ensure!(Mixes::<T>::get().epoch <= epoch, "a mix of a future epoch");
-		let length = u64::from(T::EpochLength::get().max(1));
+		let shortest = Self::schedule()
+			.iter()
+			.map(|segment| u64::from(segment.timing.epoch_length))
+			.min()
+			.unwrap_or(1);
 		for (_, record) in FaultRecords::<T>::iter() {
 			ensure!(record.newest <= next, "a fault recorded for an epoch not judged yet");
 			ensure!(record.recent & 1 == 1, "the newest faulty epoch is not marked");
 			ensure!(
-				record.faulty_blocks >= u64::from(record.recent.count_ones()) * length,
+				record.faulty_blocks >= u64::from(record.recent.count_ones()) * shortest,
 				"the fault index is below the recent faults"
 			);
 		}
+		Self::check_schedule()?;
 		Ok(())
 	}
 }

@@ -1,7 +1,7 @@
 //! # Attestation
 //!
-//! Nubes checks that providers really have what they sell. Time is cut into epochs of
-//! `EpochLength` blocks; each epoch starts with a seed from the runtime's randomness and a
+//! Nubes checks that providers really have what they sell. Time is cut into epochs (their
+//! length and report window root may change, from the next epoch: `timing.rs`); each epoch starts with a seed from the runtime's randomness and a
 //! snapshot of the validators (identified by their `nubs` keys). Every serving provider is
 //! assigned to up to three validators by rendezvous hashing over the seed. Each validator's
 //! off-chain worker challenges its providers at their registered endpoints with the
@@ -9,12 +9,13 @@
 //! failures, signed with its `nubs` key, as one authorized general transaction per batch
 //! (`#[pallet::authorize]`; no account, no fee).
 //!
-//! Only failures are stored. `ReportWindow` blocks after an epoch ends, a bounded hook walks the
+//! Only failures are stored. A report window after an epoch ends, a bounded hook walks the
 //! registry a page per block and judges each provider: a fault when a majority of its assigned
 //! validators reported failure. A fault makes the epoch unpaid (the served-blocks accumulator
-//! settlement reads), counts in the provider's reputation, and from the second consecutive one
-//! slashes a growing share of its stake; past `max_consecutive_faults` the provider is forced
-//! out, its leases are closed `ProviderFaulty` a few per block, and its tenants are compensated
+//! settlement reads) and counts in the provider's reputation. Penalties look at a window of
+//! recent epochs, so a transient miss costs only its epoch's pay: past `tolerated_faults` within
+//! the window each fault slashes a growing share of the stake, and at `exit_faults` the provider
+//! is forced out, its leases are closed `ProviderFaulty` a few per block, and its tenants are compensated
 //! from the slash. Without reports nothing is a fault: money never waits on one off-chain actor.
 //!
 //! ## Randomness
@@ -54,6 +55,9 @@ mod reports;
 mod served;
 #[cfg(test)]
 mod tests;
+pub mod timing;
+#[cfg(test)]
+mod timing_tests;
 pub mod types;
 pub mod weights;
 
@@ -115,13 +119,9 @@ pub mod pallet {
 		/// Forcing faulty providers out and closing their leases.
 		type Eviction: ProviderEviction<Self::AccountId, Self::Balance>;
 
-		/// Blocks per epoch.
+		/// The epoch timing of a chain whose genesis sets none.
 		#[pallet::constant]
-		type EpochLength: Get<u32>;
-
-		/// Blocks after an epoch's end during which its reports are still taken.
-		#[pallet::constant]
-		type ReportWindow: Get<u32>;
+		type DefaultTiming: Get<Timing>;
 
 		/// Most validators.
 		#[pallet::constant]
@@ -167,6 +167,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Validators<T: Config> =
 		StorageValue<_, BoundedVec<T::AuthorityId, T::MaxValidators>, ValueQuery>;
+
+	/// The epoch timings still needed to map blocks to epochs, oldest first; empty means
+	/// `DefaultTiming` from genesis.
+	#[pallet::storage]
+	pub type Schedule<T: Config> =
+		StorageValue<_, BoundedVec<Segment, ConstU32<{ timing::MAX_SEGMENTS }>>, ValueQuery>;
+
+	/// The running epoch.
+	#[pallet::storage]
+	pub type CurrentEpoch<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
 	/// Each epoch not yet judged: its seed and validators.
 	#[pallet::storage]
@@ -228,6 +238,10 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// The validators' `nubs` keys at genesis.
 		pub validators: alloc::vec::Vec<T::AuthorityId>,
+		/// The epoch timing; `DefaultTiming` if `None`.
+		pub timing: Option<Timing>,
+		/// The challenge sizing and penalties; `DefaultParameters` if `None`.
+		pub parameters: Option<Parameters>,
 	}
 
 	#[pallet::genesis_build]
@@ -238,6 +252,18 @@ pub mod pallet {
 				Err(error) => panic!("genesis validators: {error:?}"),
 			};
 			Validators::<T>::put(validators);
+			if let Some(timing) = self.timing {
+				assert!(timing.is_valid(), "genesis timing out of range: {timing:?}");
+				Schedule::<T>::put(BoundedVec::truncate_from(alloc::vec![Segment {
+					first: 0,
+					start: 0,
+					timing,
+				}]));
+			}
+			if let Some(parameters) = self.parameters {
+				assert!(parameters.is_valid(), "genesis parameters out of range: {parameters:?}");
+				Params::<T>::put(parameters);
+			}
 			Pallet::<T>::start_epoch(0);
 		}
 	}
@@ -258,10 +284,12 @@ pub mod pallet {
 		/// Every provider's service in `epoch` is judged; `faults` were faulty.
 		EpochJudged { epoch: EpochIndex, faults: u32 },
 		/// A majority of `provider`'s validators saw it fail in `epoch`: that epoch is unpaid.
-		Fault { provider: T::AccountId, epoch: EpochIndex, consecutive: u32 },
-		/// `provider` lost `amount` of its stake for its `consecutive`-th fault in a row.
-		Slashed { provider: T::AccountId, amount: T::Balance, consecutive: u32 },
-		/// `provider` was forced out after too many faults in a row; its leases are closing.
+		/// `recent` faults within the window, this one included.
+		Fault { provider: T::AccountId, epoch: EpochIndex, recent: u32 },
+		/// `provider` lost `amount` of its stake for a fault making `recent` within the window.
+		Slashed { provider: T::AccountId, amount: T::Balance, recent: u32 },
+		/// `provider` was forced out after too many faults within the window; its leases are
+		/// closing.
 		ForcedOut { provider: T::AccountId },
 		/// The last lease of forced-out `provider` is closed.
 		EvictionDone { provider: T::AccountId },
@@ -269,6 +297,8 @@ pub mod pallet {
 		ValidatorsSet { validators: u32 },
 		/// Root set the rules.
 		ParametersSet { parameters: Parameters },
+		/// Root set the epoch timing, in force from epoch `from`.
+		TimingSet { timing: Timing, from: EpochIndex },
 	}
 
 	#[pallet::error]
@@ -301,6 +331,10 @@ pub mod pallet {
 		SecretExpected,
 		/// The validator gave a secret but has no commitment due in this epoch.
 		NothingDue,
+		/// The timing is out of range.
+		BadTiming,
+		/// The schedule still needs every timing it remembers: try again in a few epochs.
+		TooManyTimingChanges,
 	}
 
 	#[pallet::hooks]
@@ -314,7 +348,7 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::EpochLength::get() > 0, "epochs need at least one block");
+			assert!(T::DefaultTiming::get().is_valid(), "default timing out of range");
 			assert!(T::MaxJudgedPerBlock::get() > 0, "judging needs progress each block");
 			assert!(T::DefaultParameters::get().is_valid(), "default parameters out of range");
 		}
@@ -369,6 +403,15 @@ pub mod pallet {
 			Params::<T>::put(parameters);
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
+		}
+
+		/// Set the epoch timing, as root: in force from the next epoch, so no epoch already
+		/// started changes length.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_timing())]
+		pub fn set_timing(origin: OriginFor<T>, timing: Timing) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_set_timing(timing)
 		}
 
 		/// Reveal, as validator `reveal.validator`, the secret committed to for this epoch and

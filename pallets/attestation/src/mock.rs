@@ -97,9 +97,13 @@ parameter_types! {
 		deadline_ms: 2_000,
 		slash_step: Perbill::from_percent(10),
 		max_slash: Perbill::from_percent(25),
-		max_consecutive_faults: 3,
+		fault_window: 8,
+		tolerated_faults: 1,
+		exit_faults: 4,
 		compensation: Perbill::from_percent(50),
 	};
+	pub const MockTiming: crate::Timing =
+		crate::Timing { epoch_length: EPOCH as u32, report_window: WINDOW as u32 };
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -181,8 +185,7 @@ impl pallet_attestation::Config for Test {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
-	type EpochLength = frame_support::traits::ConstU32<{ EPOCH as u32 }>;
-	type ReportWindow = frame_support::traits::ConstU32<{ WINDOW as u32 }>;
+	type DefaultTiming = MockTiming;
 	type MaxValidators = frame_support::traits::ConstU32<8>;
 	type MaxFailuresPerReport = frame_support::traits::ConstU32<4>;
 	type MaxJudgedPerBlock = frame_support::traits::ConstU32<2>;
@@ -348,6 +351,7 @@ pub fn new_test_ext(validators: &[u32]) -> sp_io::TestExternalities {
 	.unwrap();
 	pallet_attestation::GenesisConfig::<Test> {
 		validators: validators.iter().map(|i| validator(*i)).collect(),
+		..Default::default()
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

@@ -21,22 +21,6 @@ pub mod invalid {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The epoch `block` belongs to.
-	pub fn epoch_of(block: BlockNumberFor<T>) -> EpochIndex {
-		let block: u32 = block.unique_saturated_into();
-		block / T::EpochLength::get().max(1)
-	}
-
-	/// The first block of `epoch`.
-	pub fn epoch_start(epoch: EpochIndex) -> u64 {
-		u64::from(epoch).saturating_mul(T::EpochLength::get().into())
-	}
-
-	/// The first block at which reports for `epoch` are no longer taken.
-	pub fn window_end(epoch: EpochIndex) -> u64 {
-		Self::epoch_start(epoch.saturating_add(1)).saturating_add(T::ReportWindow::get().into())
-	}
-
 	/// The bytes a validator signs for `report`: bound to this chain and this pallet.
 	pub fn signing_payload(report: &ReportOf<T>) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));

@@ -147,12 +147,25 @@ fn parameters_are_root_only_and_checked() {
 			Attestation::set_parameters(RuntimeOrigin::signed(TENANT), params),
 			DispatchError::BadOrigin
 		);
-		let mut bad = params;
-		bad.redundancy = 4;
-		assert_noop!(
-			Attestation::set_parameters(RuntimeOrigin::root(), bad),
-			Error::<Test>::BadParameters
-		);
+		let bad = |change: fn(&mut Parameters)| {
+			let mut bad = params;
+			change(&mut bad);
+			bad
+		};
+		for bad in [
+			bad(|p| p.redundancy = 4),
+			// A window longer than the fault record remembers.
+			bad(|p| p.fault_window = RECENT_EPOCHS + 1),
+			// An exit the window can never reach.
+			bad(|p| p.exit_faults = p.fault_window + 1),
+			// Every fault tolerated up to the exit: the exit would come without a slash.
+			bad(|p| p.tolerated_faults = p.exit_faults),
+		] {
+			assert_noop!(
+				Attestation::set_parameters(RuntimeOrigin::root(), bad),
+				Error::<Test>::BadParameters
+			);
+		}
 		assert_ok!(Attestation::set_parameters(RuntimeOrigin::root(), params));
 		System::assert_last_event(Event::ParametersSet { parameters: params }.into());
 		assert_eq!(Params::<Test>::get().redundancy, 2);
@@ -160,7 +173,7 @@ fn parameters_are_root_only_and_checked() {
 }
 
 #[test]
-fn slash_shares_grow_per_consecutive_fault_up_to_the_cap() {
+fn slash_shares_grow_per_fault_in_the_window_up_to_the_cap() {
 	let params = Defaults::get();
 	assert_eq!(params.slash_for(1), Perbill::zero());
 	assert_eq!(params.slash_for(2), Perbill::from_percent(10));
@@ -318,7 +331,7 @@ fn a_majority_of_assigned_validators_makes_a_fault_and_no_reports_none() {
 		let (r, s) = signed_report(0, 1, vec![(two, Failure::Malformed)]);
 		assert_ok!(Attestation::report(authorized(), r, s));
 		judge_through(0);
-		System::assert_has_event(Event::Fault { provider: two, epoch: 0, consecutive: 1 }.into());
+		System::assert_has_event(Event::Fault { provider: two, epoch: 0, recent: 1 }.into());
 		System::assert_has_event(Event::EpochJudged { epoch: 0, faults: 1 }.into());
 		assert_eq!(FaultRecords::<Test>::get(two).recent, 1, "epoch 0 faulty");
 		assert_eq!(FaultRecords::<Test>::get(one), FaultRecord::default());
@@ -419,18 +432,18 @@ fn consecutive_faults_slash_more_and_finally_force_the_provider_out() {
 			let (r, s) = signed_report(epoch, 0, vec![(p, unreachable())]);
 			assert_ok!(Attestation::report(authorized(), r, s));
 			judge_through(epoch);
-			let consecutive = epoch + 1;
-			System::assert_has_event(Event::Fault { provider: p, epoch, consecutive }.into());
-			let slashed = Defaults::get().slash_for(consecutive) * expected;
+			let recent = epoch + 1;
+			System::assert_has_event(Event::Fault { provider: p, epoch, recent }.into());
+			let slashed = Defaults::get().slash_for(recent) * expected;
 			expected -= slashed;
-			assert_eq!(stake(p), expected, "after fault {consecutive}");
-			if consecutive >= 2 {
+			assert_eq!(stake(p), expected, "after fault {recent}");
+			if recent >= 2 {
 				System::assert_has_event(
-					Event::Slashed { provider: p, amount: slashed, consecutive }.into(),
+					Event::Slashed { provider: p, amount: slashed, recent }.into(),
 				);
 			}
 		}
-		// 100,000 → 90,000 → 72,000 → 54,000: the fourth fault (past three) forced it out.
+		// 100,000 → 90,000 → 72,000 → 54,000: the fourth fault in the window forced it out.
 		assert_eq!(expected, 54_000);
 		System::assert_has_event(Event::ForcedOut { provider: p }.into());
 		let info = pallet_providers::Providers::<Test>::get(p).unwrap();
@@ -465,24 +478,40 @@ fn consecutive_faults_slash_more_and_finally_force_the_provider_out() {
 }
 
 #[test]
-fn a_served_epoch_resets_the_run_of_faults() {
+fn faults_further_apart_than_the_window_cost_only_their_pay_and_a_dense_run_forces_out() {
 	new_test_ext(&[0]).execute_with(|| {
-		let p = PROVIDERS[0];
-		for epoch in [0u32, 2, 4, 6] {
+		let (rare, frequent) = (PROVIDERS[0], PROVIDERS[1]);
+		let run_to_epoch = |epoch| {
 			// Reports are taken only once their epoch runs.
 			while Attestation::epoch_of(System::block_number()) < epoch {
 				run_to_block(System::block_number() + 1);
 			}
-			let (r, s) = signed_report(epoch, 0, vec![(p, unreachable())]);
+		};
+		// A transient miss every eight epochs (the window): each alone in its window.
+		for epoch in [0u32, 8, 16, 24] {
+			run_to_epoch(epoch);
+			let (r, s) = signed_report(epoch, 0, vec![(rare, unreachable())]);
 			assert_ok!(Attestation::report(authorized(), r, s));
 		}
-		judge_through(6);
-		// Four faults, never two in a row: never slashed, never forced out.
-		assert_eq!(reputation(p).faults, 4);
-		assert_eq!(stake(p), BOND);
-		let record = FaultRecords::<Test>::get(p);
-		assert_eq!((record.faulty_blocks, record.newest), (4 * EPOCH, 6));
-		assert_eq!(record.recent, 0b1010101, "epochs 6, 4, 2 and 0");
+		judge_through(24);
+		assert_eq!(reputation(rare).faults, 4);
+		assert_eq!(stake(rare), BOND, "never slashed");
+		System::assert_has_event(Event::Fault { provider: rare, epoch: 24, recent: 1 }.into());
+		let record = FaultRecords::<Test>::get(rare);
+		assert_eq!((record.faulty_blocks, record.newest), (4 * EPOCH, 24));
+		assert_eq!(record.recent, 1 | 1 << 8 | 1 << 16 | 1 << 24, "epochs 24, 16, 8 and 0");
+		// Every other epoch faulty is a persistent absence, never two faults in a row or not:
+		// the fourth within the window forces the provider out.
+		for epoch in [26u32, 28, 30, 32] {
+			run_to_epoch(epoch);
+			let (r, s) = signed_report(epoch, 0, vec![(frequent, unreachable())]);
+			assert_ok!(Attestation::report(authorized(), r, s));
+		}
+		judge_through(32);
+		System::assert_has_event(Event::Fault { provider: frequent, epoch: 32, recent: 4 }.into());
+		System::assert_has_event(Event::ForcedOut { provider: frequent }.into());
+		assert_eq!(reputation(frequent).faults, 4);
+		assert_eq!(stake(rare), BOND);
 		check();
 	});
 }

@@ -9,14 +9,15 @@ use nubes_proofs::Failure;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
-/// Epochs are numbered from genesis: epoch `e` covers blocks `[e·L, (e+1)·L)`.
+/// Epochs are numbered from genesis; which blocks each covers is in the [`Schedule`](crate::Schedule).
 pub type EpochIndex = u32;
 
 /// How many of its latest epochs a provider's fault record remembers one by one (to settle the
 /// partial epochs at a lease's ends); older faults live on in its fault index.
 pub const RECENT_EPOCHS: u32 = 128;
 
-/// A provider's judged faults: everything settlement needs, in one record of fixed size.
+/// A provider's judged faults: everything settlement and the penalties need, in one record of
+/// fixed size.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct FaultRecord {
 	/// Faulty blocks in every epoch judged faulty: the fault index, whose difference between
@@ -120,21 +121,38 @@ pub struct Parameters {
 	pub difficulty: u8,
 	/// Milliseconds a provider has to answer.
 	pub deadline_ms: u32,
-	/// Share of its stake a provider loses per consecutive fault beyond the first.
+	/// Share of its stake a provider loses per fault in the window beyond the tolerated ones.
 	pub slash_step: Perbill,
 	/// Most a single fault slashes.
 	pub max_slash: Perbill,
-	/// Consecutive faults after which a provider is forced out.
-	pub max_consecutive_faults: u32,
+	/// Epochs the penalties look back over, the faulty one included (at most
+	/// [`RECENT_EPOCHS`]): a transient miss falls out of it, a persistent absence does not.
+	pub fault_window: u32,
+	/// Faults within the window that cost only their epochs' pay.
+	pub tolerated_faults: u32,
+	/// Faults within the window at which a provider is forced out.
+	pub exit_faults: u32,
 	/// Share of a forced-out provider's slash that goes to the tenants of its leases.
 	pub compensation: Perbill,
 }
 
+impl FaultRecord {
+	/// Faults among the `window` epochs up to and including the newest faulty one.
+	pub fn faults_within(&self, window: u32) -> u32 {
+		let mask = match window {
+			0 => 0,
+			w if w >= u128::BITS => u128::MAX,
+			w => (1u128 << w) - 1,
+		};
+		(self.recent & mask).count_ones()
+	}
+}
+
 impl Parameters {
-	/// The share of stake the `consecutive`-th fault in a row slashes: none for the first, then
-	/// `slash_step` more for each, up to `max_slash`.
-	pub fn slash_for(&self, consecutive: u32) -> Perbill {
-		let steps = consecutive.saturating_sub(1);
+	/// The share of stake a fault slashes when it makes `recent` faults within the window:
+	/// none up to `tolerated_faults`, then `slash_step` more for each, up to `max_slash`.
+	pub fn slash_for(&self, recent: u32) -> Perbill {
+		let steps = recent.saturating_sub(self.tolerated_faults);
 		let parts = self.slash_step.deconstruct().saturating_mul(steps);
 		Perbill::from_parts(parts.min(self.max_slash.deconstruct()))
 	}
@@ -147,7 +165,11 @@ impl Parameters {
 			&& self.solutions_per_unit <= nubes_proofs::protocol::MAX_SOLUTIONS_PER_UNIT
 			&& self.difficulty <= nubes_proofs::protocol::MAX_DIFFICULTY
 			&& self.deadline_ms >= 1
-			&& self.max_consecutive_faults >= 1
+			&& self.fault_window >= 1
+			&& self.fault_window <= RECENT_EPOCHS
+			&& self.exit_faults >= 1
+			&& self.exit_faults <= self.fault_window
+			&& self.tolerated_faults < self.exit_faults
 	}
 }
 
@@ -211,4 +233,57 @@ pub struct Mix {
 	pub value: [u8; 32],
 	/// How many reveals are folded in.
 	pub reveals: u32,
+}
+
+/// How long epochs last and how long after its end an epoch's reports are taken.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Timing {
+	/// Blocks per epoch.
+	pub epoch_length: u32,
+	/// Blocks after an epoch's end during which its reports are still taken.
+	pub report_window: u32,
+}
+
+impl Timing {
+	/// Whether the timing is usable: epochs of at least two blocks, and a report window of at
+	/// least one block and at most an epoch (so epochs are judged as fast as they come).
+	pub fn is_valid(&self) -> bool {
+		self.epoch_length >= 2 && self.report_window >= 1 && self.report_window <= self.epoch_length
+	}
+}
+
+/// A run of epochs under one timing: from epoch `first`, which starts at block `start`.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Segment {
+	/// Its first epoch.
+	pub first: EpochIndex,
+	/// The first block of that epoch.
+	pub start: u32,
+	/// The timing of its epochs.
+	pub timing: Timing,
 }

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn start_epoch() -> Weight;
 	fn reveal() -> Weight;
 	fn authorize_reveal() -> Weight;
+	fn set_timing() -> Weight;
 	fn judge(n: u32, f: u32, ) -> Weight;
 	fn forced_exit() -> Weight;
 	fn sweep(k: u32, ) -> Weight;
@@ -157,6 +158,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 91_529_000 picoseconds.
 		Weight::from_parts(130_979_000, 3549)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
+	fn set_timing() -> Weight {
+		Weight::from_parts(20_000_000, 1000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestation::NextToJudge` (r:1 w:0)
 	/// Proof: `Attestation::NextToJudge` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -318,6 +324,11 @@ impl WeightInfo for () {
 	fn authorize_reveal() -> Weight {
 		Weight::from_parts(130_979_000, 3549)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
+	}
+	fn set_timing() -> Weight {
+		Weight::from_parts(20_000_000, 1000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn judge(n: u32, f: u32, ) -> Weight {
 		Weight::from_parts(31_586_000, 10214)

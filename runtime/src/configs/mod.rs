@@ -198,7 +198,12 @@ pub struct PaymentsBenchmarkHelper;
 impl pallet_payments::BenchmarkHelper<BlockNumber> for PaymentsBenchmarkHelper {
 	fn judge_until(block: BlockNumber) {
 		// The first epoch not judged yet starts at or after `block`.
-		let epoch = block.div_ceil(ATTESTATION_EPOCH_BLOCKS.max(1));
+		let containing = Attestation::epoch_of(block);
+		let epoch = if Attestation::epoch_start(containing) < u64::from(block) {
+			containing.saturating_add(1)
+		} else {
+			containing
+		};
 		pallet_attestation::NextToJudge::<Runtime>::put(epoch);
 	}
 }
@@ -346,7 +351,10 @@ impl nubes_primitives::traits::ProviderEviction<AccountId, Balance> for Eviction
 }
 
 parameter_types! {
-	/// Challenge sizing (see `nubes-proofs` for the calibration) and penalties.
+	/// Challenge sizing (see `nubes-proofs` for the calibration) and penalties of development
+	/// chains (one-minute epochs): within ten minutes, one fault is forgiven, the second and
+	/// third slash, the fourth forces the provider out. The default when a chain's genesis sets
+	/// no parameters.
 	pub const AttestationParameters: pallet_attestation::Parameters = pallet_attestation::Parameters {
 		redundancy: 3,
 		solutions_per_unit: 256,
@@ -354,8 +362,19 @@ parameter_types! {
 		deadline_ms: ATTESTATION_DEADLINE_MS,
 		slash_step: Perbill::from_percent(5),
 		max_slash: Perbill::from_percent(20),
-		max_consecutive_faults: 3,
+		fault_window: 10,
+		tolerated_faults: 1,
+		exit_faults: 4,
 		compensation: Perbill::from_percent(50),
+	};
+	/// The same challenges with the penalties of a live chain (hour-long epochs): within a day,
+	/// two faulty hours cost only their pay, from the third each slashes, and six force the
+	/// provider out, so a provider has hours to mend a machine before it loses its place.
+	pub const LiveAttestationParameters: pallet_attestation::Parameters = pallet_attestation::Parameters {
+		fault_window: 24,
+		tolerated_faults: 2,
+		exit_faults: 6,
+		..AttestationParameters::get()
 	};
 }
 
@@ -375,9 +394,7 @@ impl pallet_attestation::Config for Runtime {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
-	/// An epoch is 20 blocks (one minute) on development chains and an hour elsewhere.
-	type EpochLength = EpochLength;
-	type ReportWindow = ReportWindow;
+	type DefaultTiming = DevelopmentTiming;
 	type MaxValidators = ConstU32<64>;
 	type MaxFailuresPerReport = ConstU32<32>;
 	type MaxJudgedPerBlock = ConstU32<32>;
@@ -392,15 +409,16 @@ impl pallet_attestation::Config for Runtime {
 }
 
 parameter_types! {
-	/// Blocks per attestation epoch.
-	pub const EpochLength: u32 = ATTESTATION_EPOCH_BLOCKS;
-	/// Blocks after an epoch during which its reports are still taken.
-	pub const ReportWindow: u32 = ATTESTATION_EPOCH_BLOCKS / 4;
+	/// Epochs of one minute of 3-second blocks, reports taken for a quarter of one: development
+	/// chains see verdicts quickly. The default when a chain's genesis sets no timing.
+	pub const DevelopmentTiming: pallet_attestation::Timing =
+		pallet_attestation::Timing { epoch_length: 20, report_window: 5 };
+	/// Epochs of an hour of 3-second blocks, reports taken for a quarter of one: the timing of
+	/// the `local_testnet` preset and of a live chain, where a provider's transient trouble
+	/// must not cost it its stake within minutes. Root may change it (`set_timing`).
+	pub const LiveTiming: pallet_attestation::Timing =
+		pallet_attestation::Timing { epoch_length: 1_200, report_window: 300 };
 }
-
-/// Blocks per attestation epoch: one minute of 3-second blocks. Short, so that dev and test
-/// networks see verdicts quickly; a production network would raise it with a runtime upgrade.
-pub const ATTESTATION_EPOCH_BLOCKS: u32 = 20;
 
 /// A serving provider with leases, for the attestation benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
