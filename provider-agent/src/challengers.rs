@@ -221,7 +221,7 @@ impl Challengers {
 		if signed.challenge.version != PROTOCOL_VERSION {
 			return sender(signed, &self.me, &Epoch::default());
 		}
-		let current = self.current_epoch().await;
+		let current = self.current_epoch().await?;
 		// Validators challenge from their best block; finality may lag it by a few blocks.
 		if signed.epoch.saturating_add(1) < current || signed.epoch > current.saturating_add(1) {
 			return Err(Refusal::NotCurrent { epoch: signed.epoch, current });
@@ -268,20 +268,20 @@ impl Challengers {
 
 	/// The running epoch at the node's best block (read at most once a second; epochs are
 	/// timed by the chain's schedule, which root may change), or the last one read if the node
-	/// cannot be asked. Never goes back: a reorganised best block does not reopen an epoch.
-	async fn current_epoch(&self) -> u32 {
+	/// cannot be asked (unavailable if it never could). Never goes back: a reorganised best
+	/// block does not reopen an epoch.
+	async fn current_epoch(&self) -> Result<u32, Refusal> {
 		let kept = self.known().best;
 		if let Some((epoch, _)) = kept.filter(|(_, at)| at.elapsed() < BEST_PATIENCE) {
-			return epoch;
+			return Ok(epoch);
 		}
-		let last = kept.map_or(0, |(epoch, _)| epoch);
 		match self.chain.current_epoch().await {
 			Ok(epoch) => {
-				let epoch = epoch.max(last);
+				let epoch = epoch.max(kept.map_or(0, |(last, _)| last));
 				self.known().best = Some((epoch, Instant::now()));
-				epoch
+				Ok(epoch)
 			}
-			Err(_) => last,
+			Err(error) => kept.map(|(last, _)| last).ok_or_else(|| unavailable(error)),
 		}
 	}
 

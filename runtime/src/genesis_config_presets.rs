@@ -6,7 +6,7 @@ use crate::{
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, MILLI_UNIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
-use frame_support::{build_struct_json_patch, traits::Get};
+use frame_support::build_struct_json_patch;
 use nubes_primitives::ResourcePrices;
 use pallet_provider_stake::BondParams;
 use serde_json::Value;

@@ -1,19 +1,21 @@
 //! The epoch beacon: where each epoch's seed comes from, so that no block author and no single
 //! validator chooses who checks whom.
 //!
-//! Commit and reveal among the validators, in one transaction per validator and epoch. In epoch
-//! `e` each validator reveals the secret it committed to in epoch `e - 1` and commits to the one
-//! it will reveal in `e + 1`; both signed with its `nubs` key (an authorized general
+//! Commit and reveal among the validators, in one transaction per validator and epoch, taken in
+//! the epoch's reveal phase (its last quarter). In epoch `e` each validator reveals the secret it
+//! committed to in epoch `e - 1` and commits to the one it will reveal in `e + 1`; both signed with its `nubs` key (an authorized general
 //! transaction, like a report). Each reveal's contribution, the hash of the secret with its
 //! validator's key, is folded into the epoch's [`Mix`] by XOR, so the order in which authors
 //! include reveals changes nothing. When epoch `e + 1` starts its seed is the hash of epoch
 //! `e`'s seed, `e + 1` and the mix: nothing an author chooses (block hash, timestamp,
-//! transaction order) enters it, and it is fixed only by the last reveal of epoch `e`.
+//! transaction order) enters it, nothing of it is known before epoch `e`'s reveal phase, and it
+//! is fixed only by the last reveal of epoch `e`.
 //!
 //! What is left to bias, and its price, is argued in `docs/protocol.md` ("Who checks whom"): a
 //! validator can withhold its reveal (one bit of choice), which is counted against it
 //! ([`RevealsMissed`], [`Event::RevealMissed`]) and costs it its contribution to the next seed,
-//! since its commitment expires and it must commit afresh.
+//! since its commitment expires and it must commit afresh; a validator that is the only one to
+//! contribute chooses the next seed outright (a one-validator chain).
 
 use crate::*;
 use alloc::vec::Vec;
@@ -69,6 +71,14 @@ pub fn seed_of(previous: &[u8; 32], epoch: EpochIndex, mix: &Mix) -> [u8; 32] {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The first block of `epoch`'s reveal phase, its last quarter (at least one block): reveals
+	/// are taken only then, so the next epoch's seed stays open until the epoch is nearly over,
+	/// and censoring a reveal for good means writing every block of the phase.
+	pub fn reveal_start(epoch: EpochIndex) -> u64 {
+		let length = u64::from(Self::epoch_length(epoch));
+		Self::epoch_start(epoch.saturating_add(1)).saturating_sub((length / 4).max(1))
+	}
+
 	/// The bytes a validator signs for `reveal`: bound to this chain and this pallet.
 	pub fn reveal_payload(reveal: &RevealOf<T>) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));
@@ -130,6 +140,7 @@ impl<T: Config> Pallet<T> {
 		let epoch = Self::epoch_of(frame_system::Pallet::<T>::block_number());
 		ensure!(reveal.epoch <= epoch, Error::<T>::FutureEpoch);
 		ensure!(reveal.epoch == epoch, Error::<T>::StaleEpoch);
+		ensure!(Self::now() >= Self::reveal_start(epoch), Error::<T>::TooEarly);
 		ensure!(
 			Validators::<T>::get().binary_search(&reveal.validator).is_ok(),
 			Error::<T>::NotValidator
@@ -159,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_reveal(reveal, signature).map_err(|error| {
 			TransactionValidityError::Invalid(match error {
 				Error::<T>::StaleEpoch => InvalidTransaction::Stale,
-				Error::<T>::FutureEpoch => InvalidTransaction::Future,
+				Error::<T>::FutureEpoch | Error::<T>::TooEarly => InvalidTransaction::Future,
 				Error::<T>::BadSignature => InvalidTransaction::BadProof,
 				Error::<T>::NotValidator => InvalidTransaction::Custom(invalid::NOT_VALIDATOR),
 				Error::<T>::WrongSecret => InvalidTransaction::Custom(invalid::WRONG_SECRET),
@@ -205,14 +216,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The worker's part: for each validator key this node holds, once an epoch, reveal the
-	/// secret due and commit to the next, as early in the epoch as possible (an early reveal
-	/// lands even if one author censors it). Secrets are drawn from the node's randomness and
+	/// secret due and commit to the next, as early in the epoch's reveal phase as possible (an
+	/// early reveal lands even if one author censors it). Secrets are drawn from the node's randomness and
 	/// kept in its persistent off-chain storage until revealed.
 	pub(crate) fn take_part_in_beacon(now: BlockNumberFor<T>) {
 		// The transaction lands in the next block at the earliest, as the pool checks it.
 		let next_block = now.saturating_add(One::one());
 		let epoch = Self::epoch_of(next_block);
 		let block: u32 = next_block.unique_saturated_into();
+		if u64::from(block) < Self::reveal_start(epoch) {
+			return;
+		}
 		let validators = Validators::<T>::get();
 		for key in T::AuthorityId::all() {
 			if validators.binary_search(&key).is_err() {
@@ -255,14 +269,18 @@ impl<T: Config> Pallet<T> {
 				<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(
 					call.into(),
 				);
+			// Either way, not again for a few blocks: a refusal may be the pool already holding
+			// the same reveal.
+			sent.set(&(epoch, block));
 			match SubmitTransaction::<T, Call<T>>::submit_transaction(transaction) {
 				Ok(()) => {
-					sent.set(&(epoch, block));
 					if let Some(old) = epoch.checked_sub(1) {
 						StorageValueRef::persistent(&(SECRET_PREFIX, &key, old).encode()).clear();
 					}
 				}
-				Err(()) => log::warn!(target: LOG, "the pool refused a reveal of epoch {epoch}"),
+				Err(()) => {
+					log::debug!(target: LOG, "the pool did not take a reveal of epoch {epoch}")
+				}
 			}
 		}
 	}

@@ -56,6 +56,11 @@ fn authorize(reveal: RevealOf<Test>, signature: Signature) -> Result<(), Transac
 		.map(drop)
 }
 
+/// Runs to the first block of `epoch`'s reveal phase.
+fn run_to_reveals(epoch: EpochIndex) {
+	run_to_block(Attestation::reveal_start(epoch));
+}
+
 /// Each provider's assigned validators (as keys) in `epoch`.
 fn assignments(epoch: EpochIndex) -> Vec<Vec<crypto::Public>> {
 	let data = Epochs::<Test>::get(epoch).unwrap();
@@ -86,11 +91,11 @@ fn run_as_author(n: u64, grind: u8) {
 }
 
 /// Five validators commit in epoch 0 and reveal in epoch 1, in the order `order`, at
-/// `offset` blocks into the epoch, on blocks whose hashes an author ground with `grind`: the
-/// seed and assignment of epoch 2.
+/// `offset` blocks into the epoch (in its reveal phase), on blocks whose hashes an author ground
+/// with `grind`: the seed and assignment of epoch 2.
 fn epoch_two(order: &[u32], offset: u64, grind: u8) -> ([u8; 32], Vec<Vec<crypto::Public>>) {
 	new_test_ext(&[0, 1, 2, 3, 4]).execute_with(|| {
-		run_as_author(2, grind);
+		run_as_author(Attestation::reveal_start(0), grind);
 		for i in order {
 			take_part(*i, 0);
 		}
@@ -112,9 +117,9 @@ fn an_author_choosing_between_blocks_cannot_change_an_epochs_assignment() {
 	// The old seed was the parent block's hash: every author could pick among the blocks it
 	// could make. Now neither the blocks' hashes, nor the order of the reveals, nor the block
 	// they land in changes the seed.
-	let (seed, assigned) = epoch_two(&[0, 1, 2, 3, 4], 1, 1);
-	assert_eq!(epoch_two(&[4, 3, 2, 1, 0], 1, 2), (seed, assigned.clone()));
-	assert_eq!(epoch_two(&[2, 0, 4, 1, 3], 7, 200), (seed, assigned));
+	let (seed, assigned) = epoch_two(&[0, 1, 2, 3, 4], 8, 1);
+	assert_eq!(epoch_two(&[4, 3, 2, 1, 0], 8, 2), (seed, assigned.clone()));
+	assert_eq!(epoch_two(&[2, 0, 4, 1, 3], 9, 200), (seed, assigned));
 	// And it is the reveals that make it: without any, another seed.
 	let silent = new_test_ext(&[0, 1, 2, 3, 4]).execute_with(|| {
 		run_to_block(2 * EPOCH);
@@ -127,10 +132,21 @@ fn an_author_choosing_between_blocks_cannot_change_an_epochs_assignment() {
 fn the_next_assignment_is_fixed_only_by_the_epochs_last_reveal() {
 	let run = |last_reveals: bool| {
 		new_test_ext(&[0, 1, 2, 3, 4]).execute_with(|| {
+			run_to_reveals(0);
 			for i in 0..5 {
 				take_part(i, 0);
 			}
-			run_to_block(EPOCH);
+			// Before epoch 1's reveal phase no reveal is taken: nothing of epoch 2's seed is
+			// on chain.
+			run_to_block(EPOCH + 1);
+			let (early, signature) =
+				signed_reveal(0, 1, Some(secret(0, 1)), commitment_of(&secret(0, 2)));
+			assert_noop!(
+				Attestation::reveal(authorized(), early.clone(), signature.clone()),
+				Error::<Test>::TooEarly
+			);
+			assert_eq!(authorize(early, signature), Err(InvalidTransaction::Future.into()));
+			run_to_reveals(1);
 			for i in 0..4 {
 				take_part(i, 1);
 			}
@@ -157,10 +173,11 @@ fn the_next_assignment_is_fixed_only_by_the_epochs_last_reveal() {
 #[test]
 fn a_withheld_reveal_is_counted_and_costs_the_next_contribution() {
 	new_test_ext(&[0, 1, 2]).execute_with(|| {
+		run_to_reveals(0);
 		for i in 0..3 {
 			take_part(i, 0);
 		}
-		run_to_block(EPOCH);
+		run_to_reveals(1);
 		take_part(0, 1);
 		take_part(1, 1);
 		// Validator 2 withholds.
@@ -173,6 +190,7 @@ fn a_withheld_reveal_is_counted_and_costs_the_next_contribution() {
 		assert_eq!(RevealsMissed::<Test>::get(validator(0)), 0);
 		assert_eq!(Commitments::<Test>::get(validator(2)), None, "its commitment expired");
 		// Its secret no longer counts: it can only commit afresh, and contributes from epoch 3.
+		run_to_reveals(2);
 		let (late, signature) =
 			signed_reveal(2, 2, Some(secret(2, 1)), commitment_of(&secret(2, 3)));
 		assert_noop!(
@@ -189,7 +207,7 @@ fn a_withheld_reveal_is_counted_and_costs_the_next_contribution() {
 		System::assert_has_event(
 			Event::EpochStarted { epoch: 3, validators: 3, reveals: 1 }.into(),
 		);
-		run_to_block(3 * EPOCH + 1);
+		run_to_reveals(3);
 		take_part(2, 3);
 		System::assert_has_event(Event::Revealed { validator: validator(2), epoch: 3 }.into());
 		check();
@@ -199,12 +217,13 @@ fn a_withheld_reveal_is_counted_and_costs_the_next_contribution() {
 #[test]
 fn copying_anothers_commitment_cannot_cancel_its_reveal() {
 	new_test_ext(&[0, 1]).execute_with(|| {
+		run_to_reveals(0);
 		take_part(0, 0);
 		// Validator 1 commits to validator 0's hash, hoping to reveal the same secret.
 		let copied = Commitments::<Test>::get(validator(0)).unwrap().hash;
 		let (reveal, signature) = signed_reveal(1, 0, None, copied);
 		assert_ok!(Attestation::reveal(authorized(), reveal, signature));
-		run_to_block(EPOCH);
+		run_to_reveals(1);
 		take_part(0, 1);
 		let (reveal, signature) =
 			signed_reveal(1, 1, Some(secret(0, 1)), commitment_of(&secret(1, 2)));
@@ -229,6 +248,12 @@ fn reveals_are_checked() {
 			Attestation::reveal(RuntimeOrigin::signed(TENANT), reveal.clone(), signature.clone()),
 			DispatchError::BadOrigin
 		);
+		// Outside the reveal phase.
+		assert_noop!(
+			Attestation::reveal(authorized(), reveal.clone(), signature.clone()),
+			Error::<Test>::TooEarly
+		);
+		run_to_reveals(0);
 		// Not a validator.
 		let (stranger, stranger_signature) = signed_reveal(5, 0, None, next);
 		assert_noop!(
@@ -271,7 +296,7 @@ fn reveals_are_checked() {
 			Err(InvalidTransaction::Custom(beacon::invalid::ALREADY).into())
 		);
 
-		run_to_block(EPOCH);
+		run_to_reveals(1);
 		// Replayed in the next epoch: stale.
 		assert_noop!(
 			Attestation::reveal(authorized(), reveal.clone(), signature.clone()),
@@ -303,12 +328,14 @@ fn reveals_are_checked() {
 #[test]
 fn former_validators_are_forgotten() {
 	new_test_ext(&[0, 1]).execute_with(|| {
+		run_to_reveals(0);
 		take_part(0, 0);
 		take_part(1, 0);
-		run_to_block(EPOCH);
+		run_to_reveals(1);
 		take_part(0, 1);
 		run_to_block(2 * EPOCH);
 		assert_eq!(RevealsMissed::<Test>::get(validator(1)), 1);
+		run_to_reveals(2);
 		take_part(1, 2);
 		assert_ok!(Attestation::set_validators(RuntimeOrigin::root(), vec![validator(0)]));
 		assert_eq!(Commitments::<Test>::get(validator(1)), None);
@@ -358,32 +385,43 @@ fn the_worker_commits_then_reveals_its_secret_once_an_epoch() {
 	// This node holds validator 0's key only.
 	ext.register_extension(sp_keystore::KeystoreExt::new(keystore_with(&[0])));
 	ext.execute_with(|| {
+		// Epochs of 40 blocks from epoch 1 on: a reveal phase of 10 blocks.
+		assert_ok!(Attestation::set_timing(
+			RuntimeOrigin::root(),
+			Timing { epoch_length: 40, report_window: 3 }
+		));
 		state.write().seed = [11; 32];
+		// Before the reveal phase, nothing.
 		Attestation::take_part_in_beacon(1);
+		assert!(pool_state.read().transactions.is_empty());
+		// The block before it: the worker's transaction lands in it.
+		run_to_block(Attestation::reveal_start(0) - 1);
+		Attestation::take_part_in_beacon(System::block_number());
+		run_to_block(System::block_number() + 1);
 		let sent = apply_pool(&mut pool_state.write().transactions);
 		assert_eq!(sent.len(), 1);
 		assert_eq!(sent[0].validator, validator(0));
 		assert_eq!((sent[0].epoch, sent[0].secret), (0, None), "nothing due yet: a commitment");
 		assert_eq!(sent[0].next, commitment_of(&[11; 32]));
 		// Once on chain, nothing more this epoch.
-		run_to_block(3);
-		Attestation::take_part_in_beacon(3);
+		run_to_block(System::block_number() + 1);
+		Attestation::take_part_in_beacon(System::block_number());
 		assert!(pool_state.read().transactions.is_empty());
 
-		// The block before epoch 1: its worker's transaction lands in epoch 1, so it reveals.
-		run_to_block(EPOCH - 1);
+		// Epoch 1's reveal phase: the secret committed to.
+		let phase = Attestation::reveal_start(1);
+		run_to_block(phase - 1);
 		state.write().seed = [22; 32];
-		Attestation::take_part_in_beacon(EPOCH - 1);
-		let pending = pool_state.read().transactions.clone();
-		assert_eq!(pending.len(), 1);
+		Attestation::take_part_in_beacon(phase - 1);
+		assert_eq!(pool_state.read().transactions.len(), 1);
 		// Dropped by the pool: not sent again for a few blocks, then the same again.
 		pool_state.write().transactions.clear();
-		run_to_block(EPOCH);
-		Attestation::take_part_in_beacon(EPOCH);
+		run_to_block(phase);
+		Attestation::take_part_in_beacon(phase);
 		assert!(pool_state.read().transactions.is_empty(), "waits before sending again");
-		run_to_block(EPOCH + 5);
+		run_to_block(phase + 4);
 		state.write().seed = [33; 32];
-		Attestation::take_part_in_beacon(EPOCH + 5);
+		Attestation::take_part_in_beacon(phase + 4);
 		let sent = apply_pool(&mut pool_state.write().transactions);
 		assert_eq!(sent.len(), 1);
 		assert_eq!(sent[0].epoch, 1);
@@ -392,12 +430,11 @@ fn the_worker_commits_then_reveals_its_secret_once_an_epoch() {
 		System::assert_has_event(Event::Revealed { validator: validator(0), epoch: 1 }.into());
 
 		// Validator 1 never took part: its absence is not a miss (it committed to nothing).
-		run_to_block(2 * EPOCH);
+		run_to_block(Attestation::epoch_start(2));
 		let mix = Mix { epoch: 1, value: contribution(&validator(0), &[11; 32]), reveals: 1 };
 		let seed_1 = Epochs::<Test>::get(1).unwrap().seed;
 		assert_eq!(Epochs::<Test>::get(2).unwrap().seed, seed_of(&seed_1, 2, &mix));
 		assert_eq!(RevealsMissed::<Test>::iter().count(), 0);
-
 		check();
 	});
 }
@@ -413,13 +450,14 @@ fn a_worker_that_lost_its_secret_reveals_nothing() {
 	ext.execute_with(|| {
 		// A commitment made before this node's off-chain storage was wiped.
 		Commitments::<Test>::insert(validator(0), Commitment { epoch: 1, hash: [5; 32] });
-		run_to_block(EPOCH);
-		Attestation::take_part_in_beacon(EPOCH);
+		run_to_reveals(1);
+		Attestation::take_part_in_beacon(System::block_number());
 		assert!(pool_state.read().transactions.is_empty(), "no reveal it would get wrong");
 		run_to_block(2 * EPOCH);
 		assert_eq!(RevealsMissed::<Test>::get(validator(0)), 1);
 		// The next epoch it commits afresh.
-		Attestation::take_part_in_beacon(2 * EPOCH);
+		run_to_reveals(2);
+		Attestation::take_part_in_beacon(System::block_number());
 		let sent = apply_pool(&mut pool_state.write().transactions);
 		assert_eq!((sent.len(), sent[0].secret), (1, None));
 		check();

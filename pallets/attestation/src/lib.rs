@@ -1,13 +1,13 @@
 //! # Attestation
 //!
 //! Nubes checks that providers really have what they sell. Time is cut into epochs (their
-//! length and report window root may change, from the next epoch: `timing.rs`); each epoch starts with a seed from the runtime's randomness and a
-//! snapshot of the validators (identified by their `nubs` keys). Every serving provider is
-//! assigned to up to three validators by rendezvous hashing over the seed. Each validator's
-//! off-chain worker challenges its providers at their registered endpoints with the
-//! `nubes-proofs` puzzle sized to the cores they sell, verifies the answers, and reports the
-//! failures, signed with its `nubs` key, as one authorized general transaction per batch
-//! (`#[pallet::authorize]`; no account, no fee).
+//! length and report window root may change, from the next epoch: `timing.rs`); each epoch
+//! starts with a seed from the validators' beacon and a snapshot of the validators (identified
+//! by their `nubs` keys). Every serving provider is assigned to up to three validators by
+//! rendezvous hashing over the seed. Each validator's off-chain worker challenges its providers
+//! at their registered endpoints with the `nubes-proofs` puzzle sized to the cores they sell,
+//! verifies the answers, and reports the failures, signed with its `nubs` key, as one
+//! authorized general transaction per batch (`#[pallet::authorize]`; no account, no fee).
 //!
 //! Only failures are stored. A report window after an epoch ends, a bounded hook walks the
 //! registry a page per block and judges each provider: a fault when a majority of its assigned
@@ -252,14 +252,15 @@ pub mod pallet {
 				Err(error) => panic!("genesis validators: {error:?}"),
 			};
 			Validators::<T>::put(validators);
-			if let Some(timing) = self.timing {
-				assert!(timing.is_valid(), "genesis timing out of range: {timing:?}");
-				Schedule::<T>::put(BoundedVec::truncate_from(alloc::vec![Segment {
-					first: 0,
-					start: 0,
-					timing,
-				}]));
-			}
+			// Stored even when it is the default, so that a later change of the default never
+			// re-dates this chain's epochs.
+			let timing = self.timing.unwrap_or_else(T::DefaultTiming::get);
+			assert!(timing.is_valid(), "genesis timing out of range: {timing:?}");
+			Schedule::<T>::put(BoundedVec::truncate_from(alloc::vec![Segment {
+				first: 0,
+				start: 0,
+				timing,
+			}]));
 			if let Some(parameters) = self.parameters {
 				assert!(parameters.is_valid(), "genesis parameters out of range: {parameters:?}");
 				Params::<T>::put(parameters);
@@ -325,6 +326,8 @@ pub mod pallet {
 		BadParameters,
 		/// The validator already revealed and committed in this epoch.
 		AlreadyRevealed,
+		/// The epoch's reveal phase (its last quarter) has not begun.
+		TooEarly,
 		/// The secret does not hash to the validator's commitment.
 		WrongSecret,
 		/// The validator has a commitment due in this epoch and gave no secret.

@@ -54,11 +54,6 @@ impl<T: Config> ServedBlocks<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			return Some(0u32.into());
 		}
 		let schedule = Self::schedule();
-		// Blocks before the oldest timing remembered cannot be placed in their epochs.
-		if from < schedule.first().map_or(0, |segment| u64::from(segment.start)) {
-			return None;
-		}
-		let first = timing::epoch_at(&schedule, from);
 		let last = timing::epoch_at(&schedule, to - 1);
 		if last >= NextToJudge::<T>::get() {
 			return None;
@@ -67,6 +62,11 @@ impl<T: Config> ServedBlocks<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		if record.faulty_blocks == 0 {
 			return Some(0u32.into());
 		}
+		// Blocks before the oldest timing remembered cannot be placed in their epochs.
+		if from < schedule.first().map_or(0, |segment| u64::from(segment.start)) {
+			return None;
+		}
+		let first = timing::epoch_at(&schedule, from);
 		if last.saturating_sub(first) >= RECENT_EPOCHS {
 			return None;
 		}

@@ -30,7 +30,7 @@ fn timing_is_root_only_checked_and_applies_from_the_next_epoch() {
 			Attestation::set_timing(RuntimeOrigin::signed(TENANT), timing(30, 5)),
 			DispatchError::BadOrigin
 		);
-		for bad in [timing(1, 1), timing(30, 0), timing(30, 31)] {
+		for bad in [timing(3, 1), timing(30, 0), timing(30, 31), timing(MAX_EPOCH_LENGTH + 1, 5)] {
 			assert_noop!(
 				Attestation::set_timing(RuntimeOrigin::root(), bad),
 				Error::<Test>::BadTiming
@@ -62,8 +62,9 @@ fn timing_is_root_only_checked_and_applies_from_the_next_epoch() {
 		// Epoch 1's reports are taken for its own window, then it is judged.
 		let (r, s) = signed_report(1, 0, vec![(PROVIDERS[0], Failure::Unreachable)]);
 		assert_ok!(Attestation::report(authorized(), r, s));
+		run_to_block(Attestation::window_end(1) - 1);
+		assert_eq!(NextToJudge::<Test>::get(), 1, "not judged before its window ends");
 		judge_through(1);
-		assert!(System::block_number() >= Attestation::window_end(1));
 		assert!(System::events().iter().any(|record| matches!(
 			&record.event,
 			RuntimeEvent::Attestation(Event::Fault { epoch: 1, .. })
@@ -118,11 +119,20 @@ fn the_schedule_forgets_only_timings_no_record_reaches() {
 		let schedule = Schedule::<Test>::get();
 		assert_eq!(schedule.len() as u32, timing::MAX_SEGMENTS);
 		assert_eq!(schedule[0].first, second);
-		// Blocks before the oldest timing remembered cannot be placed: unknown, not served.
-		assert_eq!(
-			<Attestation as ServedBlocks<_, u64>>::recent_faulty_blocks(&PROVIDERS[0], 0, 5),
-			None
+		// A provider that never failed has no faulty block anywhere, remembered timing or not;
+		// for one that did, blocks before the oldest timing remembered cannot be placed in
+		// their epochs: unknown, not served.
+		let faulty = |who, from, to| {
+			<Attestation as ServedBlocks<_, u64>>::recent_faulty_blocks(&who, from, to)
+		};
+		assert_eq!(faulty(PROVIDERS[0], 0, 5), Some(0));
+		FaultRecords::<Test>::insert(
+			PROVIDERS[1],
+			FaultRecord { faulty_blocks: 4, recent: 1, newest: second + 1 },
 		);
+		assert_eq!(faulty(PROVIDERS[1], 0, 5), None);
+		let start = u64::from(schedule[0].start);
+		assert_eq!(faulty(PROVIDERS[1], start, start + 1), Some(0));
 		check();
 	});
 }

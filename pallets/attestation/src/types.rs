@@ -40,7 +40,7 @@ pub const MAX_REDUNDANCY: u32 = 3;
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound())]
 pub struct EpochData<T: Config> {
-	/// Randomness of the epoch's first block.
+	/// From the beacon: the previous epoch's seed and the reveals made in it.
 	pub seed: [u8; 32],
 	/// The validators' `nubs` keys; a report names its validator by index in this list.
 	pub validators: BoundedVec<T::AuthorityId, T::MaxValidators>,
@@ -259,12 +259,22 @@ pub struct Timing {
 }
 
 impl Timing {
-	/// Whether the timing is usable: epochs of at least two blocks, and a report window of at
-	/// least one block and at most an epoch (so epochs are judged as fast as they come).
+	/// Whether the timing is usable: epochs of [`MIN_EPOCH_LENGTH`] to [`MAX_EPOCH_LENGTH`]
+	/// blocks, and a report window of at least one block and at most an epoch (so at most two
+	/// epochs wait for their windows at any time).
 	pub fn is_valid(&self) -> bool {
-		self.epoch_length >= 2 && self.report_window >= 1 && self.report_window <= self.epoch_length
+		(MIN_EPOCH_LENGTH..=MAX_EPOCH_LENGTH).contains(&self.epoch_length)
+			&& self.report_window >= 1
+			&& self.report_window <= self.epoch_length
 	}
 }
+
+/// The shortest epoch: room for a reveal phase and a few blocks of challenges.
+pub const MIN_EPOCH_LENGTH: u32 = 4;
+
+/// The longest epoch, about 36 days of 3-second blocks: long enough for any chain, short enough
+/// that an epoch set by mistake ends and root can set another.
+pub const MAX_EPOCH_LENGTH: u32 = 1 << 20;
 
 /// A run of epochs under one timing: from epoch `first`, which starts at block `start`.
 #[derive(
