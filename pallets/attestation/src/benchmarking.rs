@@ -74,6 +74,10 @@ fn signed_reveal<T: Config>() -> (RevealOf<T>, <T::AuthorityId as RuntimeAppPubl
 		Commitment { epoch: 0, hash: crate::beacon::commitment_of(&secret) },
 	);
 	Mixes::<T>::put(Mix { epoch: 0, value: [1; 32], reveals: 1 });
+	// In epoch 0's reveal phase.
+	frame_system::Pallet::<T>::set_block_number(BlockNumberFor::<T>::unique_saturated_from(
+		Attestation::<T>::reveal_start(0),
+	));
 	let submitted =
 		RevealOf::<T> { epoch: 0, validator: key.clone(), secret: Some(secret), next: [3; 32] };
 	let signature = key.sign(&Attestation::<T>::reveal_payload(&submitted)).expect("signs");
