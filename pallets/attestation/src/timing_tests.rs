@@ -136,3 +136,31 @@ fn the_schedule_forgets_only_timings_no_record_reaches() {
 		check();
 	});
 }
+
+#[test]
+fn a_change_in_an_epochs_last_block_applies_from_the_next_and_blocks_map_both_ways() {
+	new_test_ext(&[0]).execute_with(|| {
+		// Changed in epoch 0's last block, then again in the first block of epoch 1 (for epoch
+		// 2), then once more for epoch 3.
+		run_to_block(EPOCH - 1);
+		assert_ok!(Attestation::set_timing(RuntimeOrigin::root(), timing(7, 2)));
+		run_to_block(EPOCH);
+		assert_eq!(CurrentEpoch::<Test>::get(), 1);
+		assert_eq!(Attestation::epoch_length(1), 7, "the block after the change starts it");
+		assert_ok!(Attestation::set_timing(RuntimeOrigin::root(), timing(13, 4)));
+		run_to_epoch(2);
+		assert_ok!(Attestation::set_timing(RuntimeOrigin::root(), timing(5, 1)));
+		run_to_epoch(4);
+		assert_eq!(
+			(0..5).map(Attestation::epoch_start).collect::<Vec<_>>(),
+			vec![0, EPOCH, EPOCH + 7, EPOCH + 7 + 13, EPOCH + 7 + 13 + 5]
+		);
+		// Every block lies in the epoch whose span holds it.
+		for block in 0..EPOCH + 7 + 13 + 5 * 4 {
+			let epoch = Attestation::epoch_of(block);
+			assert!(Attestation::epoch_start(epoch) <= block, "block {block}");
+			assert!(block < Attestation::epoch_start(epoch + 1), "block {block}");
+		}
+		check();
+	});
+}

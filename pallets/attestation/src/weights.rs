@@ -22,7 +22,7 @@
 //! --heap-pages
 //! 4096
 //! --json-file
-//! /tmp/tmp.wwSopXoTPc/pallet_attestation.json
+//! /tmp/tmp.4OYeb1rd3D/pallet_attestation.json
 //! --output
 //! pallets/attestation/src/weights.rs
 //! --template
@@ -44,10 +44,10 @@ pub trait WeightInfo {
 	fn authorize_report(f: u32, ) -> Weight;
 	fn set_validators(v: u32, ) -> Weight;
 	fn set_parameters() -> Weight;
+	fn set_timing() -> Weight;
 	fn start_epoch() -> Weight;
 	fn reveal() -> Weight;
 	fn authorize_reveal() -> Weight;
-	fn set_timing() -> Weight;
 	fn judge(n: u32, f: u32, ) -> Weight;
 	fn forced_exit() -> Weight;
 	fn sweep(k: u32, ) -> Weight;
@@ -57,6 +57,8 @@ pub trait WeightInfo {
 /// Weights measured on the Nubes runtime, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Epochs` (r:1 w:0)
 	/// Proof: `Attestation::Epochs` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Failures` (r:32 w:32)
@@ -65,15 +67,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[1, 32]`.
 	fn report(f: u32, ) -> Weight {
-		// Proof size: measured `2218`, estimated `5563 + f * (2590 ±0)`.
-		// Minimum execution time: 129_600_000 picoseconds.
-		Weight::from_parts(160_676_317, 5563)
-			.saturating_add(Weight::from_parts(10_293_279, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `2314`, estimated `5563 + f * (2590 ±0)`.
+		// Minimum execution time: 132_779_000 picoseconds.
+		Weight::from_parts(134_575_745, 5563)
+			.saturating_add(Weight::from_parts(13_524_610, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 2590).saturating_mul(f.into()))
 	}
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Epochs` (r:1 w:0)
 	/// Proof: `Attestation::Epochs` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Failures` (r:32 w:0)
@@ -82,11 +86,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[1, 32]`.
 	fn authorize_report(f: u32, ) -> Weight {
-		// Proof size: measured `2218`, estimated `5563 + f * (2590 ±0)`.
-		// Minimum execution time: 92_609_000 picoseconds.
-		Weight::from_parts(109_711_700, 5563)
-			.saturating_add(Weight::from_parts(6_184_630, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `2314`, estimated `5563 + f * (2590 ±0)`.
+		// Minimum execution time: 92_740_000 picoseconds.
+		Weight::from_parts(143_181_300, 5563)
+			.saturating_add(Weight::from_parts(5_517_062, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 2590).saturating_mul(f.into()))
 	}
@@ -97,20 +101,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Validators` (r:0 w:1)
 	/// Proof: `Attestation::Validators` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 64]`.
-	fn set_validators(v: u32, ) -> Weight {
-		// Proof size: measured `9293`, estimated `164766`.
-		// Minimum execution time: 464_868_000 picoseconds.
-		Weight::from_parts(666_063_850, 164766)
-			.saturating_add(Weight::from_parts(761_844, 0).saturating_mul(v.into()))
+	fn set_validators(_v: u32, ) -> Weight {
+		// Proof size: measured `9353`, estimated `164766`.
+		// Minimum execution time: 455_261_000 picoseconds.
+		Weight::from_parts(734_941_700, 164766)
 			.saturating_add(T::DbWeight::get().reads(128_u64))
 			.saturating_add(T::DbWeight::get().writes(129_u64))
 	}
 	/// Storage: `Attestation::Params` (r:0 w:1)
-	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(29), added: 524, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	fn set_parameters() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_305_000 picoseconds.
-		Weight::from_parts(6_550_000, 0)
+		// Minimum execution time: 5_612_000 picoseconds.
+		Weight::from_parts(11_600_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Attestation::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Attestation::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Schedule` (r:1 w:1)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::NextToJudge` (r:1 w:0)
+	/// Proof: `Attestation::NextToJudge` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn set_timing() -> Weight {
+		// Proof size: measured `311`, estimated `1614`.
+		// Minimum execution time: 14_424_000 picoseconds.
+		Weight::from_parts(21_517_000, 1614)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestation::Mixes` (r:1 w:1)
@@ -124,14 +140,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Validators` (r:1 w:0)
 	/// Proof: `Attestation::Validators` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Params` (r:1 w:0)
-	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(29), added: 524, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::CurrentEpoch` (r:0 w:1)
+	/// Proof: `Attestation::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
-		// Proof size: measured `13501`, estimated `167325`.
-		// Minimum execution time: 920_179_000 picoseconds.
-		Weight::from_parts(1_075_750_000, 167325)
+		// Proof size: measured `13626`, estimated `167325`.
+		// Minimum execution time: 946_245_000 picoseconds.
+		Weight::from_parts(1_510_652_000, 167325)
 			.saturating_add(T::DbWeight::get().reads(133_u64))
-			.saturating_add(T::DbWeight::get().writes(130_u64))
+			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Validators` (r:1 w:0)
 	/// Proof: `Attestation::Validators` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:1 w:1)
@@ -141,12 +161,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestation::Mixes` (r:1 w:1)
 	/// Proof: `Attestation::Mixes` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn reveal() -> Weight {
-		// Proof size: measured `2343`, estimated `3549`.
-		// Minimum execution time: 128_454_000 picoseconds.
-		Weight::from_parts(176_010_000, 3549)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `2413`, estimated `3549`.
+		// Minimum execution time: 135_729_000 picoseconds.
+		Weight::from_parts(194_290_000, 3549)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Validators` (r:1 w:0)
 	/// Proof: `Attestation::Validators` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Commitments` (r:1 w:0)
@@ -154,18 +176,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_reveal() -> Weight {
-		// Proof size: measured `2315`, estimated `3549`.
-		// Minimum execution time: 91_529_000 picoseconds.
-		Weight::from_parts(130_979_000, 3549)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-	}
-	fn set_timing() -> Weight {
-		Weight::from_parts(20_000_000, 1000)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `2385`, estimated `3549`.
+		// Minimum execution time: 96_365_000 picoseconds.
+		Weight::from_parts(137_349_000, 3549)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Attestation::NextToJudge` (r:1 w:0)
 	/// Proof: `Attestation::NextToJudge` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Epochs` (r:1 w:0)
 	/// Proof: `Attestation::Epochs` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::JudgingState` (r:1 w:1)
@@ -173,7 +192,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::Providers` (r:33 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(6749), added: 9224, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Params` (r:1 w:0)
-	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(29), added: 524, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Failures` (r:32 w:32)
 	/// Proof: `Attestation::Failures` (`max_values`: None, `max_size`: Some(115), added: 2590, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::FaultRecords` (r:32 w:32)
@@ -191,12 +210,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	/// The range of component `f` is `[0, 32]`.
 	fn judge(n: u32, f: u32, ) -> Weight {
-		// Proof size: measured `0 + f * (270 ±0) + n * (374 ±0)`, estimated `10214 + f * (1076 ±94) + n * (9224 ±94)`.
-		// Minimum execution time: 26_116_000 picoseconds.
-		Weight::from_parts(31_586_000, 10214)
-			.saturating_add(Weight::from_parts(48_935_497, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(37_285_748, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `0 + f * (353 ±0) + n * (456 ±0)`, estimated `10214 + f * (1076 ±96) + n * (9224 ±0)`.
+		// Minimum execution time: 49_546_000 picoseconds.
+		Weight::from_parts(52_984_000, 10214)
+			.saturating_add(Weight::from_parts(58_557_649, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(38_236_950, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -205,6 +224,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 1076).saturating_mul(f.into()))
 			.saturating_add(Weight::from_parts(0, 9224).saturating_mul(n.into()))
 	}
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::FaultRecords` (r:1 w:1)
 	/// Proof: `Attestation::FaultRecords` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
@@ -228,14 +249,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Providers::ForcedOut` (r:0 w:1)
 	/// Proof: `Providers::ForcedOut` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn forced_exit() -> Weight {
-		// Proof size: measured `11676`, estimated `172894`.
-		// Minimum execution time: 729_505_000 picoseconds.
-		Weight::from_parts(1_174_248_000, 172894)
-			.saturating_add(T::DbWeight::get().reads(200_u64))
+		// Proof size: measured `11844`, estimated `172894`.
+		// Minimum execution time: 749_243_000 picoseconds.
+		Weight::from_parts(1_032_670_000, 172894)
+			.saturating_add(T::DbWeight::get().reads(201_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Attestation::NextToJudge` (r:1 w:1)
 	/// Proof: `Attestation::NextToJudge` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Schedule` (r:1 w:0)
+	/// Proof: `Attestation::Schedule` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Epochs` (r:1 w:1)
 	/// Proof: `Attestation::Epochs` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::JudgingState` (r:1 w:1)
@@ -244,11 +267,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestation::Failures` (`max_values`: None, `max_size`: Some(115), added: 2590, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[0, 32]`.
 	fn sweep(k: u32, ) -> Weight {
-		// Proof size: measured `199 + k * (59 ±0)`, estimated `5563 + k * (2590 ±0)`.
-		// Minimum execution time: 16_442_000 picoseconds.
-		Weight::from_parts(26_686_810, 5563)
-			.saturating_add(Weight::from_parts(1_436_772, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `295 + k * (59 ±0)`, estimated `5563 + k * (2590 ±0)`.
+		// Minimum execution time: 19_827_000 picoseconds.
+		Weight::from_parts(40_916_558, 5563)
+			.saturating_add(Weight::from_parts(1_390_710, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
@@ -272,10 +295,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::LeaseCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 8]`.
 	fn evict(c: u32, ) -> Weight {
-		// Proof size: measured `1349 + c * (142 ±0)`, estimated `10214 + c * (2686 ±0)`.
-		// Minimum execution time: 16_370_000 picoseconds.
-		Weight::from_parts(42_924_787, 10214)
-			.saturating_add(Weight::from_parts(140_489_384, 0).saturating_mul(c.into()))
+		// Proof size: measured `1415 + c * (142 ±0)`, estimated `10214 + c * (2686 ±0)`.
+		// Minimum execution time: 17_337_000 picoseconds.
+		Weight::from_parts(85_652_053, 10214)
+			.saturating_add(Weight::from_parts(140_167_285, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -287,54 +310,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn report(f: u32, ) -> Weight {
-		Weight::from_parts(160_676_317, 5563)
-			.saturating_add(Weight::from_parts(10_293_279, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(134_575_745, 5563)
+			.saturating_add(Weight::from_parts(13_524_610, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 2590).saturating_mul(f.into()))
 	}
 	fn authorize_report(f: u32, ) -> Weight {
-		Weight::from_parts(109_711_700, 5563)
-			.saturating_add(Weight::from_parts(6_184_630, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(143_181_300, 5563)
+			.saturating_add(Weight::from_parts(5_517_062, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 2590).saturating_mul(f.into()))
 	}
-	fn set_validators(v: u32, ) -> Weight {
-		Weight::from_parts(666_063_850, 164766)
-			.saturating_add(Weight::from_parts(761_844, 0).saturating_mul(v.into()))
+	fn set_validators(_v: u32, ) -> Weight {
+		Weight::from_parts(734_941_700, 164766)
 			.saturating_add(ParityDbWeight::get().reads(128_u64))
 			.saturating_add(ParityDbWeight::get().writes(129_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(6_550_000, 0)
+		Weight::from_parts(11_600_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn set_timing() -> Weight {
+		Weight::from_parts(21_517_000, 1614)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn start_epoch() -> Weight {
-		Weight::from_parts(1_075_750_000, 167325)
+		Weight::from_parts(1_510_652_000, 167325)
 			.saturating_add(ParityDbWeight::get().reads(133_u64))
-			.saturating_add(ParityDbWeight::get().writes(130_u64))
+			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn reveal() -> Weight {
-		Weight::from_parts(176_010_000, 3549)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(194_290_000, 3549)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn authorize_reveal() -> Weight {
-		Weight::from_parts(130_979_000, 3549)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-	}
-	fn set_timing() -> Weight {
-		Weight::from_parts(20_000_000, 1000)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(137_349_000, 3549)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 	}
 	fn judge(n: u32, f: u32, ) -> Weight {
-		Weight::from_parts(31_586_000, 10214)
-			.saturating_add(Weight::from_parts(48_935_497, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(37_285_748, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(52_984_000, 10214)
+			.saturating_add(Weight::from_parts(58_557_649, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(38_236_950, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -344,22 +366,22 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 9224).saturating_mul(n.into()))
 	}
 	fn forced_exit() -> Weight {
-		Weight::from_parts(1_174_248_000, 172894)
-			.saturating_add(ParityDbWeight::get().reads(200_u64))
+		Weight::from_parts(1_032_670_000, 172894)
+			.saturating_add(ParityDbWeight::get().reads(201_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn sweep(k: u32, ) -> Weight {
-		Weight::from_parts(26_686_810, 5563)
-			.saturating_add(Weight::from_parts(1_436_772, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(40_916_558, 5563)
+			.saturating_add(Weight::from_parts(1_390_710, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2590).saturating_mul(k.into()))
 	}
 	fn evict(c: u32, ) -> Weight {
-		Weight::from_parts(42_924_787, 10214)
-			.saturating_add(Weight::from_parts(140_489_384, 0).saturating_mul(c.into()))
+		Weight::from_parts(85_652_053, 10214)
+			.saturating_add(Weight::from_parts(140_167_285, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
