@@ -75,8 +75,10 @@ impl<T: Config> Pallet<T> {
 	/// are taken only then, so the next epoch's seed stays open until the epoch is nearly over,
 	/// and censoring a reveal for good means writing every block of the phase.
 	pub fn reveal_start(epoch: EpochIndex) -> u64 {
-		let length = u64::from(Self::epoch_length(epoch));
-		Self::epoch_start(epoch.saturating_add(1)).saturating_sub((length / 4).max(1))
+		let schedule = Self::schedule();
+		let length = timing::timing_of(&schedule, epoch).map_or(1, |timing| timing.epoch_length);
+		timing::start_of(&schedule, epoch.saturating_add(1))
+			.saturating_sub(u64::from(length / 4).max(1))
 	}
 
 	/// The bytes a validator signs for `reveal`: bound to this chain and this pallet.

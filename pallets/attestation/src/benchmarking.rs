@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{Authorize, Get},
+	traits::{Authorize, EnsureOrigin, Get},
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -97,6 +97,11 @@ fn faults_before<T: Config>(who: &T::AccountId, count: u32) {
 	}
 }
 
+/// The admin origin, as the runtime's `AdminOrigin` makes it.
+fn admin<T: Config>() -> Result<T::RuntimeOrigin, BenchmarkError> {
+	T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)
+}
+
 /// Moves to the first block where epoch 0 is judged.
 fn close_window<T: Config>() {
 	let block = Attestation::<T>::window_end(0);
@@ -133,33 +138,39 @@ mod benchmarks {
 	/// Replacing a full set whose every validator has a commitment and a missed reveal: the
 	/// beacon forgets them all.
 	#[benchmark]
-	fn set_validators(v: Linear<1, { T::MaxValidators::get() }>) {
+	fn set_validators(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
 		full_validator_set::<T>();
 		every_validator_committed::<T>(0);
 		let keys: Vec<T::AuthorityId> =
 			(0..v).map(|_| T::AuthorityId::generate_pair(None)).collect();
 
+		let origin = admin::<T>()?;
+
 		#[extrinsic_call]
-		_(RawOrigin::Root, keys);
+		_(origin, keys);
 
 		assert_eq!(Validators::<T>::get().len() as u32, v);
 		assert_eq!(Commitments::<T>::iter().count(), 0);
+		Ok(())
 	}
 
 	#[benchmark]
-	fn set_parameters() {
+	fn set_parameters() -> Result<(), BenchmarkError> {
 		let mut parameters = T::DefaultParameters::get();
 		parameters.deadline_ms = parameters.deadline_ms.saturating_add(1);
 
+		let origin = admin::<T>()?;
+
 		#[extrinsic_call]
-		_(RawOrigin::Root, parameters);
+		_(origin, parameters);
 
 		assert_eq!(Params::<T>::get(), parameters);
+		Ok(())
 	}
 
 	/// A change of timing when the schedule is full and its oldest timing is forgotten.
 	#[benchmark]
-	fn set_timing() {
+	fn set_timing() -> Result<(), BenchmarkError> {
 		let mut timing = T::DefaultTiming::get();
 		let mut schedule = Vec::new();
 		let full = crate::timing::MAX_SEGMENTS;
@@ -175,12 +186,42 @@ mod benchmarks {
 		NextToJudge::<T>::put(RECENT_EPOCHS.saturating_add(1));
 		timing.epoch_length = timing.epoch_length.saturating_add(1);
 
+		let origin = admin::<T>()?;
+
 		#[extrinsic_call]
-		_(RawOrigin::Root, timing);
+		_(origin, timing);
 
 		let schedule = Schedule::<T>::get();
 		assert_eq!(schedule.len() as u32, full);
 		assert_eq!(schedule.last().map(|segment| segment.timing), Some(timing));
+		Ok(())
+	}
+
+	/// A block that starts no epoch: the running epoch checked against a full schedule.
+	#[benchmark]
+	fn epoch_tick() {
+		let timing = T::DefaultTiming::get();
+		let mut schedule = Vec::new();
+		for first in 0..crate::timing::MAX_SEGMENTS {
+			schedule.push(Segment {
+				first,
+				start: first.saturating_mul(timing.epoch_length),
+				timing,
+			});
+		}
+		Schedule::<T>::put(BoundedVec::truncate_from(schedule));
+		let now = BlockNumberFor::<T>::unique_saturated_from(
+			Attestation::<T>::epoch_start(crate::timing::MAX_SEGMENTS).saturating_add(1),
+		);
+		CurrentEpoch::<T>::put(Attestation::<T>::epoch_of(now));
+		let due;
+
+		#[block]
+		{
+			due = Attestation::<T>::epoch_due(now);
+		}
+
+		assert_eq!(due, None);
 	}
 
 	/// Starting an epoch with the most validators, every one of which missed its reveal.

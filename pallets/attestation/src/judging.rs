@@ -13,22 +13,29 @@ use sp_runtime::Perbill;
 impl<T: Config> Pallet<T> {
 	/// Everything the hook does in block `now`; returns the weight used.
 	pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
-		// The schedule and the running epoch.
-		let mut weight = T::DbWeight::get().reads(2);
-		let epoch = Self::epoch_of(now);
-		if epoch > CurrentEpoch::<T>::get() {
-			if Epochs::<T>::contains_key(epoch) {
-				// Already started (a state from before the running epoch was stored): only
-				// catch up, never draw its seed and validators again.
-				CurrentEpoch::<T>::put(epoch);
-			} else {
-				Self::start_epoch(epoch);
-				weight.saturating_accrue(T::WeightInfo::start_epoch());
-			}
+		let mut weight = T::WeightInfo::epoch_tick();
+		if let Some(epoch) = Self::epoch_due(now) {
+			Self::start_epoch(epoch);
+			weight.saturating_accrue(T::WeightInfo::start_epoch());
 		}
 		weight.saturating_accrue(Self::judge_step());
 		weight.saturating_accrue(Self::evict_step());
 		weight
+	}
+
+	/// The epoch block `now` starts, if it starts one that was not started yet.
+	pub(crate) fn epoch_due(now: BlockNumberFor<T>) -> Option<EpochIndex> {
+		let epoch = Self::epoch_of(now);
+		if epoch <= CurrentEpoch::<T>::get() {
+			return None;
+		}
+		if Epochs::<T>::contains_key(epoch) {
+			// Already started (a state from before the running epoch was stored): only catch
+			// up, never draw its seed and validators again.
+			CurrentEpoch::<T>::put(epoch);
+			return None;
+		}
+		Some(epoch)
 	}
 
 	/// Records `epoch`'s seed (from the beacon) and validators; counts the reveals missed.

@@ -119,6 +119,10 @@ pub mod pallet {
 		/// Forcing faulty providers out and closing their leases.
 		type Eviction: ProviderEviction<Self::AccountId, Self::Balance>;
 
+		/// Who may set the validators, the rules and the epoch timing (root, or a governance
+		/// body).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// The epoch timing of a chain whose genesis sets none.
 		#[pallet::constant]
 		type DefaultTiming: Get<Timing>;
@@ -381,14 +385,15 @@ pub mod pallet {
 			Self::do_report(report, &signature)
 		}
 
-		/// Set the validators' `nubs` keys, as root; they challenge from the next epoch.
+		/// Set the validators' `nubs` keys, as the admin origin; they challenge from the next
+		/// epoch.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_validators(validators.len() as u32))]
 		pub fn set_validators(
 			origin: OriginFor<T>,
 			validators: alloc::vec::Vec<T::AuthorityId>,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			let validators = Self::checked_validators(validators)?;
 			let count = validators.len() as u32;
 			Self::forget_former(&validators);
@@ -397,23 +402,23 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Set the challenge sizing and penalties, as root.
+		/// Set the challenge sizing and penalties, as the admin origin.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(origin: OriginFor<T>, parameters: Parameters) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(parameters.is_valid(), Error::<T>::BadParameters);
 			Params::<T>::put(parameters);
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
 		}
 
-		/// Set the epoch timing, as root: in force from the next epoch, so no epoch already
-		/// started changes length.
+		/// Set the epoch timing, as the admin origin: in force from the next epoch, so no epoch
+		/// already started changes length.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_timing())]
 		pub fn set_timing(origin: OriginFor<T>, timing: Timing) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_timing(timing)
 		}
 

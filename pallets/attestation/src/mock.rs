@@ -185,6 +185,7 @@ impl pallet_attestation::Config for Test {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = MockTiming;
 	type MaxValidators = frame_support::traits::ConstU32<8>;
 	type MaxFailuresPerReport = frame_support::traits::ConstU32<4>;

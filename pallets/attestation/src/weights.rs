@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn set_validators(v: u32, ) -> Weight;
 	fn set_parameters() -> Weight;
 	fn set_timing() -> Weight;
+	fn epoch_tick() -> Weight;
 	fn start_epoch() -> Weight;
 	fn reveal() -> Weight;
 	fn authorize_reveal() -> Weight;
@@ -128,6 +129,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(21_517_000, 1614)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn epoch_tick() -> Weight {
+		Weight::zero()
 	}
 	/// Storage: `Attestation::Mixes` (r:1 w:1)
 	/// Proof: `Attestation::Mixes` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
@@ -337,6 +341,9 @@ impl WeightInfo for () {
 		Weight::from_parts(21_517_000, 1614)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn epoch_tick() -> Weight {
+		Weight::zero()
 	}
 	fn start_epoch() -> Weight {
 		Weight::from_parts(1_510_652_000, 167325)

@@ -394,6 +394,7 @@ impl pallet_attestation::Config for Runtime {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = DevelopmentTiming;
 	type MaxValidators = ConstU32<64>;
 	type MaxFailuresPerReport = ConstU32<32>;
