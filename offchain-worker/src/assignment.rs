@@ -1,8 +1,14 @@
-//! Which validators challenge which provider in an epoch. At the epoch's start its validators
-//! are put in an order drawn from the seed; a provider is assigned the `redundancy` validators
-//! that follow a position its own hash picks in that order. Every node computes the same answer,
-//! the load spreads evenly, the groups change every epoch, and checking one validator costs one
-//! hash, so a report's check does not grow with the validator set.
+//! Which validators challenge which provider in an epoch, in closed form.
+//!
+//! Every provider holds a slot in a dense index kept by the registry (`0..slots`, stable within
+//! an epoch). At the epoch's start its validators are put in an order drawn from the seed; the
+//! provider in slot `p` is assigned the `redundancy` validators at positions `p mod V`,
+//! `p + 1 mod V`, … of that order. So validator `j` is assigned exactly the slots whose residue
+//! mod `V` is one of `j`, `j - 1`, …, `j - redundancy + 1`, and can list them without looking at
+//! any other provider: its work is its share, `slots × redundancy / V`, whatever the registry's
+//! size. Since the order is reshuffled every epoch, the validators of one residue class are a
+//! fresh uniformly drawn group of consecutive positions each epoch: no provider can choose its
+//! checkers, and checking one assignment costs a remainder.
 
 use alloc::vec::Vec;
 use codec::Encode;
@@ -14,39 +20,67 @@ pub fn shuffle<K: Encode>(seed: &[u8; 32], validators: &mut [K]) {
 	});
 }
 
-/// Where `provider`'s group starts among `validators` validators.
-fn start(seed: &[u8; 32], provider: &[u8], validators: u32) -> u32 {
-	let hash = sp_crypto_hashing::blake2_256(&(b"nubes/assign", seed, provider).encode());
-	let value = u64::from_le_bytes([
-		hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
-	]);
-	(value % u64::from(validators.max(1))) as u32
+/// How many validators each provider has: `redundancy`, or all of them if fewer.
+pub fn group_size(validators: u32, redundancy: u32) -> u32 {
+	redundancy.min(validators)
 }
 
-/// The indices (into the epoch's validator list of `validators` entries) of the at most
-/// `redundancy` validators assigned to `provider`.
-pub fn assigned(seed: &[u8; 32], provider: &[u8], validators: u32, redundancy: u32) -> Vec<u32> {
+/// The positions (into the epoch's validator order of `validators` entries) of the validators
+/// assigned to the provider in `slot`.
+pub fn assigned(slot: u32, validators: u32, redundancy: u32) -> Vec<u32> {
 	if validators == 0 {
 		return Vec::new();
 	}
-	let first = start(seed, provider, validators);
-	(0..redundancy.min(validators)).map(|k| (first + k) % validators).collect()
+	let first = slot % validators;
+	(0..group_size(validators, redundancy)).map(|k| (first + k) % validators).collect()
 }
 
-/// Whether validator `index` is among those assigned to `provider`.
-pub fn is_assigned(
-	seed: &[u8; 32],
-	provider: &[u8],
-	validators: u32,
-	redundancy: u32,
-	index: u32,
-) -> bool {
+/// Whether validator `index` is among those assigned to the provider in `slot`.
+pub fn is_assigned(slot: u32, validators: u32, redundancy: u32, index: u32) -> bool {
 	if index >= validators {
 		return false;
 	}
-	let first = start(seed, provider, validators);
+	let first = slot % validators;
 	let offset = (index + validators - first) % validators;
-	offset < redundancy.min(validators)
+	offset < group_size(validators, redundancy)
+}
+
+/// The slots assigned to validator `index` among `slots`, in ascending order: the `n`-th is
+/// [`nth_slot`]`(n)`, and there are [`share`] of them.
+///
+/// Enumerated by rounds of `V` slots: round `m` holds, for each of the validator's residues
+/// `r` (in ascending order), slot `m·V + r`.
+pub fn nth_slot(index: u32, validators: u32, redundancy: u32, n: u32) -> Option<u64> {
+	let residues = residues(index, validators, redundancy);
+	let per_round = residues.len() as u32;
+	if per_round == 0 {
+		return None;
+	}
+	let round = u64::from(n / per_round);
+	let residue = residues[(n % per_round) as usize];
+	Some(round * u64::from(validators) + u64::from(residue))
+}
+
+/// How many of `slots` slots validator `index` is assigned.
+pub fn share(index: u32, validators: u32, redundancy: u32, slots: u32) -> u32 {
+	if validators == 0 {
+		return 0;
+	}
+	let full_rounds = slots / validators;
+	let rest = slots % validators;
+	residues(index, validators, redundancy).iter().map(|&r| full_rounds + u32::from(r < rest)).sum()
+}
+
+/// The residues mod `validators` of the slots validator `index` checks, ascending.
+fn residues(index: u32, validators: u32, redundancy: u32) -> Vec<u32> {
+	if index >= validators {
+		return Vec::new();
+	}
+	let mut residues: Vec<u32> = (0..group_size(validators, redundancy))
+		.map(|k| (index + validators - k) % validators)
+		.collect();
+	residues.sort_unstable();
+	residues
 }
 
 #[cfg(test)]
@@ -55,46 +89,51 @@ mod tests {
 
 	#[test]
 	fn deterministic_distinct_and_bounded() {
-		let a = assigned(&[1; 32], b"provider-1", 7, 3);
-		assert_eq!(a, assigned(&[1; 32], b"provider-1", 7, 3));
-		assert_eq!(a.len(), 3);
-		let mut sorted = a.clone();
-		sorted.sort();
-		sorted.dedup();
-		assert_eq!(sorted.len(), 3, "three distinct validators");
-		assert!(a.iter().all(|&i| i < 7));
+		let a = assigned(11, 7, 3);
+		assert_eq!(a, vec![4, 5, 6]);
+		assert_eq!(assigned(13, 7, 3), vec![6, 0, 1]);
 		// Fewer validators than the redundancy: every one of them.
-		let mut small = assigned(&[1; 32], b"provider-1", 2, 3);
+		let mut small = assigned(5, 2, 3);
 		small.sort();
 		assert_eq!(small, vec![0, 1]);
-		assert!(assigned(&[1; 32], b"provider-1", 0, 3).is_empty());
-	}
-
-	#[test]
-	fn a_new_seed_reshuffles() {
-		let differing = (0..50u32)
-			.filter(|p| {
-				let provider = p.to_le_bytes();
-				assigned(&[1; 32], &provider, 10, 1) != assigned(&[2; 32], &provider, 10, 1)
-			})
-			.count();
-		assert!(differing > 30, "only {differing} of 50 moved");
+		assert!(assigned(5, 0, 3).is_empty());
 	}
 
 	#[test]
 	fn membership_agrees_with_the_list() {
-		for p in 0..200u32 {
-			let provider = p.to_le_bytes();
+		for slot in 0..200u32 {
 			for validators in [1u32, 2, 3, 5, 64] {
-				let list = assigned(&[3; 32], &provider, validators, 3);
+				let list = assigned(slot, validators, 3);
 				for index in 0..validators + 1 {
-					assert_eq!(
-						is_assigned(&[3; 32], &provider, validators, 3, index),
-						list.contains(&index)
-					);
+					assert_eq!(is_assigned(slot, validators, 3, index), list.contains(&index));
 				}
 			}
 		}
+	}
+
+	#[test]
+	fn a_validator_lists_exactly_its_slots_in_order() {
+		for validators in [1u32, 2, 3, 4, 7, 10, 64] {
+			for redundancy in [1u32, 2, 3, 5] {
+				for slots in [0u32, 1, 5, 63, 64, 65, 200] {
+					for index in 0..validators {
+						let expected: Vec<u64> = (0..slots)
+							.filter(|&p| is_assigned(p, validators, redundancy, index))
+							.map(u64::from)
+							.collect();
+						let count = share(index, validators, redundancy, slots);
+						let listed: Vec<u64> = (0..count)
+							.map(|n| nth_slot(index, validators, redundancy, n).unwrap())
+							.collect();
+						assert_eq!(listed, expected, "V {validators} R {redundancy} N {slots}");
+						// The next one past the share is out of range.
+						let next = nth_slot(index, validators, redundancy, count).unwrap();
+						assert!(next >= u64::from(slots));
+					}
+				}
+			}
+		}
+		assert_eq!(nth_slot(3, 3, 1, 0), None);
 	}
 
 	#[test]
@@ -111,14 +150,12 @@ mod tests {
 
 	#[test]
 	fn load_spreads_evenly() {
-		// 3,000 providers, 10 validators, 3 each: 900 per validator on average.
-		let mut load = [0u32; 10];
-		for p in 0..3_000u32 {
-			for i in assigned(&[7; 32], &p.to_le_bytes(), 10, 3) {
-				load[i as usize] += 1;
-			}
-		}
-		assert_eq!(load.iter().sum::<u32>(), 9_000);
-		assert!(load.iter().all(|&l| (800..=1_000).contains(&l)), "{load:?}");
+		// 10,000 providers, 100 validators, 3 each: 300 per validator, within one.
+		let load: Vec<u32> = (0..100).map(|j| share(j, 100, 3, 10_000)).collect();
+		assert_eq!(load.iter().sum::<u32>(), 30_000);
+		assert!(load.iter().all(|&l| l == 300), "{load:?}");
+		let load: Vec<u32> = (0..7).map(|j| share(j, 7, 3, 1_000)).collect();
+		assert_eq!(load.iter().sum::<u32>(), 3_000);
+		assert!(load.iter().all(|&l| (428..=429).contains(&l)), "{load:?}");
 	}
 }

@@ -91,8 +91,26 @@ pub struct ServingProvider<AccountId> {
 	pub offered: crate::Resources,
 }
 
-/// Walks the registry in pages, for the attestation pallet (which providers to challenge and
-/// to judge each epoch).
+/// One step of compacting the registry's slot index.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Compaction<AccountId> {
+	/// No slot is vacant.
+	Done,
+	/// The last slot was vacant and is gone.
+	Popped,
+	/// The provider in the last slot moved to a vacant one.
+	Moved {
+		/// The provider that moved.
+		who: AccountId,
+		/// The slot it had.
+		from: u32,
+		/// The slot it has now.
+		to: u32,
+	},
+}
+
+/// The registry as the attestation pallet needs it: every provider by slot in a dense index
+/// (which providers each validator challenges), and a walk in pages (judging).
 pub trait ProviderDirectory<AccountId> {
 	/// Looks at up to `limit` registered providers after `after` (from the start if `None`) and
 	/// returns them (active, paused or leaving: a provider is judged until its record goes),
@@ -101,6 +119,19 @@ pub trait ProviderDirectory<AccountId> {
 		after: Option<&AccountId>,
 		limit: u32,
 	) -> (alloc::vec::Vec<ServingProvider<AccountId>>, Option<AccountId>);
+
+	/// How many slots the index has, vacant ones included.
+	fn slots() -> u32;
+
+	/// The provider in `slot`, unless the slot is vacant or past the end.
+	fn at_slot(slot: u32) -> Option<ServingProvider<AccountId>>;
+
+	/// The slot of registered provider `who`.
+	fn slot_of(who: &AccountId) -> Option<u32>;
+
+	/// Removes one vacancy: pops a vacant last slot, or moves the last provider into a vacant
+	/// slot. Slots move only through this, so the caller chooses when (between epochs).
+	fn compact_one() -> Compaction<AccountId>;
 }
 
 /// Forcing a provider out of the market after repeated faults.

@@ -182,13 +182,14 @@ impl Chain {
 	/// Attestation epoch `index` as finalized (`true`) or, while finality has not reached its
 	/// start yet, as the best block has it (`false`); `None` if neither knows it.
 	pub async fn epoch(&self, index: u32) -> Result<Option<(Epoch, bool)>, ClientError> {
-		self.read(|c| async move {
+		let me = self.account();
+		self.read(move |c| async move {
 			let finalized = c.api().at_current_block().await.map_err(ClientError::subxt)?;
-			if let Some(epoch) = epoch_at(&finalized, index).await? {
+			if let Some(epoch) = epoch_at(&finalized, index, &me).await? {
 				return Ok(Some((epoch, true)));
 			}
 			let at = at_best(&c).await?;
-			Ok(epoch_at(&at, index).await?.map(|epoch| (epoch, false)))
+			Ok(epoch_at(&at, index, &me).await?.map(|epoch| (epoch, false)))
 		})
 		.await
 	}
@@ -250,22 +251,52 @@ async fn rules_at(
 	})
 }
 
-/// Attestation epoch `index` in the state of block `at`.
+/// Attestation epoch `index` in the state of block `at`, with `me`'s slot in it: its slot now,
+/// or, for an epoch before the running one, the slot it had before the last compaction moved
+/// it.
 async fn epoch_at(
 	at: &subxt::client::OnlineClientAtBlock<nubes_client::NubesConfig>,
 	index: u32,
+	me: &AccountId,
 ) -> Result<Option<Epoch>, ClientError> {
-	let found = at
-		.storage()
+	let storage = at.storage();
+	let found = storage
 		.try_fetch(api::storage().attestation().epochs(), (index,))
 		.await
 		.map_err(ClientError::subxt)?;
 	let Some(value) = found else { return Ok(None) };
 	let data = value.decode().map_err(ClientError::subxt)?;
+	let current = storage
+		.fetch(api::storage().attestation().current_epoch(), ())
+		.await
+		.map_err(ClientError::subxt)?
+		.decode()
+		.map_err(ClientError::subxt)?;
+	let mut slot = None;
+	if index < current {
+		let moved = storage
+			.fetch(api::storage().attestation().recent_moves(), ())
+			.await
+			.map_err(ClientError::subxt)?
+			.decode()
+			.map_err(ClientError::subxt)?;
+		slot = moved.0.into_iter().find_map(|(who, from)| (&who == me).then_some(from));
+	}
+	if slot.is_none() {
+		slot = storage
+			.try_fetch(api::storage().providers().slot_of(), (me.clone(),))
+			.await
+			.map_err(ClientError::subxt)?
+			.map(|value| value.decode())
+			.transpose()
+			.map_err(ClientError::subxt)?;
+	}
 	Ok(Some(Epoch {
 		seed: data.seed,
 		validators: data.validators.0.into_iter().map(|key| key.0).collect(),
 		redundancy: data.redundancy,
+		providers: data.providers,
+		slot,
 	}))
 }
 

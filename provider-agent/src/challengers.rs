@@ -3,7 +3,8 @@
 //! asking no more work or time than the chain's rules allow. Everything is checked before any
 //! proving starts, so a stranger's challenge costs a signature check at most.
 //!
-//! Epoch data (seed, validators, redundancy) is read from finalized state and kept; at an
+//! Epoch data (seed, validators, redundancy, slots, and this provider's slot in the epoch) is
+//! read from finalized state and kept; at an
 //! epoch's start, before finality reaches it, from the best block (waiting a moment for a block
 //! the validator had first), and read again, rather than refused, if a challenge does not check
 //! against it. The current epoch is the best block's. The rules are kept as last read and read
@@ -103,6 +104,25 @@ pub struct Epoch {
 	pub validators: Vec<[u8; 32]>,
 	/// How many validators challenge each provider.
 	pub redundancy: u32,
+	/// How many slots of the registry's index the epoch covers.
+	pub providers: u32,
+	/// This provider's slot in the epoch, if it held one then.
+	pub slot: Option<u32>,
+}
+
+impl Epoch {
+	/// Whether validator `index` challenges this provider in the epoch.
+	pub fn assigns(&self, index: u32) -> bool {
+		self.slot.is_some_and(|slot| {
+			slot < self.providers
+				&& assignment::is_assigned(
+					slot,
+					self.validators.len() as u32,
+					self.redundancy,
+					index,
+				)
+		})
+	}
 }
 
 /// Checks `signed` against its epoch, without state: for this provider (`me`, selling `cores`
@@ -134,8 +154,7 @@ fn sender(signed: &SignedChallenge, me: &[u8; 32], epoch: &Epoch) -> Result<(), 
 	if challenge.provider != *me {
 		return Err(Refusal::NotForMe);
 	}
-	let count = epoch.validators.len() as u32;
-	if !assignment::is_assigned(&epoch.seed, me, count, epoch.redundancy, signed.validator) {
+	if !epoch.assigns(signed.validator) {
 		return Err(Refusal::NotAssigned(signed.validator));
 	}
 	let key = epoch.validators[signed.validator as usize];
@@ -331,6 +350,8 @@ mod tests {
 			seed: [5; 32],
 			validators: (0..5).map(|i| key(&format!("//V{i}")).public_key().0).collect(),
 			redundancy: 3,
+			providers: 20,
+			slot: Some(13),
 		}
 	}
 
@@ -351,7 +372,8 @@ mod tests {
 	fn only_an_assigned_validator_of_the_epoch_with_its_own_key_gets_work_done() {
 		let me = [42; 32];
 		let epoch = epoch();
-		let assigned = assignment::assigned(&epoch.seed, &me, 5, 3);
+		let assigned = assignment::assigned(13, 5, 3);
+		assert_eq!(assigned, vec![3, 4, 0]);
 		let outsider = (0..5).find(|i| !assigned.contains(i)).unwrap();
 		let v = assigned[0];
 		let own = key(&format!("//V{v}"));
@@ -376,6 +398,15 @@ mod tests {
 			Err(Refusal::NotAssigned(9)),
 			"an index past the list"
 		);
+		// This provider registered after the epoch started, or its record is gone: no one may.
+		for epoch in
+			[Epoch { slot: Some(20), ..epoch.clone() }, Epoch { slot: None, ..epoch.clone() }]
+		{
+			assert_eq!(
+				check(&signed_by(&own, v, me), &me, 2, &epoch, &RULES),
+				Err(Refusal::NotAssigned(v))
+			);
+		}
 		// Another provider's challenge, replayed here.
 		assert_eq!(
 			check(&signed_by(&own, v, [1; 32]), &me, 2, &epoch, &RULES),
@@ -391,7 +422,7 @@ mod tests {
 	fn work_and_time_are_held_to_the_rules_and_the_cores_sold() {
 		let me = [42; 32];
 		let epoch = epoch();
-		let v = assignment::assigned(&epoch.seed, &me, 5, 3)[0];
+		let v = assignment::assigned(13, 5, 3)[0];
 		let own = key(&format!("//V{v}"));
 		let resign = |mut s: SignedChallenge| {
 			s.signature = own.sign(&s.payload()).0;

@@ -67,15 +67,11 @@ fn assignments(epoch: EpochIndex) -> Vec<Vec<crypto::Public>> {
 	PROVIDERS
 		.iter()
 		.map(|p| {
-			assignment::assigned(
-				&data.seed,
-				&p.encode(),
-				data.validators.len() as u32,
-				data.redundancy,
-			)
-			.into_iter()
-			.map(|index| data.validators[index as usize].clone())
-			.collect()
+			let slot = pallet_providers::SlotOf::<Test>::get(p).unwrap();
+			assignment::assigned(slot, data.validators.len() as u32, data.redundancy)
+				.into_iter()
+				.map(|index| data.validators[index as usize].clone())
+				.collect()
 		})
 		.collect()
 }

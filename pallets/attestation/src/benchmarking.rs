@@ -11,7 +11,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use nubes_primitives::traits::ReputationRecorder;
+use nubes_primitives::traits::{ProviderDirectory, ReputationRecorder};
 use nubes_proofs::Failure;
 use sp_runtime::{
 	traits::UniqueSaturatedFrom, transaction_validity::TransactionSource, RuntimeAppPublic,
@@ -26,28 +26,45 @@ fn full_validator_set<T: Config>() {
 	Attestation::<T>::start_epoch(0);
 }
 
-/// `count` accounts assigned to validator `index` in epoch 0.
-fn assigned_accounts<T: Config>(index: u32, count: u32) -> Vec<T::AccountId> {
-	let data = Epochs::<T>::get(0).expect("epoch 0 started");
-	let validators = data.validators.len() as u32;
-	(0..)
-		.map(|i| account::<T::AccountId>("provider", i, 0))
-		.filter(|who| {
-			assignment::is_assigned(&data.seed, &who.encode(), validators, data.redundancy, index)
-		})
-		.take(count as usize)
-		.collect()
+/// `count` providers assigned to validator `index` of a full set in epoch 0: registers as many
+/// providers as that takes (in slots from 0 on), then starts epoch 0 with the full set.
+fn assigned_providers<T: Config>(index: u32, count: u32) -> Vec<T::AccountId> {
+	let validators = T::MaxValidators::get();
+	let redundancy = Params::<T>::get().redundancy;
+	let nth = |n: u32| {
+		assignment::nth_slot(index, validators, redundancy, n)
+			.and_then(|slot| u32::try_from(slot).ok())
+			.expect("a validator of the set has slots")
+	};
+	let slots = if count == 0 { 0 } else { nth(count - 1).saturating_add(1) };
+	for i in T::Directory::slots()..slots {
+		T::BenchmarkHelper::serving_provider(&account::<T::AccountId>("provider", i, 0), 0, 1);
+	}
+	full_validator_set::<T>();
+	(0..count).map(|n| T::Directory::at_slot(nth(n)).expect("registered").account).collect()
+}
+
+/// Moves on to the start of epoch 1, where reports of epoch 0 are still taken, with the most
+/// providers moved at its start (none of them reported): a report then looks up moves.
+fn report_late<T: Config>() {
+	let moved = (0..coverage::COMPACTIONS_PER_EPOCH)
+		.map(|i| (account::<T::AccountId>("moved", i, 0), u32::MAX))
+		.collect::<Vec<_>>();
+	RecentMoves::<T>::put(BoundedVec::truncate_from(moved));
+	CurrentEpoch::<T>::put(1);
+	let block = Attestation::<T>::epoch_start(1);
+	frame_system::Pallet::<T>::set_block_number(BlockNumberFor::<T>::unique_saturated_from(block));
 }
 
 /// A report of `f` failures by validator 0 of epoch 0, signed.
 fn signed_report<T: Config>(
 	f: u32,
 ) -> (ReportOf<T>, <T::AuthorityId as RuntimeAppPublic>::Signature) {
-	full_validator_set::<T>();
+	let failures: Vec<(T::AccountId, Failure)> =
+		assigned_providers::<T>(0, f).into_iter().map(|who| (who, Failure::Unreachable)).collect();
+	report_late::<T>();
 	// The epoch keeps its validators in an order drawn from its seed.
 	let validators = Epochs::<T>::get(0).expect("epoch 0 started").validators;
-	let failures: Vec<(T::AccountId, Failure)> =
-		assigned_accounts::<T>(0, f).into_iter().map(|who| (who, Failure::Unreachable)).collect();
 	let report =
 		ReportOf::<T> { epoch: 0, validator: 0, failures: BoundedVec::truncate_from(failures) };
 	let signature = validators[0].sign(&Attestation::<T>::signing_payload(&report)).expect("signs");
@@ -224,10 +241,20 @@ mod benchmarks {
 		assert_eq!(due, None);
 	}
 
-	/// Starting an epoch with the most validators, every one of which missed its reveal.
+	/// Starting an epoch with the most validators, every one of which missed its reveal, and
+	/// the most providers moved by the slot compaction.
 	#[benchmark]
 	fn start_epoch() {
 		full_validator_set::<T>();
+		let moves = coverage::COMPACTIONS_PER_EPOCH;
+		let providers: Vec<T::AccountId> =
+			(0..moves * 2).map(|i| account::<T::AccountId>("provider", i, 0)).collect();
+		for who in &providers {
+			T::BenchmarkHelper::serving_provider(who, 0, 1);
+		}
+		for who in providers.iter().take(moves as usize) {
+			T::BenchmarkHelper::remove_provider(who);
+		}
 		every_validator_committed::<T>(0);
 		Mixes::<T>::put(Mix { epoch: 0, value: [1; 32], reveals: 1 });
 
@@ -238,6 +265,7 @@ mod benchmarks {
 
 		assert!(Epochs::<T>::contains_key(1));
 		assert_eq!(Commitments::<T>::iter().count(), 0);
+		assert_eq!(RecentMoves::<T>::get().len() as u32, moves);
 	}
 
 	/// A reveal with a secret (the mix updated) and a commitment, among the most validators.

@@ -38,7 +38,8 @@ impl<T: Config> Pallet<T> {
 		Some(epoch)
 	}
 
-	/// Records `epoch`'s seed (from the beacon) and validators; counts the reveals missed.
+	/// Records `epoch`'s seed (from the beacon), validators and slot count (after compacting the
+	/// registry's slot index); counts the reveals missed.
 	pub(crate) fn start_epoch(epoch: EpochIndex) {
 		let (seed, reveals) = Self::take_seed(epoch);
 		Self::expire_commitments(epoch);
@@ -48,7 +49,8 @@ impl<T: Config> Pallet<T> {
 		let validators = BoundedVec::truncate_from(order);
 		let count = validators.len() as u32;
 		let redundancy = Params::<T>::get().redundancy;
-		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy });
+		let providers = Self::compact_slots();
+		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy, providers });
 		CurrentEpoch::<T>::put(epoch);
 		Self::deposit_event(Event::EpochStarted { epoch, validators: count, reveals });
 	}

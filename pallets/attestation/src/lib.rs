@@ -3,8 +3,9 @@
 //! Nubes checks that providers really have what they sell. Time is cut into epochs (their
 //! length and report window root may change, from the next epoch: `timing.rs`); each epoch
 //! starts with a seed from the validators' beacon and a snapshot of the validators (identified
-//! by their `nubs` keys). Every serving provider is assigned to up to three validators by
-//! rendezvous hashing over the seed. Each validator's off-chain worker challenges its providers
+//! by their `nubs` keys). Every provider is assigned to up to three validators in closed form by
+//! its slot in the registry's dense index (`coverage.rs`), so a validator lists its own share
+//! without walking the registry. Each validator's off-chain worker challenges its providers
 //! at their registered endpoints with the `nubes-proofs` puzzle sized to the cores they sell,
 //! verifies the answers, and reports the failures, signed with its `nubs` key, as one
 //! authorized general transaction per batch (`#[pallet::authorize]`; no account, no fee).
@@ -28,7 +29,7 @@
 //! also mix in each validator's local randomness.
 //!
 //! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), the seed's
-//! beacon in `beacon.rs`, reports in `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
+//! beacon in `beacon.rs`, who is challenged when in `coverage.rs`, reports in `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
 //! `offchain.rs`, the served-blocks accumulator in `served.rs`, records in `types.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -47,12 +48,17 @@ pub mod beacon;
 mod beacon_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod coverage;
+#[cfg(test)]
+mod coverage_tests;
 mod judging;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
 mod reports;
 mod served;
+#[cfg(test)]
+mod simulation;
 #[cfg(test)]
 mod tests;
 pub mod timing;
@@ -151,7 +157,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCompensated: Get<u32>;
 
-		/// Providers an off-chain worker looks at per block.
+		/// Providers an off-chain worker challenges per block, unless more are needed to finish
+		/// its share of the epoch before the reveal phase.
 		#[pallet::constant]
 		type ChallengesPerBlock: Get<u32>;
 
@@ -185,6 +192,15 @@ pub mod pallet {
 	/// Each epoch not yet judged: its seed and validators.
 	#[pallet::storage]
 	pub type Epochs<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, EpochData<T>>;
+
+	/// The providers moved by the slot compaction at the running epoch's start, each with the
+	/// slot it held in the epoch before (whose reports may still arrive).
+	#[pallet::storage]
+	pub type RecentMoves<T: Config> = StorageValue<
+		_,
+		BoundedVec<(T::AccountId, u32), ConstU32<{ coverage::COMPACTIONS_PER_EPOCH }>>,
+		ValueQuery,
+	>;
 
 	/// Failures reported per epoch and provider.
 	#[pallet::storage]
@@ -451,4 +467,8 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Makes `who` a registered, bonded, active provider with `leases` leases, taken in turn
 	/// by `tenants` distinct tenants (at least one).
 	fn serving_provider(who: &AccountId, leases: u32, tenants: u32);
+
+	/// Deletes the record of provider `who` (as when the last of its stake is withdrawn),
+	/// leaving its slot vacant.
+	fn remove_provider(who: &AccountId);
 }

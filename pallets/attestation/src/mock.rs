@@ -104,6 +104,11 @@ parameter_types! {
 	};
 	pub const MockTiming: crate::Timing =
 		crate::Timing { epoch_length: EPOCH as u32, report_window: WINDOW as u32 };
+	// Small by default; the simulation sets the runtime's sizes.
+	pub static MaxValidators: u32 = 8;
+	pub static MaxFailuresPerReport: u32 = 4;
+	pub static MaxJudgedPerBlock: u32 = 2;
+	pub static ChallengesPerBlock: u32 = 4;
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -187,13 +192,13 @@ impl pallet_attestation::Config for Test {
 	type Eviction = Eviction;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = MockTiming;
-	type MaxValidators = frame_support::traits::ConstU32<8>;
-	type MaxFailuresPerReport = frame_support::traits::ConstU32<4>;
-	type MaxJudgedPerBlock = frame_support::traits::ConstU32<2>;
+	type MaxValidators = MaxValidators;
+	type MaxFailuresPerReport = MaxFailuresPerReport;
+	type MaxJudgedPerBlock = MaxJudgedPerBlock;
 	type MaxEvicting = frame_support::traits::ConstU32<4>;
 	type MaxClosedPerBlock = frame_support::traits::ConstU32<1>;
 	type MaxCompensated = frame_support::traits::ConstU32<4>;
-	type ChallengesPerBlock = frame_support::traits::ConstU32<4>;
+	type ChallengesPerBlock = ChallengesPerBlock;
 	type DefaultParameters = Defaults;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -265,6 +270,12 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 				1_000_000,
 			));
 		}
+	}
+
+	fn remove_provider(who: &AccountId) {
+		use nubes_primitives::traits::BackedCapacity;
+		frame_support::assert_ok!(Providers::leave(RuntimeOrigin::signed(*who)));
+		Providers::on_stake_withdrawn(who);
 	}
 }
 

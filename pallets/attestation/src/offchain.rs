@@ -1,9 +1,9 @@
-//! The validator's off-chain worker: each block, a bounded page of the registry; for each
-//! provider assigned to this validator, a fresh challenge over HTTP with a deadline; the
+//! The validator's off-chain worker: each block, the next page of the providers assigned to
+//! this validator (listed by slot, `coverage.rs`); for each, a fresh challenge over HTTP with a deadline; the
 //! answers verified with `nubes-proofs`; the failures signed with the `nubs` key and submitted
 //! as authorized general transactions. An off-chain storage lock keeps overlapping runs (blocks
-//! imported while a run is still waiting on providers) from repeating work, and the position
-//! in the registry is kept in off-chain storage so each provider is challenged once per epoch.
+//! imported while a run is still waiting on providers) from repeating work, and how far it got
+//! is kept in off-chain storage so each provider is challenged once per epoch.
 
 use crate::*;
 use alloc::{string::String, vec::Vec};
@@ -14,7 +14,7 @@ use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
-use nubes_primitives::{traits::ProviderDirectory, Resources};
+use nubes_primitives::Resources;
 use nubes_proofs::{
 	protocol::{account_bytes, MAX_UNITS},
 	verify::check_response,
@@ -26,8 +26,9 @@ use sp_runtime::{
 		http,
 		storage::StorageValueRef,
 		storage_lock::{StorageLock, Time},
-		Duration, Timestamp,
+		Duration, HttpError, HttpRequestId, HttpRequestStatus, Timestamp,
 	},
+	traits::UniqueSaturatedInto,
 	RuntimeAppPublic,
 };
 
@@ -68,12 +69,12 @@ impl WorkerStats {
 }
 const LOG: &str = "nubes::attestation";
 
-/// How far this node's worker got through the registry in an epoch.
+/// How far this node's worker got through its share of an epoch's providers.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
-struct Progress<AccountId> {
+struct WorkerProgress {
 	epoch: EpochIndex,
-	after: Option<AccountId>,
-	done: bool,
+	/// How many of its assigned slots (in [`assignment::nth_slot`] order) it has challenged.
+	done: u32,
 }
 
 /// What came back from one provider.
@@ -162,47 +163,113 @@ fn elapsed_since(start: Timestamp) -> u32 {
 	sp_io::offchain::timestamp().diff(&start).millis().try_into().unwrap_or(u32::MAX)
 }
 
-/// Sends every challenge at once and collects each outcome by the shared deadline.
+/// How long the worker sleeps between two rounds of looking at the answers still awaited.
+pub const POLL_MS: u64 = 2;
+
+/// One challenge awaiting its answer.
+struct Awaited {
+	/// Its place in the requests.
+	index: usize,
+	id: HttpRequestId,
+	/// When it went out, and when its own deadline falls.
+	sent: Timestamp,
+	deadline: Timestamp,
+	/// The status, once the response's head is in.
+	status: Option<u16>,
+	body: Vec<u8>,
+}
+
+/// What looking at one awaited answer found.
+enum Progress {
+	Waiting,
+	Done(Outcome),
+}
+
+/// Sends every challenge at once and times each provider on its own: each request has its own
+/// deadline from its own sending, and the answers are read round-robin, never waiting on one
+/// while others may have arrived, so a provider that drips its answer (or never sends it)
+/// makes no one else late. Each answer's time is observed within one round ([`POLL_MS`] plus
+/// a few host calls per awaited answer).
 pub fn exchange(requests: &[(String, SignedChallenge)], deadline_ms: u32) -> Vec<Outcome> {
-	let start = sp_io::offchain::timestamp();
-	let deadline = start.add(Duration::from_millis(deadline_ms.into()));
 	let mut outcomes = alloc::vec![Outcome::Unreachable; requests.len()];
-	let mut pending = Vec::new();
+	let mut awaited = Vec::new();
 	for (index, (url, challenge)) in requests.iter().enumerate() {
 		let Ok(body) = serde_json::to_vec(challenge) else { continue };
-		let sent = http::Request::post(url, alloc::vec![body])
+		let sent = sp_io::offchain::timestamp();
+		let deadline = sent.add(Duration::from_millis(deadline_ms.into()));
+		let request = http::Request::post(url, alloc::vec![body])
 			.add_header("Content-Type", "application/json")
 			.deadline(deadline)
 			.send();
-		match sent {
-			Ok(request) => pending.push((index, request)),
+		match request {
+			Ok(request) => awaited.push(Awaited {
+				index,
+				id: request.id,
+				sent,
+				deadline,
+				status: None,
+				body: Vec::new(),
+			}),
 			Err(error) => log::debug!(target: LOG, "challenge to {url} not sent: {error:?}"),
 		}
 	}
-	let (indices, requests): (Vec<usize>, Vec<http::PendingRequest>) = pending.into_iter().unzip();
-	for (index, result) in
-		indices.into_iter().zip(http::PendingRequest::try_wait_all(requests, deadline))
-	{
-		outcomes[index] = match result {
-			Err(_) => Outcome::TimedOut { elapsed_ms: elapsed_since(start) },
-			Ok(Err(_)) => Outcome::Unreachable,
-			Ok(Ok(response)) => {
-				let mut body = response.body();
-				body.deadline(deadline);
-				let bytes: Vec<u8> = body.by_ref().take(MAX_ANSWER_BYTES + 1).collect();
-				if body.error().is_some() {
-					Outcome::TimedOut { elapsed_ms: elapsed_since(start) }
-				} else {
-					Outcome::Answered {
-						status: response.code,
-						body: bytes,
-						elapsed_ms: elapsed_since(start),
-					}
-				}
+	while !awaited.is_empty() {
+		awaited.retain_mut(|answer| match look_at(answer) {
+			Progress::Waiting => true,
+			Progress::Done(outcome) => {
+				outcomes[answer.index] = outcome;
+				false
 			}
-		};
+		});
+		if !awaited.is_empty() {
+			sp_io::offchain::sleep_until(
+				sp_io::offchain::timestamp().add(Duration::from_millis(POLL_MS)),
+			);
+		}
 	}
 	outcomes
+}
+
+/// Takes whatever of `answer` has arrived, without waiting.
+fn look_at(answer: &mut Awaited) -> Progress {
+	let now = sp_io::offchain::timestamp();
+	let elapsed_ms = now.diff(&answer.sent).millis().try_into().unwrap_or(u32::MAX);
+	if now >= answer.deadline {
+		return Progress::Done(Outcome::TimedOut { elapsed_ms });
+	}
+	if answer.status.is_none() {
+		match sp_io::offchain::http_response_wait(&[answer.id], Some(now)).first() {
+			Some(HttpRequestStatus::Finished(status)) => answer.status = Some(*status),
+			Some(HttpRequestStatus::DeadlineReached) => return Progress::Waiting,
+			_ => return Progress::Done(Outcome::Unreachable),
+		}
+	}
+	let mut buffer = [0u8; 4096];
+	loop {
+		match sp_io::offchain::http_response_read_body(answer.id, &mut buffer, Some(now)) {
+			Ok(0) => {
+				return Progress::Done(Outcome::Answered {
+					status: answer.status.unwrap_or_default(),
+					body: core::mem::take(&mut answer.body),
+					elapsed_ms: elapsed_since(answer.sent),
+				})
+			}
+			Ok(read) => {
+				answer.body.extend_from_slice(&buffer[..(read as usize).min(buffer.len())]);
+				if answer.body.len() > MAX_ANSWER_BYTES {
+					// Cut at one byte over the limit: refused as too long, without reading on.
+					answer.body.truncate(MAX_ANSWER_BYTES + 1);
+					return Progress::Done(Outcome::Answered {
+						status: answer.status.unwrap_or_default(),
+						body: core::mem::take(&mut answer.body),
+						elapsed_ms: elapsed_since(answer.sent),
+					});
+				}
+			}
+			Err(HttpError::DeadlineReached) => return Progress::Waiting,
+			Err(_) => return Progress::Done(Outcome::Unreachable),
+		}
+	}
 }
 
 impl<T: Config> Pallet<T> {
@@ -222,33 +289,25 @@ impl<T: Config> Pallet<T> {
 		let Some(data) = Epochs::<T>::get(epoch) else { return };
 		let Some((index, key)) = Self::local_validator(&data) else { return };
 		let params = Params::<T>::get();
-		let page = T::ChallengesPerBlock::get();
 		let hold = u64::from(params.deadline_ms).saturating_add(5_000);
 		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
 		let Ok(_guard) = lock.try_lock() else { return };
 
 		let progress_ref = StorageValueRef::persistent(PROGRESS_KEY);
-		let progress = progress_ref
-			.get::<Progress<T::AccountId>>()
+		let done = progress_ref
+			.get::<WorkerProgress>()
 			.ok()
 			.flatten()
 			.filter(|p| p.epoch == epoch)
-			.unwrap_or(Progress { epoch, after: None, done: false });
-		if progress.done {
-			return;
-		}
-		let (providers, next) = T::Directory::serving_after(progress.after.as_ref(), page);
-		progress_ref.set(&Progress { epoch, after: next.clone(), done: next.is_none() });
+			.map_or(0, |p| p.done);
+		let block: u32 = now.unique_saturated_into();
+		let (providers, done) = Self::challenge_page(epoch, &data, index, done, block.into());
+		progress_ref.set(&WorkerProgress { epoch, done });
 
-		let validators = data.validators.len() as u32;
 		let local_random = sp_io::offchain::random_seed();
 		let mut requests = Vec::new();
 		let mut targets = Vec::new();
 		for provider in providers {
-			let encoded = provider.account.encode();
-			if !assignment::is_assigned(&data.seed, &encoded, validators, data.redundancy, index) {
-				continue;
-			}
 			let challenge = challenge_for(
 				&data.seed,
 				&local_random,

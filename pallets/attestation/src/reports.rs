@@ -46,18 +46,13 @@ impl<T: Config> Pallet<T> {
 		let data = Epochs::<T>::get(report.epoch).ok_or(Error::<T>::StaleEpoch)?;
 		ensure!((report.validator as usize) < data.validators.len(), Error::<T>::NotValidator);
 		ensure!(!report.failures.is_empty(), Error::<T>::EmptyReport);
-		let validators = data.validators.len() as u32;
+		let moved = Self::moved_since(report.epoch);
 		let mut seen = BTreeSet::new();
 		for (provider, _) in report.failures.iter() {
 			ensure!(seen.insert(provider.clone()), Error::<T>::DuplicateReport);
 			ensure!(
-				assignment::is_assigned(
-					&data.seed,
-					&provider.encode(),
-					validators,
-					data.redundancy,
-					report.validator
-				),
+				Self::slot_in(&moved, provider)
+					.is_some_and(|slot| data.is_assigned(slot, report.validator)),
 				Error::<T>::NotAssigned
 			);
 			ensure!(

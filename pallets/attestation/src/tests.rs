@@ -26,7 +26,7 @@ pub(crate) fn authorized() -> RuntimeOrigin {
 }
 
 /// The index of `//Validator{i}` in `epoch`'s (sorted) validator list.
-fn index_of(epoch: EpochIndex, i: u32) -> u32 {
+pub(crate) fn index_of(epoch: EpochIndex, i: u32) -> u32 {
 	Epochs::<Test>::get(epoch).unwrap().validators.iter().position(|v| *v == validator(i)).unwrap()
 		as u32
 }
@@ -55,20 +55,33 @@ fn authorize(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
 }
 
 /// The validators of `epoch` assigned to `provider`, as `//Validator{i}` numbers.
-fn assigned_to(epoch: EpochIndex, provider: AccountId, keys: &[u32]) -> Vec<u32> {
+pub(crate) fn assigned_to(epoch: EpochIndex, provider: AccountId, keys: &[u32]) -> Vec<u32> {
 	let data = Epochs::<Test>::get(epoch).unwrap();
-	assignment::assigned(
-		&data.seed,
-		&provider.encode(),
-		data.validators.len() as u32,
-		data.redundancy,
-	)
-	.into_iter()
-	.map(|index| *keys.iter().find(|i| validator(**i) == data.validators[index as usize]).unwrap())
-	.collect()
+	let slot = Attestation::slot_in(&Attestation::moved_since(epoch), &provider).unwrap();
+	assert!(slot < data.providers, "provider {provider} is not challenged in epoch {epoch}");
+	assignment::assigned(slot, data.validators.len() as u32, data.redundancy)
+		.into_iter()
+		.map(|index| {
+			*keys.iter().find(|i| validator(**i) == data.validators[index as usize]).unwrap()
+		})
+		.collect()
 }
 
-fn unreachable() -> Failure {
+/// Deletes `provider`'s record as the withdrawal of its last stake does after it left.
+pub(crate) fn remove_provider(provider: AccountId) {
+	assert_ok!(Providers::leave(RuntimeOrigin::signed(provider)));
+	<Providers as nubes_primitives::traits::BackedCapacity<_>>::on_stake_withdrawn(&provider);
+	assert!(!pallet_providers::Providers::<Test>::contains_key(provider));
+}
+
+/// The providers in `range` of the registry's slots (vacant ones left out).
+fn slots(
+	range: core::ops::Range<u32>,
+) -> Vec<nubes_primitives::traits::ServingProvider<AccountId>> {
+	range.filter_map(<Providers as ProviderDirectory<_>>::at_slot).collect()
+}
+
+pub(crate) fn unreachable() -> Failure {
 	Failure::Unreachable
 }
 
@@ -381,14 +394,18 @@ fn judging_is_bounded_per_block_and_carries_over() {
 fn leftover_reports_of_providers_gone_are_swept_in_bounded_steps() {
 	let mut ext = new_test_ext(&[0]);
 	ext.execute_with(|| {
-		// Reports for accounts the registry does not list (they left during the epoch).
-		for chunk in [[100u64, 101, 102, 103], [104, 105, 106, 107]] {
+		// Every provider reported, then gone from the registry before judging.
+		for chunk in [&PROVIDERS[..4], &PROVIDERS[4..]] {
 			let (r, s) = signed_report(0, 0, chunk.iter().map(|p| (*p, unreachable())).collect());
 			assert_ok!(Attestation::report(authorized(), r, s));
 		}
-		run_to_block(EPOCH + WINDOW + 2);
+		for provider in PROVIDERS {
+			remove_provider(provider);
+		}
+		// The window's end: the registry, empty, is judged at once.
+		run_to_block(EPOCH + WINDOW);
 		assert_eq!(JudgingState::<Test>::get(), Judging::Sweeping);
-		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 8);
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 5);
 	});
 	// The bound applies to what is in the database, so each block is committed as on a chain.
 	let mut left = Vec::new();
@@ -400,7 +417,7 @@ fn leftover_reports_of_providers_gone_are_swept_in_bounded_steps() {
 		}));
 		assert!(left.len() <= 4, "sweeping does not end: {left:?}");
 	}
-	assert_eq!(left, vec![6, 4, 2, 0], "two per block");
+	assert_eq!(left, vec![3, 1, 0], "two per block");
 	ext.execute_with(check);
 }
 
@@ -622,8 +639,9 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		// The worker takes four providers per block, in the registry's order.
-		let (page, _) = <Providers as ProviderDirectory<_>>::serving_after(None, 4);
+		// The worker takes four providers per block (`ChallengesPerBlock`), in slot order: a
+		// lone validator is assigned every slot.
+		let page = slots(0..4);
 		let challenge = |who: AccountId| {
 			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
 		};
@@ -677,9 +695,8 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 3);
 
 		// The next run in this epoch takes the rest of the registry, the one after does nothing.
-		let (rest, end) =
-			<Providers as ProviderDirectory<_>>::serving_after(Some(&page[3].account), 4);
-		assert_eq!((rest.len(), end), (1, None));
+		let rest = slots(4..6);
+		assert_eq!(rest.len(), 1);
 		let request = expected_request(
 			rest[0].account,
 			&challenge(rest[0].account),
@@ -781,6 +798,9 @@ struct Scripted {
 	uris: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u16, String>>>,
 	signers: Vec<sp_core::sr25519::Public>,
 	signed: std::sync::Arc<std::sync::Mutex<u32>>,
+	/// Bodies that are complete only at the given time: reading one earlier waits, as the
+	/// host does, until it is complete or the read's deadline passes.
+	drips: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
 }
 
 impl Scripted {
@@ -792,6 +812,7 @@ impl Scripted {
 			uris: Default::default(),
 			signers: validators.iter().map(|i| validator_pair(*i).public()).collect(),
 			signed: Default::default(),
+			drips: Default::default(),
 		}
 	}
 }
@@ -889,6 +910,26 @@ impl sp_core::offchain::Externalities for Scripted {
 		buffer: &mut [u8],
 		deadline: Option<sp_core::offchain::Timestamp>,
 	) -> Result<usize, sp_core::offchain::HttpError> {
+		let uri = self.uris.lock().unwrap().get(&id.0).cloned();
+		let complete = uri.and_then(|uri| self.drips.lock().unwrap().get(&uri).copied());
+		if let Some(complete) = complete {
+			let now = self.inner.timestamp().unix_millis();
+			if now < complete {
+				match deadline {
+					Some(deadline) if deadline.unix_millis() < complete => {
+						// A blocked read returns once its deadline has passed: a moment after.
+						let now = self.inner.timestamp();
+						let after =
+							deadline.max(now).add(sp_core::offchain::Duration::from_millis(1));
+						self.inner.sleep_until(after);
+						return Err(sp_core::offchain::HttpError::DeadlineReached);
+					}
+					_ => self
+						.inner
+						.sleep_until(sp_core::offchain::Timestamp::from_unix_millis(complete)),
+				}
+			}
+		}
 		self.inner.http_response_read_body(id, buffer, deadline)
 	}
 	fn set_authorized_nodes(&mut self, nodes: Vec<sp_core::OpaquePeerId>, authorized_only: bool) {
@@ -909,7 +950,7 @@ fn http_500_unreachable_and_late_providers_are_reported_with_their_reason() {
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		let (page, _) = <Providers as ProviderDirectory<_>>::serving_after(None, 4);
+		let page = slots(0..4);
 		let challenge = |who: AccountId| {
 			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
 		};
@@ -964,5 +1005,55 @@ fn an_oversize_report_does_not_decode() {
 		let mut encoded = vec![Attestation::index() as u8, 0];
 		encoded.extend((report.epoch, report.validator, failures, signature).encode());
 		assert!(RuntimeCall::decode(&mut &encoded[..]).is_ok());
+	});
+}
+
+#[test]
+fn a_provider_dripping_its_answer_makes_no_one_else_late() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		let page = slots(0..4);
+		let challenge = |who: AccountId| {
+			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
+		};
+		// The first provider of the batch sends its head at once and never finishes its body;
+		// the three after it answer rightly at once.
+		for provider in &page {
+			let answer = honest_answer(&challenge(provider.account));
+			state.write().expect_request(expected_request(
+				provider.account,
+				&challenge(provider.account),
+				answer,
+			));
+		}
+		let url = |who: AccountId| format!("http://provider-{who}.example:8080/nubes/v1/challenge");
+		scripted.drips.lock().unwrap().insert(url(page[0].account), u64::MAX);
+		Attestation::offchain_worker(1);
+		without_reveals(&mut pool_state.write().transactions);
+		let raw = pool_state.write().transactions.pop().expect("one report");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::report { report, .. }) = xt.function else { panic!() };
+		// Only the dripping provider is late, seen within a polling round of its deadline; it
+		// held no one else up (with one shared deadline, all four were late).
+		let failures = report.failures.to_vec();
+		assert_eq!(failures.len(), 1, "{failures:?}");
+		let (who, Failure::Late { elapsed_ms }) = failures[0] else { panic!("{failures:?}") };
+		assert_eq!(who, page[0].account);
+		let deadline = u64::from(params.deadline_ms);
+		assert!((deadline..=deadline + offchain::POLL_MS + 1).contains(&u64::from(elapsed_ms)));
+		let stats =
+			sp_runtime::offchain::storage::StorageValueRef::persistent(offchain::WORKER_STATS_KEY)
+				.get::<offchain::WorkerStats>()
+				.unwrap()
+				.unwrap();
+		assert_eq!((stats.challenges_sent, stats.passed, stats.failed), (4, 3, 1));
 	});
 }

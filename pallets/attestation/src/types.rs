@@ -5,7 +5,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
-use nubes_proofs::Failure;
+use nubes_proofs::{assignment, Failure};
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
 
@@ -46,12 +46,21 @@ pub struct EpochData<T: Config> {
 	pub validators: BoundedVec<T::AuthorityId, T::MaxValidators>,
 	/// How many validators challenge each provider this epoch.
 	pub redundancy: u32,
+	/// Slots of the registry's index at the epoch's start: the providers in slots below it are
+	/// challenged this epoch (those registered later, from the next).
+	pub providers: u32,
 }
 
 impl<T: Config> EpochData<T> {
 	/// Validators assigned to each provider: `redundancy`, or all if there are fewer.
 	pub fn assigned_count(&self) -> u32 {
 		self.redundancy.min(self.validators.len() as u32)
+	}
+
+	/// Whether validator `index` challenges the provider in `slot` this epoch.
+	pub fn is_assigned(&self, slot: u32, index: u32) -> bool {
+		slot < self.providers
+			&& assignment::is_assigned(slot, self.validators.len() as u32, self.redundancy, index)
 	}
 }
 

@@ -83,6 +83,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		ProviderCount::<T>::put(count);
+		Self::take_slot(&who)?;
 		Self::deposit_event(Event::ProviderRegistered { provider: who, capacity });
 		Ok(())
 	}
@@ -195,6 +196,7 @@ impl<T: Config> Pallet<T> {
 			Attestations::<T>::remove(who);
 			ForcedOut::<T>::remove(who);
 			ProviderCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+			Self::vacate_slot(who);
 			Self::deposit_event(Event::ProviderRemoved { provider: who.clone() });
 		}
 	}
@@ -235,6 +237,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(count == ProviderCount::<T>::get(), "provider count is off");
+		Self::slots_try_state()?;
 		for (who, attestations) in Attestations::<T>::iter() {
 			let info = Providers::<T>::get(&who).ok_or("attestation of an unknown provider")?;
 			let declared = attributes::full_mask(info.attributes.len());

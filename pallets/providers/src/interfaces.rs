@@ -5,8 +5,8 @@ use crate::*;
 use frame_support::{ensure, pallet_prelude::*};
 use nubes_primitives::{
 	traits::{
-		BackedCapacity, CapacityAllocator, ProviderBond, ProviderDirectory, ReputationRecorder,
-		ServingProvider,
+		BackedCapacity, CapacityAllocator, Compaction, ProviderBond, ProviderDirectory,
+		ReputationRecorder, ServingProvider,
 	},
 	ProviderStatus, Reputation, Resources,
 };
@@ -127,6 +127,22 @@ impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
 			last = Some(account);
 		}
 		(serving, if scanned < limit { None } else { last })
+	}
+
+	fn slots() -> u32 {
+		SlotCount::<T>::get()
+	}
+
+	fn at_slot(slot: u32) -> Option<ServingProvider<T::AccountId>> {
+		Self::provider_at(slot)
+	}
+
+	fn slot_of(who: &T::AccountId) -> Option<u32> {
+		SlotOf::<T>::get(who)
+	}
+
+	fn compact_one() -> Compaction<T::AccountId> {
+		Pallet::<T>::compact_one()
 	}
 }
 

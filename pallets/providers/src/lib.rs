@@ -28,6 +28,7 @@ mod interfaces;
 #[cfg(test)]
 mod mock;
 mod runtime_api;
+mod slots;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -89,6 +90,25 @@ pub mod pallet {
 	/// Number of registered providers.
 	#[pallet::storage]
 	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The dense slot index of the registry: slot → provider. Validators find the providers
+	/// they must challenge by slot, in closed form, instead of walking the registry. A slot
+	/// whose provider's record is gone stays (vacant) until the attestation pallet compacts
+	/// the index at an epoch's start, so slots never move within an epoch.
+	#[pallet::storage]
+	pub type Slots<T: Config> = StorageMap<_, Twox64Concat, u32, T::AccountId>;
+
+	/// Each registered provider's slot.
+	#[pallet::storage]
+	pub type SlotOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+	/// How many slots there are, vacant ones included.
+	#[pallet::storage]
+	pub type SlotCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Slots whose provider's record is gone, waiting for compaction.
+	#[pallet::storage]
+	pub type VacantSlots<T: Config> = StorageMap<_, Twox64Concat, u32, ()>;
 
 	/// Providers forced out after repeated faults: they never resume; the mark goes with the
 	/// record, once the last of their stake is withdrawn.

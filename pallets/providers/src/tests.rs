@@ -703,3 +703,92 @@ fn bounded_vec_types_match_the_protocol_bounds() {
 	let too_long: Result<Endpoint, _> = BoundedVec::try_from(vec![b'a'; 257]);
 	assert!(too_long.is_err());
 }
+
+mod slots {
+	use super::*;
+	use crate::{Pallet, SlotCount, SlotOf, Slots, VacantSlots};
+	use nubes_primitives::traits::{Compaction, ProviderDirectory};
+
+	fn at(slot: u32) -> Option<AccountId> {
+		<Providers as ProviderDirectory<_>>::at_slot(slot).map(|p| p.account)
+	}
+
+	#[test]
+	fn every_provider_holds_one_slot_and_slots_move_only_when_compacted() {
+		new_test_ext().execute_with(|| {
+			for who in 1..=5 {
+				register(who);
+			}
+			assert_eq!(SlotCount::<Test>::get(), 5);
+			assert_eq!((0..5).map(at).collect::<Vec<_>>(), (1..=5).map(Some).collect::<Vec<_>>());
+
+			// Two records go: their slots stay, vacant; nobody else moves.
+			Pallet::<Test>::remove_provider(&2);
+			Pallet::<Test>::remove_provider(&5);
+			assert_eq!(SlotCount::<Test>::get(), 5);
+			assert_eq!(at(1), None);
+			assert_eq!(at(4), None);
+			assert_eq!(SlotOf::<Test>::get(3), Some(2));
+			Pallet::<Test>::do_try_state().unwrap();
+
+			// A newcomer takes the next slot, never a vacant one before compaction.
+			register(6);
+			assert_eq!(SlotOf::<Test>::get(6), Some(5));
+
+			// Compaction: the last slot (6's) moves into a vacancy, then the vacant last pops.
+			let first = Pallet::<Test>::compact_one();
+			let Compaction::Moved { who: 6, from: 5, to } = first else { panic!("{first:?}") };
+			assert!(to == 1 || to == 4);
+			assert_eq!(SlotOf::<Test>::get(6), Some(to));
+			Pallet::<Test>::do_try_state().unwrap();
+			let mut steps = vec![];
+			loop {
+				match Pallet::<Test>::compact_one() {
+					Compaction::Done => break,
+					step => steps.push(step),
+				}
+			}
+			// Left: slots 0..4 held by 1, 3, 4, 6 in some order, none vacant.
+			assert_eq!(SlotCount::<Test>::get(), 4);
+			assert_eq!(VacantSlots::<Test>::iter().count(), 0);
+			let mut held: Vec<_> = (0..4).filter_map(at).collect();
+			held.sort();
+			assert_eq!(held, vec![1, 3, 4, 6]);
+			assert!(Slots::<Test>::iter_keys().all(|slot| slot < 4));
+			assert!(steps.len() <= 2, "{steps:?}");
+			Pallet::<Test>::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn a_provider_that_comes_back_is_not_found_at_its_old_slot() {
+		new_test_ext().execute_with(|| {
+			register(1);
+			register(2);
+			Pallet::<Test>::remove_provider(&1);
+			register(1);
+			// Slot 0 still names 1, but 1 holds slot 2 now: slot 0 is vacant, not a second 1.
+			assert_eq!(Slots::<Test>::get(0), Some(1));
+			assert_eq!(at(0), None);
+			assert_eq!(at(2), Some(1));
+			Pallet::<Test>::do_try_state().unwrap();
+			assert_eq!(Pallet::<Test>::compact_one(), Compaction::Moved { who: 1, from: 2, to: 0 });
+			assert_eq!(at(0), Some(1));
+			assert_eq!(Pallet::<Test>::compact_one(), Compaction::Done);
+			Pallet::<Test>::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn compacting_an_empty_or_dense_index_does_nothing() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(Pallet::<Test>::compact_one(), Compaction::Done);
+			register(1);
+			assert_eq!(Pallet::<Test>::compact_one(), Compaction::Done);
+			Pallet::<Test>::remove_provider(&1);
+			assert_eq!(Pallet::<Test>::compact_one(), Compaction::Popped);
+			assert_eq!(SlotCount::<Test>::get(), 0);
+			Pallet::<Test>::do_try_state().unwrap();
+		});
+	}
+}

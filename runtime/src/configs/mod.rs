@@ -474,4 +474,10 @@ impl pallet_attestation::BenchmarkHelper<AccountId> for AttestationBenchmarkHelp
 			));
 		}
 	}
+
+	fn remove_provider(who: &AccountId) {
+		use nubes_primitives::traits::BackedCapacity;
+		frame_support::assert_ok!(Providers::leave(RuntimeOrigin::signed(who.clone())));
+		Providers::on_stake_withdrawn(who);
+	}
 }

@@ -1,0 +1,107 @@
+//! Who is challenged, by whom and when: coverage of every provider in every epoch, with work
+//! per validator bounded by its share.
+//!
+//! The registry keeps every provider in a slot of a dense index. An epoch fixes how many slots
+//! count (`EpochData::providers`); validator `j` of the epoch's order challenges the slots whose
+//! residue mod the validator count is one of its `redundancy` residues
+//! ([`assignment::nth_slot`]), so it lists them without walking the registry. Its off-chain
+//! worker takes them a page per block: `ChallengesPerBlock`, or, if that would not finish them
+//! before the epoch's reveal phase, what is left spread over the blocks left. So every provider
+//! is challenged every epoch (by each of its validators whose worker runs), and a worker's work
+//! per block is at most the larger of that constant and its share spread over the epoch,
+//! whatever the registry's size.
+//!
+//! Slots move only here, at an epoch's start: the index is compacted by at most
+//! [`COMPACTIONS_PER_EPOCH`] steps, and each provider moved is remembered with its former slot
+//! until the next epoch's start, because the previous epoch's reports (checked against the
+//! slots of that epoch) still arrive in its report window.
+
+use crate::*;
+use alloc::vec::Vec;
+use frame_support::{traits::Get, BoundedVec};
+use nubes_primitives::traits::{Compaction, ProviderDirectory, ServingProvider};
+
+/// Most compaction steps at an epoch's start (each pops a vacant last slot or moves one
+/// provider into a vacancy). Vacancies left over wait for the next epoch; they only cost the
+/// validators a skipped read.
+pub const COMPACTIONS_PER_EPOCH: u32 = 16;
+
+impl<T: Config> Pallet<T> {
+	/// Compacts the slot index by up to [`COMPACTIONS_PER_EPOCH`] steps and remembers who moved;
+	/// returns the slot count the new epoch uses.
+	pub(crate) fn compact_slots() -> u32 {
+		let mut moves = BoundedVec::new();
+		for _ in 0..COMPACTIONS_PER_EPOCH {
+			match T::Directory::compact_one() {
+				Compaction::Done => break,
+				Compaction::Popped => {}
+				Compaction::Moved { who, from, .. } => {
+					// Never full: one move per step at most.
+					let _ = moves.try_push((who, from));
+				}
+			}
+		}
+		RecentMoves::<T>::put(moves);
+		T::Directory::slots()
+	}
+
+	/// The providers whose slots in `epoch` (the running one or the one before) differ from
+	/// their slots now, with their slots then.
+	pub fn moved_since(epoch: EpochIndex) -> Vec<(T::AccountId, u32)> {
+		if epoch < CurrentEpoch::<T>::get() {
+			RecentMoves::<T>::get().into_inner()
+		} else {
+			Vec::new()
+		}
+	}
+
+	/// The slot `provider` held in an epoch since which `moved` moved (see [`Self::moved_since`]).
+	pub fn slot_in(moved: &[(T::AccountId, u32)], provider: &T::AccountId) -> Option<u32> {
+		moved
+			.iter()
+			.find_map(|(who, from)| (who == provider).then_some(*from))
+			.or_else(|| T::Directory::slot_of(provider))
+	}
+
+	/// How many of its providers validator `index` should challenge in block `now` of `epoch`,
+	/// having challenged `done` of them: `ChallengesPerBlock`, or more if what is left would
+	/// not otherwise be done before the reveal phase (then what is left spread evenly over the
+	/// blocks left), and never more than is left.
+	pub fn page_size(
+		epoch: EpochIndex,
+		data: &EpochData<T>,
+		index: u32,
+		done: u32,
+		now: u64,
+	) -> u32 {
+		let share =
+			assignment::share(index, data.validators.len() as u32, data.redundancy, data.providers);
+		let left = share.saturating_sub(done);
+		let blocks_left = Self::reveal_start(epoch).saturating_sub(now).max(1);
+		let needed = u64::from(left).div_ceil(blocks_left).min(u64::from(left)) as u32;
+		left.min(needed.max(T::ChallengesPerBlock::get()))
+	}
+
+	/// The providers validator `index` challenges in block `now` of `epoch`, having challenged
+	/// `done` of its share, and how far through its share that takes it. Vacant slots (whose
+	/// provider's record went during the epoch) count as done.
+	pub fn challenge_page(
+		epoch: EpochIndex,
+		data: &EpochData<T>,
+		index: u32,
+		done: u32,
+		now: u64,
+	) -> (Vec<ServingProvider<T::AccountId>>, u32) {
+		let page = Self::page_size(epoch, data, index, done, now);
+		let validators = data.validators.len() as u32;
+		let providers = (done..done.saturating_add(page))
+			.map_while(|n| {
+				assignment::nth_slot(index, validators, data.redundancy, n)
+					.and_then(|slot| u32::try_from(slot).ok())
+					.filter(|slot| *slot < data.providers)
+			})
+			.filter_map(T::Directory::at_slot)
+			.collect();
+		(providers, done.saturating_add(page))
+	}
+}

@@ -1,0 +1,116 @@
+//! Coverage: providers by slot, slots that move only between epochs, reports checked against
+//! the slots of their own epoch, and the worker's pages.
+
+use crate::{mock::*, tests::*, *};
+use frame_support::{assert_noop, assert_ok};
+use nubes_primitives::traits::ProviderDirectory;
+
+/// Registers and bonds a provider that was not there at genesis.
+fn newcomer(who: AccountId) {
+	use frame_support::traits::fungible::Mutate;
+	Balances::set_balance(&who, INITIAL);
+	assert_ok!(ProviderStake::bond(RuntimeOrigin::signed(who), BOND));
+	assert_ok!(Providers::register(
+		RuntimeOrigin::signed(who),
+		b"http://newcomer.example:8080".to_vec().try_into().unwrap(),
+		b"eu-central".to_vec().try_into().unwrap(),
+		Default::default(),
+		capacity(),
+		prices(),
+	));
+}
+
+/// The `//Validator{i}` of `keys` assigned to slot `slot` in `epoch`, and one that is not.
+fn split(epoch: EpochIndex, slot: u32, keys: &[u32]) -> (Vec<u32>, Vec<u32>) {
+	let data = Epochs::<Test>::get(epoch).unwrap();
+	keys.iter().copied().partition(|i| data.is_assigned(slot, index_of(epoch, *i)))
+}
+
+#[test]
+fn reports_are_checked_against_the_slots_of_their_own_epoch() {
+	let keys = [0, 1, 2, 3];
+	new_test_ext(&keys).execute_with(|| {
+		// Genesis providers hold slots 0..5 in order; provider 11 goes during epoch 0.
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(11), Some(1));
+		assert_eq!(Epochs::<Test>::get(0).unwrap().providers, 5);
+		remove_provider(11);
+		// Within the epoch nobody moves: 14 keeps slot 4, and slot 1 is vacant.
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(14), Some(4));
+		assert!(<Providers as ProviderDirectory<_>>::at_slot(1).is_none());
+
+		run_to_block(EPOCH);
+		// At epoch 1's start the last provider (14) moved into the vacancy.
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(14), Some(1));
+		assert_eq!(RecentMoves::<Test>::get().to_vec(), vec![(14, 4)]);
+		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 4);
+
+		// A report of epoch 0 (still in its window) is checked against slot 4...
+		let (then_yes, then_no) = split(0, 4, &keys);
+		assert_eq!((then_yes.len(), then_no.len()), (3, 1));
+		let (r, s) = signed_report(0, then_no[0], vec![(14, unreachable())]);
+		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
+		let (r, s) = signed_report(0, then_yes[0], vec![(14, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		// ...and one of epoch 1 against slot 1.
+		let (now_yes, now_no) = split(1, 1, &keys);
+		let (r, s) = signed_report(1, now_no[0], vec![(14, unreachable())]);
+		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
+		let (r, s) = signed_report(1, now_yes[0], vec![(14, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		// The provider gone is nobody's to report.
+		let (r, s) = signed_report(0, then_yes[0], vec![(11, unreachable())]);
+		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
+
+		// The moves are forgotten at the next start, when no report of epoch 0 is taken.
+		run_to_block(2 * EPOCH);
+		assert!(RecentMoves::<Test>::get().is_empty());
+		check();
+	});
+}
+
+#[test]
+fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
+	new_test_ext(&[0]).execute_with(|| {
+		newcomer(99);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(99), Some(5));
+		assert_eq!(Epochs::<Test>::get(0).unwrap().providers, 5);
+		// Past the epoch's slots: no validator may report it, and the worker does not list it.
+		let (r, s) = signed_report(0, 0, vec![(99, unreachable())]);
+		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
+		let data = Epochs::<Test>::get(0).unwrap();
+		let (page, done) = Attestation::challenge_page(0, &data, 0, 0, 1);
+		assert_eq!(done, 4);
+		assert_eq!(page.iter().map(|p| p.account).collect::<Vec<_>>(), vec![10, 11, 12, 13]);
+		let (page, done) = Attestation::challenge_page(0, &data, 0, 4, 2);
+		assert_eq!((page.iter().map(|p| p.account).collect::<Vec<_>>(), done), (vec![14], 5));
+		assert_eq!(Attestation::challenge_page(0, &data, 0, 5, 3), (vec![], 5));
+
+		run_to_block(EPOCH);
+		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 6);
+		let (r, s) = signed_report(1, 0, vec![(99, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		check();
+	});
+}
+
+#[test]
+fn a_worker_finishes_its_share_before_the_reveal_phase_whatever_its_size() {
+	new_test_ext(&[0]).execute_with(|| {
+		let mut data = Epochs::<Test>::get(0).unwrap();
+		let start = Attestation::epoch_start(0);
+		let reveals = Attestation::reveal_start(0);
+		// `ChallengesPerBlock` is 4 in the mock.
+		for (providers, most) in [(5u32, 4u32), (40, 6), (1_000, 143)] {
+			data.providers = providers;
+			let mut done = 0;
+			let mut pages = Vec::new();
+			for now in start + 1..reveals {
+				let page = Attestation::page_size(0, &data, 0, done, now);
+				done += page;
+				pages.push(page);
+			}
+			assert_eq!(done, providers, "every slot by the reveal phase: {pages:?}");
+			assert_eq!(pages.iter().copied().max(), Some(most), "{pages:?}");
+		}
+	});
+}
