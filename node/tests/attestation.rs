@@ -14,7 +14,7 @@ use std::{
 };
 
 use common::{
-	events_at, free_port, hash_of, metric, next_nonce, signed_extrinsic, start_dev_node_on,
+	events_between, free_port, metric, next_nonce, signed_extrinsic, start_dev_node_on,
 	submit_and_finalize, wait_for, NodeProcess,
 };
 use nubes_primitives::{ResourcePrices, Resources};
@@ -100,16 +100,6 @@ fn register(node: &NodeProcess, provider: Sr25519Keyring, endpoint: &str) {
 			},
 		}),
 	);
-}
-
-/// Every event of finalized blocks `from..=to`.
-fn events_between(node: &NodeProcess, from: u64, to: u64) -> Vec<RuntimeEvent> {
-	(from..=to)
-		.flat_map(|number| {
-			let hash = hash_of(&node.rpc("chain_getBlockHash", json!([number])).expect("a hash"));
-			events_at(node, hash).into_iter().map(|record| record.event)
-		})
-		.collect()
 }
 
 #[test]

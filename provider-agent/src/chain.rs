@@ -251,9 +251,8 @@ async fn rules_at(
 	})
 }
 
-/// Attestation epoch `index` in the state of block `at`, with `me`'s slot in it: its slot now,
-/// or, for an epoch before the running one, the slot it had before the last compaction moved
-/// it.
+/// Attestation epoch `index` in the state of block `at`, with `me`'s slot in that epoch (as
+/// the chain works it out for a report of the epoch).
 async fn epoch_at(
 	at: &subxt::client::OnlineClientAtBlock<nubes_client::NubesConfig>,
 	index: u32,
@@ -266,31 +265,32 @@ async fn epoch_at(
 		.map_err(ClientError::subxt)?;
 	let Some(value) = found else { return Ok(None) };
 	let data = value.decode().map_err(ClientError::subxt)?;
-	let current = storage
-		.fetch(api::storage().attestation().current_epoch(), ())
+	let slot_now = storage
+		.try_fetch(api::storage().providers().slot_of(), (me.clone(),))
 		.await
 		.map_err(ClientError::subxt)?
-		.decode()
+		.map(|value| value.decode())
+		.transpose()
 		.map_err(ClientError::subxt)?;
-	let mut slot = None;
-	if index < current {
-		let moved = storage
-			.fetch(api::storage().attestation().recent_moves(), ())
-			.await
-			.map_err(ClientError::subxt)?
-			.decode()
-			.map_err(ClientError::subxt)?;
-		slot = moved.0.into_iter().find_map(|(who, from)| (&who == me).then_some(from));
-	}
-	if slot.is_none() {
-		slot = storage
-			.try_fetch(api::storage().providers().slot_of(), (me.clone(),))
-			.await
-			.map_err(ClientError::subxt)?
-			.map(|value| value.decode())
-			.transpose()
-			.map_err(ClientError::subxt)?;
-	}
+	// The chain's rule (`slot_in`): since a compaction after the epoch, a provider has the slot
+	// it moved from, or its slot now if that is below the count the compaction left.
+	let since = storage
+		.try_fetch(api::storage().attestation().last_compaction(), ())
+		.await
+		.map_err(ClientError::subxt)?
+		.map(|value| value.decode())
+		.transpose()
+		.map_err(ClientError::subxt)?
+		.filter(|last| index < last.epoch);
+	let slot = match since {
+		None => slot_now,
+		Some(last) => last
+			.moves
+			.0
+			.into_iter()
+			.find_map(|(who, from)| (&who == me).then_some(from))
+			.or(slot_now.filter(|slot| *slot < last.floor)),
+	};
 	Ok(Some(Epoch {
 		seed: data.seed,
 		validators: data.validators.0.into_iter().map(|key| key.0).collect(),

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use codec::{Decode, Encode};
 use nubes_runtime::{
@@ -190,4 +190,82 @@ pub fn next_nonce(node: &NodeProcess, who: &AccountId) -> u32 {
 		.expect("system_accountNextIndex answers")
 		.as_u64()
 		.expect("nonce is a number") as u32
+}
+
+/// Every event of finalized blocks `from..=to`.
+pub fn events_between(node: &NodeProcess, from: u64, to: u64) -> Vec<RuntimeEvent> {
+	(from..=to)
+		.flat_map(|number| {
+			let hash = hash_of(&node.rpc("chain_getBlockHash", json!([number])).expect("a hash"));
+			events_at(node, hash).into_iter().map(|record| record.event)
+		})
+		.collect()
+}
+
+/// One validator's fixed identity and its ports.
+pub struct Validator {
+	/// `alice`, `bob`, `charlie` or `dave`: the node's name and its dev keys.
+	pub name: &'static str,
+	node_key: String,
+	peer_id: String,
+	p2p_port: u16,
+	rpc_port: u16,
+	base_path: PathBuf,
+}
+
+impl Validator {
+	/// Validator `index` (from 0) with the dev keys of `name`, its files under `root`.
+	pub fn new(index: u8, name: &'static str, root: &std::path::Path) -> Self {
+		let node_key = format!("{:064x}", u64::from(index) + 1);
+		let key_file = root.join(format!("{name}.node-key"));
+		std::fs::write(&key_file, &node_key).expect("node key file");
+		let output = run_to_exit(
+			&["key", "inspect-node-key", "--file", key_file.to_str().expect("utf-8 path")],
+			Duration::from_secs(30),
+		);
+		assert!(output.status.success(), "inspect-node-key: {output:?}");
+		let peer_id = String::from_utf8_lossy(&output.stdout).trim().to_string();
+		Self {
+			name,
+			node_key,
+			peer_id,
+			p2p_port: free_port(),
+			rpc_port: free_port(),
+			base_path: root.join(name),
+		}
+	}
+
+	fn multiaddr(&self) -> String {
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, self.peer_id)
+	}
+
+	/// Starts the node on `chain` (a preset or a spec file), peered with `all` the others.
+	pub fn start(&self, all: &[Validator], chain: &str) -> NodeProcess {
+		let mut args: Vec<String> = vec![
+			"--chain".into(),
+			chain.into(),
+			format!("--{}", self.name),
+			"--validator".into(),
+			"--name".into(),
+			self.name.into(),
+			"--base-path".into(),
+			self.base_path.display().to_string(),
+			"--port".into(),
+			self.p2p_port.to_string(),
+			"--rpc-port".into(),
+			self.rpc_port.to_string(),
+			"--node-key".into(),
+			self.node_key.clone(),
+			"--no-prometheus".into(),
+			"--no-telemetry".into(),
+			"--no-mdns".into(),
+		];
+		for other in all.iter().filter(|other| other.name != self.name) {
+			args.push("--bootnodes".into());
+			args.push(other.multiaddr());
+		}
+		let log = self.base_path.with_extension("log");
+		std::fs::create_dir_all(&self.base_path).expect("base path");
+		NodeProcess::start(self.name, &args, self.rpc_port, self.p2p_port, &log)
+	}
 }

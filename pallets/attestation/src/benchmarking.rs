@@ -50,7 +50,11 @@ fn report_late<T: Config>() {
 	let moved = (0..coverage::COMPACTIONS_PER_EPOCH)
 		.map(|i| (account::<T::AccountId>("moved", i, 0), u32::MAX))
 		.collect::<Vec<_>>();
-	RecentMoves::<T>::put(BoundedVec::truncate_from(moved));
+	LastCompaction::<T>::put(CompactionOf::<T> {
+		epoch: 1,
+		floor: T::Directory::slots(),
+		moves: BoundedVec::truncate_from(moved),
+	});
 	CurrentEpoch::<T>::put(1);
 	let block = Attestation::<T>::epoch_start(1);
 	frame_system::Pallet::<T>::set_block_number(BlockNumberFor::<T>::unique_saturated_from(block));
@@ -265,7 +269,7 @@ mod benchmarks {
 
 		assert!(Epochs::<T>::contains_key(1));
 		assert_eq!(Commitments::<T>::iter().count(), 0);
-		assert_eq!(RecentMoves::<T>::get().len() as u32, moves);
+		assert_eq!(LastCompaction::<T>::get().map(|last| last.moves.len() as u32), Some(moves));
 	}
 
 	/// A reveal with a secret (the mix updated) and a commitment, among the most validators.

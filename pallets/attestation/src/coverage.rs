@@ -12,13 +12,13 @@
 //! whatever the registry's size.
 //!
 //! Slots move only here, at an epoch's start: the index is compacted by at most
-//! [`COMPACTIONS_PER_EPOCH`] steps, and each provider moved is remembered with its former slot
-//! until the next epoch's start, because the previous epoch's reports (checked against the
-//! slots of that epoch) still arrive in its report window.
+//! [`COMPACTIONS_PER_EPOCH`] steps, and the compaction is remembered (who moved from which slot,
+//! and the slot count it left) until the next one, because the previous epoch's reports
+//! (checked against the slots of that epoch) still arrive in its report window.
 
 use crate::*;
 use alloc::vec::Vec;
-use frame_support::{traits::Get, BoundedVec};
+use frame_support::{traits::Get, weights::Weight, BoundedVec};
 use nubes_primitives::traits::{Compaction, ProviderDirectory, ServingProvider};
 
 /// Most compaction steps at an epoch's start (each pops a vacant last slot or moves one
@@ -26,10 +26,35 @@ use nubes_primitives::traits::{Compaction, ProviderDirectory, ServingProvider};
 /// validators a skipped read.
 pub const COMPACTIONS_PER_EPOCH: u32 = 16;
 
+/// The database reads a report check adds for `failures` listed providers: one slot each and
+/// the last compaction. Charged on top of the `report` weight until its benchmark (which runs
+/// this path) is measured again.
+pub fn slot_reads<T: Config>(failures: u32) -> Weight {
+	T::DbWeight::get().reads(u64::from(failures).saturating_add(1))
+}
+
+/// What the slot compaction at an epoch's start adds at most: per step three reads and four
+/// writes, and the record of the compaction. Charged on top of the `start_epoch` weight until
+/// its benchmark (which runs 16 moves) is measured again.
+pub fn compaction_weight<T: Config>() -> Weight {
+	let steps = u64::from(COMPACTIONS_PER_EPOCH);
+	T::DbWeight::get().reads_writes(
+		steps.saturating_mul(3).saturating_add(1),
+		steps.saturating_mul(4).saturating_add(1),
+	)
+}
+
 impl<T: Config> Pallet<T> {
-	/// Compacts the slot index by up to [`COMPACTIONS_PER_EPOCH`] steps and remembers who moved;
-	/// returns the slot count the new epoch uses.
-	pub(crate) fn compact_slots() -> u32 {
+	/// Compacts the slot index by up to [`COMPACTIONS_PER_EPOCH`] steps at the start of `epoch`
+	/// and remembers who moved; returns the slot count the new epoch uses. It skips compacting
+	/// while reports of an epoch before the previous one may still arrive (possible only after
+	/// the epoch length was shortened), so that every report's epoch is at most one compaction
+	/// away.
+	pub(crate) fn compact_slots(epoch: EpochIndex) -> u32 {
+		let open = epoch >= 2 && Self::now() < Self::window_end(epoch - 2);
+		if open {
+			return T::Directory::slots();
+		}
 		let mut moves = BoundedVec::new();
 		for _ in 0..COMPACTIONS_PER_EPOCH {
 			match T::Directory::compact_one() {
@@ -41,26 +66,27 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		RecentMoves::<T>::put(moves);
-		T::Directory::slots()
+		let floor = T::Directory::slots();
+		LastCompaction::<T>::put(CompactionOf::<T> { epoch, floor, moves });
+		floor
 	}
 
-	/// The providers whose slots in `epoch` (the running one or the one before) differ from
-	/// their slots now, with their slots then.
-	pub fn moved_since(epoch: EpochIndex) -> Vec<(T::AccountId, u32)> {
-		if epoch < CurrentEpoch::<T>::get() {
-			RecentMoves::<T>::get().into_inner()
-		} else {
-			Vec::new()
-		}
+	/// The compaction that ran since `epoch` (a running or recent one), if any: what tells a
+	/// provider's slot in `epoch` from its slot now.
+	pub fn compaction_since(epoch: EpochIndex) -> Option<CompactionOf<T>> {
+		LastCompaction::<T>::get().filter(|last| epoch < last.epoch)
 	}
 
-	/// The slot `provider` held in an epoch since which `moved` moved (see [`Self::moved_since`]).
-	pub fn slot_in(moved: &[(T::AccountId, u32)], provider: &T::AccountId) -> Option<u32> {
-		moved
+	/// The slot `provider` held in an epoch since which `since` ran (see
+	/// [`Self::compaction_since`]): the slot it moved from, or its slot now if it held it then,
+	/// or none if it registered after.
+	pub fn slot_in(since: Option<&CompactionOf<T>>, provider: &T::AccountId) -> Option<u32> {
+		let Some(since) = since else { return T::Directory::slot_of(provider) };
+		since
+			.moves
 			.iter()
 			.find_map(|(who, from)| (who == provider).then_some(*from))
-			.or_else(|| T::Directory::slot_of(provider))
+			.or_else(|| T::Directory::slot_of(provider).filter(|slot| *slot < since.floor))
 	}
 
 	/// How many of its providers validator `index` should challenge in block `now` of `epoch`,

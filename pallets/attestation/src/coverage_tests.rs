@@ -41,7 +41,8 @@ fn reports_are_checked_against_the_slots_of_their_own_epoch() {
 		run_to_block(EPOCH);
 		// At epoch 1's start the last provider (14) moved into the vacancy.
 		assert_eq!(pallet_providers::SlotOf::<Test>::get(14), Some(1));
-		assert_eq!(RecentMoves::<Test>::get().to_vec(), vec![(14, 4)]);
+		let last = LastCompaction::<Test>::get().unwrap();
+		assert_eq!((last.epoch, last.floor, last.moves.to_vec()), (1, 4, vec![(14, 4)]));
 		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 4);
 
 		// A report of epoch 0 (still in its window) is checked against slot 4...
@@ -57,13 +58,26 @@ fn reports_are_checked_against_the_slots_of_their_own_epoch() {
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 		let (r, s) = signed_report(1, now_yes[0], vec![(14, unreachable())]);
 		assert_ok!(Attestation::report(authorized(), r, s));
-		// The provider gone is nobody's to report.
-		let (r, s) = signed_report(0, then_yes[0], vec![(11, unreachable())]);
+		// A provider gone since is passed over, without voiding the rest of the report.
+		let (_, other) = split(0, 3, &keys);
+		let reporter = then_yes.iter().find(|i| !other.contains(i)).copied().unwrap();
+		let (r, s) = signed_report(0, reporter, vec![(11, unreachable()), (13, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		assert!(Failures::<Test>::get(0, 11).is_empty());
+		assert_eq!(Failures::<Test>::get(0, 13).len(), 1);
+
+		// A newcomer of epoch 1 takes the slot count the compaction left: nobody's in epoch 0,
+		// though that slot number had validators then.
+		newcomer(99);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(99), Some(4));
+		let (then_yes, _) = split(0, 4, &keys);
+		let (r, s) = signed_report(0, then_yes[0], vec![(99, unreachable())]);
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 
-		// The moves are forgotten at the next start, when no report of epoch 0 is taken.
+		// The next epoch's start compacts again (nothing to do) and so forgets these moves.
 		run_to_block(2 * EPOCH);
-		assert!(RecentMoves::<Test>::get().is_empty());
+		let last = LastCompaction::<Test>::get().unwrap();
+		assert_eq!((last.epoch, last.floor, last.moves.len()), (2, 5, 0));
 		check();
 	});
 }
@@ -112,5 +126,41 @@ fn a_worker_finishes_its_share_before_the_reveal_phase_whatever_its_size() {
 			assert_eq!(done, providers, "every slot by the reveal phase: {pages:?}");
 			assert_eq!(pages.iter().copied().max(), Some(most), "{pages:?}");
 		}
+	});
+}
+
+#[test]
+fn no_compaction_while_an_older_epochs_reports_are_still_taken() {
+	let keys = [0, 1, 2, 3];
+	let timing = |epoch_length, report_window| Timing { epoch_length, report_window };
+	new_test_ext(&keys).execute_with(|| {
+		// Epoch 1 takes reports for 8 blocks after it ends; from epoch 2 epochs last 4 blocks.
+		assert_ok!(Attestation::set_timing(RuntimeOrigin::root(), timing(10, 8)));
+		run_to_block(EPOCH + 1);
+		assert_ok!(Attestation::set_timing(RuntimeOrigin::root(), timing(4, 1)));
+		remove_provider(11);
+		// Epoch 2 starts at block 20 and compacts: 14 moves from slot 4 to slot 1.
+		run_to_block(20);
+		assert_eq!(Attestation::epoch_of(20), 2);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(14), Some(1));
+		remove_provider(12);
+		// Epoch 3 starts at block 24, while epoch 1's reports are taken until block 28: no
+		// compaction, so 13 stays in slot 3 and slot 2 stays vacant.
+		run_to_block(25);
+		assert_eq!(Attestation::epoch_of(25), 3);
+		assert_eq!(LastCompaction::<Test>::get().unwrap().epoch, 2);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(13), Some(3));
+		// A report of epoch 1 still checks 14 against the slot it had then (4).
+		let (yes, no) = split(1, 4, &keys);
+		let (r, s) = signed_report(1, no[0], vec![(14, unreachable())]);
+		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
+		let (r, s) = signed_report(1, yes[0], vec![(14, unreachable())]);
+		assert_ok!(Attestation::report(authorized(), r, s));
+		// Epoch 4 starts at block 28, when no report of epoch 2 is taken any more: it compacts.
+		run_to_block(28);
+		assert_eq!(Attestation::epoch_of(28), 4);
+		assert_eq!(LastCompaction::<Test>::get().unwrap().epoch, 4);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(13), Some(2));
+		check();
 	});
 }

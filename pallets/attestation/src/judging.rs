@@ -17,6 +17,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(epoch) = Self::epoch_due(now) {
 			Self::start_epoch(epoch);
 			weight.saturating_accrue(T::WeightInfo::start_epoch());
+			weight.saturating_accrue(coverage::compaction_weight::<T>());
 		}
 		weight.saturating_accrue(Self::judge_step());
 		weight.saturating_accrue(Self::evict_step());
@@ -49,7 +50,7 @@ impl<T: Config> Pallet<T> {
 		let validators = BoundedVec::truncate_from(order);
 		let count = validators.len() as u32;
 		let redundancy = Params::<T>::get().redundancy;
-		let providers = Self::compact_slots();
+		let providers = Self::compact_slots(epoch);
 		Epochs::<T>::insert(epoch, EpochData::<T> { seed, validators, redundancy, providers });
 		CurrentEpoch::<T>::put(epoch);
 		Self::deposit_event(Event::EpochStarted { epoch, validators: count, reveals });

@@ -193,14 +193,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Epochs<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, EpochData<T>>;
 
-	/// The providers moved by the slot compaction at the running epoch's start, each with the
-	/// slot it held in the epoch before (whose reports may still arrive).
+	/// The last compaction of the registry's slot index: at which epoch's start, the slot count
+	/// it left, and who moved from which slot. Reports of earlier epochs still in their window
+	/// are checked against the slots from before it.
 	#[pallet::storage]
-	pub type RecentMoves<T: Config> = StorageValue<
-		_,
-		BoundedVec<(T::AccountId, u32), ConstU32<{ coverage::COMPACTIONS_PER_EPOCH }>>,
-		ValueQuery,
-	>;
+	pub type LastCompaction<T: Config> = StorageValue<_, CompactionOf<T>, OptionQuery>;
 
 	/// Failures reported per epoch and provider.
 	#[pallet::storage]
@@ -389,8 +386,10 @@ pub mod pallet {
 		/// validator's off-chain worker as a general transaction: authorized by the signature,
 		/// no account, no fee.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::report(report.failures.len() as u32))]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(report.failures.len() as u32))]
+		#[pallet::weight(T::WeightInfo::report(report.failures.len() as u32)
+			.saturating_add(coverage::slot_reads::<T>(report.failures.len() as u32)))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(report.failures.len() as u32)
+			.saturating_add(coverage::slot_reads::<T>(report.failures.len() as u32)))]
 		#[pallet::authorize(Pallet::<T>::authorize_report)]
 		pub fn report(
 			origin: OriginFor<T>,

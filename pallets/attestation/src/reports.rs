@@ -6,6 +6,7 @@ use alloc::{collections::BTreeSet, vec::Vec};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
+use nubes_primitives::traits::ProviderDirectory;
 use sp_runtime::{traits::UniqueSaturatedInto, RuntimeAppPublic};
 
 /// Custom invalidity codes of a refused report (in `InvalidTransaction::Custom`).
@@ -38,42 +39,51 @@ impl<T: Config> Pallet<T> {
 		validators.try_into().map_err(|_| Error::<T>::TooManyValidators)
 	}
 
-	/// Everything about `report` that does not depend on its signature.
-	pub(crate) fn check_report(report: &ReportOf<T>) -> Result<EpochData<T>, Error<T>> {
+	/// Everything about `report` that does not depend on its signature; with the epoch, which
+	/// of the listed providers still hold a slot (one whose record went since it was
+	/// challenged is passed over, not held against the rest of the report).
+	pub(crate) fn check_report(
+		report: &ReportOf<T>,
+	) -> Result<(EpochData<T>, Vec<bool>), Error<T>> {
 		let now = Self::now();
 		ensure!(Self::epoch_start(report.epoch) <= now, Error::<T>::FutureEpoch);
 		ensure!(now < Self::window_end(report.epoch), Error::<T>::StaleEpoch);
 		let data = Epochs::<T>::get(report.epoch).ok_or(Error::<T>::StaleEpoch)?;
 		ensure!((report.validator as usize) < data.validators.len(), Error::<T>::NotValidator);
 		ensure!(!report.failures.is_empty(), Error::<T>::EmptyReport);
-		let moved = Self::moved_since(report.epoch);
+		let since = Self::compaction_since(report.epoch);
 		let mut seen = BTreeSet::new();
+		let mut kept = Vec::with_capacity(report.failures.len());
 		for (provider, _) in report.failures.iter() {
 			ensure!(seen.insert(provider.clone()), Error::<T>::DuplicateReport);
-			ensure!(
-				Self::slot_in(&moved, provider)
-					.is_some_and(|slot| data.is_assigned(slot, report.validator)),
-				Error::<T>::NotAssigned
-			);
+			// Gone from the registry since: nothing left to judge.
+			let gone = T::Directory::slot_of(provider).is_none();
+			if !gone {
+				let slot =
+					Self::slot_in(since.as_ref(), provider).ok_or(Error::<T>::NotAssigned)?;
+				ensure!(data.is_assigned(slot, report.validator), Error::<T>::NotAssigned);
+			}
 			ensure!(
 				Failures::<T>::get(report.epoch, provider)
 					.iter()
 					.all(|(validator, _)| *validator != report.validator),
 				Error::<T>::DuplicateReport
 			);
+			kept.push(!gone);
 		}
-		Ok(data)
+		Ok((data, kept))
 	}
 
-	/// Checks `report` and its signature; the error says why it is refused.
+	/// Checks `report` and its signature; the error says why it is refused. Returns which
+	/// listed providers are kept (see [`Self::check_report`]).
 	pub(crate) fn check_signed_report(
 		report: &ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
-	) -> Result<(), Error<T>> {
-		let data = Self::check_report(report)?;
+	) -> Result<Vec<bool>, Error<T>> {
+		let (data, kept) = Self::check_report(report)?;
 		let key = data.validators.get(report.validator as usize).ok_or(Error::<T>::NotValidator)?;
 		ensure!(key.verify(&Self::signing_payload(report), signature), Error::<T>::BadSignature);
-		Ok(())
+		Ok(kept)
 	}
 
 	/// `#[pallet::authorize]` of `report`: valid while its epoch's window is open.
@@ -112,9 +122,13 @@ impl<T: Config> Pallet<T> {
 		report: ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> DispatchResult {
-		Self::check_signed_report(&report, signature)?;
-		let count = report.failures.len() as u32;
-		for (provider, failure) in report.failures {
+		let kept = Self::check_signed_report(&report, signature)?;
+		let mut count = 0u32;
+		for ((provider, failure), kept) in report.failures.into_iter().zip(kept) {
+			if !kept {
+				continue;
+			}
+			count = count.saturating_add(1);
 			Failures::<T>::try_mutate(report.epoch, &provider, |failures| {
 				// At most one per assigned validator, and at most `MAX_REDUNDANCY` are assigned.
 				failures

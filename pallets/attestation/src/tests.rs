@@ -57,7 +57,8 @@ fn authorize(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
 /// The validators of `epoch` assigned to `provider`, as `//Validator{i}` numbers.
 pub(crate) fn assigned_to(epoch: EpochIndex, provider: AccountId, keys: &[u32]) -> Vec<u32> {
 	let data = Epochs::<Test>::get(epoch).unwrap();
-	let slot = Attestation::slot_in(&Attestation::moved_since(epoch), &provider).unwrap();
+	let slot =
+		Attestation::slot_in(Attestation::compaction_since(epoch).as_ref(), &provider).unwrap();
 	assert!(slot < data.providers, "provider {provider} is not challenged in epoch {epoch}");
 	assignment::assigned(slot, data.validators.len() as u32, data.redundancy)
 		.into_iter()

@@ -64,6 +64,30 @@ impl<T: Config> EpochData<T> {
 	}
 }
 
+/// A compaction of the registry's slot index at an epoch's start.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct CompactionOf<T: Config> {
+	/// The epoch at whose start it ran.
+	pub epoch: EpochIndex,
+	/// The slot count it left: whoever holds a slot at or past it registered later.
+	pub floor: u32,
+	/// The providers it moved, each with the slot it held before.
+	pub moves:
+		BoundedVec<(T::AccountId, u32), ConstU32<{ crate::coverage::COMPACTIONS_PER_EPOCH }>>,
+}
+
 /// The failed challenges a validator saw in an epoch, signed with its `nubs` key.
 #[derive(
 	CloneNoBound,
