@@ -135,26 +135,45 @@ impl Drop for Process {
 }
 
 /// Runs `binary` with `args` to its exit (for commands expected to end), with its output;
-/// panics with its stderr if it runs past `timeout`.
+/// panics with its stderr if it runs past `timeout`. The output is read while the command runs,
+/// so one that prints more than a pipe holds (a chain spec) does not stall.
 pub fn run_to_exit(binary: &Path, args: &[&str], timeout: Duration) -> Output {
+	use std::io::Read;
 	let mut command = Command::new(binary);
 	command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
 	kill_with_parent(&mut command);
 	let mut child = command.spawn().expect("the binary starts");
+	let drain = |pipe: Option<Box<dyn Read + Send>>| {
+		std::thread::spawn(move || {
+			let mut bytes = Vec::new();
+			if let Some(mut pipe) = pipe {
+				let _ = pipe.read_to_end(&mut bytes);
+			}
+			bytes
+		})
+	};
+	let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+	let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
 	let deadline = Instant::now() + timeout;
-	loop {
-		if child.try_wait().expect("the child's status can be read").is_some() {
-			return child.wait_with_output().expect("the child's output can be read");
+	let status = loop {
+		if let Some(status) = child.try_wait().expect("the child's status can be read") {
+			break status;
 		}
 		if Instant::now() > deadline {
 			let _ = child.kill();
-			let output = child.wait_with_output().expect("the child's output can be read");
+			let _ = child.wait();
+			let stderr = stderr.join().unwrap_or_default();
 			panic!(
 				"{} {args:?} did not exit within {timeout:?}; stderr:\n{}",
 				binary.display(),
-				String::from_utf8_lossy(&output.stderr)
+				String::from_utf8_lossy(&stderr)
 			);
 		}
 		sleep(Duration::from_millis(100));
+	};
+	Output {
+		status,
+		stdout: stdout.join().unwrap_or_default(),
+		stderr: stderr.join().unwrap_or_default(),
 	}
 }
