@@ -266,7 +266,7 @@ async fn epoch_at(
 	let Some(value) = found else { return Ok(None) };
 	let data = value.decode().map_err(ClientError::subxt)?;
 	let slot_now = storage
-		.try_fetch(api::storage().providers().slot_of(), (me.clone(),))
+		.try_fetch(api::storage().providers().slot_of(), (*me,))
 		.await
 		.map_err(ClientError::subxt)?
 		.map(|value| value.decode())

@@ -68,10 +68,10 @@ fn reports_are_checked_against_the_slots_of_their_own_epoch() {
 
 		// A newcomer of epoch 1 takes the slot count the compaction left: nobody's in epoch 0,
 		// though that slot number had validators then.
-		newcomer(99);
-		assert_eq!(pallet_providers::SlotOf::<Test>::get(99), Some(4));
+		newcomer(77);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(77), Some(4));
 		let (then_yes, _) = split(0, 4, &keys);
-		let (r, s) = signed_report(0, then_yes[0], vec![(99, unreachable())]);
+		let (r, s) = signed_report(0, then_yes[0], vec![(77, unreachable())]);
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 
 		// The next epoch's start compacts again (nothing to do) and so forgets these moves.
@@ -85,11 +85,11 @@ fn reports_are_checked_against_the_slots_of_their_own_epoch() {
 #[test]
 fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 	new_test_ext(&[0]).execute_with(|| {
-		newcomer(99);
-		assert_eq!(pallet_providers::SlotOf::<Test>::get(99), Some(5));
+		newcomer(77);
+		assert_eq!(pallet_providers::SlotOf::<Test>::get(77), Some(5));
 		assert_eq!(Epochs::<Test>::get(0).unwrap().providers, 5);
 		// Past the epoch's slots: no validator may report it, and the worker does not list it.
-		let (r, s) = signed_report(0, 0, vec![(99, unreachable())]);
+		let (r, s) = signed_report(0, 0, vec![(77, unreachable())]);
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 		let data = Epochs::<Test>::get(0).unwrap();
 		let (page, done) = Attestation::challenge_page(0, &data, 0, 0, 1);
@@ -101,7 +101,7 @@ fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 
 		run_to_block(EPOCH);
 		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 6);
-		let (r, s) = signed_report(1, 0, vec![(99, unreachable())]);
+		let (r, s) = signed_report(1, 0, vec![(77, unreachable())]);
 		assert_ok!(Attestation::report(authorized(), r, s));
 		check();
 	});

@@ -318,12 +318,26 @@ pub fn keystore_with(validators: &[u32]) -> MemoryKeystore {
 /// Five bonded providers; two funded tenants; a 10 % protocol fee; `validators` (indices of
 /// `//Validator{i}` keys) at genesis; their keys in the keystore.
 pub fn new_test_ext(validators: &[u32]) -> sp_io::TestExternalities {
+	let mut ext = genesis_ext(&PROVIDERS, validators, None);
+	ext.register_extension(KeystoreExt::new(keystore_with(validators)));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// The genesis of `providers` (funded, bonded, registered in this order, so in slots from 0),
+/// two funded tenants, a 10 % protocol fee, the validators `//Validator{i}` for `validators`,
+/// and `timing` (the mock's default if `None`).
+pub fn genesis_ext(
+	providers: &[AccountId],
+	validators: &[u32],
+	timing: Option<crate::Timing>,
+) -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: [TENANT, TENANT_2]
-			.into_iter()
-			.chain(PROVIDERS)
-			.map(|who| (who, INITIAL))
+			.iter()
+			.chain(providers)
+			.map(|who| (*who, INITIAL))
 			.chain([(TREASURY, ED)])
 			.collect(),
 		..Default::default()
@@ -335,12 +349,12 @@ pub fn new_test_ext(validators: &[u32]) -> sp_io::TestExternalities {
 			base: 1_000,
 			per_unit: Default::default(),
 		},
-		bonds: PROVIDERS.iter().map(|who| (*who, BOND)).collect(),
+		bonds: providers.iter().map(|who| (*who, BOND)).collect(),
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	pallet_providers::GenesisConfig::<Test> {
-		providers: PROVIDERS
+		providers: providers
 			.iter()
 			.map(|who| pallet_providers::GenesisProvider {
 				account: *who,
@@ -363,14 +377,12 @@ pub fn new_test_ext(validators: &[u32]) -> sp_io::TestExternalities {
 	.unwrap();
 	pallet_attestation::GenesisConfig::<Test> {
 		validators: validators.iter().map(|i| validator(*i)).collect(),
+		timing,
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.register_extension(KeystoreExt::new(keystore_with(validators)));
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	sp_io::TestExternalities::new(storage)
 }
 
 /// Runs every pallet's hook for every block up to `n`.

@@ -13,7 +13,6 @@ use crate::{mock::*, tests::authorized, *};
 use frame_support::{assert_ok, traits::Hooks, weights::Weight};
 use nubes_primitives::traits::ProviderDirectory;
 use sp_core::Pair;
-use sp_runtime::BuildStorage;
 use std::collections::{BTreeMap, BTreeSet};
 
 const VALIDATORS: u32 = 100;
@@ -49,46 +48,8 @@ fn ext(providers: u32) -> sp_io::TestExternalities {
 	MaxJudgedPerBlock::set(32);
 	ChallengesPerBlock::set(16);
 	let accounts: Vec<AccountId> = (0..u64::from(providers)).map(|i| 1_000 + i).collect();
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: accounts.iter().map(|who| (*who, INITIAL)).chain([(TREASURY, ED)]).collect(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	pallet_provider_stake::GenesisConfig::<Test> {
-		bond_requirement: pallet_provider_stake::BondParams {
-			base: 1_000,
-			per_unit: Default::default(),
-		},
-		bonds: accounts.iter().map(|who| (*who, BOND)).collect(),
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	pallet_providers::GenesisConfig::<Test> {
-		providers: accounts
-			.iter()
-			.map(|who| pallet_providers::GenesisProvider {
-				account: *who,
-				endpoint: format!("http://provider-{who}.example:8080"),
-				region: "eu-central".into(),
-				attributes: vec![],
-				capacity: capacity(),
-				prices: prices(),
-			})
-			.collect(),
-		auditors: vec![],
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	crate::GenesisConfig::<Test> {
-		validators: (0..VALIDATORS).map(validator).collect(),
-		timing: Some(LIVE),
-		parameters: None,
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
+	let validators: Vec<u32> = (0..VALIDATORS).collect();
+	let mut ext = genesis_ext(&accounts, &validators, Some(LIVE));
 	ext.execute_with(|| System::set_block_number(0));
 	ext
 }
