@@ -77,16 +77,20 @@ impl<T: Config> Pallet<T> {
 		LastCompaction::<T>::get().filter(|last| epoch < last.epoch)
 	}
 
-	/// The slot `provider` held in an epoch since which `since` ran (see
-	/// [`Self::compaction_since`]): the slot it moved from, or its slot now if it held it then,
-	/// or none if it registered after.
-	pub fn slot_in(since: Option<&CompactionOf<T>>, provider: &T::AccountId) -> Option<u32> {
-		let Some(since) = since else { return T::Directory::slot_of(provider) };
+	/// The slot `provider`, holding `slot_now` today, held in an epoch since which `since` ran
+	/// (see [`Self::compaction_since`]): the slot it moved from, or `slot_now` if it held it
+	/// then, or none if it registered after.
+	pub fn slot_in(
+		since: Option<&CompactionOf<T>>,
+		provider: &T::AccountId,
+		slot_now: u32,
+	) -> Option<u32> {
+		let Some(since) = since else { return Some(slot_now) };
 		since
 			.moves
 			.iter()
 			.find_map(|(who, from)| (who == provider).then_some(*from))
-			.or_else(|| T::Directory::slot_of(provider).filter(|slot| *slot < since.floor))
+			.or((slot_now < since.floor).then_some(slot_now))
 	}
 
 	/// How many of its providers validator `index` should challenge in block `now` of `epoch`,

@@ -57,10 +57,11 @@ impl<T: Config> Pallet<T> {
 		for (provider, _) in report.failures.iter() {
 			ensure!(seen.insert(provider.clone()), Error::<T>::DuplicateReport);
 			// Gone from the registry since: nothing left to judge.
-			let gone = T::Directory::slot_of(provider).is_none();
-			if !gone {
-				let slot =
-					Self::slot_in(since.as_ref(), provider).ok_or(Error::<T>::NotAssigned)?;
+			let slot_now = T::Directory::slot_of(provider);
+			let gone = slot_now.is_none();
+			if let Some(slot_now) = slot_now {
+				let slot = Self::slot_in(since.as_ref(), provider, slot_now)
+					.ok_or(Error::<T>::NotAssigned)?;
 				ensure!(data.is_assigned(slot, report.validator), Error::<T>::NotAssigned);
 			}
 			ensure!(

@@ -57,8 +57,10 @@ fn authorize(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
 /// The validators of `epoch` assigned to `provider`, as `//Validator{i}` numbers.
 pub(crate) fn assigned_to(epoch: EpochIndex, provider: AccountId, keys: &[u32]) -> Vec<u32> {
 	let data = Epochs::<Test>::get(epoch).unwrap();
-	let slot =
-		Attestation::slot_in(Attestation::compaction_since(epoch).as_ref(), &provider).unwrap();
+	let slot = {
+		let now = pallet_providers::SlotOf::<Test>::get(provider).unwrap();
+		Attestation::slot_in(Attestation::compaction_since(epoch).as_ref(), &provider, now).unwrap()
+	};
 	assert!(slot < data.providers, "provider {provider} is not challenged in epoch {epoch}");
 	assignment::assigned(slot, data.validators.len() as u32, data.redundancy)
 		.into_iter()
