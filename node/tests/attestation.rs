@@ -14,10 +14,9 @@ use std::{
 };
 
 use common::{
-	events_between, free_port, metric, next_nonce, signed_extrinsic, start_dev_node_on,
-	submit_and_finalize, wait_for, NodeProcess,
+	events_between, free_port, metric, next_nonce, one_core, per_millicore, signed_extrinsic,
+	start_dev_node_on, submit_and_finalize, wait_for, NodeProcess,
 };
-use nubes_primitives::{ResourcePrices, Resources};
 use nubes_proofs::{
 	prover::{NoStorage, Prover},
 	SignedChallenge,
@@ -85,19 +84,8 @@ fn register(node: &NodeProcess, provider: Sr25519Keyring, endpoint: &str) {
 			endpoint: endpoint.as_bytes().to_vec().try_into().expect("fits"),
 			region: b"local".to_vec().try_into().expect("fits"),
 			attributes: Default::default(),
-			// One core: one unit of work per challenge.
-			capacity: Resources {
-				cpu_millicores: 1_000,
-				memory_mib: 1_024,
-				storage_gib: 1,
-				gpus: 0,
-			},
-			prices: ResourcePrices {
-				per_cpu_millicore: 1,
-				per_memory_mib: 0,
-				per_storage_gib: 0,
-				per_gpu: 0,
-			},
+			capacity: one_core(),
+			prices: per_millicore(),
 		}),
 	);
 }

@@ -15,8 +15,9 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use common::{events_between, run_to_exit, wait_for, NodeProcess, Validator};
-use nubes_primitives::{ResourcePrices, Resources};
+use common::{
+	events_between, one_core, per_millicore, run_to_exit, wait_for, NodeProcess, Validator,
+};
 use nubes_proofs::{
 	assignment,
 	prover::{NoStorage, Prover},
@@ -143,19 +144,8 @@ fn chain_spec(root: &std::path::Path, responders: &[Responder]) -> PathBuf {
 				endpoint: responder.url.clone(),
 				region: "local".into(),
 				attributes: vec![],
-				// One core: one unit of work per challenge.
-				capacity: Resources {
-					cpu_millicores: 1_000,
-					memory_mib: 1_024,
-					storage_gib: 1,
-					gpus: 0,
-				},
-				prices: ResourcePrices {
-					per_cpu_millicore: 1,
-					per_memory_mib: 0,
-					per_storage_gib: 0,
-					per_gpu: 0,
-				},
+				capacity: one_core(),
+				prices: per_millicore(),
 			})
 			.collect();
 	patch["providers"]["providers"] = serde_json::to_value(providers).expect("providers");

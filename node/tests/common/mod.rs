@@ -202,6 +202,26 @@ pub fn events_between(node: &NodeProcess, from: u64, to: u64) -> Vec<RuntimeEven
 		.collect()
 }
 
+/// What the attestation tests' providers sell: one core, so one unit of work per challenge.
+pub fn one_core() -> nubes_primitives::Resources {
+	nubes_primitives::Resources {
+		cpu_millicores: 1_000,
+		memory_mib: 1_024,
+		storage_gib: 1,
+		gpus: 0,
+	}
+}
+
+/// The attestation tests' providers' prices: 1 per millicore, nothing else.
+pub fn per_millicore() -> nubes_primitives::ResourcePrices<Balance> {
+	nubes_primitives::ResourcePrices {
+		per_cpu_millicore: 1,
+		per_memory_mib: 0,
+		per_storage_gib: 0,
+		per_gpu: 0,
+	}
+}
+
 /// One validator's fixed identity and its ports.
 pub struct Validator {
 	/// `alice`, `bob`, `charlie` or `dave`: the node's name and its dev keys.
