@@ -106,19 +106,24 @@ pub fn verify(
 			if chunk.data.len() > MAX_CHUNK_BYTES || chunk.path.len() > MAX_PATH_LEN {
 				return Err(StorageFailure::Oversize { probe: probe_index });
 			}
-			let leads_to_root = binary_merkle_tree::verify_proof::<Blake2Hasher, _, _>(
-				&probe.root,
-				chunk.path.iter().copied(),
-				probe.chunks,
-				chunk.index,
-				&chunk.data,
-			);
-			if !leads_to_root {
+			if !verify_chunk(&probe.root, probe.chunks, chunk) {
 				return Err(StorageFailure::BadPath { probe: probe_index, index: chunk.index });
 			}
 		}
 	}
 	Ok(())
+}
+
+/// Whether `proof` opens chunk `proof.index` of a commitment ([`commit`]) to `chunks` chunks
+/// whose root is `root`.
+pub fn verify_chunk(root: &[u8; 32], chunks: u32, proof: &ChunkProof) -> bool {
+	binary_merkle_tree::verify_proof::<Blake2Hasher, _, _>(
+		root,
+		proof.path.iter().copied(),
+		chunks,
+		proof.index,
+		&proof.data,
+	)
 }
 
 #[cfg(test)]

@@ -219,6 +219,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_attestation_runtime_api::AttestationApi<Block, pallet_attestation::crypto::Public> for Runtime {
+		fn standings() -> Vec<(pallet_attestation::crypto::Public, pallet_attestation::Standing)> {
+			Attestation::standings()
+		}
+
+		fn ledgers(epoch: pallet_attestation::EpochIndex) -> Vec<(u32, pallet_attestation::Ledger)> {
+			Attestation::ledgers(epoch)
+		}
+	}
+
 	impl pallet_market_runtime_api::MarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn quote(
 			spec: Resources,

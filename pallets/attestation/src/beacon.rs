@@ -13,7 +13,7 @@
 //!
 //! What is left to bias, and its price, is argued in `docs/protocol.md` ("Who checks whom"): a
 //! validator can withhold its reveal (one bit of choice), which is counted against it
-//! ([`RevealsMissed`], [`Event::RevealMissed`]) and costs it its contribution to the next seed,
+//! ([`Standings`], [`Event::RevealMissed`]) and costs it its contribution to the next seed,
 //! since its commitment expires and it must commit afresh; a validator that is the only one to
 //! contribute chooses the next seed outright (a one-validator chain).
 
@@ -109,7 +109,9 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		for (validator, due) in missed {
 			Commitments::<T>::remove(&validator);
-			RevealsMissed::<T>::mutate(&validator, |count| *count = count.saturating_add(1));
+			Standings::<T>::mutate(&validator, |standing| {
+				standing.reveals_missed = standing.reveals_missed.saturating_add(1)
+			});
 			Self::deposit_event(Event::RevealMissed { validator, epoch: due });
 		}
 	}
@@ -125,12 +127,12 @@ impl<T: Config> Pallet<T> {
 		for key in former {
 			Commitments::<T>::remove(key);
 		}
-		let former: Vec<T::AuthorityId> = RevealsMissed::<T>::iter_keys()
+		let former: Vec<T::AuthorityId> = Standings::<T>::iter_keys()
 			.take(max)
 			.filter(|key| validators.binary_search(key).is_err())
 			.collect();
 		for key in former {
-			RevealsMissed::<T>::remove(key);
+			Standings::<T>::remove(key);
 		}
 	}
 

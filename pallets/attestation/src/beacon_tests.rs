@@ -182,8 +182,8 @@ fn a_withheld_reveal_is_counted_and_costs_the_next_contribution() {
 		System::assert_has_event(
 			Event::EpochStarted { epoch: 2, validators: 3, reveals: 2 }.into(),
 		);
-		assert_eq!(RevealsMissed::<Test>::get(validator(2)), 1);
-		assert_eq!(RevealsMissed::<Test>::get(validator(0)), 0);
+		assert_eq!(Standings::<Test>::get(validator(2)).reveals_missed, 1);
+		assert_eq!(Standings::<Test>::get(validator(0)).reveals_missed, 0);
 		assert_eq!(Commitments::<Test>::get(validator(2)), None, "its commitment expired");
 		// Its secret no longer counts: it can only commit afresh, and contributes from epoch 3.
 		run_to_reveals(2);
@@ -330,12 +330,12 @@ fn former_validators_are_forgotten() {
 		run_to_reveals(1);
 		take_part(0, 1);
 		run_to_block(2 * EPOCH);
-		assert_eq!(RevealsMissed::<Test>::get(validator(1)), 1);
+		assert_eq!(Standings::<Test>::get(validator(1)).reveals_missed, 1);
 		run_to_reveals(2);
 		take_part(1, 2);
 		assert_ok!(Attestation::set_validators(RuntimeOrigin::root(), vec![validator(0)]));
 		assert_eq!(Commitments::<Test>::get(validator(1)), None);
-		assert_eq!(RevealsMissed::<Test>::get(validator(1)), 0);
+		assert_eq!(Standings::<Test>::get(validator(1)).reveals_missed, 0);
 		assert!(Commitments::<Test>::get(validator(0)).is_some());
 		// A former validator's reveal is refused.
 		let (reveal, signature) = signed_reveal(1, 2, None, commitment_of(&secret(1, 3)));
@@ -430,7 +430,7 @@ fn the_worker_commits_then_reveals_its_secret_once_an_epoch() {
 		let mix = Mix { epoch: 1, value: contribution(&validator(0), &[11; 32]), reveals: 1 };
 		let seed_1 = Epochs::<Test>::get(1).unwrap().seed;
 		assert_eq!(Epochs::<Test>::get(2).unwrap().seed, seed_of(&seed_1, 2, &mix));
-		assert_eq!(RevealsMissed::<Test>::iter().count(), 0);
+		assert!(Standings::<Test>::iter().all(|(_, standing)| standing.reveals_missed == 0));
 		check();
 	});
 }
@@ -450,7 +450,7 @@ fn a_worker_that_lost_its_secret_reveals_nothing() {
 		Attestation::take_part_in_beacon(System::block_number());
 		assert!(pool_state.read().transactions.is_empty(), "no reveal it would get wrong");
 		run_to_block(2 * EPOCH);
-		assert_eq!(RevealsMissed::<Test>::get(validator(0)), 1);
+		assert_eq!(Standings::<Test>::get(validator(0)).reveals_missed, 1);
 		// The next epoch it commits afresh.
 		run_to_reveals(2);
 		Attestation::take_part_in_beacon(System::block_number());

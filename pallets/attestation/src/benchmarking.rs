@@ -75,11 +75,30 @@ fn signed_report<T: Config>(
 	(report, signature)
 }
 
+/// A summary of epoch 0 by validator 0 of a full set, with failures on its ledger, signed, at
+/// the start of epoch 1 (still in epoch 0's window).
+fn signed_summary<T: Config>() -> (Summary, <T::AuthorityId as RuntimeAppPublic>::Signature) {
+	let providers = assigned_providers::<T>(0, 3);
+	report_late::<T>();
+	let data = Epochs::<T>::get(0).expect("epoch 0 started");
+	Ledgers::<T>::insert(0, 0, Ledger { reported: 1, ..Default::default() });
+	let summary = Summary {
+		epoch: 0,
+		validator: 0,
+		challenged: providers.len() as u32,
+		failed: 1,
+		outcomes: [5; 32],
+	};
+	let signature =
+		data.validators[0].sign(&Attestation::<T>::summary_payload(&summary)).expect("signs");
+	(summary, signature)
+}
+
 /// Every validator committed to a secret it reveals in `epoch`, and has missed a reveal before.
 fn every_validator_committed<T: Config>(epoch: EpochIndex) {
 	for key in Validators::<T>::get() {
 		Commitments::<T>::insert(&key, Commitment { epoch, hash: [7; 32] });
-		RevealsMissed::<T>::insert(&key, 1);
+		Standings::<T>::insert(&key, Standing { reveals_missed: 1, ..Default::default() });
 	}
 }
 
@@ -299,34 +318,45 @@ mod benchmarks {
 	}
 
 	/// Judging `n` providers, `f` of them faulty; every fault slashed (one short of a forced
-	/// exit, which `forced_exit` charges on top).
+	/// exit, which `forced_exit` charges on top); every verdict disagreeing with one of the
+	/// provider's validators (a minority's report of a provider that served, a fault one of
+	/// them did not report), each a different validator's ledger.
 	#[benchmark]
 	fn judge(
 		n: Linear<0, { T::MaxJudgedPerBlock::get() }>,
 		f: Linear<0, { T::MaxJudgedPerBlock::get() }>,
 	) {
 		let f = f.min(n);
-		let key = T::AuthorityId::generate_pair(None);
-		Validators::<T>::put(BoundedVec::truncate_from(alloc::vec![key]));
-		Attestation::<T>::start_epoch(0);
-		let providers: Vec<T::AccountId> =
-			(0..n).map(|i| account::<T::AccountId>("provider", i, 0)).collect();
-		for who in &providers {
-			T::BenchmarkHelper::serving_provider(who, 1, 1);
+		for i in 0..n {
+			T::BenchmarkHelper::serving_provider(&account::<T::AccountId>("provider", i, 0), 1, 1);
 		}
+		full_validator_set::<T>();
+		let data = Epochs::<T>::get(0).expect("epoch 0 started");
+		let validators = data.validators.len() as u32;
 		// The registry's order decides which are judged first: make the first `f` faulty.
 		let (page, _) =
 			<T::Directory as nubes_primitives::traits::ProviderDirectory<_>>::serving_after(
 				None, n,
 			);
 		let exit = Params::<T>::get().exit_faults;
-		for provider in page.iter().take(f as usize) {
+		for (i, provider) in page.iter().enumerate() {
+			let slot = T::Directory::slot_of(&provider.account).expect("registered");
+			let assigned = assignment::assigned(slot, validators, data.redundancy);
+			let faulty = (i as u32) < f;
+			let reporters = if faulty { assigned.len() / 2 + 1 } else { (assigned.len() - 1) / 2 };
+			let reports = assigned
+				.into_iter()
+				.take(reporters)
+				.map(|index| (index, Failure::Unreachable))
+				.collect::<Vec<_>>();
 			Failures::<T>::insert(
 				0,
 				&provider.account,
-				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
+				FailuresOf { slot, reports: BoundedVec::truncate_from(reports) },
 			);
-			faults_before::<T>(&provider.account, exit.saturating_sub(2));
+			if faulty {
+				faults_before::<T>(&provider.account, exit.saturating_sub(2));
+			}
 		}
 		close_window::<T>();
 
@@ -366,7 +396,10 @@ mod benchmarks {
 			Failures::<T>::insert(
 				0,
 				account::<T::AccountId>("gone", i, 0),
-				BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
+				FailuresOf {
+					slot: i,
+					reports: BoundedVec::truncate_from(alloc::vec![(0, Failure::Unreachable)]),
+				},
 			);
 		}
 		JudgingState::<T>::put(Judging::Sweeping);
@@ -377,7 +410,7 @@ mod benchmarks {
 			Attestation::<T>::judge_step();
 		}
 
-		assert_eq!(NextToJudge::<T>::get(), 1);
+		assert_eq!(JudgingState::<T>::get(), Judging::Closing(0));
 	}
 
 	/// Closing `c` leases of a provider forced out (the queue's only entry).
@@ -396,6 +429,59 @@ mod benchmarks {
 		// once the next block finds nothing left.
 		let left = if c == T::MaxClosedPerBlock::get() { 1 } else { 0 };
 		assert_eq!(Evicting::<T>::get().len(), left);
+	}
+
+	/// A summary of validator 0 of a full set, with failures on its ledger.
+	#[benchmark]
+	fn summarize() {
+		let (summary, signature) = signed_summary::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, summary, signature);
+
+		assert!(Ledgers::<T>::get(0, 0).summary.is_some());
+	}
+
+	#[benchmark]
+	fn authorize_summarize() {
+		let (summary, signature) = signed_summary::<T>();
+		let call = Call::<T>::summarize { summary, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("has authorize")
+				.expect("authorized");
+		}
+	}
+
+	/// Closing the books of `v` validators of a judged epoch, each still in the set, with a
+	/// summary and disagreements to add to its standing.
+	#[benchmark]
+	fn close_books(v: Linear<0, { T::MaxJudgedPerBlock::get().min(T::MaxValidators::get()) }>) {
+		full_validator_set::<T>();
+		let data = Epochs::<T>::get(0).expect("epoch 0 started");
+		for index in 0..v {
+			Ledgers::<T>::insert(
+				0,
+				index,
+				Ledger {
+					reported: 1,
+					summary: Some(Filed { challenged: 1, outcomes: [1; 32] }),
+					false_failures: 1,
+					missed_faults: 1,
+				},
+			);
+		}
+		let closed;
+
+		#[block]
+		{
+			closed = Attestation::<T>::close_books(0, &data, 0, v);
+		}
+
+		assert_eq!(closed.0, v);
+		assert_eq!(Ledgers::<T>::iter_prefix(0).count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Attestation, crate::mock::new_test_ext(&[0]), crate::mock::Test);

@@ -63,8 +63,8 @@ fn reports_are_checked_against_the_slots_of_their_own_epoch() {
 		let reporter = then_yes.iter().find(|i| !other.contains(i)).copied().unwrap();
 		let (r, s) = signed_report(0, reporter, vec![(11, unreachable()), (13, unreachable())]);
 		assert_ok!(Attestation::report(authorized(), r, s));
-		assert!(Failures::<Test>::get(0, 11).is_empty());
-		assert_eq!(Failures::<Test>::get(0, 13).len(), 1);
+		assert!(Failures::<Test>::get(0, 11).reports.is_empty());
+		assert_eq!(Failures::<Test>::get(0, 13).reports.len(), 1);
 
 		// A newcomer of epoch 1 takes the slot count the compaction left: nobody's in epoch 0,
 		// though that slot number had validators then.

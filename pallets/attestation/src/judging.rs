@@ -56,8 +56,10 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::EpochStarted { epoch, validators: count, reveals });
 	}
 
-	/// Judges up to `MaxJudgedPerBlock` providers of the next epoch whose window has closed, or
-	/// sweeps that many of its leftover reports.
+	/// Judges up to `MaxJudgedPerBlock` providers of the next epoch whose window has closed,
+	/// noting in its validators' ledgers where their reports disagree with the verdicts; then
+	/// sweeps that many of its leftover reports a block; then closes that many validators' books
+	/// a block (`accountability.rs`).
 	pub(crate) fn judge_step() -> Weight {
 		let epoch = NextToJudge::<T>::get();
 		if Self::now() < Self::window_end(epoch) {
@@ -73,11 +75,20 @@ impl<T: Config> Pallet<T> {
 			Judging::Sweeping => {
 				let result = Failures::<T>::clear_prefix(epoch, limit, None);
 				if result.maybe_cursor.is_none() {
+					JudgingState::<T>::put(Judging::Closing(0));
+				}
+				T::WeightInfo::sweep(result.backend)
+			}
+			Judging::Closing(from) => {
+				let (closed, done) = Self::close_books(epoch, &data, from, limit);
+				if done {
 					Epochs::<T>::remove(epoch);
 					NextToJudge::<T>::put(epoch.saturating_add(1));
 					JudgingState::<T>::put(Judging::Start);
+				} else {
+					JudgingState::<T>::put(Judging::Closing(from.saturating_add(closed)));
 				}
-				T::WeightInfo::sweep(result.backend)
+				T::WeightInfo::close_books(closed)
 			}
 			state => {
 				let after = match &state {
@@ -89,17 +100,33 @@ impl<T: Config> Pallet<T> {
 				let mut faults = 0u32;
 				// Forced exits are charged on top of the page: each with its compensation.
 				let mut exits = Weight::zero();
+				let mut found = accountability::Disagreements::new();
+				let validators = data.validators.len() as u32;
 				for provider in page.iter() {
-					let reports = Failures::<T>::take(epoch, &provider.account);
-					if (reports.len() as u32).saturating_mul(2) > data.assigned_count() {
+					let reported = Failures::<T>::take(epoch, &provider.account);
+					let reporters = reported.reports.iter().map(|(index, _)| *index);
+					if (reported.reports.len() as u32).saturating_mul(2) > data.assigned_count() {
 						faults = faults.saturating_add(1);
 						if Self::fault(&provider.account, epoch, &params) {
 							exits.saturating_accrue(T::WeightInfo::forced_exit());
 						}
+						// Its assigned validators that did not report the fault.
+						let silent = assignment::assigned(reported.slot, validators, data.redundancy)
+							.into_iter()
+							.filter(|index| !reporters.clone().any(|reporter| reporter == *index));
+						for index in silent {
+							let entry = found.entry(index).or_default();
+							entry.1 = entry.1.saturating_add(1);
+						}
 					} else {
 						T::Reputation::record_served(&provider.account);
+						for index in reporters {
+							let entry = found.entry(index).or_default();
+							entry.0 = entry.0.saturating_add(1);
+						}
 					}
 				}
+				Self::note_disagreements(epoch, found);
 				let judged = page.len() as u32;
 				let total = EpochFaults::<T>::mutate(epoch, |count| {
 					*count = count.saturating_add(faults);
@@ -200,7 +227,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(epoch >= next, "failures of a judged epoch are kept");
 			let data = Epochs::<T>::get(epoch).ok_or("failures of an unknown epoch")?;
 			ensure!(
-				failures.len() as u32 <= data.assigned_count(),
+				failures.reports.len() as u32 <= data.assigned_count(),
 				"more failures than assigned validators"
 			);
 		}
@@ -216,8 +243,16 @@ impl<T: Config> Pallet<T> {
 				"a commitment outside the running and next epochs"
 			);
 		}
-		for key in RevealsMissed::<T>::iter_keys() {
+		for key in Standings::<T>::iter_keys() {
 			ensure!(validators.binary_search(&key).is_ok(), "a former validator's count is kept");
+		}
+		for (epoch, index, ledger) in Ledgers::<T>::iter() {
+			ensure!(epoch >= next, "a ledger of a closed epoch is kept");
+			let data = Epochs::<T>::get(epoch).ok_or("a ledger of an unknown epoch")?;
+			ensure!((index as usize) < data.validators.len(), "a ledger of no validator");
+			if let Some(filed) = ledger.summary {
+				ensure!(ledger.reported <= filed.challenged, "more failures than challenges");
+			}
 		}
 		ensure!(Mixes::<T>::get().epoch <= epoch, "a mix of a future epoch");
 		let shortest = Self::schedule()

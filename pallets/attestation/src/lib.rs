@@ -10,7 +10,7 @@
 //! verifies the answers, and reports the failures, signed with its `nubs` key, as one
 //! authorized general transaction per batch (`#[pallet::authorize]`; no account, no fee).
 //!
-//! Only failures are stored. A report window after an epoch ends, a bounded hook walks the
+//! Only failures are stored, with each validator's summary. A report window after an epoch ends, a bounded hook walks the
 //! registry a page per block and judges each provider: a fault when a majority of its assigned
 //! validators reported failure. A fault makes the epoch unpaid (the served-blocks accumulator
 //! settlement reads) and counts in the provider's reputation. Penalties look at a window of
@@ -28,9 +28,20 @@
 //! which is counted against it), and it is fixed only by the epoch's last reveal. Challenges
 //! also mix in each validator's local randomness.
 //!
-//! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), the seed's
-//! beacon in `beacon.rs`, who is challenged when in `coverage.rs`, reports in `reports.rs`, the epoch hook and judging in `judging.rs`, the off-chain worker in
-//! `offchain.rs`, the served-blocks accumulator in `served.rs`, records in `types.rs`.
+//! ## Accountability
+//!
+//! Validators answer for their work too (`accountability.rs`). Each files a signed summary of
+//! each epoch (challenges sent, failures, a Merkle root over every outcome), after which it
+//! can report nothing more of that epoch. When an epoch is judged, each validator's book is
+//! closed against the verdicts: silence, challenges short of its share, failures reported of
+//! providers that served, and faults it did not report are counted in its [`Standing`], in an
+//! event, and in the `AttestationApi` runtime API, for governance to act on.
+//!
+//! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), the
+//! seed's beacon in `beacon.rs`, who is challenged when in `coverage.rs`, reports in
+//! `reports.rs`, summaries and validators' standing in `accountability.rs`, the epoch hook and
+//! judging in `judging.rs`, the off-chain worker in `offchain.rs`, the served-blocks
+//! accumulator in `served.rs`, records in `types.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -41,6 +52,9 @@ pub use pallet::*;
 /// Which validators challenge which provider: shared with the provider agent, which checks a
 /// challenge's sender with it, in `nubes-proofs`.
 pub use nubes_proofs::assignment;
+pub mod accountability;
+#[cfg(test)]
+mod accountability_tests;
 #[cfg(test)]
 mod attacks;
 pub mod beacon;
@@ -241,10 +255,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Mixes<T: Config> = StorageValue<_, Mix, ValueQuery>;
 
-	/// How many reveals each validator committed to and did not make, while it is a validator.
+	/// Each validator's standing (missed reveals, silent epochs, disagreements with the
+	/// verdicts), kept while it is a validator: what governance acts on.
 	#[pallet::storage]
-	pub type RevealsMissed<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AuthorityId, u32, ValueQuery>;
+	pub type Standings<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AuthorityId, Standing, ValueQuery>;
+
+	/// Each validator's book for each epoch not yet closed, by validator index: failures
+	/// reported, its summary, and what judging found against it.
+	#[pallet::storage]
+	pub type Ledgers<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EpochIndex, Twox64Concat, u32, Ledger, ValueQuery>;
 
 	/// The rules in force.
 	#[pallet::storage]
@@ -301,6 +322,27 @@ pub mod pallet {
 		FailuresReported { epoch: EpochIndex, validator: u32, failures: u32 },
 		/// Every provider's service in `epoch` is judged; `faults` were faulty.
 		EpochJudged { epoch: EpochIndex, faults: u32 },
+		/// Validator `validator` of `epoch` accounted for its work: `challenged` challenges,
+		/// `failed` of them failures, every outcome committed to by the Merkle root `outcomes`.
+		Summarized {
+			epoch: EpochIndex,
+			validator: u32,
+			challenged: u32,
+			failed: u32,
+			outcomes: [u8; 32],
+		},
+		/// `validator`'s book for `epoch` is closed: of its `share` of the providers it said it
+		/// challenged `challenged` (`None`: it filed no summary, silent); it reported
+		/// `false_failures` providers that were judged to have served and did not report
+		/// `missed_faults` that were judged faulty.
+		ValidatorAccounted {
+			validator: T::AuthorityId,
+			epoch: EpochIndex,
+			share: u32,
+			challenged: Option<u32>,
+			false_failures: u32,
+			missed_faults: u32,
+		},
 		/// A majority of `provider`'s validators saw it fail in `epoch`: that epoch is unpaid.
 		/// `recent` faults within the window, this one included.
 		Fault { provider: T::AccountId, epoch: EpochIndex, recent: u32 },
@@ -355,6 +397,13 @@ pub mod pallet {
 		BadTiming,
 		/// The schedule still needs every timing it remembers: try again in a few epochs.
 		TooManyTimingChanges,
+		/// The validator already filed its summary of the epoch: its book is closed.
+		AlreadySummarized,
+		/// The summary's failures are not the failures the validator reported in the epoch.
+		FailureCountMismatch,
+		/// The summary claims more challenges than the validator's share, or more failures than
+		/// challenges.
+		TooManyChallenges,
 	}
 
 	#[pallet::hooks]
@@ -452,6 +501,25 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			Self::do_reveal(reveal, &signature)
+		}
+
+		/// File, as validator `summary.validator` of `summary.epoch`, the account of its work in
+		/// that epoch, signed with that validator's `nubs` key: challenges sent, failures (those
+		/// it reported), and the root of its outcomes. Once filed, it takes no more reports of
+		/// the epoch; a validator that files none is counted silent. Submitted once an epoch by
+		/// the validator's off-chain worker as a general transaction: authorized by the
+		/// signature, no account, no fee.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::summarize())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_summarize())]
+		#[pallet::authorize(Pallet::<T>::authorize_summary)]
+		pub fn summarize(
+			origin: OriginFor<T>,
+			summary: Summary,
+			signature: <T::AuthorityId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			Self::do_summarize(summary, &signature)
 		}
 	}
 }

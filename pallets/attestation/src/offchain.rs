@@ -69,12 +69,33 @@ impl WorkerStats {
 }
 const LOG: &str = "nubes::attestation";
 
-/// How far this node's worker got through its share of an epoch's providers.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+/// What [`Pallet::submit_failures`] handed to the pool.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub(crate) struct Submitted {
+	/// Reports the pool took.
+	pub reports: u64,
+	/// Reports it (or the keystore) refused.
+	pub refused: u64,
+	/// Failures in the reports it took.
+	pub failures: u32,
+}
+
+/// How far this node's worker got through its share of an epoch's providers, and what it
+/// needs for the epoch's summary.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode)]
 struct WorkerProgress {
-	epoch: EpochIndex,
-	/// How many of its assigned slots (in [`assignment::nth_slot`] order) it has challenged.
+	/// How many of its assigned slots (in [`assignment::nth_slot`] order) it has gone through.
 	done: u32,
+	/// The outcome of each challenge it sent ([`accountability::outcome_leaf`]), in order.
+	leaves: Vec<[u8; 32]>,
+	/// Failures in the reports the pool took.
+	failed: u32,
+}
+
+/// Where the worker keeps its progress through `epoch` (the previous epoch's is kept until
+/// its summary is filed).
+fn progress_key(epoch: EpochIndex) -> Vec<u8> {
+	(PROGRESS_KEY, epoch).encode()
 }
 
 /// What came back from one provider.
@@ -293,16 +314,21 @@ impl<T: Config> Pallet<T> {
 		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
 		let Ok(_guard) = lock.try_lock() else { return };
 
-		let progress_ref = StorageValueRef::persistent(PROGRESS_KEY);
-		let done = progress_ref
-			.get::<WorkerProgress>()
-			.ok()
-			.flatten()
-			.filter(|p| p.epoch == epoch)
-			.map_or(0, |p| p.done);
+		if let Some(previous) = epoch.checked_sub(1) {
+			Self::summarize_previous(previous, &key);
+		}
+		if let Some(older) = epoch.checked_sub(2) {
+			StorageValueRef::persistent(&progress_key(older)).clear();
+		}
+		let progress_key = progress_key(epoch);
+		let progress_ref = StorageValueRef::persistent(&progress_key);
+		let mut progress = progress_ref.get::<WorkerProgress>().ok().flatten().unwrap_or_default();
 		let block: u32 = now.unique_saturated_into();
-		let (providers, done) = Self::challenge_page(epoch, &data, index, done, block.into());
-		progress_ref.set(&WorkerProgress { epoch, done });
+		let (providers, done) =
+			Self::challenge_page(epoch, &data, index, progress.done, block.into());
+		progress.done = done;
+		// Saved before the challenges go out: a run cut short never challenges anyone twice.
+		progress_ref.set(&progress);
 
 		let local_random = sp_io::offchain::random_seed();
 		let mut requests = Vec::new();
@@ -324,6 +350,15 @@ impl<T: Config> Pallet<T> {
 			targets.push(provider.account);
 		}
 		if requests.is_empty() {
+			let share = assignment::share(
+				index,
+				data.validators.len() as u32,
+				data.redundancy,
+				data.providers,
+			);
+			if progress.done >= share {
+				Self::file_summary(epoch, index, &key, &progress, false);
+			}
 			return;
 		}
 		let outcomes = exchange(&requests, params.deadline_ms);
@@ -334,7 +369,11 @@ impl<T: Config> Pallet<T> {
 			WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
 		for ((account, (url, signed)), outcome) in targets.into_iter().zip(&requests).zip(&outcomes)
 		{
-			match judge(&signed.challenge, outcome, &sample_seed) {
+			let verdict = judge(&signed.challenge, outcome, &sample_seed);
+			progress
+				.leaves
+				.push(accountability::outcome_leaf(epoch, &account, verdict.as_ref().err()));
+			match verdict {
 				Ok(()) => {
 					log::debug!(target: LOG, "{url}: passed");
 					stats.passed += 1;
@@ -346,23 +385,24 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let (submitted, refused) = Self::submit_failures(epoch, index, &key, failures);
-		stats.reports_submitted = submitted;
-		stats.reports_refused = refused;
+		let submitted = Self::submit_failures(epoch, index, &key, failures);
+		stats.reports_submitted = submitted.reports;
+		stats.reports_refused = submitted.refused;
+		progress.failed = progress.failed.saturating_add(submitted.failures);
+		progress_ref.set(&progress);
 		WorkerStats::record(stats);
 	}
 
-	/// Signs and submits `failures` as reports of at most `MaxFailuresPerReport` each; returns
-	/// how many reports the pool took and how many it (or the keystore) refused.
+	/// Signs and submits `failures` as reports of at most `MaxFailuresPerReport` each.
 	pub(crate) fn submit_failures(
 		epoch: EpochIndex,
 		validator: u32,
 		key: &T::AuthorityId,
 		failures: Vec<(T::AccountId, Failure)>,
-	) -> (u64, u64) {
+	) -> Submitted {
 		let max = T::MaxFailuresPerReport::get().max(1) as usize;
 		let batches = failures.chunks(max).count() as u64;
-		let mut submitted = 0u64;
+		let mut submitted = Submitted::default();
 		for batch in failures.chunks(max) {
 			let report = ReportOf::<T> {
 				epoch,
@@ -381,9 +421,63 @@ impl<T: Config> Pallet<T> {
 			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 				log::warn!(target: LOG, "the pool refused a report of epoch {epoch}");
 			} else {
-				submitted += 1;
+				submitted.reports += 1;
+				submitted.failures = submitted.failures.saturating_add(batch.len() as u32);
 			}
 		}
-		(submitted, batches.saturating_sub(submitted))
+		submitted.refused = batches.saturating_sub(submitted.reports);
+		submitted
+	}
+
+	/// Files the previous epoch's summary if it is not on chain yet: whatever the worker got
+	/// through (a node that was away for part of it is short of its share, and says so), and
+	/// the failures the chain took from it (a report lost on its way is not held against the
+	/// summary).
+	fn summarize_previous(epoch: EpochIndex, key: &T::AuthorityId) {
+		if Self::now() >= Self::window_end(epoch) {
+			return;
+		}
+		let Some(data) = Epochs::<T>::get(epoch) else { return };
+		let Some(index) = data.validators.iter().position(|v| v == key) else { return };
+		let progress = StorageValueRef::persistent(&progress_key(epoch))
+			.get::<WorkerProgress>()
+			.ok()
+			.flatten()
+			.unwrap_or_default();
+		Self::file_summary(epoch, index as u32, key, &progress, true);
+	}
+
+	/// Signs and submits the summary of `epoch` from `progress`, unless one is on chain, or
+	/// (with `settle` false) some of its failures are not on chain yet; the pool refuses a
+	/// second copy of one it holds.
+	fn file_summary(
+		epoch: EpochIndex,
+		index: u32,
+		key: &T::AuthorityId,
+		progress: &WorkerProgress,
+		settle: bool,
+	) {
+		let ledger = Ledgers::<T>::get(epoch, index);
+		if ledger.summary.is_some() || (!settle && ledger.reported != progress.failed) {
+			return;
+		}
+		let challenged = (progress.leaves.len() as u32).max(ledger.reported);
+		let summary = Summary {
+			epoch,
+			validator: index,
+			challenged,
+			failed: ledger.reported,
+			outcomes: accountability::outcomes_root(&progress.leaves),
+		};
+		let Some(signature) = key.sign(&Self::summary_payload(&summary)) else {
+			log::warn!(target: LOG, "the keystore would not sign with the nubs key");
+			return;
+		};
+		let call = Call::<T>::summarize { summary, signature };
+		let transaction =
+			<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(call.into());
+		if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_ok() {
+			log::debug!(target: LOG, "summary of epoch {epoch} submitted");
+		}
 	}
 }

@@ -39,48 +39,55 @@ impl<T: Config> Pallet<T> {
 		validators.try_into().map_err(|_| Error::<T>::TooManyValidators)
 	}
 
-	/// Everything about `report` that does not depend on its signature; with the epoch, which
-	/// of the listed providers still hold a slot (one whose record went since it was
-	/// challenged is passed over, not held against the rest of the report).
+	/// Everything about `report` that does not depend on its signature; with the epoch, the
+	/// slot each listed provider held in it, or `None` for one whose record went since it was
+	/// challenged (passed over, not held against the rest of the report).
 	pub(crate) fn check_report(
 		report: &ReportOf<T>,
-	) -> Result<(EpochData<T>, Vec<bool>), Error<T>> {
+	) -> Result<(EpochData<T>, Vec<Option<u32>>), Error<T>> {
 		let now = Self::now();
 		ensure!(Self::epoch_start(report.epoch) <= now, Error::<T>::FutureEpoch);
 		ensure!(now < Self::window_end(report.epoch), Error::<T>::StaleEpoch);
 		let data = Epochs::<T>::get(report.epoch).ok_or(Error::<T>::StaleEpoch)?;
 		ensure!((report.validator as usize) < data.validators.len(), Error::<T>::NotValidator);
 		ensure!(!report.failures.is_empty(), Error::<T>::EmptyReport);
+		ensure!(
+			Ledgers::<T>::get(report.epoch, report.validator).summary.is_none(),
+			Error::<T>::AlreadySummarized
+		);
 		let since = Self::compaction_since(report.epoch);
 		let mut seen = BTreeSet::new();
 		let mut kept = Vec::with_capacity(report.failures.len());
 		for (provider, _) in report.failures.iter() {
 			ensure!(seen.insert(provider.clone()), Error::<T>::DuplicateReport);
 			// Gone from the registry since: nothing left to judge.
-			let slot_now = T::Directory::slot_of(provider);
-			let gone = slot_now.is_none();
-			if let Some(slot_now) = slot_now {
-				let slot = Self::slot_in(since.as_ref(), provider, slot_now)
-					.ok_or(Error::<T>::NotAssigned)?;
-				ensure!(data.is_assigned(slot, report.validator), Error::<T>::NotAssigned);
-			}
+			let slot = match T::Directory::slot_of(provider) {
+				Some(slot_now) => {
+					let slot = Self::slot_in(since.as_ref(), provider, slot_now)
+						.ok_or(Error::<T>::NotAssigned)?;
+					ensure!(data.is_assigned(slot, report.validator), Error::<T>::NotAssigned);
+					Some(slot)
+				}
+				None => None,
+			};
 			ensure!(
 				Failures::<T>::get(report.epoch, provider)
+					.reports
 					.iter()
 					.all(|(validator, _)| *validator != report.validator),
 				Error::<T>::DuplicateReport
 			);
-			kept.push(!gone);
+			kept.push(slot);
 		}
 		Ok((data, kept))
 	}
 
-	/// Checks `report` and its signature; the error says why it is refused. Returns which
-	/// listed providers are kept (see [`Self::check_report`]).
+	/// Checks `report` and its signature; the error says why it is refused. Returns the slots
+	/// of the listed providers (see [`Self::check_report`]).
 	pub(crate) fn check_signed_report(
 		report: &ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
-	) -> Result<Vec<bool>, Error<T>> {
+	) -> Result<Vec<Option<u32>>, Error<T>> {
 		let (data, kept) = Self::check_report(report)?;
 		let key = data.validators.get(report.validator as usize).ok_or(Error::<T>::NotValidator)?;
 		ensure!(key.verify(&Self::signing_payload(report), signature), Error::<T>::BadSignature);
@@ -101,6 +108,8 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::NotValidator => InvalidTransaction::Custom(invalid::NOT_VALIDATOR),
 				Error::<T>::EmptyReport => InvalidTransaction::Custom(invalid::EMPTY),
 				Error::<T>::NotAssigned => InvalidTransaction::Custom(invalid::NOT_ASSIGNED),
+				Error::<T>::AlreadySummarized =>
+					InvalidTransaction::Custom(accountability::SUMMARIZED),
 				_ => InvalidTransaction::Custom(invalid::DUPLICATE),
 			})
 		})?;
@@ -123,16 +132,22 @@ impl<T: Config> Pallet<T> {
 		report: ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> DispatchResult {
-		let kept = Self::check_signed_report(&report, signature)?;
+		let slots = Self::check_signed_report(&report, signature)?;
+		// Every listed failure counts in the validator's ledger, kept or passed over: its
+		// summary accounts for what it reported.
+		let listed = report.failures.len() as u32;
+		Ledgers::<T>::mutate(report.epoch, report.validator, |ledger| {
+			ledger.reported = ledger.reported.saturating_add(listed);
+		});
 		let mut count = 0u32;
-		for ((provider, failure), kept) in report.failures.into_iter().zip(kept) {
-			if !kept {
-				continue;
-			}
+		for ((provider, failure), slot) in report.failures.into_iter().zip(slots) {
+			let Some(slot) = slot else { continue };
 			count = count.saturating_add(1);
 			Failures::<T>::try_mutate(report.epoch, &provider, |failures| {
+				failures.slot = slot;
 				// At most one per assigned validator, and at most `MAX_REDUNDANCY` are assigned.
 				failures
+					.reports
 					.try_push((report.validator, failure))
 					.map_err(|_| Error::<T>::DuplicateReport)
 			})?;

@@ -4,7 +4,9 @@
 //! page function (`challenge_page`), the one the off-chain worker calls, and its reports go
 //! through the `report` call. One epoch passes, one epoch every provider fails, and the
 //! judging of that epoch runs to its end. Reported per size: coverage, worker work per block,
-//! hook weight per block, and when the all-fail epoch was judged.
+//! hook weight per block, when the all-fail epoch was judged and its validators' books closed,
+//! and each validator's standing after it (online validators file summaries, offline ones are
+//! silent).
 //!
 //! `cargo test --release -p pallet-attestation simulation -- --nocapture` prints the figures
 //! (all three sizes take a few seconds, so CI runs them all).
@@ -38,6 +40,14 @@ struct Figures {
 	/// which its judging ended.
 	faulty: u32,
 	judged_at: u64,
+	/// The block of epoch 3 in which the books of the all-fail epoch's validators were closed.
+	closed_at: u64,
+	/// After epochs 0 (nobody summarizes: the simulation's workers start in epoch 1) to 2:
+	/// silent epochs of each online and each offline validator, and the faults the offline
+	/// validators did not report, in all.
+	silent_online: BTreeSet<u32>,
+	silent_offline: BTreeSet<u32>,
+	missed_by_offline: u32,
 }
 
 /// Genesis with `providers` providers (accounts 1_000.. in slots 0..) and the validators
@@ -54,15 +64,26 @@ fn ext(providers: u32) -> sp_io::TestExternalities {
 	ext
 }
 
-/// One block: the hooks; keeps the heaviest attestation hook and when each epoch was judged.
-fn block(heaviest: &mut Weight, judged: &mut BTreeMap<EpochIndex, (u32, u64)>) {
+/// When each epoch was judged (with its faults) and closed (its validators' books too).
+#[derive(Default)]
+struct Milestones {
+	judged: BTreeMap<EpochIndex, (u32, u64)>,
+	closed: BTreeMap<EpochIndex, u64>,
+}
+
+/// One block: the hooks; keeps the heaviest attestation hook and the milestones.
+fn block(heaviest: &mut Weight, milestones: &mut Milestones) {
 	let next = System::block_number() + 1;
 	System::set_block_number(next);
 	Market::on_initialize(next);
+	let closing = NextToJudge::<Test>::get();
 	*heaviest = (*heaviest).max(Attestation::on_initialize(next));
+	if NextToJudge::<Test>::get() > closing {
+		milestones.closed.insert(closing, next);
+	}
 	for event in System::read_events_for_pallet::<Event<Test>>() {
 		if let Event::EpochJudged { epoch, faults } = event {
-			judged.insert(epoch, (faults, next));
+			milestones.judged.insert(epoch, (faults, next));
 		}
 	}
 	System::reset_events();
@@ -85,13 +106,17 @@ fn simulate(providers: u32) -> Figures {
 			hook_proof: 0,
 			faulty: 0,
 			judged_at: 0,
+			closed_at: 0,
+			silent_online: BTreeSet::new(),
+			silent_offline: BTreeSet::new(),
+			missed_by_offline: 0,
 		};
-		let mut judged = BTreeMap::new();
+		let mut milestones = Milestones::default();
 		// Epoch 1 passes; in epoch 2 every provider fails; epoch 3 judges it.
 		for epoch in 1..=3u32 {
 			let start = Attestation::epoch_start(epoch);
 			while System::block_number() < start {
-				block(&mut heaviest, &mut judged);
+				block(&mut heaviest, &mut milestones);
 			}
 			let data = Epochs::<Test>::get(epoch).unwrap();
 			assert_eq!(data.providers, providers);
@@ -103,12 +128,14 @@ fn simulate(providers: u32) -> Figures {
 				pairs.iter().find(|pair| crypto::Public::from(pair.public()) == *public).unwrap()
 			};
 			let mut done = BTreeMap::<u32, u32>::new();
+			let mut sent = BTreeMap::<u32, (u32, u32)>::new();
+			let mut summarized = BTreeSet::<u32>::new();
 			let mut challengers = BTreeMap::<AccountId, BTreeSet<u32>>::new();
 			let end = Attestation::epoch_start(epoch + 1);
 			let mut now = start;
 			while now < end {
 				if now > start {
-					block(&mut heaviest, &mut judged);
+					block(&mut heaviest, &mut milestones);
 				}
 				for &index in &online {
 					let so_far = done.get(&index).copied().unwrap_or(0);
@@ -116,7 +143,27 @@ fn simulate(providers: u32) -> Figures {
 						Attestation::challenge_page(epoch, &data, index, so_far, now);
 					done.insert(index, next);
 					if page.is_empty() {
+						// Its share done: it files its summary (the outcome root is not
+						// checked on chain, so any stands in here).
+						if summarized.insert(index) {
+							let (challenged, failed) = sent.get(&index).copied().unwrap_or_default();
+							let summary = Summary {
+								epoch,
+								validator: index,
+								challenged,
+								failed,
+								outcomes: [0; 32],
+							};
+							let signature =
+								key_of(index).sign(&Attestation::summary_payload(&summary)).into();
+							assert_ok!(Attestation::summarize(authorized(), summary, signature));
+						}
 						continue;
+					}
+					let tally = sent.entry(index).or_default();
+					tally.0 += page.len() as u32;
+					if epoch == 2 {
+						tally.1 += page.len() as u32;
 					}
 					figures.worker_per_block = figures.worker_per_block.max(page.len() as u32);
 					figures.worker_blocks = figures.worker_blocks.max(now - start + 1);
@@ -165,9 +212,21 @@ fn simulate(providers: u32) -> Figures {
 				figures.covered = f64::from(covered) * 100.0 / f64::from(providers);
 			}
 		}
-		let (faulty, at) = *judged.get(&2).expect("the all-fail epoch judged within epoch 3");
+		let (faulty, at) =
+			*milestones.judged.get(&2).expect("the all-fail epoch judged within epoch 3");
 		figures.faulty = faulty;
 		figures.judged_at = at - Attestation::epoch_start(3);
+		let closed = *milestones.closed.get(&2).expect("the all-fail epoch closed within epoch 3");
+		figures.closed_at = closed - Attestation::epoch_start(3);
+		for (key, standing) in Standings::<Test>::iter() {
+			assert_eq!(standing.epochs, 3);
+			if offline.contains(&key) {
+				figures.silent_offline.insert(standing.silent);
+				figures.missed_by_offline += standing.missed_faults;
+			} else {
+				figures.silent_online.insert(standing.silent);
+			}
+		}
 		figures.hook_us = heaviest.ref_time() as f64 / 1_000_000.0;
 		figures.hook_proof = heaviest.proof_size();
 		crate::tests::check();
@@ -188,6 +247,12 @@ fn check(figures: &Figures) {
 	// Two of a provider's three validators offline leaves one report: no majority.
 	assert!(figures.faulty <= figures.providers);
 	assert!(f64::from(figures.faulty) >= f64::from(figures.providers) * 0.9, "{figures:?}");
+	// Books closed within the epoch too; the offline validators, and only they, silent in
+	// every epoch; the online ones only in epoch 0, before the simulation's workers start.
+	assert!(figures.closed_at < u64::from(LIVE.epoch_length), "{figures:?}");
+	assert_eq!(figures.silent_offline, BTreeSet::from([3]), "{figures:?}");
+	assert_eq!(figures.silent_online, BTreeSet::from([1]), "{figures:?}");
+	assert!(figures.missed_by_offline > 0, "{figures:?}");
 }
 
 #[test]

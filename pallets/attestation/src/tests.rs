@@ -220,8 +220,8 @@ fn a_valid_report_is_authorized_and_stores_only_failures() {
 		System::assert_last_event(
 			Event::FailuresReported { epoch: 0, validator: 0, failures: 1 }.into(),
 		);
-		assert_eq!(Failures::<Test>::get(0, PROVIDERS[0]).to_vec(), vec![(0, unreachable())]);
-		assert!(Failures::<Test>::get(0, PROVIDERS[1]).is_empty());
+		assert_eq!(Failures::<Test>::get(0, PROVIDERS[0]).reports.to_vec(), vec![(0, unreachable())]);
+		assert!(Failures::<Test>::get(0, PROVIDERS[1]).reports.is_empty());
 		check();
 	});
 }
@@ -240,7 +240,7 @@ fn a_general_transaction_goes_through_authorize_call() {
 		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
 		checked.validate::<Test>(TransactionSource::External, &info, len).expect("authorized");
 		checked.apply::<Test>(&info, len).expect("applies").expect("dispatches");
-		assert_eq!(Failures::<Test>::get(0, PROVIDERS[1]).len(), 1);
+		assert_eq!(Failures::<Test>::get(0, PROVIDERS[1]).reports.len(), 1);
 	});
 }
 
@@ -387,6 +387,9 @@ fn judging_is_bounded_per_block_and_carries_over() {
 		System::assert_has_event(Event::EpochJudged { epoch: 0, faults: 4 }.into());
 		assert_eq!(NextToJudge::<Test>::get(), 0, "not done until swept");
 		run_to_block(EPOCH + WINDOW + 3);
+		assert_eq!(JudgingState::<Test>::get(), Judging::Closing(0));
+		assert_eq!(NextToJudge::<Test>::get(), 0, "nor until the validators' books are closed");
+		run_to_block(EPOCH + WINDOW + 4);
 		assert_eq!(NextToJudge::<Test>::get(), 1);
 		assert_eq!(JudgingState::<Test>::get(), Judging::Start);
 		check();
@@ -418,9 +421,9 @@ fn leftover_reports_of_providers_gone_are_swept_in_bounded_steps() {
 			run_to_block(System::block_number() + 1);
 			Failures::<Test>::iter_prefix(0).count()
 		}));
-		assert!(left.len() <= 4, "sweeping does not end: {left:?}");
+		assert!(left.len() <= 5, "sweeping does not end: {left:?}");
 	}
-	assert_eq!(left, vec![3, 1, 0], "two per block");
+	assert_eq!(left, vec![3, 1, 0, 0], "two per block, then the validator's book closed");
 	ext.execute_with(check);
 }
 
@@ -707,9 +710,51 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		);
 		state.write().expect_request(request);
 		Attestation::offchain_worker(2);
-		Attestation::offchain_worker(3);
 		assert!(pool_state.read().transactions.is_empty(), "everyone else passed");
 		assert_eq!(*scripted.signed.lock().unwrap(), 5, "every challenge went out signed");
+
+		// Its share done and its failures on chain, the next run files its summary, which
+		// commits to every outcome in order.
+		Attestation::offchain_worker(3);
+		let raw = pool_state.write().transactions.pop().expect("a summary submitted");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::summarize { summary, .. }) = xt.function.clone() else {
+			panic!("not a summary: {:?}", xt.function)
+		};
+		let verdicts = [
+			None,
+			Some(Failure::Compute(ComputeFailure::NotIncreasing { unit: 0 })),
+			Some(Failure::Malformed),
+			Some(Failure::SeedMismatch),
+			None,
+		];
+		let leaves: Vec<[u8; 32]> = page
+			.iter()
+			.chain(&rest)
+			.zip(&verdicts)
+			.map(|(provider, verdict)| {
+				accountability::outcome_leaf(0, &provider.account, verdict.as_ref())
+			})
+			.collect();
+		assert_eq!(
+			summary,
+			Summary {
+				epoch: 0,
+				validator: 0,
+				challenged: 5,
+				failed: 3,
+				outcomes: accountability::outcomes_root(&leaves),
+			}
+		);
+		let info = xt.get_dispatch_info();
+		let len = raw.len();
+		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
+		checked.validate::<Test>(TransactionSource::Local, &info, len).expect("authorized");
+		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		assert!(Ledgers::<Test>::get(0, 0).summary.is_some());
+		// On chain: nothing more to do this epoch.
+		Attestation::offchain_worker(4);
+		assert!(pool_state.read().transactions.is_empty());
 		// What the worker did is kept for the node's metrics.
 		let stats =
 			sp_runtime::offchain::storage::StorageValueRef::persistent(offchain::WORKER_STATS_KEY)

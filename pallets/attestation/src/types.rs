@@ -114,8 +114,101 @@ pub struct Report<T: Config> {
 /// A report as this pallet's calls take it.
 pub type ReportOf<T> = Report<T>;
 
-/// The reports of failure a provider got in one epoch: `(validator index, why)`.
-pub type FailuresOf = BoundedVec<(u32, Failure), ConstU32<MAX_REDUNDANCY>>;
+/// The reports of failure a provider got in one epoch, with the slot it held in that epoch
+/// (from which judging knows all its assigned validators, including those that did not
+/// report it).
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct FailuresOf {
+	/// The provider's slot in the epoch.
+	pub slot: u32,
+	/// `(validator index, why)`, at most one per assigned validator.
+	pub reports: BoundedVec<(u32, Failure), ConstU32<MAX_REDUNDANCY>>,
+}
+
+/// A validator's account of its work in an epoch, signed with its `nubs` key: how many
+/// providers it challenged, how many failed (exactly the failures it reported), and the root
+/// of the Merkle tree over every outcome ([`outcome_leaf`](crate::accountability::outcome_leaf)),
+/// so that each outcome it claims is a signed statement it can be asked to open.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Summary {
+	/// The epoch it accounts for.
+	pub epoch: EpochIndex,
+	/// The validator's index in the epoch's validator list.
+	pub validator: u32,
+	/// Challenges it sent (at most its share of the epoch's slots).
+	pub challenged: u32,
+	/// Of those, failures: the failures it reported in the epoch, no more, no fewer.
+	pub failed: u32,
+	/// The Merkle root of its outcomes, one leaf per challenge, in the order of its slots.
+	pub outcomes: [u8; 32],
+}
+
+/// What a filed summary claims, kept until the epoch is closed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Filed {
+	/// Challenges it says it sent.
+	pub challenged: u32,
+	/// The root of its outcomes.
+	pub outcomes: [u8; 32],
+}
+
+/// One validator's book for one epoch, from its first report to the epoch's close.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Ledger {
+	/// Failures it reported (every listed provider, kept or passed over).
+	pub reported: u32,
+	/// Its summary, once filed; no failure is taken from it after.
+	pub summary: Option<Filed>,
+	/// Failures it reported of providers judged to have served.
+	pub false_failures: u32,
+	/// Providers assigned to it that were judged faulty and that it did not report.
+	pub missed_faults: u32,
+}
+
+/// A validator's standing, kept while it is in the set: what governance reads to act on a
+/// validator that stays silent or disagrees with the verdicts. Counts since it joined.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+	/// Reveals it committed to and did not make.
+	pub reveals_missed: u32,
+	/// Epochs closed in which it was a validator.
+	pub epochs: u32,
+	/// Of those, epochs it filed no summary for.
+	pub silent: u32,
+	/// Challenges short of its share, summed over the epochs it summarized.
+	pub unchallenged: u32,
+	/// Failures it reported of providers judged to have served.
+	pub false_failures: u32,
+	/// Faults of providers assigned to it that it did not report.
+	pub missed_faults: u32,
+	/// The last epoch counted.
+	pub last_epoch: EpochIndex,
+}
 
 /// Where the judging of the next epoch is.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo, Default)]
@@ -127,6 +220,8 @@ pub enum Judging<AccountId> {
 	After(AccountId),
 	/// Every provider judged; removing the epoch's leftover failure reports.
 	Sweeping,
+	/// Closing the validators' ledgers, from this index on.
+	Closing(u32),
 }
 
 /// The rules root sets: challenge sizing and penalties.

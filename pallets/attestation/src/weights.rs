@@ -54,6 +54,9 @@ pub trait WeightInfo {
 	fn forced_exit() -> Weight;
 	fn sweep(k: u32, ) -> Weight;
 	fn evict(c: u32, ) -> Weight;
+	fn summarize() -> Weight;
+	fn authorize_summarize() -> Weight;
+	fn close_books(v: u32, ) -> Weight;
 }
 
 /// Weights measured on the Nubes runtime, with the runtime's database weights.
@@ -317,6 +320,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(c.into()))
 	}
+	fn summarize() -> Weight {
+		Weight::from_parts(200_000_000, 6000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn authorize_summarize() -> Weight {
+		Weight::from_parts(150_000_000, 6000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+	}
+	fn close_books(v: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 6000)
+			.saturating_add(Weight::from_parts(20_000_000, 2600).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(v.into())))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -403,5 +423,22 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(c.into()))
+	}
+	fn summarize() -> Weight {
+		Weight::from_parts(200_000_000, 6000)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn authorize_summarize() -> Weight {
+		Weight::from_parts(150_000_000, 6000)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+	}
+	fn close_books(v: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 6000)
+			.saturating_add(Weight::from_parts(20_000_000, 2600).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(v.into())))
 	}
 }

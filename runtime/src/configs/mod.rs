@@ -396,7 +396,7 @@ impl pallet_attestation::Config for Runtime {
 	type Eviction = Eviction;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = DevelopmentTiming;
-	type MaxValidators = ConstU32<64>;
+	type MaxValidators = ConstU32<128>;
 	type MaxFailuresPerReport = ConstU32<32>;
 	type MaxJudgedPerBlock = ConstU32<32>;
 	type MaxEvicting = ConstU32<16>;
