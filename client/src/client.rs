@@ -211,6 +211,31 @@ impl NubesClient {
 		}
 	}
 
+	/// Every validator of the current set with its standing, in key order (the
+	/// `AttestationApi` runtime API at the best block).
+	pub async fn validator_standings(&self) -> Result<Vec<types::ValidatorStanding>, ClientError> {
+		let at = self.api.at_current_block().await.map_err(ClientError::subxt)?;
+		let standings = at
+			.runtime_apis()
+			.call(api::apis().attestation_api().standings())
+			.await
+			.map_err(ClientError::subxt)?;
+		Ok(standings
+			.into_iter()
+			.map(|(key, standing)| types::ValidatorStanding {
+				key: format!("0x{}", hex::encode(key.0.0)),
+				epochs: standing.epochs,
+				silent: standing.silent,
+				late: standing.late,
+				unchallenged: standing.unchallenged,
+				false_failures: standing.false_failures,
+				missed_faults: standing.missed_faults,
+				reveals_missed: standing.reveals_missed,
+				last_epoch: standing.last_epoch,
+			})
+			.collect())
+	}
+
 	/// A page of providers matching `filter` (`nubes_providers`).
 	pub async fn providers(
 		&self,

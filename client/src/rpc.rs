@@ -198,3 +198,28 @@ pub struct Order {
 	/// Its bids.
 	pub bids: Vec<Bid>,
 }
+
+/// A validator's standing (`AttestationApi::standings`): what governance reads to act on a
+/// validator that stays silent or whose reports disagree with the verdicts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidatorStanding {
+	/// Its `nubs` key, hex.
+	pub key: String,
+	/// Epochs closed in which it was a validator.
+	pub epochs: u32,
+	/// Of those, epochs it filed no summary for.
+	pub silent: u32,
+	/// Epochs whose summary it filed only after the epoch ended.
+	pub late: u32,
+	/// Challenges short of its share, summed over the epochs it summarized.
+	pub unchallenged: u32,
+	/// Failures it reported of providers judged to have served.
+	pub false_failures: u32,
+	/// Faults of providers assigned to it that it did not report.
+	pub missed_faults: u32,
+	/// Reveals of the seed's beacon it committed to and did not make.
+	pub reveals_missed: u32,
+	/// The last epoch counted.
+	pub last_epoch: u32,
+}

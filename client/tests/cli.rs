@@ -67,6 +67,15 @@ async fn every_command_against_a_dev_node() {
 	failed(&deploy(apps.path().join("absent.toml").display().to_string()), 2, "cannot read");
 	let page = ok_json(&nubes(url, &["--json", "providers"]));
 	assert_eq!(page["providers"].as_array().map(Vec::len), Some(0));
+	// The dev chain's one validator (Alice's `nubs` key) and its standing.
+	let validators = ok_json(&nubes(url, &["--json", "validators"]));
+	let validators = validators.as_array().expect("a list");
+	assert_eq!(validators.len(), 1, "{validators:?}");
+	let key = validators[0]["key"].as_str().expect("a key");
+	assert!(key.starts_with("0x") && key.len() == 66, "{key}");
+	assert_eq!(validators[0]["silent"], 0, "{validators:?}");
+	let text = String::from_utf8(nubes(url, &["validators"]).stdout).unwrap();
+	assert!(text.starts_with("key  epochs  silent") && text.contains(key), "{text}");
 
 	// Ferdie bonds with the CLI and registers (through the library).
 	let bonded =

@@ -125,6 +125,8 @@ impl NubesMetrics {
 				E::EvictionDone { .. } => "eviction_done",
 				E::Revealed { .. } => "reveal",
 				E::RevealMissed { .. } => "reveal_missed",
+				E::Summarized { .. } => "summary",
+				E::ValidatorAccounted { challenged: None, .. } => "silent",
 				_ => continue,
 			};
 			self.chain_events.with_label_values(&[kind]).inc();
@@ -213,7 +215,22 @@ mod tests {
 			record(E::EpochJudged { epoch: 2, faults: 1 }),
 			record(E::Revealed { validator: validator.clone(), epoch: 3 }),
 			record(E::Committed { validator: validator.clone(), epoch: 4 }),
-			record(E::RevealMissed { validator, epoch: 3 }),
+			record(E::RevealMissed { validator: validator.clone(), epoch: 3 }),
+			record(E::Summarized {
+				epoch: 2,
+				validator: 0,
+				challenged: 4,
+				failed: 2,
+				outcomes: [0; 32],
+			}),
+			record(E::ValidatorAccounted {
+				validator,
+				epoch: 1,
+				share: 4,
+				challenged: None,
+				false_failures: 0,
+				missed_faults: 0,
+			}),
 		]);
 		assert_eq!(metrics.epoch.get(), 3);
 		assert_eq!(metrics.failures_reported.get(), 2);
@@ -222,5 +239,7 @@ mod tests {
 		assert_eq!(metrics.chain_events.with_label_values(&["slash"]).get(), 0);
 		assert_eq!(metrics.chain_events.with_label_values(&["reveal"]).get(), 1);
 		assert_eq!(metrics.chain_events.with_label_values(&["reveal_missed"]).get(), 1);
+		assert_eq!(metrics.chain_events.with_label_values(&["summary"]).get(), 1);
+		assert_eq!(metrics.chain_events.with_label_values(&["silent"]).get(), 1);
 	}
 }

@@ -2,8 +2,9 @@
 //! loopback) check 50 providers registered at genesis, each served by a loopback responder that
 //! answers with the real prover. One responder sends its answer's head at once and drips its
 //! body over seconds. In each of two epochs every provider must be challenged by exactly the
-//! three validators its slot assigns it, only the dripping one may be judged faulty, and the
-//! spread of the challenges' arrival times is printed.
+//! three validators its slot assigns it, only the dripping one may be judged faulty, every
+//! validator must account for its whole share in a summary and close the epoch with nothing
+//! against it, and the spread of the challenges' arrival times is printed.
 
 mod common;
 
@@ -179,25 +180,27 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 	let nodes: Vec<NodeProcess> = validators.iter().map(|v| v.start(&validators, spec)).collect();
 	let alice = &nodes[0];
 
-	// Until both epochs are judged, on finalized blocks.
+	// Until both epochs are judged and closed, on finalized blocks.
 	let mut seen = 0;
 	let mut events = Vec::new();
-	let judged = |events: &[RuntimeEvent], which: u32| {
-		events.iter().any(|event| {
+	let closed = |events: &[RuntimeEvent], which: u32| {
+		let books = events.iter().filter(|event| {
 			matches!(
 				event,
-				RuntimeEvent::Attestation(pallet_attestation::Event::EpochJudged { epoch, .. })
-					if *epoch == which
+				RuntimeEvent::Attestation(pallet_attestation::Event::ValidatorAccounted {
+					epoch, ..
+				}) if *epoch == which
 			)
-		})
+		});
+		books.count() == VALIDATORS as usize
 	};
-	wait_for("epochs 0 and 1 judged", Duration::from_secs(420), || {
+	wait_for("epochs 0 and 1 judged and closed", Duration::from_secs(420), || {
 		let finalized = alice.finalized_number().ok()?;
 		if finalized > seen {
 			events.extend(events_between(alice, seen + 1, finalized));
 			seen = finalized;
 		}
-		EPOCHS.iter().all(|epoch| judged(&events, *epoch)).then_some(())
+		EPOCHS.iter().all(|epoch| closed(&events, *epoch)).then_some(())
 	});
 
 	// Only the dripping provider is faulty, in each epoch.
@@ -213,6 +216,60 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 	let expected: BTreeSet<(u32, AccountId)> =
 		EPOCHS.iter().map(|epoch| (*epoch, provider_account(DRIPPING))).collect();
 	assert_eq!(faults, expected, "only the dripping provider, in both epochs");
+
+	// Every validator accounted for its whole share, the dripping provider its one failure if
+	// it is one of its three; and its book closed with no silence and no disagreement.
+	for epoch in EPOCHS {
+		for index in 0..VALIDATORS {
+			let share = assignment::share(index, VALIDATORS, 3, PROVIDERS);
+			let failed = u32::from(assignment::is_assigned(DRIPPING, VALIDATORS, 3, index));
+			let summaries: Vec<(u32, u32)> = events
+				.iter()
+				.filter_map(|event| match event {
+					RuntimeEvent::Attestation(pallet_attestation::Event::Summarized {
+						epoch: e,
+						validator,
+						challenged,
+						failed,
+						..
+					}) if *e == epoch && *validator == index => Some((*challenged, *failed)),
+					_ => None,
+				})
+				.collect();
+			assert_eq!(summaries, vec![(share, failed)], "validator {index}'s summary of {epoch}");
+		}
+		let books: Vec<(Option<u32>, u32, u32, u32)> = events
+			.iter()
+			.filter_map(|event| match event {
+				RuntimeEvent::Attestation(pallet_attestation::Event::ValidatorAccounted {
+					epoch: e,
+					share,
+					challenged,
+					false_failures,
+					missed_faults,
+					..
+				}) if *e == epoch => Some((*challenged, *share, *false_failures, *missed_faults)),
+				_ => None,
+			})
+			.collect();
+		assert!(
+			books.iter().all(|(challenged, share, false_failures, missed)| *challenged ==
+				Some(*share) && *false_failures == 0 &&
+				*missed == 0),
+			"epoch {epoch}'s books: {books:?}"
+		);
+	}
+	// The runtime API governance reads: four validators, two epochs each, none silent or late.
+	let standings: Vec<(pallet_attestation::crypto::Public, pallet_attestation::Standing)> = {
+		let raw = alice.rpc("state_call", json!(["AttestationApi_standings", "0x"])).expect("call");
+		let bytes = common::from_hex(raw.as_str().expect("hex"));
+		codec::Decode::decode(&mut &bytes[..]).expect("standings")
+	};
+	assert_eq!(standings.len(), VALIDATORS as usize);
+	for (key, standing) in &standings {
+		assert!(standing.epochs >= 2, "{key:?}: {standing:?}");
+		assert_eq!((standing.silent, standing.late, standing.unchallenged), (0, 0, 0), "{key:?}");
+	}
 
 	// Every provider challenged, in each epoch, by exactly the validators of its slot.
 	for (slot, responder) in responders.iter().enumerate() {

@@ -12,7 +12,8 @@
 //! (`false_failures`) and the faults of providers assigned to it that it did not report
 //! (`missed_faults`). When the epoch is judged, every validator of the epoch is closed in turn,
 //! a page per block: silent (no summary), challenges short of its share, and the two
-//! disagreements are added to its [`Standing`], and [`Event::ValidatorAccounted`] records the
+//! disagreements are added to its [`Standing`], and so is a summary filed only after the epoch
+//! ended (when the others' reports could be seen first), and [`Event::ValidatorAccounted`] records the
 //! epoch. The counts are evidence, not penalties: honest validators disagree too (a provider
 //! that fails for one and answers another, a validator's own network trouble), so governance
 //! reads them (`Standings`, the events, the `AttestationApi` runtime API) and acts on the
@@ -128,8 +129,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::check_signed_summary(&summary, signature)?;
 		Ledgers::<T>::mutate(summary.epoch, summary.validator, |ledger| {
-			ledger.summary =
-				Some(Filed { challenged: summary.challenged, outcomes: summary.outcomes });
+			ledger.summary = Some(Filed {
+				challenged: summary.challenged,
+				outcomes: summary.outcomes,
+				late: Self::now() >= Self::epoch_start(summary.epoch.saturating_add(1)),
+			});
 		});
 		Self::deposit_event(Event::Summarized {
 			epoch: summary.epoch,
@@ -171,11 +175,14 @@ impl<T: Config> Pallet<T> {
 			if current.binary_search(key).is_ok() {
 				Standings::<T>::mutate(key, |standing| {
 					standing.epochs = standing.epochs.saturating_add(1);
-					match challenged {
-						Some(challenged) =>
+					match ledger.summary {
+						Some(filed) => {
 							standing.unchallenged = standing
 								.unchallenged
-								.saturating_add(share.saturating_sub(challenged)),
+								.saturating_add(share.saturating_sub(filed.challenged));
+							standing.late =
+								standing.late.saturating_add(u32::from(filed.late));
+						}
 						None => standing.silent = standing.silent.saturating_add(1),
 					}
 					standing.false_failures =

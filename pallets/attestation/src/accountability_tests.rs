@@ -108,7 +108,7 @@ fn a_summary_must_match_what_was_reported_and_claim_no_more_than_the_share() {
 		);
 		assert_eq!(
 			Ledgers::<Test>::get(0, index_of(0, reporter)).summary,
-			Some(Filed { challenged: mine, outcomes: [reporter as u8; 32] })
+			Some(Filed { challenged: mine, outcomes: [reporter as u8; 32], late: false })
 		);
 		// Once: the pool refuses a second one as well.
 		let (summary, signature) = signed_summary(0, reporter, mine, 1);
@@ -142,13 +142,23 @@ fn a_validator_cannot_pile_on_after_its_summary() {
 		let (r, s) = signed_report(0, second, vec![(provider, unreachable())]);
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::AlreadySummarized);
 		assert_eq!(Failures::<Test>::get(0, provider).reports.len(), 1);
-		// Still its summary's epoch's window: summaries are refused after it like reports.
+		// A summary filed after the epoch's end, in its report window, is taken and marked
+		// late; after the window it is refused like a report.
+		run_to_block(Attestation::epoch_start(1));
+		let third = assigned_to(0, provider, &keys)[2];
+		let (summary, signature) = signed_summary(0, third, share(0, third), 0);
+		assert_ok!(Attestation::summarize(authorized(), summary, signature));
+		assert_eq!(Ledgers::<Test>::get(0, index_of(0, third)).summary.map(|f| f.late), Some(true));
 		run_to_block(Attestation::window_end(0));
 		let (summary, signature) = signed_summary(0, first, share(0, first), 1);
 		assert_noop!(
 			Attestation::summarize(authorized(), summary, signature),
 			Error::<Test>::StaleEpoch
 		);
+		judge_through(0);
+		assert_eq!(Standings::<Test>::get(validator(third)).late, 1);
+		assert_eq!(Standings::<Test>::get(validator(second)).late, 0);
+		assert_eq!(Standings::<Test>::get(validator(first)).silent, 1);
 		check();
 	});
 }
@@ -190,6 +200,7 @@ fn silence_and_disagreement_with_the_verdicts_are_counted_when_the_epoch_is_clos
 			reveals_missed: 0,
 			epochs: 1,
 			silent: u32::from(i == silent),
+			late: 0,
 			unchallenged: u32::from(i == accuser),
 			false_failures: u32::from(i == accuser),
 			missed_faults: u32::from(i == looked_away),

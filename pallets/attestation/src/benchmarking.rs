@@ -467,7 +467,7 @@ mod benchmarks {
 				index,
 				Ledger {
 					reported: 1,
-					summary: Some(Filed { challenged: 1, outcomes: [1; 32] }),
+					summary: Some(Filed { challenged: 1, outcomes: [1; 32], late: true }),
 					false_failures: 1,
 					missed_faults: 1,
 				},

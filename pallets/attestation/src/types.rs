@@ -161,6 +161,9 @@ pub struct Filed {
 	pub challenged: u32,
 	/// The root of its outcomes.
 	pub outcomes: [u8; 32],
+	/// Filed after the epoch ended (in its report window), when other validators' reports
+	/// could be seen before its own last ones.
+	pub late: bool,
 }
 
 /// One validator's book for one epoch, from its first report to the epoch's close.
@@ -200,6 +203,8 @@ pub struct Standing {
 	pub epochs: u32,
 	/// Of those, epochs it filed no summary for.
 	pub silent: u32,
+	/// Epochs whose summary it filed only after the epoch ended.
+	pub late: u32,
 	/// Challenges short of its share, summed over the epochs it summarized.
 	pub unchallenged: u32,
 	/// Failures it reported of providers judged to have served.

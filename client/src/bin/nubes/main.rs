@@ -65,6 +65,11 @@ enum Command {
 		#[arg(long, default_value_t = 5)]
 		limit: u32,
 	},
+	/// The validators and how each stands: epochs accounted for, silent and late epochs,
+	/// challenges short of its share, disagreements with the verdicts, missed reveals.
+	///
+	/// Example: nubes validators
+	Validators,
 	/// Orders: open one for bids, see its bids, accept one, cancel it.
 	#[command(subcommand)]
 	Order(OrderCommand),
@@ -365,6 +370,32 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 					.join("\n")
 			};
 			print(cli, serde_json::to_value(&page).context("JSON")?, text);
+		}
+		Command::Validators => {
+			let standings = client.validator_standings().await?;
+			let text = if standings.is_empty() {
+				"no validators".to_string()
+			} else {
+				let mut lines = vec![
+					"key  epochs  silent  late  unchallenged  false-failures  missed-faults  reveals-missed"
+						.to_string(),
+				];
+				lines.extend(standings.iter().map(|v| {
+					format!(
+						"{}  {}  {}  {}  {}  {}  {}  {}",
+						v.key,
+						v.epochs,
+						v.silent,
+						v.late,
+						v.unchallenged,
+						v.false_failures,
+						v.missed_faults,
+						v.reveals_missed
+					)
+				}));
+				lines.join("\n")
+			};
+			print(cli, serde_json::to_value(&standings).context("JSON")?, text);
 		}
 		Command::Quote { spec, limit } => {
 			let quotes = client.quote(&spec.resources(), Some(*limit)).await?;
