@@ -223,7 +223,7 @@ impl NubesClient {
 		Ok(standings
 			.into_iter()
 			.map(|(key, standing)| types::ValidatorStanding {
-				key: format!("0x{}", hex::encode(key.0.0)),
+				key: format!("0x{}", hex::encode(key.0 .0)),
 				epochs: standing.epochs,
 				silent: standing.silent,
 				late: standing.late,

@@ -253,9 +253,11 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 			})
 			.collect();
 		assert!(
-			books.iter().all(|(challenged, share, false_failures, missed)| *challenged ==
-				Some(*share) && *false_failures == 0 &&
-				*missed == 0),
+			books
+				.iter()
+				.all(|(challenged, share, false_failures, missed)| *challenged == Some(*share)
+					&& *false_failures == 0
+					&& *missed == 0),
 			"epoch {epoch}'s books: {books:?}"
 		);
 	}

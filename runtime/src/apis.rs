@@ -221,11 +221,11 @@ impl_runtime_apis! {
 
 	impl pallet_attestation_runtime_api::AttestationApi<Block, pallet_attestation::crypto::Public> for Runtime {
 		fn standings() -> Vec<(pallet_attestation::crypto::Public, pallet_attestation::Standing)> {
-			Attestation::standings()
+			pallet_attestation::Pallet::<Runtime>::standings()
 		}
 
 		fn ledgers(epoch: pallet_attestation::EpochIndex) -> Vec<(u32, pallet_attestation::Ledger)> {
-			Attestation::ledgers(epoch)
+			pallet_attestation::Pallet::<Runtime>::ledgers(epoch)
 		}
 	}
 

@@ -106,8 +106,9 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::StaleEpoch => InvalidTransaction::Stale,
 				Error::<T>::FutureEpoch => InvalidTransaction::Future,
 				Error::<T>::BadSignature => InvalidTransaction::BadProof,
-				Error::<T>::NotValidator =>
-					InvalidTransaction::Custom(reports::invalid::NOT_VALIDATOR),
+				Error::<T>::NotValidator => {
+					InvalidTransaction::Custom(reports::invalid::NOT_VALIDATOR)
+				}
 				Error::<T>::FailureCountMismatch => InvalidTransaction::Custom(MISMATCH),
 				Error::<T>::TooManyChallenges => InvalidTransaction::Custom(TOO_MANY),
 				_ => InvalidTransaction::Custom(SUMMARIZED),
@@ -180,8 +181,7 @@ impl<T: Config> Pallet<T> {
 							standing.unchallenged = standing
 								.unchallenged
 								.saturating_add(share.saturating_sub(filed.challenged));
-							standing.late =
-								standing.late.saturating_add(u32::from(filed.late));
+							standing.late = standing.late.saturating_add(u32::from(filed.late));
 						}
 						None => standing.silent = standing.silent.saturating_add(1),
 					}

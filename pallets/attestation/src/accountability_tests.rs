@@ -12,14 +12,14 @@ use sp_runtime::transaction_validity::{
 type Signature = <crypto::Public as sp_runtime::RuntimeAppPublic>::Signature;
 
 /// A summary of `epoch` by `//Validator{i}`, signed with its key.
-fn signed_summary(
-	epoch: EpochIndex,
-	i: u32,
-	challenged: u32,
-	failed: u32,
-) -> (Summary, Signature) {
-	let summary =
-		Summary { epoch, validator: index_of(epoch, i), challenged, failed, outcomes: [i as u8; 32] };
+fn signed_summary(epoch: EpochIndex, i: u32, challenged: u32, failed: u32) -> (Summary, Signature) {
+	let summary = Summary {
+		epoch,
+		validator: index_of(epoch, i),
+		challenged,
+		failed,
+		outcomes: [i as u8; 32],
+	};
 	let signature = validator_pair(i).sign(&Attestation::summary_payload(&summary)).into();
 	(summary, signature)
 }
@@ -80,7 +80,8 @@ fn a_summary_must_match_what_was_reported_and_claim_no_more_than_the_share() {
 		);
 		// Signed by another validator.
 		let (mut summary, _) = signed_summary(0, reporter, mine, 1);
-		let forged = validator_pair((reporter + 1) % 4).sign(&Attestation::summary_payload(&summary));
+		let forged =
+			validator_pair((reporter + 1) % 4).sign(&Attestation::summary_payload(&summary));
 		assert_noop!(
 			Attestation::summarize(authorized(), summary, forged.into()),
 			Error::<Test>::BadSignature
@@ -245,10 +246,7 @@ fn an_epoch_nobody_summarizes_counts_every_validator_silent_and_closes_in_pages(
 		let closing = System::events()
 			.iter()
 			.filter(|record| {
-				matches!(
-					record.event,
-					RuntimeEvent::Attestation(Event::ValidatorAccounted { .. })
-				)
+				matches!(record.event, RuntimeEvent::Attestation(Event::ValidatorAccounted { .. }))
 			})
 			.count();
 		assert_eq!(closing, 5);

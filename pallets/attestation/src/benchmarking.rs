@@ -4,7 +4,6 @@
 use super::*;
 use crate::Pallet as Attestation;
 use alloc::vec::Vec;
-use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{Authorize, EnsureOrigin, Get},

@@ -18,31 +18,13 @@
 
 use crate::*;
 use alloc::vec::Vec;
-use frame_support::{traits::Get, weights::Weight, BoundedVec};
+use frame_support::{traits::Get, BoundedVec};
 use nubes_primitives::traits::{Compaction, ProviderDirectory, ServingProvider};
 
 /// Most compaction steps at an epoch's start (each pops a vacant last slot or moves one
 /// provider into a vacancy). Vacancies left over wait for the next epoch; they only cost the
 /// validators a skipped read.
 pub const COMPACTIONS_PER_EPOCH: u32 = 16;
-
-/// The database reads a report check adds for `failures` listed providers: one slot each and
-/// the last compaction. Charged on top of the `report` weight until its benchmark (which runs
-/// this path) is measured again.
-pub fn slot_reads<T: Config>(failures: u32) -> Weight {
-	T::DbWeight::get().reads(u64::from(failures).saturating_add(1))
-}
-
-/// What the slot compaction at an epoch's start adds at most: per step three reads and four
-/// writes, and the record of the compaction. Charged on top of the `start_epoch` weight until
-/// its benchmark (which runs 16 moves) is measured again.
-pub fn compaction_weight<T: Config>() -> Weight {
-	let steps = u64::from(COMPACTIONS_PER_EPOCH);
-	T::DbWeight::get().reads_writes(
-		steps.saturating_mul(3).saturating_add(1),
-		steps.saturating_mul(4).saturating_add(1),
-	)
-}
 
 impl<T: Config> Pallet<T> {
 	/// Compacts the slot index by up to [`COMPACTIONS_PER_EPOCH`] steps at the start of `epoch`

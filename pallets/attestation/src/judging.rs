@@ -17,7 +17,6 @@ impl<T: Config> Pallet<T> {
 		if let Some(epoch) = Self::epoch_due(now) {
 			Self::start_epoch(epoch);
 			weight.saturating_accrue(T::WeightInfo::start_epoch());
-			weight.saturating_accrue(coverage::compaction_weight::<T>());
 		}
 		weight.saturating_accrue(Self::judge_step());
 		weight.saturating_accrue(Self::evict_step());
@@ -111,9 +110,12 @@ impl<T: Config> Pallet<T> {
 							exits.saturating_accrue(T::WeightInfo::forced_exit());
 						}
 						// Its assigned validators that did not report the fault.
-						let silent = assignment::assigned(reported.slot, validators, data.redundancy)
-							.into_iter()
-							.filter(|index| !reporters.clone().any(|reporter| reporter == *index));
+						let silent =
+							assignment::assigned(reported.slot, validators, data.redundancy)
+								.into_iter()
+								.filter(|index| {
+									!reporters.clone().any(|reporter| reporter == *index)
+								});
 						for index in silent {
 							let entry = found.entry(index).or_default();
 							entry.1 = entry.1.saturating_add(1);

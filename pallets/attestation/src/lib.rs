@@ -435,10 +435,8 @@ pub mod pallet {
 		/// validator's off-chain worker as a general transaction: authorized by the signature,
 		/// no account, no fee.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::report(report.failures.len() as u32)
-			.saturating_add(coverage::slot_reads::<T>(report.failures.len() as u32)))]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(report.failures.len() as u32)
-			.saturating_add(coverage::slot_reads::<T>(report.failures.len() as u32)))]
+		#[pallet::weight(T::WeightInfo::report(report.failures.len() as u32))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(report.failures.len() as u32))]
 		#[pallet::authorize(Pallet::<T>::authorize_report)]
 		pub fn report(
 			origin: OriginFor<T>,

@@ -370,9 +370,11 @@ impl<T: Config> Pallet<T> {
 		for ((account, (url, signed)), outcome) in targets.into_iter().zip(&requests).zip(&outcomes)
 		{
 			let verdict = judge(&signed.challenge, outcome, &sample_seed);
-			progress
-				.leaves
-				.push(accountability::outcome_leaf(epoch, &account, verdict.as_ref().err()));
+			progress.leaves.push(accountability::outcome_leaf(
+				epoch,
+				&account,
+				verdict.as_ref().err(),
+			));
 			match verdict {
 				Ok(()) => {
 					log::debug!(target: LOG, "{url}: passed");

@@ -108,8 +108,9 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::NotValidator => InvalidTransaction::Custom(invalid::NOT_VALIDATOR),
 				Error::<T>::EmptyReport => InvalidTransaction::Custom(invalid::EMPTY),
 				Error::<T>::NotAssigned => InvalidTransaction::Custom(invalid::NOT_ASSIGNED),
-				Error::<T>::AlreadySummarized =>
-					InvalidTransaction::Custom(accountability::SUMMARIZED),
+				Error::<T>::AlreadySummarized => {
+					InvalidTransaction::Custom(accountability::SUMMARIZED)
+				}
 				_ => InvalidTransaction::Custom(invalid::DUPLICATE),
 			})
 		})?;

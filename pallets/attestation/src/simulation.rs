@@ -146,7 +146,8 @@ fn simulate(providers: u32) -> Figures {
 						// Its share done: it files its summary (the outcome root is not
 						// checked on chain, so any stands in here).
 						if summarized.insert(index) {
-							let (challenged, failed) = sent.get(&index).copied().unwrap_or_default();
+							let (challenged, failed) =
+								sent.get(&index).copied().unwrap_or_default();
 							let summary = Summary {
 								epoch,
 								validator: index,

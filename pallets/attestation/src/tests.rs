@@ -220,7 +220,10 @@ fn a_valid_report_is_authorized_and_stores_only_failures() {
 		System::assert_last_event(
 			Event::FailuresReported { epoch: 0, validator: 0, failures: 1 }.into(),
 		);
-		assert_eq!(Failures::<Test>::get(0, PROVIDERS[0]).reports.to_vec(), vec![(0, unreachable())]);
+		assert_eq!(
+			Failures::<Test>::get(0, PROVIDERS[0]).reports.to_vec(),
+			vec![(0, unreachable())]
+		);
 		assert!(Failures::<Test>::get(0, PROVIDERS[1]).reports.is_empty());
 		check();
 	});
