@@ -217,13 +217,13 @@ impl NubesClient {
 		let at = self.api.at_current_block().await.map_err(ClientError::subxt)?;
 		let standings = at
 			.runtime_apis()
-			.call(api::apis().attestation_api().standings())
+			.call(api::runtime_apis().attestation_api().standings())
 			.await
 			.map_err(ClientError::subxt)?;
 		Ok(standings
 			.into_iter()
 			.map(|(key, standing)| types::ValidatorStanding {
-				key: format!("0x{}", hex::encode(key.0 .0)),
+				key: format!("0x{}", hex::encode(key.0)),
 				epochs: standing.epochs,
 				silent: standing.silent,
 				late: standing.late,
