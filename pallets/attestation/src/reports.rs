@@ -21,6 +21,10 @@ pub mod invalid {
 	pub const DUPLICATE: u8 = 4;
 }
 
+/// The slot each provider a report lists held in the report's epoch, in the report's order;
+/// `None` for one whose record went since it was challenged.
+pub(crate) type ReportSlots = Vec<Option<u32>>;
+
 impl<T: Config> Pallet<T> {
 	/// The bytes a validator signs for `report`: bound to this chain and this pallet.
 	pub fn signing_payload(report: &ReportOf<T>) -> Vec<u8> {
@@ -44,7 +48,7 @@ impl<T: Config> Pallet<T> {
 	/// challenged (passed over, not held against the rest of the report).
 	pub(crate) fn check_report(
 		report: &ReportOf<T>,
-	) -> Result<(EpochData<T>, Vec<Option<u32>>), Error<T>> {
+	) -> Result<(EpochData<T>, ReportSlots), Error<T>> {
 		let now = Self::now();
 		ensure!(Self::epoch_start(report.epoch) <= now, Error::<T>::FutureEpoch);
 		ensure!(now < Self::window_end(report.epoch), Error::<T>::StaleEpoch);
@@ -87,7 +91,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_signed_report(
 		report: &ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
-	) -> Result<Vec<Option<u32>>, Error<T>> {
+	) -> Result<ReportSlots, Error<T>> {
 		let (data, kept) = Self::check_report(report)?;
 		let key = data.validators.get(report.validator as usize).ok_or(Error::<T>::NotValidator)?;
 		ensure!(key.verify(&Self::signing_payload(report), signature), Error::<T>::BadSignature);
