@@ -307,6 +307,10 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::take_part_in_beacon(now);
 		let epoch = Self::epoch_of(now);
+		// A validator of the previous epoch files its summary even if it left the set since.
+		if let Some(previous) = epoch.checked_sub(1) {
+			Self::summarize_previous(previous);
+		}
 		let Some(data) = Epochs::<T>::get(epoch) else { return };
 		let Some((index, key)) = Self::local_validator(&data) else { return };
 		let params = Params::<T>::get();
@@ -314,9 +318,6 @@ impl<T: Config> Pallet<T> {
 		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
 		let Ok(_guard) = lock.try_lock() else { return };
 
-		if let Some(previous) = epoch.checked_sub(1) {
-			Self::summarize_previous(previous, &key);
-		}
 		if let Some(older) = epoch.checked_sub(2) {
 			StorageValueRef::persistent(&progress_key(older)).clear();
 		}
@@ -435,18 +436,18 @@ impl<T: Config> Pallet<T> {
 	/// through (a node that was away for part of it is short of its share, and says so), and
 	/// the failures the chain took from it (a report lost on its way is not held against the
 	/// summary).
-	fn summarize_previous(epoch: EpochIndex, key: &T::AuthorityId) {
+	fn summarize_previous(epoch: EpochIndex) {
 		if Self::now() >= Self::window_end(epoch) {
 			return;
 		}
 		let Some(data) = Epochs::<T>::get(epoch) else { return };
-		let Some(index) = data.validators.iter().position(|v| v == key) else { return };
+		let Some((index, key)) = Self::local_validator(&data) else { return };
 		let progress = StorageValueRef::persistent(&progress_key(epoch))
 			.get::<WorkerProgress>()
 			.ok()
 			.flatten()
 			.unwrap_or_default();
-		Self::file_summary(epoch, index as u32, key, &progress, true);
+		Self::file_summary(epoch, index, &key, &progress, true);
 	}
 
 	/// Signs and submits the summary of `epoch` from `progress`, unless one is on chain, or

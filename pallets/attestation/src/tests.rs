@@ -778,6 +778,82 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 }
 
 #[test]
+fn a_validator_away_for_part_of_an_epoch_files_its_summary_in_the_next_short_of_its_share() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		let challenge = |who: AccountId| {
+			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
+		};
+		// Block 1: the first page of four, every one answered.
+		let page = slots(0..4);
+		for provider in &page {
+			let request = expected_request(
+				provider.account,
+				&challenge(provider.account),
+				honest_answer(&challenge(provider.account)),
+			);
+			state.write().expect_request(request);
+		}
+		Attestation::offchain_worker(1);
+		without_reveals(&mut pool_state.write().transactions);
+		assert!(pool_state.read().transactions.is_empty(), "all passed, share not done");
+
+		// The node is away for the rest of epoch 0, and its key is replaced from epoch 1: back
+		// in epoch 1 it challenges nobody, but accounts for epoch 0, one short of its share.
+		assert_ok!(Attestation::set_validators(RuntimeOrigin::root(), vec![validator(1)]));
+		run_to_block(EPOCH + 1);
+		Attestation::offchain_worker(EPOCH + 1);
+		without_reveals(&mut pool_state.write().transactions);
+		let raw = pool_state.write().transactions.pop().expect("epoch 0's summary");
+		assert!(pool_state.read().transactions.is_empty());
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::summarize { summary, .. }) = xt.function.clone() else {
+			panic!("not a summary: {:?}", xt.function)
+		};
+		let leaves: Vec<[u8; 32]> = page
+			.iter()
+			.map(|provider| accountability::outcome_leaf(0, &provider.account, None))
+			.collect();
+		assert_eq!(
+			summary,
+			Summary {
+				epoch: 0,
+				validator: 0,
+				challenged: 4,
+				failed: 0,
+				outcomes: accountability::outcomes_root(&leaves),
+			}
+		);
+		use frame_support::dispatch::GetDispatchInfo;
+		let info = xt.get_dispatch_info();
+		let len = raw.len();
+		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
+		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		assert_eq!(Ledgers::<Test>::get(0, 0).summary.map(|filed| filed.late), Some(true));
+		judge_through(0);
+		System::assert_has_event(
+			Event::ValidatorAccounted {
+				validator: validator(0),
+				epoch: 0,
+				share: 5,
+				challenged: Some(4),
+				false_failures: 0,
+				missed_faults: 0,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
 fn a_node_without_an_epoch_key_challenges_nobody() {
 	let mut ext = new_test_ext(&[0]);
 	let (offchain, _state) = testing::TestOffchainExt::new();
