@@ -23,7 +23,6 @@ use crate::*;
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
-use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_proofs::Failure;
 use sp_runtime::RuntimeAppPublic;
 
@@ -58,25 +57,16 @@ pub(crate) type Disagreements = BTreeMap<u32, (u32, u32)>;
 impl<T: Config> Pallet<T> {
 	/// The bytes a validator signs for `summary`: bound to this chain and this pallet.
 	pub fn summary_payload(summary: &Summary) -> Vec<u8> {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));
-		(b"nubes/attestation/summary", genesis, summary).encode()
+		Self::signed_payload(b"nubes/attestation/summary", summary)
 	}
 
 	/// Everything about `summary` that does not depend on its signature; the epoch's data.
 	pub(crate) fn check_summary(summary: &Summary) -> Result<EpochData<T>, Error<T>> {
-		let now = Self::now();
-		ensure!(Self::epoch_start(summary.epoch) <= now, Error::<T>::FutureEpoch);
-		ensure!(now < Self::window_end(summary.epoch), Error::<T>::StaleEpoch);
-		let data = Epochs::<T>::get(summary.epoch).ok_or(Error::<T>::StaleEpoch)?;
-		let validators = data.validators.len() as u32;
-		ensure!(summary.validator < validators, Error::<T>::NotValidator);
-		let ledger = Ledgers::<T>::get(summary.epoch, summary.validator);
-		ensure!(ledger.summary.is_none(), Error::<T>::AlreadySummarized);
+		let (data, ledger) = Self::open_book(summary.epoch, summary.validator)?;
 		ensure!(summary.failed == ledger.reported, Error::<T>::FailureCountMismatch);
-		let share =
-			assignment::share(summary.validator, validators, data.redundancy, data.providers);
 		ensure!(
-			summary.failed <= summary.challenged && summary.challenged <= share,
+			summary.failed <= summary.challenged
+				&& summary.challenged <= data.share(summary.validator),
 			Error::<T>::TooManyChallenges
 		);
 		Ok(data)
@@ -88,10 +78,7 @@ impl<T: Config> Pallet<T> {
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> Result<(), Error<T>> {
 		let data = Self::check_summary(summary)?;
-		let key =
-			data.validators.get(summary.validator as usize).ok_or(Error::<T>::NotValidator)?;
-		ensure!(key.verify(&Self::summary_payload(summary), signature), Error::<T>::BadSignature);
-		Ok(())
+		Self::check_signer(&data, summary.validator, &Self::summary_payload(summary), signature)
 	}
 
 	/// `#[pallet::authorize]` of `summarize`: valid while its epoch's window is open, one per
@@ -101,27 +88,12 @@ impl<T: Config> Pallet<T> {
 		summary: &Summary,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> TransactionValidityWithRefund {
-		Self::check_signed_summary(summary, signature).map_err(|error| {
-			TransactionValidityError::Invalid(match error {
-				Error::<T>::StaleEpoch => InvalidTransaction::Stale,
-				Error::<T>::FutureEpoch => InvalidTransaction::Future,
-				Error::<T>::BadSignature => InvalidTransaction::BadProof,
-				Error::<T>::NotValidator => {
-					InvalidTransaction::Custom(reports::invalid::NOT_VALIDATOR)
-				}
-				Error::<T>::FailureCountMismatch => InvalidTransaction::Custom(MISMATCH),
-				Error::<T>::TooManyChallenges => InvalidTransaction::Custom(TOO_MANY),
-				_ => InvalidTransaction::Custom(SUMMARIZED),
-			})
-		})?;
-		let longevity = Self::window_end(summary.epoch).saturating_sub(Self::now()).max(1);
-		let valid = ValidTransaction::with_tag_prefix("NubesAttestationSummary")
-			.priority(TransactionPriority::MAX / 2)
-			.and_provides((summary.epoch, summary.validator))
-			.longevity(longevity)
-			.propagate(true)
-			.build()?;
-		Ok((valid, Weight::zero()))
+		Self::check_signed_summary(summary, signature).map_err(Self::refusal)?;
+		Self::validator_transaction(
+			"NubesAttestationSummary",
+			(summary.epoch, summary.validator),
+			Self::window_end(summary.epoch),
+		)
 	}
 
 	pub(crate) fn do_summarize(
@@ -164,13 +136,14 @@ impl<T: Config> Pallet<T> {
 		from: u32,
 		limit: u32,
 	) -> (u32, bool) {
-		let validators = data.validators.len() as u32;
-		let to = from.saturating_add(limit).min(validators);
 		let current = Validators::<T>::get();
-		for index in from..to {
+		let mut closed = 0u32;
+		for (index, key) in
+			(0u32..).zip(data.validators.iter()).skip(from as usize).take(limit as usize)
+		{
+			closed = closed.saturating_add(1);
 			let ledger = Ledgers::<T>::take(epoch, index);
-			let Some(key) = data.validators.get(index as usize) else { break };
-			let share = assignment::share(index, validators, data.redundancy, data.providers);
+			let share = data.share(index);
 			let challenged = ledger.summary.map(|filed| filed.challenged);
 			// Former validators are forgotten; the event is their record.
 			if current.binary_search(key).is_ok() {
@@ -201,7 +174,7 @@ impl<T: Config> Pallet<T> {
 				missed_faults: ledger.missed_faults,
 			});
 		}
-		(to.saturating_sub(from), to >= validators)
+		(closed, from.saturating_add(closed) as usize >= data.validators.len())
 	}
 
 	/// Every validator's standing, for the runtime API.

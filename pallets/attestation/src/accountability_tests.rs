@@ -33,13 +33,7 @@ fn authorize(summary: Summary, signature: Signature) -> Result<(), TransactionVa
 
 /// `//Validator{i}`'s share of `epoch`'s providers.
 fn share(epoch: EpochIndex, i: u32) -> u32 {
-	let data = Epochs::<Test>::get(epoch).unwrap();
-	assignment::share(
-		index_of(epoch, i),
-		data.validators.len() as u32,
-		data.redundancy,
-		data.providers,
-	)
+	Epochs::<Test>::get(epoch).unwrap().share(index_of(epoch, i))
 }
 
 #[test]

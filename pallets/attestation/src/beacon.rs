@@ -83,8 +83,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The bytes a validator signs for `reveal`: bound to this chain and this pallet.
 	pub fn reveal_payload(reveal: &RevealOf<T>) -> Vec<u8> {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));
-		(b"nubes/attestation/reveal", genesis, reveal).encode()
+		Self::signed_payload(b"nubes/attestation/reveal", reveal)
 	}
 
 	/// The seed epoch `epoch` starts with: folds and clears the mix of the epoch before.
@@ -183,15 +182,11 @@ impl<T: Config> Pallet<T> {
 				_ => InvalidTransaction::Custom(invalid::ALREADY),
 			})
 		})?;
-		let longevity =
-			Self::epoch_start(reveal.epoch.saturating_add(1)).saturating_sub(Self::now()).max(1);
-		let valid = ValidTransaction::with_tag_prefix("NubesBeacon")
-			.priority(TransactionPriority::MAX / 2)
-			.and_provides((reveal.epoch, reveal.validator.clone()))
-			.longevity(longevity)
-			.propagate(true)
-			.build()?;
-		Ok((valid, Weight::zero()))
+		Self::validator_transaction(
+			"NubesBeacon",
+			(reveal.epoch, reveal.validator.clone()),
+			Self::epoch_start(reveal.epoch.saturating_add(1)),
+		)
 	}
 
 	pub(crate) fn do_reveal(

@@ -86,9 +86,7 @@ impl<T: Config> Pallet<T> {
 		done: u32,
 		now: u64,
 	) -> u32 {
-		let share =
-			assignment::share(index, data.validators.len() as u32, data.redundancy, data.providers);
-		let left = share.saturating_sub(done);
+		let left = data.share(index).saturating_sub(done);
 		let blocks_left = Self::reveal_start(epoch).saturating_sub(now).max(1);
 		let needed = u64::from(left).div_ceil(blocks_left).min(u64::from(left)) as u32;
 		left.min(needed.max(T::ChallengesPerBlock::get()))

@@ -103,27 +103,27 @@ impl<T: Config> Pallet<T> {
 				let validators = data.validators.len() as u32;
 				for provider in page.iter() {
 					let reported = Failures::<T>::take(epoch, &provider.account);
-					let reporters = reported.reports.iter().map(|(index, _)| *index);
+					let reported_by = |index: u32| {
+						reported.reports.iter().any(|(reporter, _)| *reporter == index)
+					};
 					if (reported.reports.len() as u32).saturating_mul(2) > data.assigned_count() {
 						faults = faults.saturating_add(1);
 						if Self::fault(&provider.account, epoch, &params) {
 							exits.saturating_accrue(T::WeightInfo::forced_exit());
 						}
 						// Its assigned validators that did not report the fault.
-						let silent =
+						for index in
 							assignment::assigned(reported.slot, validators, data.redundancy)
-								.into_iter()
-								.filter(|index| {
-									!reporters.clone().any(|reporter| reporter == *index)
-								});
-						for index in silent {
-							let entry = found.entry(index).or_default();
-							entry.1 = entry.1.saturating_add(1);
+						{
+							if !reported_by(index) {
+								let entry = found.entry(index).or_default();
+								entry.1 = entry.1.saturating_add(1);
+							}
 						}
 					} else {
 						T::Reputation::record_served(&provider.account);
-						for index in reporters {
-							let entry = found.entry(index).or_default();
+						for (index, _) in reported.reports.iter() {
+							let entry = found.entry(*index).or_default();
 							entry.0 = entry.0.saturating_add(1);
 						}
 					}

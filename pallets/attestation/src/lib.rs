@@ -39,7 +39,8 @@
 //!
 //! This file is the table of contents. Assignment is in `nubes-proofs` (`assignment`), the
 //! seed's beacon in `beacon.rs`, who is challenged when in `coverage.rs`, reports in
-//! `reports.rs`, summaries and validators' standing in `accountability.rs`, the epoch hook and
+//! `reports.rs`, summaries and validators' standing in `accountability.rs`, what the signed
+//! transactions of validators share (payload, open epoch, pool validity) in `signed.rs`, the epoch hook and
 //! judging in `judging.rs`, the off-chain worker in `offchain.rs`, the served-blocks
 //! accumulator in `served.rs`, records in `types.rs`.
 
@@ -71,6 +72,7 @@ mod mock;
 pub mod offchain;
 mod reports;
 mod served;
+mod signed;
 #[cfg(test)]
 mod simulation;
 #[cfg(test)]

@@ -321,8 +321,8 @@ impl<T: Config> Pallet<T> {
 		if let Some(older) = epoch.checked_sub(2) {
 			StorageValueRef::persistent(&progress_key(older)).clear();
 		}
-		let progress_key = progress_key(epoch);
-		let progress_ref = StorageValueRef::persistent(&progress_key);
+		let key_of_progress = progress_key(epoch);
+		let progress_ref = StorageValueRef::persistent(&key_of_progress);
 		let mut progress = progress_ref.get::<WorkerProgress>().ok().flatten().unwrap_or_default();
 		let block: u32 = now.unique_saturated_into();
 		let (providers, done) =
@@ -351,13 +351,7 @@ impl<T: Config> Pallet<T> {
 			targets.push(provider.account);
 		}
 		if requests.is_empty() {
-			let share = assignment::share(
-				index,
-				data.validators.len() as u32,
-				data.redundancy,
-				data.providers,
-			);
-			if progress.done >= share {
+			if progress.done >= data.share(index) {
 				Self::file_summary(epoch, index, &key, &progress, false);
 			}
 			return;

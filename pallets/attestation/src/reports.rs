@@ -5,7 +5,6 @@ use crate::*;
 use alloc::{collections::BTreeSet, vec::Vec};
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
-use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::traits::ProviderDirectory;
 use sp_runtime::{traits::UniqueSaturatedInto, RuntimeAppPublic};
 
@@ -28,8 +27,7 @@ pub(crate) type ReportSlots = Vec<Option<u32>>;
 impl<T: Config> Pallet<T> {
 	/// The bytes a validator signs for `report`: bound to this chain and this pallet.
 	pub fn signing_payload(report: &ReportOf<T>) -> Vec<u8> {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::from(0u32));
-		(b"nubes/attestation/report", genesis, report).encode()
+		Self::signed_payload(b"nubes/attestation/report", report)
 	}
 
 	/// Sorts, dedups and bounds a validator set.
@@ -49,16 +47,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_report(
 		report: &ReportOf<T>,
 	) -> Result<(EpochData<T>, ReportSlots), Error<T>> {
-		let now = Self::now();
-		ensure!(Self::epoch_start(report.epoch) <= now, Error::<T>::FutureEpoch);
-		ensure!(now < Self::window_end(report.epoch), Error::<T>::StaleEpoch);
-		let data = Epochs::<T>::get(report.epoch).ok_or(Error::<T>::StaleEpoch)?;
-		ensure!((report.validator as usize) < data.validators.len(), Error::<T>::NotValidator);
+		let (data, _) = Self::open_book(report.epoch, report.validator)?;
 		ensure!(!report.failures.is_empty(), Error::<T>::EmptyReport);
-		ensure!(
-			Ledgers::<T>::get(report.epoch, report.validator).summary.is_none(),
-			Error::<T>::AlreadySummarized
-		);
 		let since = Self::compaction_since(report.epoch);
 		let mut seen = BTreeSet::new();
 		let mut kept = Vec::with_capacity(report.failures.len());
@@ -93,8 +83,7 @@ impl<T: Config> Pallet<T> {
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> Result<ReportSlots, Error<T>> {
 		let (data, kept) = Self::check_report(report)?;
-		let key = data.validators.get(report.validator as usize).ok_or(Error::<T>::NotValidator)?;
-		ensure!(key.verify(&Self::signing_payload(report), signature), Error::<T>::BadSignature);
+		Self::check_signer(&data, report.validator, &Self::signing_payload(report), signature)?;
 		Ok(kept)
 	}
 
@@ -104,33 +93,12 @@ impl<T: Config> Pallet<T> {
 		report: &ReportOf<T>,
 		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
 	) -> TransactionValidityWithRefund {
-		Self::check_signed_report(report, signature).map_err(|error| {
-			TransactionValidityError::Invalid(match error {
-				Error::<T>::StaleEpoch => InvalidTransaction::Stale,
-				Error::<T>::FutureEpoch => InvalidTransaction::Future,
-				Error::<T>::BadSignature => InvalidTransaction::BadProof,
-				Error::<T>::NotValidator => InvalidTransaction::Custom(invalid::NOT_VALIDATOR),
-				Error::<T>::EmptyReport => InvalidTransaction::Custom(invalid::EMPTY),
-				Error::<T>::NotAssigned => InvalidTransaction::Custom(invalid::NOT_ASSIGNED),
-				Error::<T>::AlreadySummarized => {
-					InvalidTransaction::Custom(accountability::SUMMARIZED)
-				}
-				_ => InvalidTransaction::Custom(invalid::DUPLICATE),
-			})
-		})?;
-		let now = Self::now();
-		let longevity = Self::window_end(report.epoch).saturating_sub(now).max(1);
-		let valid = ValidTransaction::with_tag_prefix("NubesAttestationReport")
-			.priority(TransactionPriority::MAX / 2)
-			.and_provides((
-				report.epoch,
-				report.validator,
-				sp_io::hashing::blake2_256(&report.failures.encode()),
-			))
-			.longevity(longevity)
-			.propagate(true)
-			.build()?;
-		Ok((valid, Weight::zero()))
+		Self::check_signed_report(report, signature).map_err(Self::refusal)?;
+		Self::validator_transaction(
+			"NubesAttestationReport",
+			(report.epoch, report.validator, sp_io::hashing::blake2_256(&report.failures.encode())),
+			Self::window_end(report.epoch),
+		)
 	}
 
 	pub(crate) fn do_report(

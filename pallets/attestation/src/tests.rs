@@ -113,6 +113,17 @@ fn without_reveals(transactions: &mut Vec<Vec<u8>>) {
 	});
 }
 
+/// Puts a transaction the worker handed to the pool through the pool's check (its
+/// `authorize`) and applies it, as a block would.
+fn land(raw: &[u8]) {
+	use frame_support::dispatch::GetDispatchInfo;
+	let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+	let info = xt.get_dispatch_info();
+	let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
+	checked.validate::<Test>(TransactionSource::Local, &info, raw.len()).expect("authorized");
+	checked.apply::<Test>(&info, raw.len()).unwrap().unwrap();
+}
+
 pub(crate) fn check() {
 	Attestation::do_try_state().unwrap();
 }
@@ -695,12 +706,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 			]
 		);
 		// The transaction passes `AuthorizeCall` and lands.
-		use frame_support::dispatch::GetDispatchInfo;
-		let info = xt.get_dispatch_info();
-		let len = raw.len();
-		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
-		checked.validate::<Test>(TransactionSource::Local, &info, len).expect("authorized");
-		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		land(&raw);
 		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 3);
 
 		// The next run in this epoch takes the rest of the registry, the one after does nothing.
@@ -749,11 +755,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 				outcomes: accountability::outcomes_root(&leaves),
 			}
 		);
-		let info = xt.get_dispatch_info();
-		let len = raw.len();
-		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
-		checked.validate::<Test>(TransactionSource::Local, &info, len).expect("authorized");
-		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		land(&raw);
 		assert!(Ledgers::<Test>::get(0, 0).summary.is_some());
 		// On chain: nothing more to do this epoch.
 		Attestation::offchain_worker(4);
@@ -832,11 +834,7 @@ fn a_validator_away_for_part_of_an_epoch_files_its_summary_in_the_next_short_of_
 				outcomes: accountability::outcomes_root(&leaves),
 			}
 		);
-		use frame_support::dispatch::GetDispatchInfo;
-		let info = xt.get_dispatch_info();
-		let len = raw.len();
-		let checked = Checkable::check(xt, &frame_system::ChainContext::<Test>::default()).unwrap();
-		checked.apply::<Test>(&info, len).unwrap().unwrap();
+		land(&raw);
 		assert_eq!(Ledgers::<Test>::get(0, 0).summary.map(|filed| filed.late), Some(true));
 		judge_through(0);
 		System::assert_has_event(

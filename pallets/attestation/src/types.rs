@@ -57,6 +57,11 @@ impl<T: Config> EpochData<T> {
 		self.redundancy.min(self.validators.len() as u32)
 	}
 
+	/// How many of the epoch's slots validator `index` challenges.
+	pub fn share(&self, index: u32) -> u32 {
+		assignment::share(index, self.validators.len() as u32, self.redundancy, self.providers)
+	}
+
 	/// Whether validator `index` challenges the provider in `slot` this epoch.
 	pub fn is_assigned(&self, slot: u32, index: u32) -> bool {
 		slot < self.providers
