@@ -33,48 +33,44 @@
 //! answer that does not verify. The same types have a SCALE encoding for use on chain.
 //!
 //! JSON field names are camelCase; 32-byte values (seeds, accounts, roots, hashes) are
-//! `0x`-prefixed lowercase hex; byte strings (chunk data) are `0x`-prefixed hex too. Example:
+//! `0x`-prefixed lowercase hex; byte strings (blocks, chunk data) are `0x`-prefixed hex too.
+//! Example:
 //!
 //! ```json
-//! {"challenge":{"version":2,"seed":"0x…","provider":"0x…",
-//!   "compute":{"units":4,"solutionsPerUnit":64,"difficulty":12},
+//! {"challenge":{"version":3,"seed":"0x…","provider":"0x…",
+//!   "capacity":{"units":2,"blocks":262144,"samples":32},
 //!   "storage":[{"lease":7,"root":"0x…","chunks":1024,"indices":[3,999]}],
 //!   "deadlineMs":2000},
 //!  "epoch":12,"validator":1,"signature":"0x…(64 bytes)"}
 //! ```
 //!
 //! ```json
-//! {"version":2,"seed":"0x…","compute":[[17,40,…],[2,9,…],…],
+//! {"version":3,"seed":"0x…",
+//!  "capacity":{"roots":["0x…","0x…"],"openings":[{"previous":"0x…(1 KiB)","previousPath":["0x…",…],
+//!    "referenced":"0x…(1 KiB)","referencedPath":[…],"path":[…]},…]},
 //!  "storage":[{"lease":7,"chunks":[{"index":3,"data":"0x…","path":["0x…",…]},…]}]}
 //! ```
 //!
-//! ## Compute capacity ([`compute`])
+//! ## Idle capacity ([`capacity`])
 //!
-//! A provider selling `n` cores gets `n` units of work. For each unit `u` it must find
-//! `solutionsPerUnit` distinct nonces `x` such that
-//! `blake2_256("nubes/compute/v1" ‖ seed ‖ provider ‖ u as u32 LE ‖ x as u64 LE)` starts with at
-//! least `difficulty` zero bits, and list them in increasing order. Units are independent, so a
-//! machine with `n` cores solves them in parallel in about the time one core solves one unit; a
-//! machine with half the cores needs about twice as long and misses the deadline. The seed is
-//! fresh for every challenge (the validator mixes its own randomness into the epoch's seed), so
-//! nothing can be computed ahead. The verifier hashes only a few nonces per unit, picked after
-//! the answer arrives ([`compute::verify`]), so checking costs `units × samples` hashes.
+//! Capacity a provider has leased is its tenants' to use; what it offers and has not leased is
+//! what a challenge proves. A validator asks one unit per idle core, each filling `blocks` KiB
+//! (the idle memory's share per idle core, capped by the chain's parameter, a power of two).
+//! A unit's fill is a sequential chain of 1 KiB blocks, each compressing its predecessor with
+//! an earlier block the predecessor picks (Argon2's data-dependent construction), keyed by the
+//! challenge's fresh seed, the provider and the unit. The prover commits each unit's fill with
+//! a Merkle root, then opens `samples` blocks at positions drawn from the hash of the roots; the
+//! verifier recomputes each opened block from its opened predecessor and reference and checks
+//! all three against the root: one compression and about `3 × log2(blocks)` hashes per opening,
+//! whatever the fill's size.
 //!
-//! ### Calibrating difficulty and deadline
-//!
-//! Each hash meets the target with probability `2^-difficulty`, so the time one core needs for
-//! a unit is a sum of `k = solutionsPerUnit` exponential waits: mean `T = k · 2^d / H` for a
-//! core doing `H` hashes per second, relative spread `1/√k`. An honest machine finishes in the
-//! slowest of its units, about `T (1 + 3/√k)` in the worst of thousands of challenges; a machine
-//! with half the cores runs two units per core, `2T (1 ± 1/√(2k))`. With `k = 64` and a deadline
-//! of `1.5 T` plus the network round trip, the honest side fails about once in ten thousand
-//! units and the half-cored side passes well under once in a hundred challenges. Pick `H` as
-//! the hash rate of the slowest core you are willing to call a core (measure it with
-//! `cargo bench -p nubes-proofs`), pick `T` (the seconds of full load you impose on a provider
-//! per challenge), then `d = log2(T · H / k)`. `examples/calibrate.rs` runs the whole
-//! experiment on the machine it runs on. What the puzzle measures is hash throughput in
-//! reference cores: a provider with faster cores, or hashing hardware, can sell more "cores"
-//! than it has; tie `H` to the slowest core you sell and treat units as compute units.
+//! So the time an honest machine needs is one unit's fill, its cores working in parallel, and it
+//! is nearly the same on every run (no lottery, unlike a hash puzzle). A machine with half the
+//! cores fills two units per core, twice as long. A machine with half the memory must recompute
+//! the blocks it dropped whenever a later block references them, recursively, and the same at the
+//! openings. A machine that skips references to save either is caught by the openings: each lands
+//! on a wrong block with the fraction of blocks it got wrong. `examples/calibrate.rs` measures
+//! all three against the deadline on the machine it runs on.
 //!
 //! ## Storage ([`storage`])
 //!
@@ -90,7 +86,7 @@
 extern crate alloc;
 
 pub mod assignment;
-pub mod compute;
+pub mod capacity;
 mod hex_serde;
 pub mod protocol;
 #[cfg(feature = "std")]
@@ -99,7 +95,7 @@ pub mod storage;
 pub mod verify;
 
 pub use protocol::{
-	Answer, Challenge, ChunkProof, ComputeChallenge, SignedChallenge, StorageAnswer,
+	Answer, CapacityChallenge, Challenge, ChunkProof, SignedChallenge, StorageAnswer,
 	StorageChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
 };
 pub use verify::{verify, Failure};

@@ -7,18 +7,21 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
 /// Version of the exchange this crate speaks; a challenge or answer of another version fails.
-/// Version 2 sends each challenge signed by its validator ([`SignedChallenge`]).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// Version 2 sends each challenge signed by its validator ([`SignedChallenge`]); version 3
+/// replaces the hash puzzle with the memory fill of idle cores ([`crate::capacity`]).
+pub const PROTOCOL_VERSION: u16 = 3;
 /// Path, under a provider's endpoint, that takes challenges.
 pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
 /// Largest answer body a verifier reads, in bytes.
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
-/// Most compute units one challenge asks for.
+/// Most units (idle cores) one challenge asks for.
 pub const MAX_UNITS: u32 = 1024;
-/// Most solutions one unit asks for.
-pub const MAX_SOLUTIONS_PER_UNIT: u32 = 256;
-/// Hardest difficulty, in leading zero bits.
-pub const MAX_DIFFICULTY: u8 = 40;
+/// Most blocks of [`BLOCK_BYTES`](crate::capacity::BLOCK_BYTES) one unit fills: 4 GiB.
+pub const MAX_BLOCKS_PER_UNIT: u32 = 1 << 22;
+/// Fewest blocks a unit fills.
+pub const MIN_BLOCKS_PER_UNIT: u32 = 64;
+/// Most openings one challenge asks for.
+pub const MAX_SAMPLES: u32 = 64;
 /// Most leases one challenge probes for storage.
 pub const MAX_STORAGE_CHALLENGES: usize = 8;
 /// Most chunks asked of one lease.
@@ -26,7 +29,8 @@ pub const MAX_CHUNK_INDICES: usize = 16;
 /// Largest chunk, in bytes.
 pub const MAX_CHUNK_BYTES: usize = 256 * 1024;
 
-/// Work proportional to the cores a provider sells.
+/// The capacity a provider has not leased, to prove: `units` idle cores, each filling `blocks`
+/// KiB of memory ([`capacity`](crate::capacity)).
 #[derive(
 	Clone,
 	Copy,
@@ -41,13 +45,13 @@ pub const MAX_CHUNK_BYTES: usize = 256 * 1024;
 	Deserialize,
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ComputeChallenge {
-	/// Units of work, one per sold core.
+pub struct CapacityChallenge {
+	/// Units, one per idle core; zero when every core is leased.
 	pub units: u32,
-	/// Nonces to find per unit.
-	pub solutions_per_unit: u32,
-	/// Leading zero bits a solution's hash needs.
-	pub difficulty: u8,
+	/// Blocks (KiB) each unit fills: a power of two.
+	pub blocks: u32,
+	/// Blocks opened across all units.
+	pub samples: u32,
 }
 
 /// Random chunks of one lease's committed data.
@@ -99,8 +103,8 @@ pub struct Challenge {
 	/// The challenged provider's account, bound into every hash so answers cannot be shared.
 	#[serde(with = "hex_serde::array32")]
 	pub provider: [u8; 32],
-	/// The compute puzzle.
-	pub compute: ComputeChallenge,
+	/// The capacity puzzle.
+	pub capacity: CapacityChallenge,
 	/// Storage probes, possibly none.
 	#[serde(default)]
 	pub storage: Vec<StorageChallenge>,
@@ -174,8 +178,8 @@ pub struct Answer {
 	/// The challenge's seed.
 	#[serde(with = "hex_serde::array32")]
 	pub seed: [u8; 32],
-	/// For each unit, its nonces in increasing order.
-	pub compute: Vec<Vec<u64>>,
+	/// The capacity puzzle's roots and openings.
+	pub capacity: crate::capacity::CapacityAnswer,
 	/// One entry per storage probe, in the challenge's order.
 	#[serde(default)]
 	pub storage: Vec<StorageAnswer>,
@@ -195,10 +199,9 @@ pub fn account_bytes(encoded: &[u8]) -> [u8; 32] {
 pub enum ChallengeError {
 	/// Not [`PROTOCOL_VERSION`].
 	WrongVersion,
-	/// No unit or no solution asked, or more than the bounds allow.
-	BadComputeSize,
-	/// Difficulty above [`MAX_DIFFICULTY`].
-	TooHard,
+	/// More units, blocks or samples than the bounds allow, or a unit size that is not a
+	/// power of two.
+	BadCapacitySize,
 	/// Too many storage probes or chunk indices, or an index outside the committed chunks.
 	BadStorageProbe,
 }
@@ -250,16 +253,15 @@ impl Challenge {
 		if self.version != PROTOCOL_VERSION {
 			return Err(ChallengeError::WrongVersion);
 		}
-		let c = &self.compute;
-		if c.units == 0
-			|| c.units > MAX_UNITS
-			|| c.solutions_per_unit == 0
-			|| c.solutions_per_unit > MAX_SOLUTIONS_PER_UNIT
+		let c = &self.capacity;
+		if c.units > MAX_UNITS
+			|| c.blocks < MIN_BLOCKS_PER_UNIT
+			|| c.blocks > MAX_BLOCKS_PER_UNIT
+			|| !c.blocks.is_power_of_two()
+			|| c.samples > MAX_SAMPLES
+			|| (c.units > 0 && c.samples == 0)
 		{
-			return Err(ChallengeError::BadComputeSize);
-		}
-		if c.difficulty > MAX_DIFFICULTY {
-			return Err(ChallengeError::TooHard);
+			return Err(ChallengeError::BadCapacitySize);
 		}
 		if self.storage.len() > MAX_STORAGE_CHALLENGES
 			|| self.storage.iter().any(|probe| {
@@ -282,7 +284,7 @@ mod tests {
 			version: PROTOCOL_VERSION,
 			seed: [1; 32],
 			provider: [provider; 32],
-			compute: ComputeChallenge { units: 1, solutions_per_unit: 4, difficulty: 8 },
+			capacity: CapacityChallenge { units: 1, blocks: 64, samples: 4 },
 			storage: Vec::new(),
 			deadline_ms: 1_000,
 		}

@@ -1,8 +1,9 @@
-//! The prover a provider runs (`std`): solves the compute units in parallel on the cores it
-//! sells and answers storage probes from its data.
+//! The prover a provider runs (`std`): fills the capacity units in parallel on its idle cores,
+//! keeping every fill in memory until the openings are known, and answers storage probes from
+//! its data.
 
 use crate::{
-	compute,
+	capacity::{self, Fill},
 	protocol::{Answer, Challenge, ChallengeError, StorageAnswer, StorageChallenge},
 	PROTOCOL_VERSION,
 };
@@ -41,12 +42,19 @@ pub enum ProveError {
 		/// Units this prover serves.
 		served: u32,
 	},
+	/// The challenge asks units to fill more memory than this prover sells per core.
+	UnitTooLarge {
+		/// Blocks (KiB) asked per unit.
+		asked: u32,
+		/// Blocks this prover serves per unit.
+		served: u32,
+	},
 	/// A probed lease's data is not here.
 	MissingData {
 		/// The lease.
 		lease: u64,
 	},
-	/// The time allowed ran out before every unit was solved.
+	/// The time allowed ran out before every unit was filled.
 	OutOfTime,
 }
 
@@ -57,6 +65,9 @@ impl std::fmt::Display for ProveError {
 			Self::TooManyUnits { asked, served } => {
 				write!(f, "challenge asks {asked} units, this machine serves {served}")
 			}
+			Self::UnitTooLarge { asked, served } => {
+				write!(f, "challenge asks {asked} KiB per unit, this machine serves {served}")
+			}
 			Self::MissingData { lease } => write!(f, "no data of lease {lease} here"),
 			Self::OutOfTime => write!(f, "ran out of time"),
 		}
@@ -65,17 +76,25 @@ impl std::fmt::Display for ProveError {
 
 impl std::error::Error for ProveError {}
 
-/// Solves challenges on a fixed number of threads.
+/// Answers challenges on a fixed number of threads.
 pub struct Prover {
 	threads: u32,
 	max_units: u32,
+	max_blocks: u32,
 }
 
 impl Prover {
-	/// A prover running `threads` threads (the cores sold) and refusing challenges of more than
-	/// `max_units` units.
+	/// A prover running up to `threads` threads (the cores sold) and refusing challenges of
+	/// more than `max_units` units.
 	pub fn new(threads: u32, max_units: u32) -> Self {
-		Self { threads: threads.max(1), max_units }
+		Self { threads: threads.max(1), max_units, max_blocks: crate::protocol::MAX_BLOCKS_PER_UNIT }
+	}
+
+	/// The same, also refusing units of more than `max_blocks` blocks (the memory per core the
+	/// provider sells).
+	pub fn with_max_blocks(mut self, max_blocks: u32) -> Self {
+		self.max_blocks = max_blocks;
+		self
 	}
 
 	/// Answers `challenge`, giving up at `give_up` (pass the deadline: a late answer fails).
@@ -86,9 +105,13 @@ impl Prover {
 		give_up: Option<Instant>,
 	) -> Result<Answer, ProveError> {
 		challenge.check().map_err(ProveError::BadChallenge)?;
-		let units = challenge.compute.units;
+		let work = challenge.capacity;
+		let units = work.units;
 		if units > self.max_units {
 			return Err(ProveError::TooManyUnits { asked: units, served: self.max_units });
+		}
+		if work.blocks > self.max_blocks {
+			return Err(ProveError::UnitTooLarge { asked: work.blocks, served: self.max_blocks });
 		}
 		let storage_answers = challenge
 			.storage
@@ -100,7 +123,7 @@ impl Prover {
 
 		let next_unit = AtomicU32::new(0);
 		let stopped = AtomicBool::new(false);
-		let solved = Mutex::new(vec![Vec::new(); units as usize]);
+		let filled: Mutex<Vec<Option<Fill>>> = Mutex::new((0..units).map(|_| None).collect());
 		let stop = || {
 			if give_up.is_some_and(|at| Instant::now() >= at) {
 				stopped.store(true, Ordering::Relaxed);
@@ -114,17 +137,13 @@ impl Prover {
 					if unit >= units {
 						return;
 					}
-					let Some(nonces) = compute::solve_unit(
-						&challenge.seed,
-						&challenge.provider,
-						&challenge.compute,
-						unit,
-						stop,
-					) else {
+					let Some(fill) =
+						Fill::new(&challenge.seed, &challenge.provider, unit, work.blocks, stop)
+					else {
 						return;
 					};
-					if let Ok(mut solved) = solved.lock() {
-						solved[unit as usize] = nonces;
+					if let Ok(mut filled) = filled.lock() {
+						filled[unit as usize] = Some(fill);
 					}
 				});
 			}
@@ -132,11 +151,17 @@ impl Prover {
 		if stopped.load(Ordering::Relaxed) {
 			return Err(ProveError::OutOfTime);
 		}
-		let compute = solved.into_inner().map_err(|_| ProveError::OutOfTime)?;
+		let fills = filled
+			.into_inner()
+			.map_err(|_| ProveError::OutOfTime)?
+			.into_iter()
+			.collect::<Option<Vec<Fill>>>()
+			.ok_or(ProveError::OutOfTime)?;
+		let capacity = capacity::answer(&challenge.seed, &fills, work.blocks, work.samples);
 		Ok(Answer {
 			version: PROTOCOL_VERSION,
 			seed: challenge.seed,
-			compute,
+			capacity,
 			storage: storage_answers,
 		})
 	}
@@ -145,7 +170,7 @@ impl Prover {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{protocol::ComputeChallenge, storage, verify::verify};
+	use crate::{protocol::CapacityChallenge, storage, verify::verify};
 
 	struct Chunks(Vec<Vec<u8>>);
 
@@ -160,7 +185,7 @@ mod tests {
 			version: PROTOCOL_VERSION,
 			seed: [3; 32],
 			provider: [4; 32],
-			compute: ComputeChallenge { units, solutions_per_unit: 16, difficulty: 8 },
+			capacity: CapacityChallenge { units, blocks: 256, samples: 16 },
 			storage: vec![],
 			deadline_ms: 60_000,
 		}
@@ -170,7 +195,7 @@ mod tests {
 	fn answers_verify_whatever_the_thread_count() {
 		for threads in [1, 2, 5] {
 			let answer = Prover::new(threads, 8).answer(&challenge(4), &NoStorage, None).unwrap();
-			assert_eq!(verify(&challenge(4), &answer, 10, &[0; 32]), Ok(()));
+			assert_eq!(verify(&challenge(4), &answer, 10), Ok(()));
 		}
 	}
 
@@ -186,7 +211,7 @@ mod tests {
 		}];
 		let answer =
 			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks.clone()), None).unwrap();
-		assert_eq!(verify(&with_storage, &answer, 10, &[0; 32]), Ok(()));
+		assert_eq!(verify(&with_storage, &answer, 10), Ok(()));
 		with_storage.storage[0].lease = 2;
 		assert_eq!(
 			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks), None),
@@ -200,14 +225,20 @@ mod tests {
 			Prover::new(2, 2).answer(&challenge(3), &NoStorage, None),
 			Err(ProveError::TooManyUnits { asked: 3, served: 2 })
 		);
-		let mut hard = challenge(1);
-		hard.compute.difficulty = 64;
+		let mut huge = challenge(1);
+		huge.capacity.blocks = 1 << 23;
 		assert_eq!(
-			Prover::new(1, 8).answer(&hard, &NoStorage, None),
-			Err(ProveError::BadChallenge(ChallengeError::TooHard))
+			Prover::new(1, 8).answer(&huge, &NoStorage, None),
+			Err(ProveError::BadChallenge(ChallengeError::BadCapacitySize))
+		);
+		let mut larger = challenge(1);
+		larger.capacity.blocks = 1 << 12;
+		assert_eq!(
+			Prover::new(1, 8).with_max_blocks(1 << 11).answer(&larger, &NoStorage, None),
+			Err(ProveError::UnitTooLarge { asked: 1 << 12, served: 1 << 11 })
 		);
 		let mut impossible = challenge(1);
-		impossible.compute.difficulty = 40;
+		impossible.capacity.blocks = 1 << 16;
 		assert_eq!(
 			Prover::new(1, 8).answer(&impossible, &NoStorage, Some(Instant::now())),
 			Err(ProveError::OutOfTime)

@@ -1,7 +1,7 @@
 //! The verifier's whole check of one response: transport, timing, shape, compute, storage.
 
 use crate::{
-	compute::{self, ComputeFailure, DEFAULT_SAMPLES_PER_UNIT},
+	capacity::{self, CapacityFailure},
 	protocol::{Answer, Challenge, MAX_ANSWER_BYTES, PROTOCOL_VERSION},
 	storage::{self, StorageFailure},
 };
@@ -39,8 +39,8 @@ pub enum Failure {
 	WrongVersion,
 	/// The answer is for another challenge.
 	SeedMismatch,
-	/// The compute puzzle is not solved.
-	Compute(ComputeFailure),
+	/// The capacity puzzle is not solved.
+	Capacity(CapacityFailure),
 	/// A storage probe is not answered.
 	Storage(StorageFailure),
 }
@@ -53,13 +53,12 @@ pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
 	serde_json::from_slice(body).map_err(|_| Failure::Malformed)
 }
 
-/// Checks `answer` to `challenge`, received `elapsed_ms` after sending it. `sample_seed` picks
-/// the nonces checked; draw it after the answer arrived.
+/// Checks `answer` to `challenge`, received `elapsed_ms` after sending it. The blocks it opens
+/// are drawn from the answer's own roots, so the prover could not pick them.
 pub fn verify(
 	challenge: &Challenge,
 	answer: &Answer,
 	elapsed_ms: u32,
-	sample_seed: &[u8; 32],
 ) -> Result<(), Failure> {
 	if elapsed_ms > challenge.deadline_ms {
 		return Err(Failure::Late { elapsed_ms });
@@ -70,15 +69,8 @@ pub fn verify(
 	if answer.seed != challenge.seed {
 		return Err(Failure::SeedMismatch);
 	}
-	compute::verify(
-		&challenge.seed,
-		&challenge.provider,
-		&challenge.compute,
-		&answer.compute,
-		DEFAULT_SAMPLES_PER_UNIT,
-		sample_seed,
-	)
-	.map_err(Failure::Compute)?;
+	capacity::verify(&challenge.seed, &challenge.provider, &challenge.capacity, &answer.capacity)
+		.map_err(Failure::Capacity)?;
 	storage::verify(&challenge.storage, &answer.storage).map_err(Failure::Storage)
 }
 
@@ -88,7 +80,6 @@ pub fn check_response(
 	status: u16,
 	body: &[u8],
 	elapsed_ms: u32,
-	sample_seed: &[u8; 32],
 ) -> Result<(), Failure> {
 	if status != 200 {
 		return Err(Failure::HttpStatus(status));
@@ -97,14 +88,14 @@ pub fn check_response(
 		return Err(Failure::Late { elapsed_ms });
 	}
 	let answer = parse_answer(body)?;
-	verify(challenge, &answer, elapsed_ms, sample_seed)
+	verify(challenge, &answer, elapsed_ms)
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::{
-		protocol::{ComputeChallenge, StorageChallenge},
+		protocol::{CapacityChallenge, StorageChallenge},
 		prover::{NoStorage, Prover},
 	};
 	use codec::{Decode, Encode};
@@ -114,7 +105,7 @@ mod tests {
 			version: PROTOCOL_VERSION,
 			seed: [5; 32],
 			provider: [6; 32],
-			compute: ComputeChallenge { units: 2, solutions_per_unit: 8, difficulty: 6 },
+			capacity: CapacityChallenge { units: 2, blocks: 128, samples: 8 },
 			storage: vec![],
 			deadline_ms: 1_000,
 		}
@@ -127,45 +118,45 @@ mod tests {
 	#[test]
 	fn a_valid_answer_passes_through_json() {
 		let answer = Prover::new(2, 2).answer(&challenge(), &NoStorage, None).unwrap();
-		assert_eq!(check_response(&challenge(), 200, &body(&answer), 999, &[1; 32]), Ok(()));
+		assert_eq!(check_response(&challenge(), 200, &body(&answer), 999), Ok(()));
 	}
 
 	#[test]
 	fn every_bad_response_fails_with_its_reason() {
 		let c = challenge();
 		let answer = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
-		assert_eq!(check_response(&c, 500, b"", 10, &[1; 32]), Err(Failure::HttpStatus(500)));
+		assert_eq!(check_response(&c, 500, b"", 10), Err(Failure::HttpStatus(500)));
 		assert_eq!(
-			check_response(&c, 200, &body(&answer), 1_001, &[1; 32]),
+			check_response(&c, 200, &body(&answer), 1_001),
 			Err(Failure::Late { elapsed_ms: 1_001 })
 		);
-		assert_eq!(check_response(&c, 200, b"{not json", 10, &[1; 32]), Err(Failure::Malformed));
+		assert_eq!(check_response(&c, 200, b"{not json", 10), Err(Failure::Malformed));
 		assert_eq!(
-			check_response(&c, 200, br#"{"version":1,"seed":"0x05"}"#, 10, &[1; 32]),
+			check_response(&c, 200, br#"{"version":1,"seed":"0x05"}"#, 10),
 			Err(Failure::Malformed)
 		);
 		let huge = vec![b' '; MAX_ANSWER_BYTES + 1];
-		assert_eq!(check_response(&c, 200, &huge, 10, &[1; 32]), Err(Failure::Oversize));
+		assert_eq!(check_response(&c, 200, &huge, 10), Err(Failure::Oversize));
 		let mut old = answer.clone();
 		old.version = 0;
-		assert_eq!(check_response(&c, 200, &body(&old), 10, &[1; 32]), Err(Failure::WrongVersion));
+		assert_eq!(check_response(&c, 200, &body(&old), 10), Err(Failure::WrongVersion));
 		let mut replayed = answer.clone();
 		replayed.seed = [9; 32];
 		assert_eq!(
-			check_response(&c, 200, &body(&replayed), 10, &[1; 32]),
+			check_response(&c, 200, &body(&replayed), 10),
 			Err(Failure::SeedMismatch)
 		);
 		let mut missing_unit = answer.clone();
-		missing_unit.compute.pop();
+		missing_unit.capacity.roots.pop();
 		assert_eq!(
-			check_response(&c, 200, &body(&missing_unit), 10, &[1; 32]),
-			Err(Failure::Compute(ComputeFailure::WrongUnitCount))
+			check_response(&c, 200, &body(&missing_unit), 10),
+			Err(Failure::Capacity(CapacityFailure::WrongUnitCount))
 		);
 		let mut storage = c.clone();
 		storage.storage =
 			vec![StorageChallenge { lease: 1, root: [0; 32], chunks: 4, indices: vec![1] }];
 		assert_eq!(
-			check_response(&storage, 200, &body(&answer), 10, &[1; 32]),
+			check_response(&storage, 200, &body(&answer), 10),
 			Err(Failure::Storage(StorageFailure::WrongLease { probe: 0 }))
 		);
 	}
@@ -186,7 +177,7 @@ mod tests {
 		)
 		.is_err());
 		assert!(serde_json::from_str::<Challenge>(&json.replace(&"05".repeat(32), "05")).is_err());
-		let failure = Failure::Compute(ComputeFailure::BadSolution { unit: 1, nonce: 2 });
+		let failure = Failure::Capacity(CapacityFailure::WrongBlock { sample: 1 });
 		assert_eq!(Failure::decode(&mut &failure.encode()[..]).unwrap(), failure);
 	}
 }
