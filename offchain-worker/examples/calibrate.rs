@@ -1,21 +1,33 @@
-//! Runs the compute puzzle on this machine the way a validator would judge it: an honest prover
-//! using every core it claims, and a cheating prover with half of them, over many fresh
-//! challenges with the same difficulty and deadline. Prints the measured hash rate, the
-//! parameters, and how often each side passed.
+//! Runs the capacity puzzle on this machine the way a validator judges it, over many fresh
+//! challenges with one deadline, for an honest prover and for each way of claiming more than
+//! the machine has:
 //!
-//! cargo run --release -p nubes-proofs --example calibrate -- [--units N] [--trials N]
-//!     [--solutions K] [--difficulty D] [--target-ms T] [--rtt-ms R] [--deadline-ms MS]
+//! - **honest**: one thread per unit, every fill held;
+//! - **busy**: the honest prover on the idle cores while a tenant's workload keeps the other
+//!   cores busy (the challenge asks only for the idle ones);
+//! - **half cores**: the same units on half the threads;
+//! - **half memory**: one thread per unit keeping only the even blocks (and every leaf hash),
+//!   recomputing an odd block from its stored neighbours whenever it is read;
+//! - **two at once**: one machine answering two providers' challenges arriving together.
 //!
-//! Without `--deadline-ms` the deadline is 1.5 × the expected time of one unit plus `--rtt-ms`
+//! Prints each one's pass rate and times, and the verifier's time per answer.
+//!
+//! cargo run --release -p nubes-proofs --example calibrate -- [--units N] [--kib K]
+//!     [--samples S] [--trials N] [--deadline-ms MS] [--rtt-ms R]
+//!
+//! Without `--deadline-ms` the deadline is 1.25 × the median of 10 honest runs plus `--rtt-ms`
 //! (default 100) for the network round trip.
 
 use nubes_proofs::{
-	compute::WorkInput,
-	protocol::{Challenge, ComputeChallenge, PROTOCOL_VERSION},
+	capacity::{self, Block, CapacityAnswer, OpenedBlock, Opening, UnitKey},
+	protocol::{Answer, CapacityChallenge, Challenge, PROTOCOL_VERSION},
 	prover::{NoStorage, Prover},
 	verify,
 };
-use std::time::{Duration, Instant};
+use std::{
+	sync::atomic::{AtomicBool, Ordering},
+	time::{Duration, Instant},
+};
 
 /// The number after `name` on the command line; a value that is not a number ends the program
 /// with a one-line error.
@@ -28,31 +40,8 @@ fn arg(name: &str) -> Option<u64> {
 		Err(_) => {
 			eprintln!("error: {name} takes a number, got {value:?}");
 			std::process::exit(2)
-		}
+		},
 	}
-}
-
-/// Puzzle hashes per second on one core, over about a second.
-fn hash_rate() -> f64 {
-	let mut input = WorkInput::new(&[1; 32], &[2; 32], 0);
-	let start = Instant::now();
-	let mut hashes = 0u64;
-	while start.elapsed() < Duration::from_secs(1) {
-		for _ in 0..10_000 {
-			hashes += 1;
-			std::hint::black_box(input.hash(hashes));
-		}
-	}
-	hashes as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Runs one challenge; true if the answer arrived in time and verified.
-fn passes(prover: &Prover, challenge: &Challenge) -> bool {
-	let start = Instant::now();
-	let deadline = start + Duration::from_millis(challenge.deadline_ms.into());
-	let Ok(answer) = prover.answer(challenge, &NoStorage, Some(deadline)) else { return false };
-	let elapsed = start.elapsed().as_millis() as u32;
-	verify::verify(challenge, &answer, elapsed, &rand_seed(elapsed as u64)).is_ok()
 }
 
 fn rand_seed(salt: u64) -> [u8; 32] {
@@ -63,56 +52,286 @@ fn rand_seed(salt: u64) -> [u8; 32] {
 	sp_crypto_hashing::blake2_256(&[nanos.to_le_bytes().as_slice(), &salt.to_le_bytes()].concat())
 }
 
+fn challenge(trial: u64, provider: u8, units: u32, blocks: u32, samples: u32, deadline_ms: u32) -> Challenge {
+	Challenge {
+		version: PROTOCOL_VERSION,
+		seed: rand_seed(trial * 2 + u64::from(provider)),
+		provider: [provider; 32],
+		capacity: CapacityChallenge { units, blocks, samples },
+		storage: vec![],
+		deadline_ms,
+	}
+}
+
+/// How one run went: whether it verified in time, and how long it took.
+struct Run {
+	passed: bool,
+	took: Duration,
+}
+
+/// Times `answer` and judges it as a validator would.
+fn judged(challenge: &Challenge, answer: impl FnOnce(Instant) -> Option<Answer>) -> Run {
+	let start = Instant::now();
+	let deadline = start + Duration::from_millis(challenge.deadline_ms.into());
+	let answer = answer(deadline);
+	let took = start.elapsed();
+	let passed = answer.is_some_and(|answer| {
+		verify::verify(challenge, &answer, took.as_millis() as u32).is_ok()
+	});
+	Run { passed, took }
+}
+
+/// A unit's fill keeping only its even blocks (half the memory) and every leaf hash.
+struct LeanFill {
+	key: UnitKey,
+	even: Vec<Block>,
+	levels: Vec<Vec<[u8; 32]>>,
+}
+
+impl LeanFill {
+	fn new(seed: &[u8; 32], provider: &[u8; 32], unit: u32, blocks: u32, stop: &AtomicBool) -> Option<Self> {
+		let key = UnitKey::new(seed, provider, unit);
+		let mut fill =
+			Self { key: key.clone(), even: Vec::with_capacity(blocks as usize / 2), levels: vec![] };
+		let mut leaves = Vec::with_capacity(blocks as usize);
+		fill.even.push(key.first);
+		leaves.push(capacity::leaf(&key.first));
+		leaves.push(capacity::leaf(&key.second));
+		let mut previous = key.second;
+		for index in 2..blocks {
+			if index % 4096 == 0 && stop.load(Ordering::Relaxed) {
+				return None;
+			}
+			let referenced = capacity::references(&previous, index).map(|at| fill.block(at));
+			let block = capacity::next_block(&fill.key, index, &previous, [&referenced[0], &referenced[1]]);
+			leaves.push(capacity::leaf(&block));
+			if index % 2 == 0 {
+				fill.even.push(block);
+			}
+			previous = block;
+		}
+		fill.levels.push(leaves);
+		while let Some(level) = fill.levels.last().filter(|level| level.len() > 1) {
+			let up = level.chunks(2).map(|pair| capacity::node(&pair[0], &pair[1])).collect();
+			fill.levels.push(up);
+		}
+		Some(fill)
+	}
+
+	/// Block `index`: stored if even, otherwise recomputed from its predecessor and reference.
+	fn block(&self, index: u32) -> Block {
+		if index % 2 == 0 {
+			return self.even[index as usize / 2];
+		}
+		if index == 1 {
+			return self.key.second;
+		}
+		let previous = self.even[(index as usize - 1) / 2];
+		let referenced = capacity::references(&previous, index).map(|at| self.block(at));
+		capacity::next_block(&self.key, index, &previous, [&referenced[0], &referenced[1]])
+	}
+
+	fn path(&self, index: u32) -> Vec<[u8; 32]> {
+		let mut at = index as usize;
+		self.levels[..self.levels.len() - 1]
+			.iter()
+			.map(|level| {
+				let sibling = level[at ^ 1];
+				at >>= 1;
+				sibling
+			})
+			.collect()
+	}
+
+	fn open(&self, index: u32) -> Opening {
+		let opened = |at: u32| OpenedBlock {
+			block: capacity::block_bytes(&self.block(at)).to_vec(),
+			path: self.path(at),
+		};
+		let previous = self.block(index - 1);
+		Opening {
+			previous: opened(index - 1),
+			referenced: capacity::references(&previous, index).into_iter().map(opened).collect(),
+			path: self.path(index),
+		}
+	}
+}
+
+/// The half-memory prover: one thread per unit, lean fills.
+fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Answer> {
+	let work = challenge.capacity;
+	let stop = AtomicBool::new(false);
+	let fills: Vec<Option<LeanFill>> = std::thread::scope(|scope| {
+		let handles: Vec<_> = (0..work.units)
+			.map(|unit| {
+				let stop = &stop;
+				scope.spawn(move || LeanFill::new(&challenge.seed, &challenge.provider, unit, work.blocks, stop))
+			})
+			.collect();
+		// The watchdog: a late answer fails anyway.
+		while handles.iter().any(|handle| !handle.is_finished()) {
+			if Instant::now() >= give_up {
+				stop.store(true, Ordering::Relaxed);
+			}
+			std::thread::sleep(Duration::from_millis(1));
+		}
+		handles.into_iter().map(|handle| handle.join().ok().flatten()).collect()
+	});
+	let fills: Vec<LeanFill> = fills.into_iter().collect::<Option<_>>()?;
+	let roots: Vec<[u8; 32]> = fills.iter().map(|fill| fill.levels.last().map_or([0; 32], |l| l[0])).collect();
+	let openings = capacity::openings(&challenge.seed, &roots, work.blocks, work.samples)
+		.into_iter()
+		.map(|(unit, index)| fills[unit as usize].open(index))
+		.collect();
+	Some(Answer {
+		version: PROTOCOL_VERSION,
+		seed: challenge.seed,
+		capacity: CapacityAnswer { roots, openings },
+		storage: vec![],
+	})
+}
+
+/// A tenant's CPU-bound workload on `threads` threads until `done`.
+fn burn(threads: u32, done: &AtomicBool) {
+	std::thread::scope(|scope| {
+		for _ in 0..threads {
+			scope.spawn(|| {
+				let mut x = 1u64;
+				while !done.load(Ordering::Relaxed) {
+					for _ in 0..100_000 {
+						x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+					}
+				}
+			});
+		}
+	});
+}
+
+#[derive(Default)]
+struct Tally {
+	passed: u32,
+	runs: u32,
+	times: Vec<f64>,
+}
+
+impl Tally {
+	fn add(&mut self, run: Run) {
+		self.runs += 1;
+		self.passed += u32::from(run.passed);
+		self.times.push(run.took.as_secs_f64() * 1000.0);
+	}
+
+	fn print(&mut self, name: &str) {
+		self.times.sort_by(f64::total_cmp);
+		let median = self.times.get(self.times.len() / 2).copied().unwrap_or_default();
+		let worst = self.times.last().copied().unwrap_or_default();
+		let best = self.times.first().copied().unwrap_or_default();
+		println!(
+			"| {name} | {}/{} | {:.1} % | {best:.0} | {median:.0} | {worst:.0} |",
+			self.passed,
+			self.runs,
+			100.0 * f64::from(self.runs - self.passed) / f64::from(self.runs.max(1)),
+		);
+	}
+}
+
 fn main() {
 	let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
 	let units = arg("--units").map_or(cores, |n| n as u32);
-	let trials = arg("--trials").unwrap_or(100) as u32;
-	let solutions = arg("--solutions").unwrap_or(256) as u32;
-	let target_ms = arg("--target-ms").unwrap_or(750);
+	let trials = arg("--trials").unwrap_or(100);
+	let kib = arg("--kib").unwrap_or(128 * 1024) as u32;
+	let samples = arg("--samples").unwrap_or(32) as u32;
 	let rtt_ms = arg("--rtt-ms").unwrap_or(100) as f64;
-
-	let rate = hash_rate();
-	let difficulty = arg("--difficulty").map_or_else(
-		|| (target_ms as f64 / 1000.0 * rate / solutions as f64).log2().round().max(1.0) as u8,
-		|d| d as u8,
-	);
-	let expected_ms = solutions as f64 * 2f64.powi(difficulty.into()) / rate * 1000.0;
-	let deadline_ms =
-		arg("--deadline-ms").map_or((expected_ms * 1.5 + rtt_ms).ceil() as u32, |d| d as u32);
-	println!("machine: {cores} cores; puzzle hash rate {:.0} per second per core", rate);
-	println!(
-		"challenge: {units} units × {solutions} solutions at difficulty {difficulty}; \
-		 expected {expected_ms:.0} ms per unit on one core; deadline {deadline_ms} ms"
-	);
+	let blocks = kib.next_power_of_two();
 
 	let honest = Prover::new(units, units);
-	let half = Prover::new((units / 2).max(1), units);
-	let (mut honest_passes, mut half_passes) = (0, 0);
-	let (mut honest_worst, mut honest_total) = (Duration::ZERO, Duration::ZERO);
+	let deadline_ms = arg("--deadline-ms").map_or_else(
+		|| {
+			let mut times: Vec<f64> = (0..10)
+				.map(|trial| {
+					let c = challenge(1_000 + trial, 7, units, blocks, samples, u32::MAX);
+					judged(&c, |_| honest.answer(&c, &NoStorage, None).ok()).took.as_secs_f64()
+				})
+				.collect();
+			times.sort_by(f64::total_cmp);
+			(times[5] * 1250.0 + rtt_ms).ceil() as u32
+		},
+		|d| d as u32,
+	);
+	println!(
+		"machine: {cores} cores; challenge: {units} units × {blocks} KiB, {samples} openings; \
+		 deadline {deadline_ms} ms"
+	);
+
+	let half_cores = Prover::new((units / 2).max(1), units);
+	let idle = units.saturating_sub(1).max(1);
+	let busy_prover = Prover::new(idle, idle);
+	let mut tallies: Vec<(String, Tally)> = vec![
+		(format!("honest ({units} threads)"), Tally::default()),
+		(format!("busy ({idle} idle units, {} cores burnt by a tenant)", units - idle), Tally::default()),
+		(format!("half cores ({} threads)", (units / 2).max(1)), Tally::default()),
+		("half memory (even blocks kept)".into(), Tally::default()),
+		("two at once (two providers' challenges together)".into(), Tally::default()),
+	];
+	let mut verifier = Vec::new();
 	for trial in 0..trials {
-		let challenge = Challenge {
-			version: PROTOCOL_VERSION,
-			seed: rand_seed(trial.into()),
-			provider: [7; 32],
-			compute: ComputeChallenge { units, solutions_per_unit: solutions, difficulty },
-			storage: vec![],
-			deadline_ms,
-		};
-		let start = Instant::now();
-		honest_passes += u32::from(passes(&honest, &challenge));
-		let took = start.elapsed();
-		honest_worst = honest_worst.max(took);
-		honest_total += took;
-		half_passes += u32::from(passes(&half, &challenge));
+		let c = challenge(trial, 7, units, blocks, samples, deadline_ms);
+		let mut kept = None;
+		tallies[0].1.add(judged(&c, |at| {
+			let answer = honest.answer(&c, &NoStorage, Some(at)).ok();
+			kept.clone_from(&answer);
+			answer
+		}));
+		if let Some(answer) = kept {
+			let start = Instant::now();
+			let body = serde_json::to_vec(&answer).unwrap_or_default();
+			let encode = start.elapsed();
+			let start = Instant::now();
+			let parsed = verify::parse_answer(&body);
+			let parse = start.elapsed();
+			let start = Instant::now();
+			let ok = parsed.is_ok_and(|answer| verify::verify(&c, &answer, 0).is_ok());
+			verifier.push((start.elapsed(), parse, encode, body.len(), ok));
+		}
+
+		let busy = challenge(trial, 7, idle, blocks, samples, deadline_ms);
+		let done = AtomicBool::new(false);
+		let run = std::thread::scope(|scope| {
+			scope.spawn(|| burn(units - idle, &done));
+			let run = judged(&busy, |at| busy_prover.answer(&busy, &NoStorage, Some(at)).ok());
+			done.store(true, Ordering::Relaxed);
+			run
+		});
+		tallies[1].1.add(run);
+
+		tallies[2].1.add(judged(&c, |at| half_cores.answer(&c, &NoStorage, Some(at)).ok()));
+		tallies[3].1.add(judged(&c, |at| answer_lean(&c, at)));
+
+		let other = challenge(trial, 8, units, blocks, samples, deadline_ms);
+		let (first, second) = std::thread::scope(|scope| {
+			let a = scope.spawn(|| judged(&c, |at| honest.answer(&c, &NoStorage, Some(at)).ok()));
+			let b = scope.spawn(|| judged(&other, |at| honest.answer(&other, &NoStorage, Some(at)).ok()));
+			(a.join(), b.join())
+		});
+		if let (Ok(first), Ok(second)) = (first, second) {
+			// The pretence passes only if both providers pass.
+			tallies[4].1.add(Run { passed: first.passed && second.passed, took: first.took.max(second.took) });
+		}
 	}
-	println!(
-		"honest prover ({units} threads): passed {honest_passes}/{trials}, mean {:.0} ms, worst {:.0} ms",
-		honest_total.as_secs_f64() * 1000.0 / trials as f64,
-		honest_worst.as_secs_f64() * 1000.0
-	);
-	println!(
-		"half-core prover ({} threads): passed {half_passes}/{trials} ({:.1} % failed)",
-		(units / 2).max(1),
-		100.0 * f64::from(trials - half_passes) / f64::from(trials)
-	);
+	println!("\n| prover | passed | failed | fastest (ms) | median (ms) | slowest (ms) |");
+	println!("|---|---|---|---|---|---|");
+	for (name, tally) in &mut tallies {
+		tally.print(name);
+	}
+	verifier.sort();
+	if let Some((check, parse, encode, bytes, _)) = verifier.get(verifier.len() / 2) {
+		let all_ok = verifier.iter().all(|v| v.4);
+		println!(
+			"\nverifier, per answer (median): check {:.3} ms, JSON parse {:.3} ms ({bytes} bytes); \
+			 all honest answers verified: {all_ok}; the prover's JSON encoding {:.3} ms",
+			check.as_secs_f64() * 1000.0,
+			parse.as_secs_f64() * 1000.0,
+			encode.as_secs_f64() * 1000.0
+		);
+	}
 }

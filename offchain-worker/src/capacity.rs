@@ -3,16 +3,17 @@
 //!
 //! A unit is one core and its share of memory. Its fill is `blocks` blocks of 1 KiB: blocks 0 and
 //! 1 are expanded from the challenge's seed, the provider and the unit's number ([`UnitKey`]),
-//! and each later block `i` is the compression, at position `i`, of its predecessor and of an
-//! earlier block chosen by the predecessor's first word ([`reference`]), never the predecessor
-//! itself, XORed with block 0 so that no block of one challenge's fill serves another's. The chain is
-//! sequential (one core per unit) and every block reads an unpredictable earlier one, so a
+//! and each later block `i` compresses, at position `i`, its predecessor with two earlier blocks
+//! chosen by the predecessor's first words ([`references`]), never the predecessor itself, and
+//! is XORed with block 0 so that no block of one challenge's fill serves another's. The chain is
+//! sequential (one core per unit) and every block reads two unpredictable earlier ones, so a
 //! machine that does not hold the whole fill must recompute missing blocks, each of which needs
-//! others in turn. The prover commits to each unit's fill with a Merkle root over the blocks'
+//! two others in turn: with half the blocks kept, a missing block needs on average one missing
+//! block more, and the recomputation of a read grows without bound as the fill does. The prover commits to each unit's fill with a Merkle root over the blocks'
 //! blake2-256 hashes, then opens `samples` blocks at positions drawn from the hash of every root
-//! ([`openings`]): for each, the predecessor and the referenced block with their paths, and the
+//! ([`openings`]): for each, the predecessor and the referenced blocks with their paths, and the
 //! path of the block itself, which the verifier recomputes. So the verifier does a few hashes
-//! and one compression per opening, whatever the fill's size, while a prover whose fill is
+//! and two compressions per opening, whatever the fill's size, while a prover whose fill is
 //! wrong at a fraction `f` of its blocks passes `samples` openings with probability
 //! `(1 - f)^samples`, and a prover that skipped the fill cannot answer at all: the positions are
 //! only known once the roots are.
@@ -137,18 +138,30 @@ fn expand(seed: &[u8; 32], provider: &[u8; 32], unit: u32, tag: u8) -> Block {
 	block
 }
 
-/// The earlier block that block `index` (at least 2) reads: picked by its predecessor's first
-/// word, uniformly among blocks `0..index - 1` (never the predecessor: compressing a block with
-/// itself would give a constant).
-pub fn reference(previous: &Block, index: u32) -> u32 {
-	(previous[0] % u64::from(index.saturating_sub(1).max(1))) as u32
+/// Earlier blocks each block reads besides its predecessor.
+pub const REFERENCES: usize = 2;
+
+/// The earlier blocks that block `index` (at least 2) reads: picked by its predecessor's first
+/// words, each uniformly among blocks `0..index - 1` (never the predecessor: compressing a block
+/// with itself would cancel it).
+pub fn references(previous: &Block, index: u32) -> [u32; REFERENCES] {
+	let below = u64::from(index.saturating_sub(1).max(1));
+	core::array::from_fn(|k| (previous[k] % below) as u32)
 }
 
-/// Block `index` (at least 2) from its predecessor and the block it references.
-pub fn next_block(key: &UnitKey, index: u32, previous: &Block, referenced: &Block) -> Block {
-	let mut block = compress(previous, referenced, u64::from(index));
-	for (word, k) in block.iter_mut().zip(&key.first) {
-		*word ^= k;
+/// Block `index` (at least 2) from its predecessor and the blocks it references.
+pub fn next_block(
+	key: &UnitKey,
+	index: u32,
+	previous: &Block,
+	referenced: [&Block; REFERENCES],
+) -> Block {
+	let mut block = *previous;
+	for (k, other) in (0u64..).zip(referenced) {
+		block = compress(&block, other, (u64::from(index) << 8) | k);
+	}
+	for (word, key) in block.iter_mut().zip(&key.first) {
+		*word ^= key;
 	}
 	block
 }
@@ -228,8 +241,31 @@ pub fn openings(
 		.collect()
 }
 
-/// One opened block: what the verifier needs to recompute block `index` of a unit and check it,
-/// its predecessor and the block it references against the unit's root.
+/// A block with its Merkle path.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenedBlock {
+	/// The block's bytes.
+	#[serde(with = "crate::hex_serde::bytes")]
+	pub block: Vec<u8>,
+	/// Its Merkle path, from the leaf up.
+	#[serde(with = "crate::hex_serde::array32_list")]
+	pub path: Vec<[u8; 32]>,
+}
+
+/// One opening: what the verifier needs to recompute block `index` of a unit and check it, its
+/// predecessor and the blocks it references against the unit's root.
 #[derive(
 	Clone,
 	PartialEq,
@@ -245,17 +281,9 @@ pub fn openings(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Opening {
 	/// Block `index - 1`.
-	#[serde(with = "crate::hex_serde::bytes")]
-	pub previous: Vec<u8>,
-	/// Its Merkle path.
-	#[serde(with = "crate::hex_serde::array32_list")]
-	pub previous_path: Vec<[u8; 32]>,
-	/// The block `index` references.
-	#[serde(with = "crate::hex_serde::bytes")]
-	pub referenced: Vec<u8>,
-	/// Its Merkle path.
-	#[serde(with = "crate::hex_serde::array32_list")]
-	pub referenced_path: Vec<[u8; 32]>,
+	pub previous: OpenedBlock,
+	/// The blocks `index` references, in [`references`] order.
+	pub referenced: Vec<OpenedBlock>,
 	/// Block `index`'s Merkle path (the verifier recomputes the block).
 	#[serde(with = "crate::hex_serde::array32_list")]
 	pub path: Vec<[u8; 32]>,
@@ -302,7 +330,8 @@ pub enum CapacityFailure {
 	WrongUnitCount,
 	/// Not one opening per sample.
 	WrongOpeningCount,
-	/// An opened block is not [`BLOCK_BYTES`] long, or a path not as deep as the tree.
+	/// An opened block is not [`BLOCK_BYTES`] long, a path not as deep as the tree, or not one
+	/// block per reference.
 	Malformed {
 		/// The opening.
 		sample: u32,
@@ -345,7 +374,7 @@ impl Fill {
 				return None;
 			}
 			let previous = &fill[index as usize - 1];
-			let referenced = &fill[reference(previous, index) as usize];
+			let referenced = references(previous, index).map(|at| &fill[at as usize]);
 			let block = next_block(&key, index, previous, referenced);
 			leaves.push(leaf(&block));
 			fill.push(block);
@@ -384,13 +413,16 @@ impl Fill {
 		if index < 2 {
 			return None;
 		}
+		let opened = |at: u32| {
+			Some(OpenedBlock { block: block_bytes(self.block(at)?).to_vec(), path: self.path(at) })
+		};
 		let previous = self.block(index - 1)?;
-		let at = reference(previous, index);
 		Some(Opening {
-			previous: block_bytes(previous).to_vec(),
-			previous_path: self.path(index - 1),
-			referenced: block_bytes(self.block(at)?).to_vec(),
-			referenced_path: self.path(at),
+			previous: opened(index - 1)?,
+			referenced: references(previous, index)
+				.into_iter()
+				.map(opened)
+				.collect::<Option<Vec<_>>>()?,
 			path: self.path(index),
 		})
 	}
@@ -412,8 +444,8 @@ pub fn depth(blocks: u32) -> usize {
 }
 
 /// Checks a capacity answer: one root per unit, and every opening drawn from the roots
-/// recomputes to a block under its unit's root, from a predecessor and a referenced block that
-/// are under it too. Cost: per opening, one compression and `3 × (depth + 1)` hashes.
+/// recomputes to a block under its unit's root, from a predecessor and referenced blocks that
+/// are under it too. Cost: per opening, two compressions and `4 × (depth + 1)` hashes.
 pub fn verify(
 	seed: &[u8; 32],
 	provider: &[u8; 32],
@@ -433,34 +465,38 @@ pub fn verify(
 	{
 		let malformed = CapacityFailure::Malformed { sample };
 		let wrong = CapacityFailure::WrongBlock { sample };
-		if [&opening.previous_path, &opening.referenced_path, &opening.path]
-			.iter()
-			.any(|path| path.len() != depth)
-		{
+		let read = |opened: &OpenedBlock| {
+			(opened.path.len() == depth).then(|| block_from_bytes(&opened.block)).flatten()
+		};
+		let previous = read(&opening.previous).ok_or(malformed)?;
+		if opening.referenced.len() != REFERENCES || opening.path.len() != depth {
 			return Err(malformed);
 		}
-		let previous = block_from_bytes(&opening.previous).ok_or(malformed)?;
-		let referenced = block_from_bytes(&opening.referenced).ok_or(malformed)?;
-		let root = answer.roots[unit as usize];
+		let mut referenced = [[0u64; BLOCK_WORDS]; REFERENCES];
+		for (block, opened) in referenced.iter_mut().zip(&opening.referenced) {
+			*block = read(opened).ok_or(malformed)?;
+		}
 		if key_of.as_ref().is_none_or(|(cached, _)| *cached != unit) {
 			key_of = Some((unit, UnitKey::new(seed, provider, unit)));
 		}
 		let Some((_, key)) = key_of.as_ref() else { return Err(wrong) };
-		let at = reference(&previous, index);
-		// Blocks 0 and 1 are the key's; any other block is checked through the chain.
-		let fixed_differs =
-			|index: u32, block: &Block| key.fixed(index).is_some_and(|fixed| fixed != block);
-		if fixed_differs(index - 1, &previous) || fixed_differs(at, &referenced) {
-			return Err(wrong);
-		}
-		let block = next_block(key, index, &previous, &referenced);
+		let root = answer.roots[unit as usize];
 		let under_root = |block: &Block, index: u32, path: &[[u8; 32]]| {
 			root_from_path(leaf(block), index, path) == root
+				&& key.fixed(index).is_none_or(|fixed| fixed == block)
 		};
-		if !under_root(&previous, index - 1, &opening.previous_path)
-			|| !under_root(&referenced, at, &opening.referenced_path)
-			|| !under_root(&block, index, &opening.path)
-		{
+		// Blocks 0 and 1 are the key's; any other block is checked through the chain.
+		if !under_root(&previous, index - 1, &opening.previous.path) {
+			return Err(wrong);
+		}
+		let at = references(&previous, index);
+		for ((block, at), opened) in referenced.iter().zip(at).zip(&opening.referenced) {
+			if !under_root(block, at, &opened.path) {
+				return Err(wrong);
+			}
+		}
+		let block = next_block(key, index, &previous, core::array::from_fn(|k| &referenced[k]));
+		if !under_root(&block, index, &opening.path) {
 			return Err(wrong);
 		}
 	}
@@ -490,7 +526,7 @@ mod tests {
 		let x: Block = core::array::from_fn(|i| i as u64 * 0x9e37_79b9);
 		let y: Block = core::array::from_fn(|i| !(i as u64));
 		let base = compress(&x, &y, 0);
-		// Equal inputs cancel (hence no block references its predecessor); the position stays.
+		// Equal inputs cancel (hence no block references its predecessor); the tweak stays.
 		assert_eq!(compress(&x, &x, 5), compress(&y, &y, 5));
 		assert_ne!(compress(&x, &x, 5), compress(&x, &x, 6));
 		for word in [0, 1, 17, 64, 127] {
@@ -541,7 +577,7 @@ mod tests {
 			Err(CapacityFailure::WrongOpeningCount)
 		);
 		let mut cut = good.clone();
-		cut.openings[3].previous.pop();
+		cut.openings[3].previous.block.pop();
 		assert_eq!(
 			verify(&SEED, &PROVIDER, &CHALLENGE, &cut),
 			Err(CapacityFailure::Malformed { sample: 3 })
@@ -553,25 +589,24 @@ mod tests {
 			Err(CapacityFailure::Malformed { sample: 5 })
 		);
 		let mut flipped = good;
-		flipped.openings[7].referenced[100] ^= 1;
+		flipped.openings[7].referenced[1].block[100] ^= 1;
 		assert_eq!(
 			verify(&SEED, &PROVIDER, &CHALLENGE, &flipped),
 			Err(CapacityFailure::WrongBlock { sample: 7 })
 		);
 	}
 
-	/// A fill that skipped the references of a fraction of its blocks (reading the predecessor
-	/// instead, so nothing earlier needs keeping) and committed to what it computed.
+	/// A fill that skipped a reference of a fraction of its blocks (reading the predecessor
+	/// instead, so less of what is earlier needs keeping) and committed to what it computed.
 	fn skipping_fill(seed: &[u8; 32], unit: u32, blocks: u32, skip_every: u32) -> Fill {
 		let key = UnitKey::new(seed, &PROVIDER, unit);
 		let mut fill = vec![key.first, key.second];
 		for index in 2..blocks {
 			let previous = &fill[index as usize - 1];
-			let referenced = if index % skip_every == 0 {
-				previous
-			} else {
-				&fill[reference(previous, index) as usize]
-			};
+			let mut referenced = references(previous, index).map(|at| &fill[at as usize]);
+			if index % skip_every == 0 {
+				referenced[0] = previous;
+			}
 			fill.push(next_block(&key, index, previous, referenced));
 		}
 		let mut levels = vec![fill.iter().map(leaf).collect::<Vec<_>>()];

@@ -1,17 +1,35 @@
 //! `0x`-prefixed hex for byte values in the JSON encoding.
 
 use alloc::{format, string::String, vec::Vec};
-use serde::{de::Error, Deserialize, Deserializer, Serializer};
+use core::fmt;
+use serde::{
+	de::{Error, SeqAccess, Visitor},
+	Deserializer, Serializer,
+};
 
 fn encode(bytes: &[u8]) -> String {
 	format!("0x{}", hex::encode(bytes))
 }
 
+/// The bytes of one `0x`-prefixed hex string, read in place (answers carry hundreds of
+/// kilobytes of hex: no intermediate `String`).
+struct HexVisitor;
+
+impl<'de> Visitor<'de> for HexVisitor {
+	type Value = Vec<u8>;
+
+	fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+		f.write_str("0x-prefixed hex")
+	}
+
+	fn visit_str<E: Error>(self, text: &str) -> Result<Vec<u8>, E> {
+		let digits = text.strip_prefix("0x").ok_or_else(|| E::custom("expected 0x-prefixed hex"))?;
+		hex::decode(digits).map_err(E::custom)
+	}
+}
+
 fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-	let text = String::deserialize(deserializer)?;
-	let digits =
-		text.strip_prefix("0x").ok_or_else(|| D::Error::custom("expected 0x-prefixed hex"))?;
-	hex::decode(digits).map_err(D::Error::custom)
+	deserializer.deserialize_str(HexVisitor)
 }
 
 /// A 32-byte value.
@@ -69,17 +87,33 @@ pub mod array32_list {
 	pub fn deserialize<'de, D: Deserializer<'de>>(
 		deserializer: D,
 	) -> Result<Vec<[u8; 32]>, D::Error> {
-		Vec::<String>::deserialize(deserializer)?
-			.into_iter()
-			.map(|text| {
-				let digits = text
-					.strip_prefix("0x")
-					.ok_or_else(|| D::Error::custom("expected 0x-prefixed hex"))?;
-				hex::decode(digits)
-					.map_err(D::Error::custom)?
-					.try_into()
-					.map_err(|_| D::Error::custom("expected 32 bytes"))
-			})
-			.collect()
+		struct ListVisitor;
+
+		impl<'de> Visitor<'de> for ListVisitor {
+			type Value = Vec<[u8; 32]>;
+
+			fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+				f.write_str("a list of 0x-prefixed 32-byte hex values")
+			}
+
+			fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+				let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+				while let Some(Item(item)) = seq.next_element()? {
+					list.push(item);
+				}
+				Ok(list)
+			}
+		}
+
+		/// One element of the list.
+		struct Item([u8; 32]);
+
+		impl<'de> serde::Deserialize<'de> for Item {
+			fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+				super::array32::deserialize(deserializer).map(Item)
+			}
+		}
+
+		deserializer.deserialize_seq(ListVisitor)
 	}
 }
