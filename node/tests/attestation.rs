@@ -48,8 +48,8 @@ impl Responder {
 					})
 					.map(|mut answer| {
 						if !honest {
-							// One solution short on the first unit.
-							answer.compute[0].pop();
+							// A unit's root left out.
+							answer.capacity.roots.pop();
 						}
 						serde_json::to_vec(&answer).expect("answers serialize")
 					});

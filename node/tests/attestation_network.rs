@@ -155,8 +155,7 @@ fn chain_spec(root: &std::path::Path, responders: &[Responder]) -> PathBuf {
 			.expect("timing");
 	// Light work: four nodes and fifty responders share this machine's cores.
 	patch["attestation"]["parameters"] = serde_json::to_value(pallet_attestation::Parameters {
-		solutions_per_unit: 16,
-		difficulty: 8,
+		unit_kib: 64,
 		..nubes_runtime::configs::AttestationParameters::get()
 	})
 	.expect("parameters");

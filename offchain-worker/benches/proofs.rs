@@ -1,55 +1,52 @@
-//! Verifier time per answer and prover throughput per core.
+//! The verifier's time per answer and the prover's fill rate per core.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nubes_proofs::{
-	compute::{self, WorkInput},
-	protocol::{Challenge, ComputeChallenge, StorageChallenge, PROTOCOL_VERSION},
+	capacity::{self, Fill},
+	protocol::{CapacityChallenge, Challenge, StorageChallenge, PROTOCOL_VERSION},
 	prover::{NoStorage, Prover},
 	storage, verify,
 };
 use std::hint::black_box;
 
-fn challenge(units: u32, difficulty: u8) -> Challenge {
+fn challenge(units: u32, blocks: u32) -> Challenge {
 	Challenge {
 		version: PROTOCOL_VERSION,
 		seed: [1; 32],
 		provider: [2; 32],
-		compute: ComputeChallenge { units, solutions_per_unit: 64, difficulty },
+		capacity: CapacityChallenge { units, blocks, samples: 16 },
 		storage: vec![],
 		deadline_ms: 60_000,
 	}
 }
 
-/// One puzzle hash on one core: the prover's unit of work.
-fn prover_hash_rate(c: &mut Criterion) {
+/// One block's compression, and one unit's fill of 8 MiB on one core: the prover's work.
+fn prover(c: &mut Criterion) {
 	let mut group = c.benchmark_group("prover");
-	group.throughput(Throughput::Elements(1));
-	let mut input = WorkInput::new(&[1; 32], &[2; 32], 0);
-	let mut nonce = 0u64;
-	group.bench_function("puzzle hash (one core)", |b| {
-		b.iter(|| {
-			nonce += 1;
-			black_box(input.hash(nonce))
-		})
-	});
-	// One unit of 64 solutions at difficulty 8: 16,384 hashes on average.
-	let unit = ComputeChallenge { units: 1, solutions_per_unit: 64, difficulty: 8 };
-	group.throughput(Throughput::Elements(64 << 8));
-	group.bench_function("one unit, 64 solutions, difficulty 8", |b| {
-		b.iter(|| compute::solve_unit(&[1; 32], &[2; 32], &unit, 0, || false))
+	let x: capacity::Block = core::array::from_fn(|i| i as u64);
+	let y: capacity::Block = core::array::from_fn(|i| !(i as u64));
+	group.throughput(Throughput::Bytes(capacity::BLOCK_BYTES as u64));
+	group.bench_function("compress one block", |b| b.iter(|| capacity::compress(black_box(&x), &y, 7)));
+	group.throughput(Throughput::Bytes(8 << 20));
+	group.sample_size(10);
+	group.bench_function("fill one unit of 8 MiB (one core)", |b| {
+		b.iter(|| Fill::new(&[1; 32], &[2; 32], 0, 8 << 10, || false))
 	});
 	group.finish();
 }
 
-/// The verifier's check of a whole answer (16 sampled nonces per unit).
+/// The verifier's check of a whole answer (16 openings), whatever the units and their size.
 fn verifier(c: &mut Criterion) {
 	let mut group = c.benchmark_group("verifier");
 	for units in [2u32, 16, 64] {
-		// Verification does not depend on the difficulty: solve an easy one.
-		let challenge = challenge(units, 4);
-		let answer = Prover::new(2, units).answer(&challenge, &NoStorage, None).expect("solved");
-		group.bench_with_input(BenchmarkId::new("compute answer, units", units), &units, |b, _| {
-			b.iter(|| verify::verify(&challenge, &answer, 1, &[9; 32]).expect("valid"))
+		let challenge = challenge(units, 1 << 10);
+		let answer = Prover::new(2, units).answer(&challenge, &NoStorage, None).expect("filled");
+		let body = serde_json::to_vec(&answer).expect("JSON");
+		group.bench_with_input(BenchmarkId::new("check, units", units), &units, |b, _| {
+			b.iter(|| verify::verify(&challenge, &answer, 1).expect("valid"))
+		});
+		group.bench_with_input(BenchmarkId::new("parse and check, units", units), &units, |b, _| {
+			b.iter(|| verify::check_response(&challenge, 200, &body, 1).expect("valid"))
 		});
 	}
 	let chunks: Vec<Vec<u8>> = (0..1024u32).map(|i| vec![i as u8; 4096]).collect();
@@ -69,5 +66,5 @@ fn verifier(c: &mut Criterion) {
 	group.finish();
 }
 
-criterion_group!(benches, prover_hash_rate, verifier);
+criterion_group!(benches, prover, verifier);
 criterion_main!(benches);

@@ -87,8 +87,10 @@ pub struct ServingProvider<AccountId> {
 	pub account: AccountId,
 	/// Where its agent takes challenges.
 	pub endpoint: crate::Endpoint,
-	/// The capacity it sells, which the challenge is sized to.
+	/// The capacity it sells.
 	pub offered: crate::Resources,
+	/// The part its open leases hold: a challenge proves the rest, the idle capacity.
+	pub allocated: crate::Resources,
 }
 
 /// One step of compacting the registry's slot index.

@@ -245,8 +245,8 @@ async fn rules_at(
 		.decode()
 		.map_err(ClientError::subxt)?;
 	Ok(Rules {
-		difficulty: params.difficulty,
-		solutions_per_unit: params.solutions_per_unit,
+		unit_kib: params.unit_kib,
+		samples: params.samples,
 		deadline_ms: params.deadline_ms,
 	})
 }

@@ -87,10 +87,10 @@ impl Refusal {
 /// The chain's rules for a challenge's size and deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rules {
-	/// Hardest difficulty.
-	pub difficulty: u8,
-	/// Most solutions per unit.
-	pub solutions_per_unit: u32,
+	/// Most memory one unit fills, in KiB.
+	pub unit_kib: u32,
+	/// Most blocks one challenge opens.
+	pub samples: u32,
 	/// Longest deadline, in milliseconds.
 	pub deadline_ms: u32,
 }
@@ -169,16 +169,13 @@ fn sender(signed: &SignedChallenge, me: &[u8; 32], epoch: &Epoch) -> Result<(), 
 /// Whether the challenge's work and deadline are within `rules` and the cores sold.
 fn within(signed: &SignedChallenge, cores: u32, rules: &Rules) -> Result<(), Refusal> {
 	let challenge = &signed.challenge;
-	let c = &challenge.compute;
-	let too_much = if c.units > cores.max(1) {
-		Some(format!("{} units for {} cores sold", c.units, cores.max(1)))
-	} else if c.difficulty > rules.difficulty {
-		Some(format!("difficulty {} over {}", c.difficulty, rules.difficulty))
-	} else if c.solutions_per_unit > rules.solutions_per_unit {
-		Some(format!(
-			"{} solutions per unit over {}",
-			c.solutions_per_unit, rules.solutions_per_unit
-		))
+	let c = &challenge.capacity;
+	let too_much = if c.units > cores {
+		Some(format!("{} units for {} cores sold", c.units, cores))
+	} else if c.blocks > rules.unit_kib {
+		Some(format!("{} KiB per unit over {} KiB", c.blocks, rules.unit_kib))
+	} else if c.samples > rules.samples {
+		Some(format!("{} openings over {}", c.samples, rules.samples))
 	} else if challenge.deadline_ms > rules.deadline_ms {
 		Some(format!("a deadline of {} ms over {} ms", challenge.deadline_ms, rules.deadline_ms))
 	} else if !challenge.storage.is_empty() {
@@ -335,14 +332,14 @@ fn unavailable(error: nubes_client::ClientError) -> Refusal {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use nubes_proofs::{Challenge, ComputeChallenge};
+	use nubes_proofs::{CapacityChallenge, Challenge};
 	use subxt_signer::sr25519::Keypair;
 
 	fn key(seed: &str) -> Keypair {
 		Keypair::from_uri(&seed.parse().unwrap()).unwrap()
 	}
 
-	const RULES: Rules = Rules { difficulty: 12, solutions_per_unit: 8, deadline_ms: 1_300 };
+	const RULES: Rules = Rules { unit_kib: 1_024, samples: 8, deadline_ms: 1_300 };
 
 	/// An epoch of five validators (`//V0`..`//V4`), three per provider.
 	fn epoch() -> Epoch {
@@ -360,7 +357,7 @@ mod tests {
 			version: PROTOCOL_VERSION,
 			seed: [1; 32],
 			provider,
-			compute: ComputeChallenge { units: 2, solutions_per_unit: 8, difficulty: 12 },
+			capacity: CapacityChallenge { units: 2, blocks: 1_024, samples: 8 },
 			storage: Vec::new(),
 			deadline_ms: 1_300,
 		};
@@ -428,9 +425,13 @@ mod tests {
 			s.signature = own.sign(&s.payload()).0;
 			s
 		};
-		let mut harder = signed_by(&own, v, me);
-		harder.challenge.compute.difficulty = 40;
-		let refused = check(&resign(harder), &me, 2, &epoch, &RULES);
+		let mut larger = signed_by(&own, v, me);
+		larger.challenge.capacity.blocks = 1 << 22;
+		let refused = check(&resign(larger), &me, 2, &epoch, &RULES);
+		assert!(matches!(refused, Err(Refusal::TooMuch(_))), "{refused:?}");
+		let mut wider = signed_by(&own, v, me);
+		wider.challenge.capacity.samples = 64;
+		let refused = check(&resign(wider), &me, 2, &epoch, &RULES);
 		assert!(matches!(refused, Err(Refusal::TooMuch(_))), "{refused:?}");
 		let mut longer = signed_by(&own, v, me);
 		longer.challenge.deadline_ms = 49 * 24 * 3600 * 1000;

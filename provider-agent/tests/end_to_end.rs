@@ -350,10 +350,10 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 			version: nubes_proofs::PROTOCOL_VERSION,
 			seed: [7; 32],
 			provider,
-			compute: nubes_proofs::ComputeChallenge {
+			capacity: nubes_proofs::CapacityChallenge {
 				units: 1,
-				solutions_per_unit: rules.solutions_per_unit,
-				difficulty: rules.difficulty,
+				blocks: rules.unit_kib,
+				samples: rules.samples,
 			},
 			storage: vec![],
 			deadline_ms: rules.deadline_ms,

@@ -92,9 +92,10 @@ parameter_types! {
 	pub const SlashBurn: Perbill = Perbill::from_percent(SLASH_BURN_PERCENT);
 	pub const Defaults: crate::Parameters = crate::Parameters {
 		redundancy: 3,
-		solutions_per_unit: 4,
-		difficulty: 4,
+		unit_kib: 64,
+		samples: 8,
 		deadline_ms: 2_000,
+		network_ms: 500,
 		slash_step: Perbill::from_percent(10),
 		max_slash: Perbill::from_percent(25),
 		fault_window: 8,

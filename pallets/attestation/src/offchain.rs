@@ -16,9 +16,9 @@ use frame_system::{
 };
 use nubes_primitives::Resources;
 use nubes_proofs::{
-	protocol::{account_bytes, MAX_UNITS},
+	protocol::{account_bytes, MAX_UNITS, MIN_BLOCKS_PER_UNIT},
 	verify::check_response,
-	Challenge, ComputeChallenge, Failure, SignedChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES,
+	CapacityChallenge, Challenge, Failure, SignedChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES,
 	PROTOCOL_VERSION,
 };
 use sp_runtime::{
@@ -123,41 +123,60 @@ pub enum Outcome {
 pub fn judge(
 	challenge: &Challenge,
 	outcome: &Outcome,
-	sample_seed: &[u8; 32],
 ) -> Result<(), Failure> {
 	match outcome {
 		Outcome::Answered { status, body, elapsed_ms } => {
-			check_response(challenge, *status, body, *elapsed_ms, sample_seed)
+			check_response(challenge, *status, body, *elapsed_ms)
 		}
 		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
 		Outcome::Unreachable => Err(Failure::Unreachable),
 	}
 }
 
-/// The challenge a validator sends `provider` (selling `offered`) this epoch. `local_random`
-/// is the validator's own randomness: the provider cannot predict the challenge from the
-/// on-chain seed alone.
+/// The capacity puzzle for a provider whose idle capacity (offered, not leased) is `idle`,
+/// with its deadline: one unit per whole idle core, each filling the idle memory's share per
+/// core (a power of two, at least the protocol's minimum, at most `unit_kib`), and
+/// `network_ms` plus the share of the rest of `deadline_ms` that the unit's size is of
+/// `unit_kib`. Leased capacity is its tenants': a provider leased to the last core is asked
+/// for no units and only has to answer in time.
+pub fn capacity_for(idle: &Resources, params: &Parameters) -> (CapacityChallenge, u32) {
+	let units = (idle.cpu_millicores / 1_000).min(MAX_UNITS.into()) as u32;
+	if units == 0 {
+		let none = CapacityChallenge { units: 0, blocks: MIN_BLOCKS_PER_UNIT, samples: 0 };
+		return (none, params.network_ms);
+	}
+	let share_kib = idle.memory_mib.saturating_mul(1_024) / u64::from(units);
+	let cap = u64::from(params.unit_kib.max(MIN_BLOCKS_PER_UNIT));
+	let fitting = share_kib.clamp(MIN_BLOCKS_PER_UNIT.into(), cap);
+	// The largest power of two not above the share (`fitting` is at least 64).
+	let blocks = 1u32 << (63 - fitting.leading_zeros());
+	let work_ms = u64::from(params.deadline_ms.saturating_sub(params.network_ms));
+	let deadline = u64::from(params.network_ms)
+		.saturating_add(work_ms.saturating_mul(blocks.into()).div_ceil(cap));
+	let capacity = CapacityChallenge { units, blocks, samples: params.samples };
+	(capacity, deadline.min(params.deadline_ms.into()) as u32)
+}
+
+/// The challenge a validator sends `provider` this epoch, proving its `idle` capacity.
+/// `local_random` is the validator's own randomness: the provider cannot predict the challenge
+/// from the on-chain seed alone.
 pub fn challenge_for<AccountId: Encode>(
 	epoch_seed: &[u8; 32],
 	local_random: &[u8; 32],
 	provider: &AccountId,
-	offered: &Resources,
+	idle: &Resources,
 	params: &Parameters,
 ) -> Challenge {
-	let units = (offered.cpu_millicores / 1_000).clamp(1, MAX_UNITS.into()) as u32;
+	let (capacity, deadline_ms) = capacity_for(idle, params);
 	Challenge {
 		version: PROTOCOL_VERSION,
 		seed: sp_io::hashing::blake2_256(
 			&(b"nubes/challenge", epoch_seed, local_random, provider).encode(),
 		),
 		provider: account_bytes(&provider.encode()),
-		compute: ComputeChallenge {
-			units,
-			solutions_per_unit: params.solutions_per_unit,
-			difficulty: params.difficulty,
-		},
+		capacity,
 		storage: Vec::new(),
-		deadline_ms: params.deadline_ms,
+		deadline_ms,
 	}
 }
 
@@ -339,7 +358,7 @@ impl<T: Config> Pallet<T> {
 				&data.seed,
 				&local_random,
 				&provider.account,
-				&provider.offered,
+				&provider.offered.saturating_sub(&provider.allocated),
 				&params,
 			);
 			let Some(url) = challenge_url(&provider.endpoint) else { continue };
@@ -357,14 +376,12 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let outcomes = exchange(&requests, params.deadline_ms);
-		// Drawn after the answers are in, so no provider could know which nonces get checked.
-		let sample_seed = sp_io::offchain::random_seed();
 		let mut failures = Vec::new();
 		let mut stats =
 			WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
 		for ((account, (url, signed)), outcome) in targets.into_iter().zip(&requests).zip(&outcomes)
 		{
-			let verdict = judge(&signed.challenge, outcome, &sample_seed);
+			let verdict = judge(&signed.challenge, outcome);
 			progress.leaves.push(accountability::outcome_leaf(
 				epoch,
 				&account,

@@ -8,7 +8,7 @@ use frame_support::{
 	traits::{Authorize, Hooks, PalletInfoAccess},
 };
 use nubes_primitives::traits::{ProviderDirectory, ServedBlocks};
-use nubes_proofs::{compute::ComputeFailure, prover::NoStorage, prover::Prover, Failure};
+use nubes_proofs::{capacity::CapacityFailure, prover::NoStorage, prover::Prover, Failure};
 use sp_core::{
 	offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt},
 	Pair,
@@ -668,7 +668,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		let wrong = {
 			let mut answer =
 				Prover::new(1, 64).answer(&challenge(page[1].account), &NoStorage, None).unwrap();
-			answer.compute[0][0] = answer.compute[0][1];
+			answer.capacity.openings[0].previous.block[0] ^= 1;
 			serde_json::to_vec(&answer).unwrap()
 		};
 		let responses = [
@@ -700,7 +700,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		assert_eq!(
 			report.failures.to_vec(),
 			vec![
-				(page[1].account, Failure::Compute(ComputeFailure::NotIncreasing { unit: 0 })),
+				(page[1].account, Failure::Capacity(CapacityFailure::WrongBlock { sample: 0 })),
 				(page[2].account, Failure::Malformed),
 				(page[3].account, Failure::SeedMismatch),
 			]
@@ -732,7 +732,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		};
 		let verdicts = [
 			None,
-			Some(Failure::Compute(ComputeFailure::NotIncreasing { unit: 0 })),
+			Some(Failure::Capacity(CapacityFailure::WrongBlock { sample: 0 })),
 			Some(Failure::Malformed),
 			Some(Failure::SeedMismatch),
 			None,
@@ -869,39 +869,79 @@ fn a_node_without_an_epoch_key_challenges_nobody() {
 }
 
 #[test]
+fn a_challenge_proves_the_idle_capacity_only() {
+	let params = crate::Parameters { unit_kib: 1_024, ..Defaults::get() };
+	let idle = |millicores, memory_mib| nubes_primitives::Resources {
+		cpu_millicores: millicores,
+		memory_mib,
+		storage_gib: 0,
+		gpus: 0,
+	};
+	let sized = |r| offchain::capacity_for(&r, &params);
+	// Three idle cores and a GiB: three units, each capped at the chain's 1 MiB, full deadline.
+	let (c, deadline) = sized(idle(3_000, 1_024));
+	assert_eq!((c.units, c.blocks, c.samples, deadline), (3, 1_024, 8, 2_000));
+	// Half a core more is no unit more.
+	assert_eq!(sized(idle(3_500, 1_024)).0.units, 3);
+	// Little idle memory per core: smaller units (a power of two), a shorter deadline beyond the
+	// network's share.
+	let (c, deadline) = sized(idle(4_000, 2));
+	assert_eq!((c.units, c.blocks, deadline), (4, 512, 500 + 1_500 / 2));
+	let (c, deadline) = sized(idle(4_000, 0));
+	assert_eq!((c.units, c.blocks, deadline), (4, 64, 500 + (1_500u32 * 64).div_ceil(1_024)));
+	// Every core leased: nothing to fill, only the answer to time.
+	let (c, deadline) = sized(idle(500, 8_192));
+	assert_eq!((c.units, c.samples, deadline), (0, 0, 500));
+	assert!(nubes_proofs::Challenge {
+		version: nubes_proofs::PROTOCOL_VERSION,
+		seed: [0; 32],
+		provider: [0; 32],
+		capacity: c,
+		storage: vec![],
+		deadline_ms: deadline,
+	}
+	.check()
+	.is_ok());
+	// The worker sizes each challenge to what the provider's leases leave idle.
+	assert_eq!(
+		offchain::capacity_for(&capacity().saturating_sub(&spec()), &Defaults::get()).0.units,
+		6
+	);
+}
+
+#[test]
 fn transport_outcomes_map_to_failures() {
 	let challenge = nubes_proofs::Challenge {
 		version: nubes_proofs::PROTOCOL_VERSION,
 		seed: [1; 32],
 		provider: [2; 32],
-		compute: nubes_proofs::ComputeChallenge { units: 1, solutions_per_unit: 2, difficulty: 2 },
+		capacity: nubes_proofs::CapacityChallenge { units: 1, blocks: 64, samples: 4 },
 		storage: vec![],
 		deadline_ms: 1_000,
 	};
-	let seed = [0; 32];
 	let answered = |status, body: Vec<u8>, elapsed_ms| offchain::Outcome::Answered {
 		status,
 		body,
 		elapsed_ms,
 	};
 	assert_eq!(
-		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10), &seed),
+		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10)),
 		Ok(())
 	);
 	assert_eq!(
-		offchain::judge(&challenge, &answered(500, b"oops".to_vec(), 10), &seed),
+		offchain::judge(&challenge, &answered(500, b"oops".to_vec(), 10)),
 		Err(Failure::HttpStatus(500))
 	);
 	assert_eq!(
-		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 1_500), &seed),
+		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 1_500)),
 		Err(Failure::Late { elapsed_ms: 1_500 })
 	);
 	assert_eq!(
-		offchain::judge(&challenge, &offchain::Outcome::TimedOut { elapsed_ms: 1_000 }, &seed),
+		offchain::judge(&challenge, &offchain::Outcome::TimedOut { elapsed_ms: 1_000 }),
 		Err(Failure::Late { elapsed_ms: 1_000 })
 	);
 	assert_eq!(
-		offchain::judge(&challenge, &offchain::Outcome::Unreachable, &seed),
+		offchain::judge(&challenge, &offchain::Outcome::Unreachable),
 		Err(Failure::Unreachable)
 	);
 	assert_eq!(

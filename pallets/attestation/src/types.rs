@@ -253,12 +253,17 @@ pub enum Judging<AccountId> {
 pub struct Parameters {
 	/// Validators per provider per epoch, at most [`MAX_REDUNDANCY`].
 	pub redundancy: u32,
-	/// Solutions per compute unit (see `nubes-proofs` for calibration).
-	pub solutions_per_unit: u32,
-	/// Leading zero bits each solution's hash needs.
-	pub difficulty: u8,
-	/// Milliseconds a provider has to answer.
+	/// Most memory one unit (one idle core) fills, in KiB, a power of two: each unit fills the
+	/// idle memory's share per idle core, up to this (see `nubes-proofs` for calibration).
+	pub unit_kib: u32,
+	/// Blocks a challenge opens: a fill wrong at a fraction `f` of its blocks passes with
+	/// probability `(1 - f)^samples`.
+	pub samples: u32,
+	/// Milliseconds a provider has to answer a challenge whose units fill `unit_kib`, network
+	/// included; a challenge of smaller units gets `network_ms` plus its share of the rest.
 	pub deadline_ms: u32,
+	/// The part of `deadline_ms` allowed for the network and the answer's transfer.
+	pub network_ms: u32,
 	/// Share of its stake a provider loses per fault in the window beyond the tolerated ones.
 	pub slash_step: Perbill,
 	/// Most a single fault slashes.
@@ -299,10 +304,13 @@ impl Parameters {
 	pub fn is_valid(&self) -> bool {
 		self.redundancy >= 1
 			&& self.redundancy <= MAX_REDUNDANCY
-			&& self.solutions_per_unit >= 1
-			&& self.solutions_per_unit <= nubes_proofs::protocol::MAX_SOLUTIONS_PER_UNIT
-			&& self.difficulty <= nubes_proofs::protocol::MAX_DIFFICULTY
-			&& self.deadline_ms >= 1
+			&& self.unit_kib.is_power_of_two()
+			&& self.unit_kib >= nubes_proofs::protocol::MIN_BLOCKS_PER_UNIT
+			&& self.unit_kib <= nubes_proofs::protocol::MAX_BLOCKS_PER_UNIT
+			&& self.samples >= 1
+			&& self.samples <= nubes_proofs::protocol::MAX_SAMPLES
+			&& self.network_ms >= 1
+			&& self.deadline_ms > self.network_ms
 			&& self.fault_window >= 1
 			&& self.fault_window <= RECENT_EPOCHS
 			&& self.exit_faults >= 1

@@ -123,6 +123,7 @@ impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
 				account: account.clone(),
 				endpoint: info.endpoint,
 				offered: info.offered,
+				allocated: info.allocated,
 			});
 			last = Some(account);
 		}

@@ -34,7 +34,12 @@ impl<T: Config> Pallet<T> {
 			return None;
 		}
 		let info = Providers::<T>::get(&who)?;
-		Some(ServingProvider { account: who, endpoint: info.endpoint, offered: info.offered })
+		Some(ServingProvider {
+			account: who,
+			endpoint: info.endpoint,
+			offered: info.offered,
+			allocated: info.allocated,
+		})
 	}
 
 	/// One step of compaction: pops the last slot if it is vacant, or else moves the last

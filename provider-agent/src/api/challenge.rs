@@ -61,7 +61,7 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 		return refused(refusal.status(), refusal.to_string());
 	}
 	let challenge = signed.challenge;
-	// The puzzle is sized to the cores sold; solve it on that many threads.
+	// The puzzle is sized to the idle cores (at most the cores sold); fill on that many threads.
 	let cores = agent.challengers.cores();
 	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());
 	let answer = tokio::task::spawn_blocking(move || {

@@ -357,9 +357,10 @@ parameter_types! {
 	/// no parameters.
 	pub const AttestationParameters: pallet_attestation::Parameters = pallet_attestation::Parameters {
 		redundancy: 3,
-		solutions_per_unit: 256,
-		difficulty: ATTESTATION_DIFFICULTY,
+		unit_kib: ATTESTATION_UNIT_KIB,
+		samples: 16,
 		deadline_ms: ATTESTATION_DEADLINE_MS,
+		network_ms: ATTESTATION_NETWORK_MS,
 		slash_step: Perbill::from_percent(5),
 		max_slash: Perbill::from_percent(20),
 		fault_window: 10,
@@ -378,14 +379,20 @@ parameter_types! {
 	};
 }
 
-/// Leading zero bits per solution: 256 solutions per core take about 0.8 s on a core doing
-/// 5.3 million puzzle hashes a second (the reference core: measured on the 2-core machine the
-/// project is built on, with `cargo run --release -p nubes-proofs --example calibrate`).
-pub const ATTESTATION_DIFFICULTY: u8 = 14;
-/// The answer's deadline: 1.5 × the expected time of one unit plus 100 ms for the round trip. In
-/// 120 challenges there, an honest 2-core prover passed every time (worst 899 ms), a prover with
-/// one of its two claimed cores never did.
+/// Memory each idle core fills per challenge, at most: 64 MiB. On the 2-core machine the
+/// project is built on, two such units take an honest prover about 220 ms; a prover with one of
+/// the two cores about 373 ms, one keeping half the memory about 400 ms, one machine answering
+/// two providers at once about 395 ms (`cargo run --release -p nubes-proofs --example calibrate
+/// -- --kib 65536 --samples 16`, figures in `docs/performance.md`).
+pub const ATTESTATION_UNIT_KIB: u32 = 64 * 1024;
+/// The answer's deadline for a full unit. Development chains are lenient: a provider on a
+/// laptop that also runs the node, the agent and a build must not be judged late, so the
+/// deadline is six times the honest time, and a cheating prover would pass. A chain that means
+/// to catch cheaters sets `deadline_ms − network_ms` to about 1.35 × its reference machine's
+/// honest time and keeps `network_ms` small against it (see `docs/protocol.md`).
 pub const ATTESTATION_DEADLINE_MS: u32 = 1_300;
+/// The share of the deadline left for the network and the answer's transfer.
+pub const ATTESTATION_NETWORK_MS: u32 = 1_000;
 
 impl pallet_attestation::Config for Runtime {
 	type AuthorityId = pallet_attestation::crypto::Public;
