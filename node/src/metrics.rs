@@ -91,6 +91,7 @@ impl NubesMetrics {
 			("sent", before.challenges_sent, now.challenges_sent),
 			("passed", before.passed, now.passed),
 			("failed", before.failed, now.failed),
+			("lease_probes", before.probes_sent, now.probes_sent),
 		];
 		for (outcome, old, new) in challenges {
 			self.challenges.with_label_values(&[outcome]).inc_by(delta(old, new));

@@ -12,6 +12,25 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOL_VERSION: u16 = 3;
 /// Path, under a provider's endpoint, that takes challenges.
 pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
+/// Largest liveness answer a verifier reads, in bytes.
+pub const MAX_LIVENESS_BYTES: usize = 1024;
+
+/// Path, under a provider's endpoint, where its agent says whether it runs `lease`'s workload:
+/// `GET {endpoint}/nubes/v1/leases/{lease}/live`, answered with a [`Liveness`].
+pub fn liveness_path(lease: u64) -> alloc::string::String {
+	alloc::format!("/nubes/v1/leases/{lease}/live")
+}
+
+/// What an agent answers for a lease it runs: the lease, and whether its workload is running
+/// (an HTTP service loaded and taking requests, or a job not yet ended in failure).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Liveness {
+	/// The lease.
+	pub lease: u64,
+	/// Whether its workload runs.
+	pub running: bool,
+}
 /// Largest answer body a verifier reads, in bytes.
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 /// Most units (idle cores) one challenge asks for.

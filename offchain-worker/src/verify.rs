@@ -43,6 +43,24 @@ pub enum Failure {
 	Capacity(CapacityFailure),
 	/// A storage probe is not answered.
 	Storage(StorageFailure),
+	/// A lease the chain holds active is not running: its liveness probe got no answer in
+	/// time, another status than 200, or an answer that does not say it runs.
+	LeaseDown {
+		/// The lease.
+		lease: u64,
+	},
+}
+
+/// The check of a lease's liveness probe: `Ok` only for a 200 whose body says the lease runs.
+pub fn check_liveness(lease: u64, status: u16, body: &[u8]) -> Result<(), Failure> {
+	let down = Failure::LeaseDown { lease };
+	if status != 200 || body.len() > crate::protocol::MAX_LIVENESS_BYTES {
+		return Err(down);
+	}
+	match serde_json::from_slice::<crate::protocol::Liveness>(body) {
+		Ok(live) if live.lease == lease && live.running => Ok(()),
+		_ => Err(down),
+	}
 }
 
 /// Reads an answer body (JSON), refusing oversize or malformed ones.
@@ -159,6 +177,24 @@ mod tests {
 			check_response(&storage, 200, &body(&answer), 10),
 			Err(Failure::Storage(StorageFailure::WrongLease { probe: 0 }))
 		);
+	}
+
+	#[test]
+	fn a_lease_is_live_only_when_its_agent_says_it_runs_that_lease() {
+		let body = |lease: u64, running: bool| {
+			serde_json::to_vec(&crate::protocol::Liveness { lease, running }).unwrap()
+		};
+		assert_eq!(check_liveness(7, 200, &body(7, true)), Ok(()));
+		let down = Err(Failure::LeaseDown { lease: 7 });
+		assert_eq!(check_liveness(7, 200, &body(7, false)), down);
+		assert_eq!(check_liveness(7, 200, &body(8, true)), down, "another lease's answer");
+		assert_eq!(check_liveness(7, 503, &body(7, true)), down);
+		assert_eq!(check_liveness(7, 404, b"lease 7 runs nothing here"), down);
+		assert_eq!(check_liveness(7, 200, b"OK"), down);
+		let mut padded = body(7, true);
+		padded.resize(2_000, b' ');
+		assert_eq!(check_liveness(7, 200, &padded), down, "oversize");
+		assert_eq!(crate::protocol::liveness_path(7), "/nubes/v1/leases/7/live");
 	}
 
 	#[test]

@@ -150,6 +150,10 @@ pub trait ProviderEviction<AccountId, Balance> {
 	/// Closes up to `limit` of `provider`'s leases with `CloseReason::ProviderFaulty`; returns
 	/// how many it closed and whether any may remain.
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool);
+	/// Up to `limit` of the active leases `provider` serves (it confirmed their workloads run),
+	/// looking at no more than eight times `limit` of its account's leases: what validators'
+	/// liveness probes sample. Off-chain only: it reads without charging weight.
+	fn running_leases(provider: &AccountId, limit: u32) -> alloc::vec::Vec<crate::LeaseId>;
 }
 
 /// The blocks a provider served, as the attestation verdicts judge them: settlement pays only

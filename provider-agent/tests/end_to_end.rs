@@ -327,6 +327,14 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		metrics.contains("nubes_agent_challenges_total{outcome=\"answered\"}").then_some(())
 	})
 	.await;
+	// Validators probe the leases the chain holds active: the agent says it runs this one, and
+	// nothing for a lease it does not hold.
+	let live = |lease: u64| {
+		http_get(&format!("http://127.0.0.1:{port}{}", nubes_proofs::protocol::liveness_path(lease)))
+	};
+	let (code, body) = live(auctioned).unwrap();
+	assert_eq!((code, body.as_str()), (200, format!("{{\"lease\":{auctioned},\"running\":true}}").as_str()));
+	assert_eq!(live(auctioned + 1_000).unwrap().0, 404);
 	// Strangers' challenges cost the agent no proving work: a challenge of the current epoch,
 	// sized as the chain's rules allow, but signed by Eve (no validator) under the validator's
 	// index, and one naming another provider, are refused before any proving.

@@ -182,6 +182,9 @@ impl ProviderEviction<AccountId, Balance> for Eviction {
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
 		Market::close_leases_of(provider, limit)
 	}
+	fn running_leases(provider: &AccountId, limit: u32) -> Vec<nubes_primitives::LeaseId> {
+		Market::running_leases_of(provider, limit)
+	}
 }
 
 impl pallet_attestation::Config for Test {

@@ -14,10 +14,10 @@ use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
-use nubes_primitives::Resources;
+use nubes_primitives::{traits::ProviderEviction, LeaseId, Resources};
 use nubes_proofs::{
-	protocol::{account_bytes, MAX_UNITS, MIN_BLOCKS_PER_UNIT},
-	verify::check_response,
+	protocol::{account_bytes, liveness_path, MAX_UNITS, MIN_BLOCKS_PER_UNIT},
+	verify::{check_liveness, check_response},
 	CapacityChallenge, Challenge, Failure, SignedChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES,
 	PROTOCOL_VERSION,
 };
@@ -52,6 +52,8 @@ pub struct WorkerStats {
 	pub reports_submitted: u64,
 	/// Reports the pool refused, or the keystore would not sign.
 	pub reports_refused: u64,
+	/// Liveness probes sent to providers' leases.
+	pub probes_sent: u64,
 }
 
 impl WorkerStats {
@@ -62,6 +64,7 @@ impl WorkerStats {
 		stats.challenges_sent = stats.challenges_sent.saturating_add(change.challenges_sent);
 		stats.passed = stats.passed.saturating_add(change.passed);
 		stats.failed = stats.failed.saturating_add(change.failed);
+		stats.probes_sent = stats.probes_sent.saturating_add(change.probes_sent);
 		stats.reports_submitted = stats.reports_submitted.saturating_add(change.reports_submitted);
 		stats.reports_refused = stats.reports_refused.saturating_add(change.reports_refused);
 		stats_ref.set(&stats);
@@ -193,6 +196,60 @@ pub fn sign_challenge<Key: RuntimeAppPublic>(
 	Some(SignedChallenge { challenge, epoch, validator: index, signature })
 }
 
+/// Leases of a provider a validator samples its probes from, at most.
+pub const LEASES_SAMPLED_FROM: u32 = 64;
+/// Leases probed per provider and challenge, at most.
+pub const PROBES_PER_PROVIDER: usize = 2;
+
+/// Which of `running` (a provider's active leases) a validator probes: up to
+/// [`PROBES_PER_PROVIDER`] consecutive ones from a place drawn from the validator's own
+/// randomness, so the provider cannot know which beforehand, and its three validators probe
+/// different ones.
+pub fn probed_leases(local_random: &[u8; 32], provider: &[u8], running: &[LeaseId]) -> Vec<LeaseId> {
+	if running.is_empty() {
+		return Vec::new();
+	}
+	let draw = sp_io::hashing::blake2_256(&(b"nubes/probe", local_random, provider).encode());
+	let start = u64::from_le_bytes(draw[..8].try_into().unwrap_or_default());
+	let start = (start % running.len() as u64) as usize;
+	running.iter().cycle().skip(start).take(PROBES_PER_PROVIDER.min(running.len())).copied().collect()
+}
+
+/// The URL where a provider with `endpoint` says whether it runs `lease`.
+pub fn liveness_url(endpoint: &[u8], lease: LeaseId) -> Option<String> {
+	let endpoint = core::str::from_utf8(endpoint).ok()?;
+	Some(alloc::format!("{}{}", endpoint.trim_end_matches('/'), liveness_path(lease)))
+}
+
+/// The verdict on one lease's liveness probe.
+pub fn probe_verdict(lease: LeaseId, outcome: &Outcome) -> Result<(), Failure> {
+	match outcome {
+		Outcome::Answered { status, body, .. } => check_liveness(lease, *status, body),
+		Outcome::TimedOut { .. } | Outcome::Unreachable => Err(Failure::LeaseDown { lease }),
+	}
+}
+
+/// One request the worker sends: a challenge (POST with its body) or a liveness probe (GET),
+/// each with its own deadline.
+pub struct Outgoing {
+	/// Where.
+	pub url: String,
+	/// The signed challenge as JSON; `None` for a probe.
+	pub body: Option<Vec<u8>>,
+	/// Milliseconds from sending to the whole answer.
+	pub deadline_ms: u32,
+}
+
+/// A provider the worker challenges this run, and where its requests sit in the exchange.
+struct Target<AccountId> {
+	account: AccountId,
+	url: String,
+	challenge: Challenge,
+	challenge_at: usize,
+	/// Each probed lease and its request's place.
+	probes: Vec<(LeaseId, usize)>,
+}
+
 /// The URL a provider with `endpoint` takes challenges at.
 pub fn challenge_url(endpoint: &[u8]) -> Option<String> {
 	let endpoint = core::str::from_utf8(endpoint).ok()?;
@@ -230,17 +287,22 @@ enum Progress {
 /// while others may have arrived, so a provider that drips its answer (or never sends it)
 /// makes no one else late. Each answer's time is observed within one round ([`POLL_MS`] plus
 /// a few host calls per awaited answer).
-pub fn exchange(requests: &[(String, SignedChallenge)], deadline_ms: u32) -> Vec<Outcome> {
+pub fn exchange(requests: &[Outgoing]) -> Vec<Outcome> {
 	let mut outcomes = alloc::vec![Outcome::Unreachable; requests.len()];
 	let mut awaited = Vec::new();
-	for (index, (url, challenge)) in requests.iter().enumerate() {
-		let Ok(body) = serde_json::to_vec(challenge) else { continue };
+	for (index, Outgoing { url, body, deadline_ms }) in requests.iter().enumerate() {
 		let sent = sp_io::offchain::timestamp();
-		let deadline = sent.add(Duration::from_millis(deadline_ms.into()));
-		let request = http::Request::post(url, alloc::vec![body])
-			.add_header("Content-Type", "application/json")
-			.deadline(deadline)
-			.send();
+		let deadline = sent.add(Duration::from_millis((*deadline_ms).into()));
+		let request = match body {
+			Some(body) => http::Request::post(url, alloc::vec![body.clone()])
+				.add_header("Content-Type", "application/json"),
+			None => {
+				let mut get = http::Request::post(url, Vec::<Vec<u8>>::new());
+				get.method = http::Method::Get;
+				get
+			}
+		};
+		let request = request.deadline(deadline).send();
 		match request {
 			Ok(request) => awaited.push(Awaited {
 				index,
@@ -351,7 +413,7 @@ impl<T: Config> Pallet<T> {
 		progress_ref.set(&progress);
 
 		let local_random = sp_io::offchain::random_seed();
-		let mut requests = Vec::new();
+		let mut outgoing = Vec::new();
 		let mut targets = Vec::new();
 		for provider in providers {
 			let challenge = challenge_for(
@@ -366,36 +428,61 @@ impl<T: Config> Pallet<T> {
 				log::warn!(target: LOG, "the keystore would not sign a challenge with the nubs key");
 				return;
 			};
-			requests.push((url, signed));
-			targets.push(provider.account);
+			let Ok(body) = serde_json::to_vec(&signed) else { continue };
+			let challenge_at = outgoing.len();
+			outgoing.push(Outgoing {
+				url: url.clone(),
+				body: Some(body),
+				deadline_ms: signed.challenge.deadline_ms,
+			});
+			let running = T::Eviction::running_leases(&provider.account, LEASES_SAMPLED_FROM);
+			let mut probes = Vec::new();
+			for lease in probed_leases(&local_random, &provider.account.encode(), &running) {
+				let Some(url) = liveness_url(&provider.endpoint, lease) else { continue };
+				probes.push((lease, outgoing.len()));
+				outgoing.push(Outgoing { url, body: None, deadline_ms: params.network_ms });
+			}
+			targets.push(Target {
+				account: provider.account,
+				url,
+				challenge: signed.challenge,
+				challenge_at,
+				probes,
+			});
 		}
-		if requests.is_empty() {
+		if targets.is_empty() {
 			if progress.done >= data.share(index) {
 				Self::file_summary(epoch, index, &key, &progress, false);
 			}
 			return;
 		}
-		let outcomes = exchange(&requests, params.deadline_ms);
+		let outcomes = exchange(&outgoing);
 		let mut failures = Vec::new();
-		let mut stats =
-			WorkerStats { challenges_sent: requests.len() as u64, ..Default::default() };
-		for ((account, (url, signed)), outcome) in targets.into_iter().zip(&requests).zip(&outcomes)
-		{
-			let verdict = judge(&signed.challenge, outcome);
+		let mut stats = WorkerStats {
+			challenges_sent: targets.len() as u64,
+			probes_sent: (outgoing.len() - targets.len()) as u64,
+			..Default::default()
+		};
+		for target in targets {
+			let outcome_of = |at: usize| outcomes.get(at).unwrap_or(&Outcome::Unreachable);
+			// The capacity first; then every probed lease must be running.
+			let verdict = judge(&target.challenge, outcome_of(target.challenge_at)).and_then(|()| {
+				target.probes.iter().try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))
+			});
 			progress.leaves.push(accountability::outcome_leaf(
 				epoch,
-				&account,
+				&target.account,
 				verdict.as_ref().err(),
 			));
 			match verdict {
 				Ok(()) => {
-					log::debug!(target: LOG, "{url}: passed");
+					log::debug!(target: LOG, "{}: passed", target.url);
 					stats.passed += 1;
 				}
 				Err(failure) => {
-					log::info!(target: LOG, "{url}: failed ({failure:?})");
+					log::info!(target: LOG, "{}: failed ({failure:?})", target.url);
 					stats.failed += 1;
-					failures.push((account, failure));
+					failures.push((target.account, failure));
 				}
 			}
 		}

@@ -774,6 +774,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 				failed: 3,
 				reports_submitted: 1,
 				reports_refused: 0,
+				probes_sent: 0,
 			}
 		);
 	});
@@ -866,6 +867,109 @@ fn a_node_without_an_epoch_key_challenges_nobody() {
 		Attestation::offchain_worker(1);
 		assert!(pool_state.read().transactions.is_empty());
 	});
+}
+
+fn probe_url(provider: AccountId, lease: u64) -> String {
+	format!("http://provider-{provider}.example:8080/nubes/v1/leases/{lease}/live")
+}
+
+fn probe(provider: AccountId, lease: u64, body: Vec<u8>) -> testing::PendingRequest {
+	testing::PendingRequest {
+		method: "GET".into(),
+		uri: probe_url(provider, lease),
+		sent: true,
+		response: Some(body),
+		..Default::default()
+	}
+}
+
+#[test]
+fn leased_capacity_is_probed_and_a_dead_lease_is_a_failure() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		use sp_core::offchain::HttpRequestStatus;
+		let page = slots(0..4);
+		// The first provider serves one lease that runs; the second one whose workload its
+		// agent lost; the third a lease whose probe is never answered in time.
+		let running = lease(TENANT, page[0].account);
+		let lost = lease(TENANT, page[1].account);
+		let silent = lease(TENANT_2, page[2].account);
+		// A lease still pending (not confirmed) is not probed.
+		assert_ok!(Market::lease_direct(
+			RuntimeOrigin::signed(TENANT_2),
+			page[3].account,
+			spec(),
+			10_000,
+			None,
+			[0; 32],
+			2_100 * 1_000
+		));
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		let page = slots(0..4);
+		let live = |lease: u64| {
+			serde_json::to_vec(&nubes_proofs::protocol::Liveness { lease, running: true }).unwrap()
+		};
+		let probes = [
+			Some(probe(page[0].account, running, live(running))),
+			Some(probe(page[1].account, lost, b"lease runs nothing here".to_vec())),
+			Some(probe(page[2].account, silent, live(silent))),
+			None,
+		];
+		// Each provider's challenge, then its probe, as the worker sends them.
+		for (provider, probe) in page.iter().zip(probes) {
+			// Sized to what the leases leave idle.
+			let idle = provider.offered.saturating_sub(&provider.allocated);
+			let challenge =
+				offchain::challenge_for(&data.seed, &[0; 32], &provider.account, &idle, &params);
+			let answer = honest_answer(&challenge);
+			state.write().expect_request(expected_request(provider.account, &challenge, answer));
+			if let Some(probe) = probe {
+				state.write().expect_request(probe);
+			}
+		}
+		{
+			let mut script = scripted.script.lock().unwrap();
+			script.insert(probe_url(page[1].account, lost), HttpRequestStatus::Finished(404));
+			script.insert(probe_url(page[2].account, silent), HttpRequestStatus::DeadlineReached);
+		}
+		Attestation::offchain_worker(1);
+		without_reveals(&mut pool_state.write().transactions);
+		let raw = pool_state.write().transactions.pop().expect("one report submitted");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::report { report, .. }) = &xt.function else {
+			panic!("not a report: {:?}", xt.function)
+		};
+		assert_eq!(
+			report.failures.to_vec(),
+			vec![
+				(page[1].account, Failure::LeaseDown { lease: lost }),
+				(page[2].account, Failure::LeaseDown { lease: silent }),
+			]
+		);
+		land(&raw);
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 2);
+	});
+}
+
+#[test]
+fn probes_sample_leases_the_provider_cannot_foresee() {
+	let running: Vec<u64> = (0..10).collect();
+	let picks = |random: u8| offchain::probed_leases(&[random; 32], &7u64.encode(), &running);
+	assert_eq!(picks(1).len(), offchain::PROBES_PER_PROVIDER);
+	// Another validator's randomness, other leases: over 64 draws every lease is probed.
+	let mut seen: Vec<u64> = (0..64).flat_map(picks).collect();
+	seen.sort();
+	seen.dedup();
+	assert_eq!(seen, running);
+	assert_eq!(offchain::probed_leases(&[1; 32], &7u64.encode(), &[4]), vec![4]);
+	assert!(offchain::probed_leases(&[1; 32], &7u64.encode(), &[]).is_empty());
 }
 
 #[test]

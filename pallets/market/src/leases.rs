@@ -233,6 +233,21 @@ impl<T: Config> Pallet<T> {
 		tenants
 	}
 
+	/// Up to `limit` of the active leases `provider` serves (as provider, not as tenant),
+	/// looking at no more than eight times `limit` of its account's leases: what validators'
+	/// liveness probes sample (off-chain; the caller charges any weight).
+	pub fn running_leases_of(provider: &T::AccountId, limit: u32) -> alloc::vec::Vec<LeaseId> {
+		AccountLeases::<T>::iter_key_prefix(provider)
+			.take(limit.saturating_mul(8) as usize)
+			.filter(|id| {
+				Leases::<T>::get(id).is_some_and(|lease| {
+					&lease.provider == provider && matches!(lease.state, LeaseState::Active { .. })
+				})
+			})
+			.take(limit as usize)
+			.collect()
+	}
+
 	/// Closes up to `limit` of `provider`'s leases as `ProviderFaulty` (leases where it is the
 	/// tenant are left alone); returns how many closed and whether more may remain. Its weight
 	/// is the caller's to benchmark (the attestation pallet's eviction step).

@@ -1,19 +1,22 @@
-//! The validators' door: answers capacity challenges with the cores the provider sells, once
+//! The validators' door: answers capacity challenges with the idle cores, once
 //! [`crate::challengers`] has admitted them (an assigned validator of the epoch, signed, within
-//! the chain's rules, once per epoch); anything else is refused before any work.
+//! the chain's rules, once per epoch); anything else is refused before any work. And says, for
+//! a lease, whether this agent runs its workload: the liveness probe by which validators check
+//! the capacity that is leased (it costs a map lookup, so it is open to anyone).
 
 use super::error;
 use crate::agent::Agent;
 use axum::{
 	body::Body,
-	extract::{DefaultBodyLimit, State},
+	extract::{DefaultBodyLimit, Path, State},
 	http::StatusCode,
 	response::{IntoResponse, Response},
-	routing::post,
-	Router,
+	routing::{get, post},
+	Json, Router,
 };
 use nubes_proofs::{
 	prover::{NoStorage, Prover},
+	protocol::Liveness,
 	SignedChallenge, MAX_ANSWER_BYTES,
 };
 use std::{sync::Arc, time::Instant};
@@ -31,7 +34,18 @@ pub fn router(agent: Arc<Agent>) -> Router {
 			nubes_proofs::CHALLENGE_PATH,
 			post(challenge).layer(DefaultBodyLimit::max(MAX_CHALLENGE_BYTES)),
 		)
+		.route("/nubes/v1/leases/{id}/live", get(liveness))
 		.with_state(agent)
+}
+
+/// `GET /nubes/v1/leases/{id}/live`: 200 with a [`Liveness`] saying the lease runs while this
+/// agent holds its workload (an HTTP service, or a job running or ended: how a tenant's program
+/// ends is not the provider's fault), 404 when it does not.
+async fn liveness(State(agent): State<Arc<Agent>>, Path(id): Path<u64>) -> Response {
+	match agent.workloads.get(id) {
+		Some(_) => Json(Liveness { lease: id, running: true }).into_response(),
+		None => error(StatusCode::NOT_FOUND, format!("lease {id} runs nothing here")),
+	}
 }
 
 async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {

@@ -6,6 +6,7 @@
 //! | [`tenant`] | `GET /v1/leases/{id}` | the lease's tenant (signed) | status |
 //! | [`tenant`] | `GET /v1/leases/{id}/logs?tail=N` | the lease's tenant (signed) | the last N bytes of logs |
 //! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge |
+//! | [`challenge`] | `GET /nubes/v1/leases/{id}/live` | validators (anyone) | whether the lease's workload runs here |
 //! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`) | anyone | the lease's HTTP service |
 //! | [`ops`] | `GET /metrics`, `GET /healthz` | operators | Prometheus metrics, liveness |
 //!

@@ -348,6 +348,10 @@ impl nubes_primitives::traits::ProviderEviction<AccountId, Balance> for Eviction
 	fn close_leases(provider: &AccountId, limit: u32) -> (u32, bool) {
 		Market::close_leases_of(provider, limit)
 	}
+
+	fn running_leases(provider: &AccountId, limit: u32) -> alloc::vec::Vec<nubes_primitives::LeaseId> {
+		Market::running_leases_of(provider, limit)
+	}
 }
 
 parameter_types! {
