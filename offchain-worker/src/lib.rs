@@ -72,6 +72,20 @@
 //! on a wrong block with the fraction of blocks it got wrong. `examples/calibrate.rs` measures
 //! all three against the deadline on the machine it runs on.
 //!
+//! ## Leased capacity: liveness
+//!
+//! Capacity a provider has leased is not asked to prove anything; instead, with each challenge,
+//! a validator probes a few of the provider's active leases:
+//!
+//! ```text
+//! GET {endpoint}/nubes/v1/leases/{lease}/live
+//! 200 OK
+//! {"lease":7,"running":true}
+//! ```
+//!
+//! Anything else ([`verify::check_liveness`]), or nothing within the probe's deadline, fails the
+//! provider with `Failure::LeaseDown`.
+//!
 //! ## Storage ([`storage`])
 //!
 //! For a lease whose data was committed on chain as the root of a binary Merkle tree over its

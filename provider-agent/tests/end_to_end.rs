@@ -396,12 +396,36 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		"refusing 20 forged challenges took {spent:?} of CPU"
 	);
 
-	let reputation = eventually("an epoch judged served", Duration::from_secs(90), || async {
+	// A tenant's job keeps its leased half core busy, filling the provider with the HTTP lease:
+	// the challenges ask for no leased core, so the epochs under that load are served.
+	let spin = dir.path().join("spin.toml");
+	std::fs::write(
+		&spin,
+		format!(
+			"name = \"spin\"\nreplicas = 1\nmax_price = \"0.01\"\nescrow = \"50\"\n\
+			 [resources]\ncpu = \"500m\"\nmemory = \"128Mi\"\nstorage = \"1Gi\"\n\
+			 [workload]\nkind = \"job\"\nartifact = \"{}\"\nargs = [\"spin\"]\n",
+			root().join("examples/workloads/build/sandbox-probe.wasm").display()
+		),
+	)
+	.unwrap();
+	let spinning = nubes(&url, &["deploy", spin.to_str().unwrap(), "--timeout", "120"]);
+	let spinning = spinning["replicas"][0]["lease"].as_u64().unwrap();
+	let served_before = client.provider(&ferdie).await.unwrap().unwrap().reputation.epochs_served;
+	let cpu_before = agent.cpu_time().unwrap();
+	let busy_since = std::time::Instant::now();
+	let reputation = eventually("two epochs judged served under load", Duration::from_secs(120), || async {
 		let entry = client.provider(&ferdie).await.ok()??;
-		(entry.reputation.epochs_served >= 1).then_some(entry.reputation)
+		(entry.reputation.epochs_served >= served_before + 2).then_some(entry.reputation)
 	})
 	.await;
 	assert_eq!(reputation.faults, 0, "{reputation:?}");
+	let burnt = agent.cpu_time().unwrap().saturating_sub(cpu_before);
+	let wall = busy_since.elapsed();
+	eprintln!("under load: {burnt:?} of agent CPU in {wall:?}; {reputation:?}");
+	assert!(burnt >= wall / 4, "the job kept its share busy: {burnt:?} of CPU in {wall:?}");
+	assert_eq!(live(spinning).unwrap().0, 200, "the job still runs");
+	nubes(&url, &["lease", "close", &spinning.to_string()]);
 	nubes(&url, &["lease", "close", &auctioned.to_string()]);
 
 	// Deploy again, then kill -9 the agent mid-lease and restart it.
