@@ -384,9 +384,9 @@ parameter_types! {
 }
 
 /// Memory each idle core fills per challenge, at most: 64 MiB. On the 2-core machine the
-/// project is built on, two such units take an honest prover about 220 ms; a prover with one of
-/// the two cores about 373 ms, one keeping half the memory about 400 ms, one machine answering
-/// two providers at once about 395 ms (`cargo run --release -p nubes-proofs --example calibrate
+/// project is built on, two such units take an honest prover about 216 ms; a prover with one of
+/// the two cores about 406 ms, one keeping half the memory about 1,030 ms, one machine answering
+/// two providers at once about 437 ms (`cargo run --release -p nubes-proofs --example calibrate
 /// -- --kib 65536 --samples 16`, figures in `docs/performance.md`).
 pub const ATTESTATION_UNIT_KIB: u32 = 64 * 1024;
 /// The answer's deadline for a full unit. Development chains are lenient: a provider on a
