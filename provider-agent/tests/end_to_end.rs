@@ -403,7 +403,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		&spin,
 		format!(
 			"name = \"spin\"\nreplicas = 1\nmax_price = \"0.01\"\nescrow = \"50\"\n\
-			 [resources]\ncpu = \"500m\"\nmemory = \"128Mi\"\nstorage = \"1Gi\"\n\
+			 [resources]\ncpu = \"500m\"\nmemory = \"128Mi\"\nstorage = \"0\"\n\
 			 [workload]\nkind = \"job\"\nartifact = \"{}\"\nargs = [\"spin\"]\n",
 			root().join("examples/workloads/build/sandbox-probe.wasm").display()
 		),
