@@ -26,7 +26,9 @@ fn prover(c: &mut Criterion) {
 	let x: capacity::Block = core::array::from_fn(|i| i as u64);
 	let y: capacity::Block = core::array::from_fn(|i| !(i as u64));
 	group.throughput(Throughput::Bytes(capacity::BLOCK_BYTES as u64));
-	group.bench_function("compress one block", |b| b.iter(|| capacity::compress(black_box(&x), &y, 7)));
+	group.bench_function("compress one block", |b| {
+		b.iter(|| capacity::compress(black_box(&x), &y, 7))
+	});
 	group.throughput(Throughput::Bytes(8 << 20));
 	group.sample_size(10);
 	group.bench_function("fill one unit of 8 MiB (one core)", |b| {
@@ -45,9 +47,11 @@ fn verifier(c: &mut Criterion) {
 		group.bench_with_input(BenchmarkId::new("check, units", units), &units, |b, _| {
 			b.iter(|| verify::verify(&challenge, &answer, 1).expect("valid"))
 		});
-		group.bench_with_input(BenchmarkId::new("parse and check, units", units), &units, |b, _| {
-			b.iter(|| verify::check_response(&challenge, 200, &body, 1).expect("valid"))
-		});
+		group.bench_with_input(
+			BenchmarkId::new("parse and check, units", units),
+			&units,
+			|b, _| b.iter(|| verify::check_response(&challenge, 200, &body, 1).expect("valid")),
+		);
 	}
 	let chunks: Vec<Vec<u8>> = (0..1024u32).map(|i| vec![i as u8; 4096]).collect();
 	let probe = StorageChallenge {

@@ -41,7 +41,7 @@ fn arg(name: &str) -> Option<u64> {
 		Err(_) => {
 			eprintln!("error: {name} takes a number, got {value:?}");
 			std::process::exit(2)
-		},
+		}
 	}
 }
 
@@ -53,7 +53,14 @@ fn rand_seed(salt: u64) -> [u8; 32] {
 	sp_crypto_hashing::blake2_256(&[nanos.to_le_bytes().as_slice(), &salt.to_le_bytes()].concat())
 }
 
-fn challenge(trial: u64, provider: u8, units: u32, blocks: u32, samples: u32, deadline_ms: u32) -> Challenge {
+fn challenge(
+	trial: u64,
+	provider: u8,
+	units: u32,
+	blocks: u32,
+	samples: u32,
+	deadline_ms: u32,
+) -> Challenge {
 	Challenge {
 		version: PROTOCOL_VERSION,
 		seed: rand_seed(trial * 2 + u64::from(provider)),
@@ -77,9 +84,8 @@ fn judged(challenge: &Challenge, answer: impl FnOnce(Instant) -> Option<Answer>)
 	let give_up = start + Duration::from_millis(u64::from(challenge.deadline_ms) * 4);
 	let answer = answer(give_up);
 	let took = start.elapsed();
-	let passed = answer.is_some_and(|answer| {
-		verify::verify(challenge, &answer, took.as_millis() as u32).is_ok()
-	});
+	let passed = answer
+		.is_some_and(|answer| verify::verify(challenge, &answer, took.as_millis() as u32).is_ok());
 	Run { passed, took }
 }
 
@@ -91,23 +97,33 @@ struct LeanFill {
 }
 
 impl LeanFill {
-	fn new(seed: &[u8; 32], provider: &[u8; 32], unit: u32, blocks: u32, stop: &AtomicBool) -> Option<Self> {
+	fn new(
+		seed: &[u8; 32],
+		provider: &[u8; 32],
+		unit: u32,
+		blocks: u32,
+		stop: &AtomicBool,
+	) -> Option<Self> {
 		let key = UnitKey::new(seed, provider, unit);
-		let mut fill =
-			Self { key: key.clone(), even: Vec::with_capacity(blocks as usize / 2), levels: vec![] };
+		let mut fill = Self {
+			key: key.clone(),
+			even: Vec::with_capacity(blocks as usize / 2),
+			levels: vec![],
+		};
 		let mut leaves = Vec::with_capacity(blocks as usize);
 		fill.even.push(key.first);
 		leaves.push(capacity::leaf(&key.first));
 		leaves.push(capacity::leaf(&key.second));
 		let mut previous = key.second;
 		for index in 2..blocks {
-			if index % 4096 == 0 && stop.load(Ordering::Relaxed) {
+			if index.is_multiple_of(4096) && stop.load(Ordering::Relaxed) {
 				return None;
 			}
 			let referenced = capacity::references(&previous, index).map(|at| fill.block(at));
-			let block = capacity::next_block(&fill.key, index, &previous, [&referenced[0], &referenced[1]]);
+			let block =
+				capacity::next_block(&fill.key, index, &previous, [&referenced[0], &referenced[1]]);
 			leaves.push(capacity::leaf(&block));
-			if index % 2 == 0 {
+			if index.is_multiple_of(2) {
 				fill.even.push(block);
 			}
 			previous = block;
@@ -122,7 +138,7 @@ impl LeanFill {
 
 	/// Block `index`: stored if even, otherwise recomputed from its predecessor and reference.
 	fn block(&self, index: u32) -> Block {
-		if index % 2 == 0 {
+		if index.is_multiple_of(2) {
 			return self.even[index as usize / 2];
 		}
 		if index == 1 {
@@ -167,7 +183,9 @@ fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Answer> {
 		let handles: Vec<_> = (0..work.units)
 			.map(|unit| {
 				let stop = &stop;
-				scope.spawn(move || LeanFill::new(&challenge.seed, &challenge.provider, unit, work.blocks, stop))
+				scope.spawn(move || {
+					LeanFill::new(&challenge.seed, &challenge.provider, unit, work.blocks, stop)
+				})
 			})
 			.collect();
 		// The watchdog: a late answer fails anyway.
@@ -180,7 +198,8 @@ fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Answer> {
 		handles.into_iter().map(|handle| handle.join().ok().flatten()).collect()
 	});
 	let fills: Vec<LeanFill> = fills.into_iter().collect::<Option<_>>()?;
-	let roots: Vec<[u8; 32]> = fills.iter().map(|fill| fill.levels.last().map_or([0; 32], |l| l[0])).collect();
+	let roots: Vec<[u8; 32]> =
+		fills.iter().map(|fill| fill.levels.last().map_or([0; 32], |l| l[0])).collect();
 	let openings = capacity::openings(&challenge.seed, &roots, work.blocks, work.samples)
 		.into_iter()
 		.map(|(unit, index)| fills[unit as usize].open(index))
@@ -201,7 +220,9 @@ fn burn(threads: u32, done: &AtomicBool) {
 				let mut x = 1u64;
 				while !done.load(Ordering::Relaxed) {
 					for _ in 0..100_000 {
-						x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+						x = std::hint::black_box(
+							x.wrapping_mul(6364136223846793005).wrapping_add(1),
+						);
 					}
 				}
 			});
@@ -270,7 +291,10 @@ fn main() {
 	let busy_prover = Prover::new(idle, idle);
 	let mut tallies: Vec<(String, Tally)> = vec![
 		(format!("honest ({units} threads)"), Tally::default()),
-		(format!("busy ({idle} idle units, {} cores burnt by a tenant)", units - idle), Tally::default()),
+		(
+			format!("busy ({idle} idle units, {} cores burnt by a tenant)", units - idle),
+			Tally::default(),
+		),
 		(format!("half cores ({} threads)", (units / 2).max(1)), Tally::default()),
 		("half memory (even blocks kept)".into(), Tally::default()),
 		("two at once (two providers' challenges together)".into(), Tally::default()),
@@ -312,12 +336,16 @@ fn main() {
 		let other = challenge(trial, 8, units, blocks, samples, deadline_ms);
 		let (first, second) = std::thread::scope(|scope| {
 			let a = scope.spawn(|| judged(&c, |at| honest.answer(&c, &NoStorage, Some(at)).ok()));
-			let b = scope.spawn(|| judged(&other, |at| honest.answer(&other, &NoStorage, Some(at)).ok()));
+			let b = scope
+				.spawn(|| judged(&other, |at| honest.answer(&other, &NoStorage, Some(at)).ok()));
 			(a.join(), b.join())
 		});
 		if let (Ok(first), Ok(second)) = (first, second) {
 			// The pretence passes only if both providers pass.
-			tallies[4].1.add(Run { passed: first.passed && second.passed, took: first.took.max(second.took) });
+			tallies[4].1.add(Run {
+				passed: first.passed && second.passed,
+				took: first.took.max(second.took),
+			});
 		}
 	}
 	println!("\n| prover | passed | failed | fastest (ms) | median (ms) | slowest (ms) |");

@@ -211,12 +211,7 @@ pub fn root_from_path(mut hash: [u8; 32], mut index: u32, path: &[[u8; 32]]) -> 
 
 /// Where the verifier opens the fills: `samples` (unit, block) pairs drawn from the seed and
 /// every unit's root, each block at least 2 (so it is computed, not expanded).
-pub fn openings(
-	seed: &[u8; 32],
-	roots: &[[u8; 32]],
-	blocks: u32,
-	samples: u32,
-) -> Vec<(u32, u32)> {
+pub fn openings(seed: &[u8; 32], roots: &[[u8; 32]], blocks: u32, samples: u32) -> Vec<(u32, u32)> {
 	let units = roots.len() as u64;
 	if units == 0 || blocks < 3 {
 		return Vec::new();
@@ -461,7 +456,8 @@ pub fn verify(
 	}
 	let depth = depth(challenge.blocks);
 	let mut key_of: Option<(u32, UnitKey)> = None;
-	for (sample, ((unit, index), opening)) in (0u32..).zip(positions.into_iter().zip(&answer.openings))
+	for (sample, ((unit, index), opening)) in
+		(0u32..).zip(positions.into_iter().zip(&answer.openings))
 	{
 		let malformed = CapacityFailure::Malformed { sample };
 		let wrong = CapacityFailure::WrongBlock { sample };
@@ -604,7 +600,7 @@ mod tests {
 		for index in 2..blocks {
 			let previous = &fill[index as usize - 1];
 			let mut referenced = references(previous, index).map(|at| &fill[at as usize]);
-			if index % skip_every == 0 {
+			if index.is_multiple_of(skip_every) {
 				referenced[0] = previous;
 			}
 			fill.push(next_block(&key, index, previous, referenced));

@@ -23,7 +23,8 @@ impl<'de> Visitor<'de> for HexVisitor {
 	}
 
 	fn visit_str<E: Error>(self, text: &str) -> Result<Vec<u8>, E> {
-		let digits = text.strip_prefix("0x").ok_or_else(|| E::custom("expected 0x-prefixed hex"))?;
+		let digits =
+			text.strip_prefix("0x").ok_or_else(|| E::custom("expected 0x-prefixed hex"))?;
 		hex::decode(digits).map_err(E::custom)
 	}
 }

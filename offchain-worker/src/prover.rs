@@ -87,7 +87,11 @@ impl Prover {
 	/// A prover running up to `threads` threads (the cores sold) and refusing challenges of
 	/// more than `max_units` units.
 	pub fn new(threads: u32, max_units: u32) -> Self {
-		Self { threads: threads.max(1), max_units, max_blocks: crate::protocol::MAX_BLOCKS_PER_UNIT }
+		Self {
+			threads: threads.max(1),
+			max_units,
+			max_blocks: crate::protocol::MAX_BLOCKS_PER_UNIT,
+		}
 	}
 
 	/// The same, also refusing units of more than `max_blocks` blocks (the memory per core the

@@ -73,11 +73,7 @@ pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
 
 /// Checks `answer` to `challenge`, received `elapsed_ms` after sending it. The blocks it opens
 /// are drawn from the answer's own roots, so the prover could not pick them.
-pub fn verify(
-	challenge: &Challenge,
-	answer: &Answer,
-	elapsed_ms: u32,
-) -> Result<(), Failure> {
+pub fn verify(challenge: &Challenge, answer: &Answer, elapsed_ms: u32) -> Result<(), Failure> {
 	if elapsed_ms > challenge.deadline_ms {
 		return Err(Failure::Late { elapsed_ms });
 	}
@@ -160,10 +156,7 @@ mod tests {
 		assert_eq!(check_response(&c, 200, &body(&old), 10), Err(Failure::WrongVersion));
 		let mut replayed = answer.clone();
 		replayed.seed = [9; 32];
-		assert_eq!(
-			check_response(&c, 200, &body(&replayed), 10),
-			Err(Failure::SeedMismatch)
-		);
+		assert_eq!(check_response(&c, 200, &body(&replayed), 10), Err(Failure::SeedMismatch));
 		let mut missing_unit = answer.clone();
 		missing_unit.capacity.roots.pop();
 		assert_eq!(

@@ -330,10 +330,16 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	// Validators probe the leases the chain holds active: the agent says it runs this one, and
 	// nothing for a lease it does not hold.
 	let live = |lease: u64| {
-		http_get(&format!("http://127.0.0.1:{port}{}", nubes_proofs::protocol::liveness_path(lease)))
+		http_get(&format!(
+			"http://127.0.0.1:{port}{}",
+			nubes_proofs::protocol::liveness_path(lease)
+		))
 	};
 	let (code, body) = live(auctioned).unwrap();
-	assert_eq!((code, body.as_str()), (200, format!("{{\"lease\":{auctioned},\"running\":true}}").as_str()));
+	assert_eq!(
+		(code, body.as_str()),
+		(200, format!("{{\"lease\":{auctioned},\"running\":true}}").as_str())
+	);
 	assert_eq!(live(auctioned + 1_000).unwrap().0, 404);
 	// Strangers' challenges cost the agent no proving work: a challenge of the current epoch,
 	// sized as the chain's rules allow, but signed by Eve (no validator) under the validator's
@@ -414,11 +420,12 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	let served_before = client.provider(&ferdie).await.unwrap().unwrap().reputation.epochs_served;
 	let cpu_before = agent.cpu_time().unwrap();
 	let busy_since = std::time::Instant::now();
-	let reputation = eventually("two epochs judged served under load", Duration::from_secs(120), || async {
-		let entry = client.provider(&ferdie).await.ok()??;
-		(entry.reputation.epochs_served >= served_before + 2).then_some(entry.reputation)
-	})
-	.await;
+	let reputation =
+		eventually("two epochs judged served under load", Duration::from_secs(120), || async {
+			let entry = client.provider(&ferdie).await.ok()??;
+			(entry.reputation.epochs_served >= served_before + 2).then_some(entry.reputation)
+		})
+		.await;
 	assert_eq!(reputation.faults, 0, "{reputation:?}");
 	let burnt = agent.cpu_time().unwrap().saturating_sub(cpu_before);
 	let wall = busy_since.elapsed();

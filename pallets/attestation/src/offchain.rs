@@ -123,10 +123,7 @@ pub enum Outcome {
 }
 
 /// The verdict on one provider's response to `challenge`.
-pub fn judge(
-	challenge: &Challenge,
-	outcome: &Outcome,
-) -> Result<(), Failure> {
+pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<(), Failure> {
 	match outcome {
 		Outcome::Answered { status, body, elapsed_ms } => {
 			check_response(challenge, *status, body, *elapsed_ms)
@@ -205,14 +202,24 @@ pub const PROBES_PER_PROVIDER: usize = 2;
 /// [`PROBES_PER_PROVIDER`] consecutive ones from a place drawn from the validator's own
 /// randomness, so the provider cannot know which beforehand, and its three validators probe
 /// different ones.
-pub fn probed_leases(local_random: &[u8; 32], provider: &[u8], running: &[LeaseId]) -> Vec<LeaseId> {
+pub fn probed_leases(
+	local_random: &[u8; 32],
+	provider: &[u8],
+	running: &[LeaseId],
+) -> Vec<LeaseId> {
 	if running.is_empty() {
 		return Vec::new();
 	}
 	let draw = sp_io::hashing::blake2_256(&(b"nubes/probe", local_random, provider).encode());
 	let start = u64::from_le_bytes(draw[..8].try_into().unwrap_or_default());
 	let start = (start % running.len() as u64) as usize;
-	running.iter().cycle().skip(start).take(PROBES_PER_PROVIDER.min(running.len())).copied().collect()
+	running
+		.iter()
+		.cycle()
+		.skip(start)
+		.take(PROBES_PER_PROVIDER.min(running.len()))
+		.copied()
+		.collect()
 }
 
 /// The URL where a provider with `endpoint` says whether it runs `lease`.
@@ -466,9 +473,13 @@ impl<T: Config> Pallet<T> {
 		for target in targets {
 			let outcome_of = |at: usize| outcomes.get(at).unwrap_or(&Outcome::Unreachable);
 			// The capacity first; then every probed lease must be running.
-			let verdict = judge(&target.challenge, outcome_of(target.challenge_at)).and_then(|()| {
-				target.probes.iter().try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))
-			});
+			let verdict =
+				judge(&target.challenge, outcome_of(target.challenge_at)).and_then(|()| {
+					target
+						.probes
+						.iter()
+						.try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))
+				});
 			progress.leaves.push(accountability::outcome_leaf(
 				epoch,
 				&target.account,

@@ -1028,10 +1028,7 @@ fn transport_outcomes_map_to_failures() {
 		body,
 		elapsed_ms,
 	};
-	assert_eq!(
-		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10)),
-		Ok(())
-	);
+	assert_eq!(offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10)), Ok(()));
 	assert_eq!(
 		offchain::judge(&challenge, &answered(500, b"oops".to_vec(), 10)),
 		Err(Failure::HttpStatus(500))

@@ -15,8 +15,8 @@ use axum::{
 	Json, Router,
 };
 use nubes_proofs::{
-	prover::{NoStorage, Prover},
 	protocol::Liveness,
+	prover::{NoStorage, Prover},
 	SignedChallenge, MAX_ANSWER_BYTES,
 };
 use std::{sync::Arc, time::Instant};

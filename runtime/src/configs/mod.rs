@@ -349,7 +349,10 @@ impl nubes_primitives::traits::ProviderEviction<AccountId, Balance> for Eviction
 		Market::close_leases_of(provider, limit)
 	}
 
-	fn running_leases(provider: &AccountId, limit: u32) -> alloc::vec::Vec<nubes_primitives::LeaseId> {
+	fn running_leases(
+		provider: &AccountId,
+		limit: u32,
+	) -> alloc::vec::Vec<nubes_primitives::LeaseId> {
 		Market::running_leases_of(provider, limit)
 	}
 }
