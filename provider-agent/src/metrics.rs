@@ -14,6 +14,9 @@ pub struct Metrics {
 	pub workload_requests: IntCounterVec,
 	/// Validator challenges, by outcome (`answered`, `refused`, `failed`).
 	pub challenges: IntCounterVec,
+	/// Liveness probes of leases, by answer (`running`: the workload is held here; `unknown`:
+	/// it is not, which validators count as a failure).
+	pub lease_probes: IntCounterVec,
 	/// Bids, by outcome (`placed`, `refused`, `skipped`).
 	pub bids: IntCounterVec,
 	/// Transactions sent, by call and outcome (`ok`, `error`).
@@ -47,6 +50,10 @@ impl Metrics {
 			Opts::new("challenges_total", "Validator challenges by outcome"),
 			&["outcome"],
 		)?;
+		let lease_probes = IntCounterVec::new(
+			Opts::new("lease_probes_total", "Liveness probes of leases by answer"),
+			&["answer"],
+		)?;
 		let bids = IntCounterVec::new(Opts::new("bids_total", "Bids by outcome"), &["outcome"])?;
 		let transactions = IntCounterVec::new(
 			Opts::new("transactions_total", "Transactions by call and outcome"),
@@ -64,6 +71,7 @@ impl Metrics {
 		registry.register(Box::new(workloads_running.clone()))?;
 		registry.register(Box::new(workload_requests.clone()))?;
 		registry.register(Box::new(challenges.clone()))?;
+		registry.register(Box::new(lease_probes.clone()))?;
 		registry.register(Box::new(bids.clone()))?;
 		registry.register(Box::new(transactions.clone()))?;
 		registry.register(Box::new(earnings_settled.clone()))?;
@@ -77,6 +85,7 @@ impl Metrics {
 			workloads_running,
 			workload_requests,
 			challenges,
+			lease_probes,
 			bids,
 			transactions,
 			earnings_settled,

@@ -417,6 +417,18 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	.unwrap();
 	let spinning = nubes(&url, &["deploy", spin.to_str().unwrap(), "--timeout", "120"]);
 	let spinning = spinning["replicas"][0]["lease"].as_u64().unwrap();
+	// What the agent's `/metrics` says for `series` (0 when absent).
+	let metric = |series: &str| -> u64 {
+		let text = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+			.call()
+			.ok()
+			.and_then(|r| r.into_string().ok())
+			.unwrap_or_default();
+		text.lines().find_map(|line| line.strip_prefix(series)?.trim().parse().ok()).unwrap_or(0)
+	};
+	const PROBED_RUNNING: &str = "nubes_agent_lease_probes_total{answer=\"running\"}";
+	const PROBED_UNKNOWN: &str = "nubes_agent_lease_probes_total{answer=\"unknown\"}";
+	let probed_before = metric(PROBED_RUNNING);
 	let served_before = client.provider(&ferdie).await.unwrap().unwrap().reputation.epochs_served;
 	let cpu_before = agent.cpu_time().unwrap();
 	let busy_since = std::time::Instant::now();
@@ -432,6 +444,10 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	eprintln!("under load: {burnt:?} of agent CPU in {wall:?}; {reputation:?}");
 	assert!(burnt >= wall / 4, "the job kept its share busy: {burnt:?} of CPU in {wall:?}");
 	assert_eq!(live(spinning).unwrap().0, 200, "the job still runs");
+	assert!(
+		metric(PROBED_RUNNING) >= probed_before + 2,
+		"the validator probed the running leases in each epoch"
+	);
 	nubes(&url, &["lease", "close", &spinning.to_string()]);
 	nubes(&url, &["lease", "close", &auctioned.to_string()]);
 
@@ -463,6 +479,67 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	eventually("the closed lease's workload to be gone", Duration::from_secs(60), || async {
 		let gone = !dir.path().join(format!("agent/leases/{lease_id}")).exists();
 		(gone && http_get(&service).ok()?.0 == 404).then_some(())
+	})
+	.await;
+
+	// A lease whose workload the agent lost (its artifacts gone while it was down) while the
+	// chain holds it active: the validator's liveness probe finds it, and its epoch is a fault.
+	let deployed = nubes(&url, &["deploy", app.to_str().unwrap(), "--timeout", "120"]);
+	let lost = deployed["replicas"][0]["lease"].as_u64().unwrap();
+	let faults_before = client.provider(&ferdie).await.unwrap().unwrap().reputation.faults;
+	agent.kill();
+	for sub in ["artifacts", "compiled"] {
+		std::fs::remove_dir_all(dir.path().join("agent").join(sub)).unwrap();
+	}
+	agent = start_agent(dir.path(), &config, port);
+	eventually("the agent back without the lost workload", Duration::from_secs(60), || async {
+		(live(lost).ok()?.0 == 404).then_some(())
+	})
+	.await;
+	let unknown_before = metric(PROBED_UNKNOWN);
+	// The validator's report names the lost lease (read while the report window holds it), and
+	// the epoch is then judged a fault.
+	use api::runtime_types::nubes_proofs::verify::Failure;
+	eventually("a report of the lost lease", Duration::from_secs(120), || async {
+		let at = client.api().at_current_block().await.ok()?;
+		let epoch = at
+			.storage()
+			.fetch(api::storage().attestation().current_epoch(), ())
+			.await
+			.ok()?
+			.decode()
+			.ok()?;
+		for e in [epoch, epoch.saturating_sub(1)] {
+			let Ok(entry) =
+				at.storage().fetch(api::storage().attestation().failures(), (e, ferdie)).await
+			else {
+				continue;
+			};
+			let Ok(failures) = entry.decode() else { continue };
+			if failures
+				.reports
+				.0
+				.iter()
+				.any(|(_, why)| matches!(why, Failure::LeaseDown { lease } if *lease == lost))
+			{
+				return Some(());
+			}
+		}
+		None
+	})
+	.await;
+	let reputation =
+		eventually("the lost lease's epoch judged a fault", Duration::from_secs(60), || async {
+			let entry = client.provider(&ferdie).await.ok()??;
+			(entry.reputation.faults > faults_before).then_some(entry.reputation)
+		})
+		.await;
+	eprintln!("a lost lease found by the probes: {reputation:?}");
+	assert!(metric(PROBED_UNKNOWN) > unknown_before, "the validator probed the lost lease");
+	nubes(&url, &["lease", "close", &lost.to_string()]);
+	eventually("the provider active after its fault", Duration::from_secs(60), || async {
+		let entry = client.provider(&ferdie).await.ok()??;
+		(entry.status == nubes_primitives::ProviderStatus::Active).then_some(())
 	})
 	.await;
 

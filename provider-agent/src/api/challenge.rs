@@ -43,8 +43,14 @@ pub fn router(agent: Arc<Agent>) -> Router {
 /// ends is not the provider's fault), 404 when it does not.
 async fn liveness(State(agent): State<Arc<Agent>>, Path(id): Path<u64>) -> Response {
 	match agent.workloads.get(id) {
-		Some(_) => Json(Liveness { lease: id, running: true }).into_response(),
-		None => error(StatusCode::NOT_FOUND, format!("lease {id} runs nothing here")),
+		Some(_) => {
+			agent.metrics.lease_probes.with_label_values(&["running"]).inc();
+			Json(Liveness { lease: id, running: true }).into_response()
+		}
+		None => {
+			agent.metrics.lease_probes.with_label_values(&["unknown"]).inc();
+			error(StatusCode::NOT_FOUND, format!("lease {id} runs nothing here"))
+		}
 	}
 }
 
