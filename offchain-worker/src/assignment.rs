@@ -61,6 +61,56 @@ pub fn nth_slot(index: u32, validators: u32, redundancy: u32, n: u32) -> Option<
 	Some(round * u64::from(validators) + u64::from(residue))
 }
 
+/// Slots of residue `residue` mod `validators` among `slots` slots.
+fn slots_of_residue(residue: u32, validators: u32, slots: u32) -> u32 {
+	slots / validators + u32::from(residue < slots % validators)
+}
+
+/// The slots validator `index` challenges among `slots`, in the order its worker takes them:
+/// turn by turn, where in turn `k` it is the `k`-th validator of the slots (those of residue
+/// `index − k`), each turn in ascending order. A slot's validators reach it in different
+/// turns (its first validator in turn 0, its second in turn 1, ...), so a worker that never
+/// mixes two turns in one page never makes one provider answer two validators at once.
+/// `None` past its share.
+pub fn nth_in_turn(
+	index: u32,
+	validators: u32,
+	redundancy: u32,
+	slots: u32,
+	n: u32,
+) -> Option<u64> {
+	if index >= validators {
+		return None;
+	}
+	let mut n = n;
+	for turn in 0..group_size(validators, redundancy) {
+		let residue = (index + validators - turn) % validators;
+		let count = slots_of_residue(residue, validators, slots);
+		if n < count {
+			return Some(u64::from(n) * u64::from(validators) + u64::from(residue));
+		}
+		n -= count;
+	}
+	None
+}
+
+/// Where, in [`nth_in_turn`]'s order, the turn holding position `n` ends (its last position
+/// plus one); [`share`] if `n` is past the share.
+pub fn turn_end(index: u32, validators: u32, redundancy: u32, slots: u32, n: u32) -> u32 {
+	if index >= validators {
+		return 0;
+	}
+	let mut end = 0u32;
+	for turn in 0..group_size(validators, redundancy) {
+		let residue = (index + validators - turn) % validators;
+		end = end.saturating_add(slots_of_residue(residue, validators, slots));
+		if n < end {
+			return end;
+		}
+	}
+	end
+}
+
 /// How many of `slots` slots validator `index` is assigned.
 pub fn share(index: u32, validators: u32, redundancy: u32, slots: u32) -> u32 {
 	if validators == 0 {
@@ -134,6 +184,63 @@ mod tests {
 			}
 		}
 		assert_eq!(nth_slot(3, 3, 1, 0), None);
+	}
+
+	#[test]
+	fn turns_list_the_same_slots_and_keep_a_slots_validators_apart() {
+		for validators in [1u32, 2, 3, 4, 7, 10, 64] {
+			for redundancy in [1u32, 2, 3] {
+				for slots in [0u32, 1, 5, 63, 64, 65, 200] {
+					let group = group_size(validators, redundancy);
+					// Per slot, the turn in which each of its validators reaches it.
+					let mut turns_of: Vec<Vec<u32>> = vec![Vec::new(); slots as usize];
+					for index in 0..validators {
+						let count = share(index, validators, redundancy, slots);
+						let listed: Vec<u64> = (0..count)
+							.map(|n| nth_in_turn(index, validators, redundancy, slots, n).unwrap())
+							.collect();
+						assert_eq!(nth_in_turn(index, validators, redundancy, slots, count), None);
+						let mut sorted = listed.clone();
+						sorted.sort();
+						let expected: Vec<u64> = (0..slots)
+							.filter(|&p| is_assigned(p, validators, redundancy, index))
+							.map(u64::from)
+							.collect();
+						assert_eq!(sorted, expected, "V {validators} R {redundancy} N {slots}");
+						// Turns are contiguous runs; a slot's turn is its validator's place in
+						// the slot's group.
+						let mut start = 0;
+						let mut last_place = None;
+						while start < count {
+							let end = turn_end(index, validators, redundancy, slots, start);
+							assert!(end > start && end <= count);
+							let mut places = Vec::new();
+							for n in start..end {
+								assert_eq!(turn_end(index, validators, redundancy, slots, n), end);
+								let slot = listed[n as usize] as u32;
+								let place = assigned(slot, validators, redundancy)
+									.iter()
+									.position(|&v| v == index)
+									.unwrap() as u32;
+								places.push(place);
+								turns_of[slot as usize].push(place);
+							}
+							// One place per run, growing from run to run.
+							places.dedup();
+							assert_eq!(places.len(), 1);
+							assert!(last_place.is_none_or(|last| last < places[0]));
+							last_place = Some(places[0]);
+							start = end;
+						}
+						assert_eq!(turn_end(index, validators, redundancy, slots, count), count);
+					}
+					for turns in &mut turns_of {
+						turns.sort();
+						assert_eq!(*turns, (0..group).collect::<Vec<_>>(), "each turn once");
+					}
+				}
+			}
+		}
 	}
 
 	#[test]

@@ -3,10 +3,14 @@
 //!
 //! The registry keeps every provider in a slot of a dense index. An epoch fixes how many slots
 //! count (`EpochData::providers`); validator `j` of the epoch's order challenges the slots whose
-//! residue mod the validator count is one of its `redundancy` residues
-//! ([`assignment::nth_slot`]), so it lists them without walking the registry. Its off-chain
+//! residue mod the validator count is one of its `redundancy` residues, so it lists them
+//! without walking the registry, turn by turn ([`assignment::nth_in_turn`]: first the slots
+//! where it is the first validator, then those where it is the second, ...). Its off-chain
 //! worker takes them a page per block: `ChallengesPerBlock`, or, if that would not finish them
-//! before the epoch's reveal phase, what is left spread over the blocks left. So every provider
+//! before the epoch's reveal phase, what is left spread over the blocks left; a page never
+//! crosses from one turn into the next, so a provider's validators, which reach it in
+//! different turns, never challenge it in the same block: it answers one at a time, on all
+//! its idle cores. So every provider
 //! is challenged every epoch (by each of its validators whose worker runs), and a worker's work
 //! per block is at most the larger of that constant and its share spread over the epoch,
 //! whatever the registry's size.
@@ -76,9 +80,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How many of its providers validator `index` should challenge in block `now` of `epoch`,
-	/// having challenged `done` of them: `ChallengesPerBlock`, or more if what is left would
-	/// not otherwise be done before the reveal phase (then what is left spread evenly over the
-	/// blocks left), and never more than is left.
+	/// having challenged `done` of them: `ChallengesPerBlock`, or more if what is left of the
+	/// current turn would not otherwise be done before the reveal phase with a block left for
+	/// each later turn (then spread evenly over the blocks it has), never past the end of the
+	/// current turn.
 	pub fn page_size(
 		epoch: EpochIndex,
 		data: &EpochData<T>,
@@ -86,10 +91,24 @@ impl<T: Config> Pallet<T> {
 		done: u32,
 		now: u64,
 	) -> u32 {
-		let left = data.share(index).saturating_sub(done);
+		let share = data.share(index);
+		let validators = data.validators.len() as u32;
+		let end_of =
+			|at: u32| assignment::turn_end(index, validators, data.redundancy, data.providers, at);
+		let end = end_of(done).min(share);
+		let turn_left = end.saturating_sub(done);
+		// Each turn still to come after this one needs a block of its own.
+		let mut later = 0u64;
+		let mut at = end;
+		while at < share {
+			at = end_of(at).max(at.saturating_add(1));
+			later = later.saturating_add(1);
+		}
 		let blocks_left = Self::reveal_start(epoch).saturating_sub(now).max(1);
-		let needed = u64::from(left).div_ceil(blocks_left).min(u64::from(left)) as u32;
-		left.min(needed.max(T::ChallengesPerBlock::get()))
+		let blocks_for_turn = blocks_left.saturating_sub(later).max(1);
+		let needed =
+			u64::from(turn_left).div_ceil(blocks_for_turn).min(u64::from(turn_left)) as u32;
+		turn_left.min(needed.max(T::ChallengesPerBlock::get()))
 	}
 
 	/// The providers validator `index` challenges in block `now` of `epoch`, having challenged
@@ -106,7 +125,7 @@ impl<T: Config> Pallet<T> {
 		let validators = data.validators.len() as u32;
 		let providers = (done..done.saturating_add(page))
 			.map_while(|n| {
-				assignment::nth_slot(index, validators, data.redundancy, n)
+				assignment::nth_in_turn(index, validators, data.redundancy, data.providers, n)
 					.and_then(|slot| u32::try_from(slot).ok())
 					.filter(|slot| *slot < data.providers)
 			})

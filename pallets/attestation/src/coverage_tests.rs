@@ -130,6 +130,42 @@ fn a_worker_finishes_its_share_before_the_reveal_phase_whatever_its_size() {
 }
 
 #[test]
+fn a_providers_validators_never_challenge_it_in_the_same_block() {
+	new_test_ext(&[0, 1, 2, 3]).execute_with(|| {
+		let mut data = Epochs::<Test>::get(0).unwrap();
+		let validators = data.validators.len() as u32;
+		assert_eq!((validators, data.redundancy), (4, 3));
+		let start = Attestation::epoch_start(0);
+		let reveals = Attestation::reveal_start(0);
+		// Few providers (every turn fits a page), some, and more than the pace covers.
+		for providers in [5u32, 13, 50, 1_000] {
+			data.providers = providers;
+			// Per slot, the blocks in which its validators challenge it.
+			let mut blocks: Vec<Vec<u64>> = vec![Vec::new(); providers as usize];
+			for index in 0..validators {
+				let mut done = 0;
+				for now in start + 1..reveals {
+					let page = Attestation::page_size(0, &data, index, done, now);
+					for n in done..done + page {
+						let slot =
+							assignment::nth_in_turn(index, validators, 3, providers, n).unwrap();
+						blocks[slot as usize].push(now);
+					}
+					done += page;
+				}
+				assert_eq!(done, data.share(index), "the whole share by the reveal phase");
+			}
+			for (slot, mut at) in blocks.into_iter().enumerate() {
+				assert_eq!(at.len(), 3, "slot {slot} of {providers}: {at:?}");
+				at.sort();
+				at.dedup();
+				assert_eq!(at.len(), 3, "slot {slot} of {providers} challenged twice in a block");
+			}
+		}
+	});
+}
+
+#[test]
 fn no_compaction_while_an_older_epochs_reports_are_still_taken() {
 	let keys = [0, 1, 2, 3];
 	let timing = |epoch_length, report_window| Timing { epoch_length, report_window };

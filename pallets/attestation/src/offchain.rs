@@ -87,7 +87,7 @@ pub(crate) struct Submitted {
 /// needs for the epoch's summary.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode)]
 struct WorkerProgress {
-	/// How many of its assigned slots (in [`assignment::nth_slot`] order) it has gone through.
+	/// How many of its assigned slots (in [`assignment::nth_in_turn`] order) it has gone through.
 	done: u32,
 	/// The outcome of each challenge it sent ([`accountability::outcome_leaf`]), in order.
 	leaves: Vec<[u8; 32]>,
