@@ -283,6 +283,48 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 			assert_eq!(by, want, "provider {slot} in epoch {epoch}");
 			let count = arrivals.iter().filter(|(e, ..)| *e == epoch).count();
 			assert_eq!(count, 3, "provider {slot} challenged once by each in epoch {epoch}");
+			// Its validators reach it in three different turns, so blocks (3 s) apart: it never
+			// answers two at once.
+			let mut at: Vec<Instant> =
+				arrivals.iter().filter(|(e, ..)| *e == epoch).map(|(.., at)| *at).collect();
+			at.sort();
+			for pair in at.windows(2) {
+				let gap = pair[1].duration_since(pair[0]);
+				assert!(
+					gap > Duration::from_secs(1),
+					"provider {slot} challenged twice within {gap:?} in epoch {epoch}"
+				);
+			}
+		}
+	}
+	// And every provider's k-th challenge of an epoch (its turn k) goes out in one block: print
+	// how closely, per turn, they arrive across the providers.
+	for epoch in EPOCHS {
+		for turn in 0..3usize {
+			let kth: Vec<Instant> = responders
+				.iter()
+				.enumerate()
+				.filter(|(slot, _)| *slot as u32 != DRIPPING)
+				.filter_map(|(_, responder)| {
+					let mut at: Vec<Instant> = responder
+						.arrivals
+						.lock()
+						.expect("arrivals")
+						.iter()
+						.filter(|(e, ..)| *e == epoch)
+						.map(|(.., at)| *at)
+						.collect();
+					at.sort();
+					at.get(turn).copied()
+				})
+				.collect();
+			let first = kth.iter().min().expect("arrivals");
+			let last = kth.iter().max().expect("arrivals");
+			println!(
+				"epoch {epoch}, turn {turn}: {} providers' challenges within {} ms",
+				kth.len(),
+				last.duration_since(*first).as_millis()
+			);
 		}
 	}
 
