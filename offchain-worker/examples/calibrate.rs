@@ -128,11 +128,7 @@ impl LeanFill {
 			}
 			previous = block;
 		}
-		fill.levels.push(leaves);
-		while let Some(level) = fill.levels.last().filter(|level| level.len() > 1) {
-			let up = level.chunks(2).map(|pair| capacity::node(&pair[0], &pair[1])).collect();
-			fill.levels.push(up);
-		}
+		fill.levels = capacity::tree_levels(leaves);
 		Some(fill)
 	}
 
@@ -150,15 +146,7 @@ impl LeanFill {
 	}
 
 	fn path(&self, index: u32) -> Vec<[u8; 32]> {
-		let mut at = index as usize;
-		self.levels[..self.levels.len() - 1]
-			.iter()
-			.map(|level| {
-				let sibling = level[at ^ 1];
-				at >>= 1;
-				sibling
-			})
-			.collect()
+		capacity::path_in(&self.levels, index)
 	}
 
 	fn open(&self, index: u32) -> Opening {

@@ -339,6 +339,31 @@ pub enum CapacityFailure {
 	},
 }
 
+/// Every level of the Merkle tree over `leaves` (a power of two of them), from the leaves up to
+/// the root alone.
+pub fn tree_levels(leaves: Vec<[u8; 32]>) -> Vec<Vec<[u8; 32]>> {
+	let mut levels = vec![leaves];
+	while let Some(level) = levels.last().filter(|level| level.len() > 1) {
+		let up = level.chunks(2).map(|pair| node(&pair[0], &pair[pair.len() - 1])).collect();
+		levels.push(up);
+	}
+	levels
+}
+
+/// The Merkle path of leaf `index` in a tree given by its [`tree_levels`].
+pub fn path_in(levels: &[Vec<[u8; 32]>], index: u32) -> Vec<[u8; 32]> {
+	let mut at = index as usize;
+	let below_root = levels.len().saturating_sub(1);
+	levels[..below_root]
+		.iter()
+		.map(|level| {
+			let sibling = level.get(at ^ 1).copied().unwrap_or_default();
+			at >>= 1;
+			sibling
+		})
+		.collect()
+}
+
 /// A unit's fill with its Merkle tree, as the prover keeps it until the openings are known.
 pub struct Fill {
 	blocks: Vec<Block>,
@@ -374,12 +399,7 @@ impl Fill {
 			leaves.push(leaf(&block));
 			fill.push(block);
 		}
-		let mut levels = vec![leaves];
-		while let Some(level) = levels.last().filter(|level| level.len() > 1) {
-			let up = level.chunks(2).map(|pair| node(&pair[0], &pair[pair.len() - 1])).collect();
-			levels.push(up);
-		}
-		Some(Self { blocks: fill, levels })
+		Some(Self { blocks: fill, levels: tree_levels(leaves) })
 	}
 
 	/// The fill's root.
@@ -389,13 +409,7 @@ impl Fill {
 
 	/// The Merkle path of block `index`.
 	pub fn path(&self, index: u32) -> Vec<[u8; 32]> {
-		let mut at = index as usize;
-		let mut path = Vec::with_capacity(self.levels.len());
-		for level in &self.levels[..self.levels.len() - 1] {
-			path.push(level.get(at ^ 1).copied().unwrap_or_default());
-			at >>= 1;
-		}
-		path
+		path_in(&self.levels, index)
 	}
 
 	/// Block `index`.
@@ -605,11 +619,7 @@ mod tests {
 			}
 			fill.push(next_block(&key, index, previous, referenced));
 		}
-		let mut levels = vec![fill.iter().map(leaf).collect::<Vec<_>>()];
-		while let Some(level) = levels.last().filter(|level| level.len() > 1) {
-			let up = level.chunks(2).map(|pair| node(&pair[0], &pair[1])).collect();
-			levels.push(up);
-		}
+		let levels = tree_levels(fill.iter().map(leaf).collect());
 		Fill { blocks: fill, levels }
 	}
 

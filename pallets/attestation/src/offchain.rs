@@ -224,8 +224,7 @@ pub fn probed_leases(
 
 /// The URL where a provider with `endpoint` says whether it runs `lease`.
 pub fn liveness_url(endpoint: &[u8], lease: LeaseId) -> Option<String> {
-	let endpoint = core::str::from_utf8(endpoint).ok()?;
-	Some(alloc::format!("{}{}", endpoint.trim_end_matches('/'), liveness_path(lease)))
+	endpoint_url(endpoint, &liveness_path(lease))
 }
 
 /// The verdict on one lease's liveness probe.
@@ -259,8 +258,13 @@ struct Target<AccountId> {
 
 /// The URL a provider with `endpoint` takes challenges at.
 pub fn challenge_url(endpoint: &[u8]) -> Option<String> {
+	endpoint_url(endpoint, CHALLENGE_PATH)
+}
+
+/// `path` under a provider's registered `endpoint`; `None` if the endpoint is not UTF-8.
+fn endpoint_url(endpoint: &[u8], path: &str) -> Option<String> {
 	let endpoint = core::str::from_utf8(endpoint).ok()?;
-	Some(alloc::format!("{}{}", endpoint.trim_end_matches('/'), CHALLENGE_PATH))
+	Some(alloc::format!("{}{}", endpoint.trim_end_matches('/'), path))
 }
 
 fn elapsed_since(start: Timestamp) -> u32 {
