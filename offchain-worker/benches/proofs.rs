@@ -42,15 +42,25 @@ fn verifier(c: &mut Criterion) {
 	let mut group = c.benchmark_group("verifier");
 	for units in [2u32, 16, 64] {
 		let challenge = challenge(units, 1 << 10);
-		let answer = Prover::new(2, units).answer(&challenge, &NoStorage, None).expect("filled");
-		let body = serde_json::to_vec(&answer).expect("JSON");
+		let proof = Prover::new(2, units).answer(&challenge, &NoStorage, None).expect("filled");
+		let body = serde_json::to_vec(&proof.answer).expect("JSON");
+		let opened = serde_json::to_vec(&proof.openings).expect("JSON");
+		let roots = &proof.answer.roots;
 		group.bench_with_input(BenchmarkId::new("check, units", units), &units, |b, _| {
-			b.iter(|| verify::verify(&challenge, &answer, 1).expect("valid"))
+			b.iter(|| {
+				verify::verify(&challenge, &proof.answer, 1).expect("valid");
+				verify::verify_openings(&challenge, roots, &proof.openings).expect("valid")
+			})
 		});
 		group.bench_with_input(
 			BenchmarkId::new("parse and check, units", units),
 			&units,
-			|b, _| b.iter(|| verify::check_response(&challenge, 200, &body, 1).expect("valid")),
+			|b, _| {
+				b.iter(|| {
+					let answer = verify::check_response(&challenge, 200, &body, 1).expect("valid");
+					verify::check_openings(&challenge, &answer.roots, 200, &opened).expect("valid")
+				})
+			},
 		);
 	}
 	let chunks: Vec<Vec<u8>> = (0..1024u32).map(|i| vec![i as u8; 4096]).collect();

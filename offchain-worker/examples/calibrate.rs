@@ -20,9 +20,9 @@
 //! (default 100) for the network round trip.
 
 use nubes_proofs::{
-	capacity::{self, Block, CapacityAnswer, OpenedBlock, Opening, UnitKey},
-	protocol::{Answer, CapacityChallenge, Challenge, PROTOCOL_VERSION},
-	prover::{NoStorage, Prover},
+	capacity::{self, Block, OpenedBlock, Opening, UnitKey},
+	protocol::{Answer, CapacityChallenge, Challenge, Openings, PROTOCOL_VERSION},
+	prover::{NoStorage, Proof, Prover},
 	verify,
 };
 use std::{
@@ -77,15 +77,18 @@ struct Run {
 	took: Duration,
 }
 
-/// Times `answer` and judges it as a validator would. The prover may run on to four times the
-/// deadline, so that the table shows how long each one really needs, not when it was cut off.
-fn judged(challenge: &Challenge, answer: impl FnOnce(Instant) -> Option<Answer>) -> Run {
+/// Times `answer` and judges it as a validator would: the answer with its roots in time, then
+/// the openings those roots draw. The prover may run on to four times the deadline, so that
+/// the table shows how long each one really needs, not when it was cut off.
+fn judged(challenge: &Challenge, answer: impl FnOnce(Instant) -> Option<Proof>) -> Run {
 	let start = Instant::now();
 	let give_up = start + Duration::from_millis(u64::from(challenge.deadline_ms) * 4);
-	let answer = answer(give_up);
+	let proof = answer(give_up);
 	let took = start.elapsed();
-	let passed = answer
-		.is_some_and(|answer| verify::verify(challenge, &answer, took.as_millis() as u32).is_ok());
+	let passed = proof.is_some_and(|proof| {
+		verify::verify(challenge, &proof.answer, took.as_millis() as u32).is_ok()
+			&& verify::verify_openings(challenge, &proof.answer.roots, &proof.openings).is_ok()
+	});
 	Run { passed, took }
 }
 
@@ -164,7 +167,7 @@ impl LeanFill {
 }
 
 /// The half-memory prover: one thread per unit, lean fills.
-fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Answer> {
+fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Proof> {
 	let work = challenge.capacity;
 	let stop = AtomicBool::new(false);
 	let fills: Vec<Option<LeanFill>> = std::thread::scope(|scope| {
@@ -192,11 +195,9 @@ fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Answer> {
 		.into_iter()
 		.map(|(unit, index)| fills[unit as usize].open(index))
 		.collect();
-	Some(Answer {
-		version: PROTOCOL_VERSION,
-		seed: challenge.seed,
-		capacity: CapacityAnswer { roots, openings },
-		storage: vec![],
+	Some(Proof {
+		answer: Answer { version: PROTOCOL_VERSION, seed: challenge.seed, roots, storage: vec![] },
+		openings: Openings { version: PROTOCOL_VERSION, seed: challenge.seed, openings },
 	})
 }
 
@@ -296,16 +297,25 @@ fn main() {
 			kept.clone_from(&answer);
 			answer
 		}));
-		if let Some(answer) = kept {
+		if let Some(proof) = kept {
+			// Both bodies, as a validator reads them: the answer, then the openings.
 			let start = Instant::now();
-			let body = serde_json::to_vec(&answer).unwrap_or_default();
+			let body = serde_json::to_vec(&proof.answer).unwrap_or_default();
+			let opened = serde_json::to_vec(&proof.openings).unwrap_or_default();
 			let encode = start.elapsed();
 			let start = Instant::now();
 			let parsed = verify::parse_answer(&body);
+			let parsed_openings = verify::parse_openings(&opened);
 			let parse = start.elapsed();
 			let start = Instant::now();
-			let ok = parsed.is_ok_and(|answer| verify::verify(&c, &answer, 0).is_ok());
-			verifier.push((start.elapsed(), parse, encode, body.len(), ok));
+			let ok = match (parsed, parsed_openings) {
+				(Ok(answer), Ok(openings)) => {
+					verify::verify(&c, &answer, 0).is_ok()
+						&& verify::verify_openings(&c, &answer.roots, &openings).is_ok()
+				}
+				_ => false,
+			};
+			verifier.push((start.elapsed(), parse, encode, body.len() + opened.len(), ok));
 		}
 
 		let busy = challenge(trial, 7, idle, blocks, samples, deadline_ms);

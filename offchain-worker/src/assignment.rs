@@ -94,21 +94,27 @@ pub fn nth_in_turn(
 	None
 }
 
-/// Where, in [`nth_in_turn`]'s order, the turn holding position `n` ends (its last position
-/// plus one); [`share`] if `n` is past the share.
-pub fn turn_end(index: u32, validators: u32, redundancy: u32, slots: u32, n: u32) -> u32 {
-	if index >= validators {
-		return 0;
+/// The turn holding position `n` of [`nth_in_turn`]'s order, and where it ends (its last
+/// position plus one); `None` past the share.
+pub fn turn_at(
+	index: u32,
+	validators: u32,
+	redundancy: u32,
+	slots: u32,
+	n: u32,
+) -> Option<(u32, u32)> {
+	if validators == 0 {
+		return None;
 	}
 	let mut end = 0u32;
 	for turn in 0..group_size(validators, redundancy) {
 		let residue = (index + validators - turn) % validators;
 		end = end.saturating_add(slots_of_residue(residue, validators, slots));
 		if n < end {
-			return end;
+			return Some((turn, end));
 		}
 	}
-	end
+	None
 }
 
 /// How many of `slots` slots validator `index` is assigned.
@@ -207,32 +213,30 @@ mod tests {
 							.map(u64::from)
 							.collect();
 						assert_eq!(sorted, expected, "V {validators} R {redundancy} N {slots}");
-						// Turns are contiguous runs; a slot's turn is its validator's place in
-						// the slot's group.
+						// Turns are contiguous runs, growing from run to run; a slot's turn is
+						// its validator's place in the slot's group.
 						let mut start = 0;
-						let mut last_place = None;
+						let mut last_turn = None;
 						while start < count {
-							let end = turn_end(index, validators, redundancy, slots, start);
+							let (turn, end) =
+								turn_at(index, validators, redundancy, slots, start).unwrap();
 							assert!(end > start && end <= count);
-							let mut places = Vec::new();
+							assert!(last_turn.is_none_or(|last| last < turn));
 							for n in start..end {
-								assert_eq!(turn_end(index, validators, redundancy, slots, n), end);
+								let at = turn_at(index, validators, redundancy, slots, n);
+								assert_eq!(at, Some((turn, end)));
 								let slot = listed[n as usize] as u32;
 								let place = assigned(slot, validators, redundancy)
 									.iter()
 									.position(|&v| v == index)
 									.unwrap() as u32;
-								places.push(place);
+								assert_eq!(place, turn);
 								turns_of[slot as usize].push(place);
 							}
-							// One place per run, growing from run to run.
-							places.dedup();
-							assert_eq!(places.len(), 1);
-							assert!(last_place.is_none_or(|last| last < places[0]));
-							last_place = Some(places[0]);
+							last_turn = Some(turn);
 							start = end;
 						}
-						assert_eq!(turn_end(index, validators, redundancy, slots, count), count);
+						assert_eq!(turn_at(index, validators, redundancy, slots, count), None);
 					}
 					for turns in &mut turns_of {
 						turns.sort();

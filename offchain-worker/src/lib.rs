@@ -109,7 +109,7 @@ pub mod storage;
 pub mod verify;
 
 pub use protocol::{
-	Answer, CapacityChallenge, Challenge, ChunkProof, SignedChallenge, StorageAnswer,
-	StorageChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
+	openings_path, Answer, CapacityChallenge, Challenge, ChunkProof, Openings, SignedChallenge,
+	StorageAnswer, StorageChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
 };
 pub use verify::{verify, Failure};

@@ -8,10 +8,20 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the exchange this crate speaks; a challenge or answer of another version fails.
 /// Version 2 sends each challenge signed by its validator ([`SignedChallenge`]); version 3
-/// replaces the hash puzzle with the memory fill of idle cores ([`crate::capacity`]).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// replaces the hash puzzle with the memory fill of idle cores ([`crate::capacity`]); version 4
+/// splits the answer in two: the timed [`Answer`] commits to the fills' roots, and the
+/// [`Openings`] are fetched afterwards, untimed, so a validator can time a whole turn of
+/// providers at one moment and read their openings at its own pace.
+pub const PROTOCOL_VERSION: u16 = 4;
 /// Path, under a provider's endpoint, that takes challenges.
 pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
+
+/// Path, under a provider's endpoint, of the openings of the challenge with `seed`, once its
+/// [`Answer`] was given: `GET {endpoint}/nubes/v1/challenge/0x{seed}/openings`, answered with
+/// [`Openings`]. The seed is fresh and known only to the validator and the provider.
+pub fn openings_path(seed: &[u8; 32]) -> alloc::string::String {
+	alloc::format!("{CHALLENGE_PATH}/0x{}/openings", hex::encode(seed))
+}
 /// Largest liveness answer a verifier reads, in bytes.
 pub const MAX_LIVENESS_BYTES: usize = 1024;
 
@@ -177,7 +187,7 @@ pub struct StorageAnswer {
 	pub chunks: Vec<ChunkProof>,
 }
 
-/// What a provider answers.
+/// What a provider answers in time: its commitment to the fills, and the storage probes.
 #[derive(
 	Clone,
 	PartialEq,
@@ -197,11 +207,37 @@ pub struct Answer {
 	/// The challenge's seed.
 	#[serde(with = "hex_serde::array32")]
 	pub seed: [u8; 32],
-	/// The capacity puzzle's roots and openings.
-	pub capacity: crate::capacity::CapacityAnswer,
+	/// Each capacity unit's root, in unit order.
+	#[serde(with = "hex_serde::array32_list")]
+	pub roots: Vec<[u8; 32]>,
 	/// One entry per storage probe, in the challenge's order.
 	#[serde(default)]
 	pub storage: Vec<StorageAnswer>,
+}
+
+/// The openings of the blocks the roots of an [`Answer`] drew, fetched after it
+/// ([`openings_path`]).
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Openings {
+	/// [`PROTOCOL_VERSION`].
+	pub version: u16,
+	/// The challenge's seed.
+	#[serde(with = "hex_serde::array32")]
+	pub seed: [u8; 32],
+	/// One opening per sample, in the order [`crate::capacity::openings`] draws them.
+	pub openings: Vec<crate::capacity::Opening>,
 }
 
 /// The 32 bytes that stand for a provider's account in challenges: its SCALE encoding when that

@@ -1,10 +1,10 @@
 //! The prover a provider runs (`std`): fills the capacity units in parallel on its idle cores,
 //! keeping every fill in memory until the openings are known, and answers storage probes from
-//! its data.
+//! its data. Its [`Proof`] is the timed answer and the openings the validator fetches after it.
 
 use crate::{
 	capacity::{self, Fill},
-	protocol::{Answer, Challenge, ChallengeError, StorageAnswer, StorageChallenge},
+	protocol::{Answer, Challenge, ChallengeError, Openings, StorageAnswer, StorageChallenge},
 	PROTOCOL_VERSION,
 };
 use std::{
@@ -76,6 +76,16 @@ impl std::fmt::Display for ProveError {
 
 impl std::error::Error for ProveError {}
 
+/// A challenge answered: the commitment sent in time, and the openings kept for the validator
+/// to fetch (the fills themselves are dropped: the openings are all that is asked of them).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Proof {
+	/// The timed answer.
+	pub answer: Answer,
+	/// The openings its roots draw.
+	pub openings: Openings,
+}
+
 /// Answers challenges on a fixed number of threads.
 pub struct Prover {
 	threads: u32,
@@ -107,7 +117,7 @@ impl Prover {
 		challenge: &Challenge,
 		storage: &dyn ChunkSource,
 		give_up: Option<Instant>,
-	) -> Result<Answer, ProveError> {
+	) -> Result<Proof, ProveError> {
 		challenge.check().map_err(ProveError::BadChallenge)?;
 		let work = challenge.capacity;
 		let units = work.units;
@@ -162,11 +172,18 @@ impl Prover {
 			.collect::<Option<Vec<Fill>>>()
 			.ok_or(ProveError::OutOfTime)?;
 		let capacity = capacity::answer(&challenge.seed, &fills, work.blocks, work.samples);
-		Ok(Answer {
-			version: PROTOCOL_VERSION,
-			seed: challenge.seed,
-			capacity,
-			storage: storage_answers,
+		Ok(Proof {
+			answer: Answer {
+				version: PROTOCOL_VERSION,
+				seed: challenge.seed,
+				roots: capacity.roots,
+				storage: storage_answers,
+			},
+			openings: Openings {
+				version: PROTOCOL_VERSION,
+				seed: challenge.seed,
+				openings: capacity.openings,
+			},
 		})
 	}
 }
@@ -174,7 +191,11 @@ impl Prover {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{protocol::CapacityChallenge, storage, verify::verify};
+	use crate::{
+		protocol::CapacityChallenge,
+		storage,
+		verify::{verify, verify_openings},
+	};
 
 	struct Chunks(Vec<Vec<u8>>);
 
@@ -198,8 +219,12 @@ mod tests {
 	#[test]
 	fn answers_verify_whatever_the_thread_count() {
 		for threads in [1, 2, 5] {
-			let answer = Prover::new(threads, 8).answer(&challenge(4), &NoStorage, None).unwrap();
-			assert_eq!(verify(&challenge(4), &answer, 10), Ok(()));
+			let proof = Prover::new(threads, 8).answer(&challenge(4), &NoStorage, None).unwrap();
+			assert_eq!(verify(&challenge(4), &proof.answer, 10), Ok(()));
+			assert_eq!(
+				verify_openings(&challenge(4), &proof.answer.roots, &proof.openings),
+				Ok(())
+			);
 		}
 	}
 
@@ -213,9 +238,8 @@ mod tests {
 			chunks: 10,
 			indices: vec![0, 9, 4],
 		}];
-		let answer =
-			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks.clone()), None).unwrap();
-		assert_eq!(verify(&with_storage, &answer, 10), Ok(()));
+		let proof = Prover::new(1, 8).answer(&with_storage, &Chunks(chunks.clone()), None).unwrap();
+		assert_eq!(verify(&with_storage, &proof.answer, 10), Ok(()));
 		with_storage.storage[0].lease = 2;
 		assert_eq!(
 			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks), None),

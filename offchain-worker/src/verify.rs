@@ -1,8 +1,9 @@
-//! The verifier's whole check of one response: transport, timing, shape, compute, storage.
+//! The verifier's whole check of a provider's answers: the timed commitment (transport, timing,
+//! shape, storage), then the openings of its fills against it.
 
 use crate::{
-	capacity::{self, CapacityFailure},
-	protocol::{Answer, Challenge, MAX_ANSWER_BYTES, PROTOCOL_VERSION},
+	capacity::{self, CapacityAnswer, CapacityFailure},
+	protocol::{Answer, Challenge, Openings, MAX_ANSWER_BYTES, PROTOCOL_VERSION},
 	storage::{self, StorageFailure},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -63,16 +64,27 @@ pub fn check_liveness(lease: u64, status: u16, body: &[u8]) -> Result<(), Failur
 	}
 }
 
-/// Reads an answer body (JSON), refusing oversize or malformed ones.
-pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
+/// Reads a JSON body of at most [`MAX_ANSWER_BYTES`], refusing oversize or malformed ones.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
 	if body.len() > MAX_ANSWER_BYTES {
 		return Err(Failure::Oversize);
 	}
 	serde_json::from_slice(body).map_err(|_| Failure::Malformed)
 }
 
-/// Checks `answer` to `challenge`, received `elapsed_ms` after sending it. The blocks it opens
-/// are drawn from the answer's own roots, so the prover could not pick them.
+/// Reads an answer body (JSON), refusing oversize or malformed ones.
+pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
+	parse(body)
+}
+
+/// Reads an openings body (JSON), refusing oversize or malformed ones.
+pub fn parse_openings(body: &[u8]) -> Result<Openings, Failure> {
+	parse(body)
+}
+
+/// Checks the timed `answer` to `challenge`, received `elapsed_ms` after sending it: in time,
+/// for this challenge, one root per unit, and the storage probes answered. The roots are checked
+/// by the openings they draw ([`verify_openings`]).
 pub fn verify(challenge: &Challenge, answer: &Answer, elapsed_ms: u32) -> Result<(), Failure> {
 	if elapsed_ms > challenge.deadline_ms {
 		return Err(Failure::Late { elapsed_ms });
@@ -83,18 +95,38 @@ pub fn verify(challenge: &Challenge, answer: &Answer, elapsed_ms: u32) -> Result
 	if answer.seed != challenge.seed {
 		return Err(Failure::SeedMismatch);
 	}
-	capacity::verify(&challenge.seed, &challenge.provider, &challenge.capacity, &answer.capacity)
-		.map_err(Failure::Capacity)?;
+	if answer.roots.len() != challenge.capacity.units as usize {
+		return Err(Failure::Capacity(CapacityFailure::WrongUnitCount));
+	}
 	storage::verify(&challenge.storage, &answer.storage).map_err(Failure::Storage)
 }
 
-/// The whole check of an HTTP response: status, size, parse, then [`verify`].
+/// Checks the `openings` of the fills whose `roots` a provider committed to in time: drawn from
+/// those roots, so the prover could not pick them, each recomputes to a block under its root.
+pub fn verify_openings(
+	challenge: &Challenge,
+	roots: &[[u8; 32]],
+	openings: &Openings,
+) -> Result<(), Failure> {
+	if openings.version != PROTOCOL_VERSION {
+		return Err(Failure::WrongVersion);
+	}
+	if openings.seed != challenge.seed {
+		return Err(Failure::SeedMismatch);
+	}
+	let answer = CapacityAnswer { roots: roots.to_vec(), openings: openings.openings.clone() };
+	capacity::verify(&challenge.seed, &challenge.provider, &challenge.capacity, &answer)
+		.map_err(Failure::Capacity)
+}
+
+/// The whole check of the timed HTTP response: status, time, size, parse, then [`verify`];
+/// the answer, whose roots the openings are checked against.
 pub fn check_response(
 	challenge: &Challenge,
 	status: u16,
 	body: &[u8],
 	elapsed_ms: u32,
-) -> Result<(), Failure> {
+) -> Result<Answer, Failure> {
 	if status != 200 {
 		return Err(Failure::HttpStatus(status));
 	}
@@ -102,7 +134,22 @@ pub fn check_response(
 		return Err(Failure::Late { elapsed_ms });
 	}
 	let answer = parse_answer(body)?;
-	verify(challenge, &answer, elapsed_ms)
+	verify(challenge, &answer, elapsed_ms)?;
+	Ok(answer)
+}
+
+/// The whole check of the openings' HTTP response: status, size, parse, then
+/// [`verify_openings`] against the `roots` of the timed answer.
+pub fn check_openings(
+	challenge: &Challenge,
+	roots: &[[u8; 32]],
+	status: u16,
+	body: &[u8],
+) -> Result<(), Failure> {
+	if status != 200 {
+		return Err(Failure::HttpStatus(status));
+	}
+	verify_openings(challenge, roots, &parse_openings(body)?)
 }
 
 #[cfg(test)]
@@ -131,14 +178,47 @@ mod tests {
 
 	#[test]
 	fn a_valid_answer_passes_through_json() {
-		let answer = Prover::new(2, 2).answer(&challenge(), &NoStorage, None).unwrap();
-		assert_eq!(check_response(&challenge(), 200, &body(&answer), 999), Ok(()));
+		let proof = Prover::new(2, 2).answer(&challenge(), &NoStorage, None).unwrap();
+		let answer = check_response(&challenge(), 200, &body(&proof.answer), 999).unwrap();
+		assert_eq!(answer, proof.answer);
+		let openings = serde_json::to_vec(&proof.openings).unwrap();
+		assert_eq!(check_openings(&challenge(), &answer.roots, 200, &openings), Ok(()));
+	}
+
+	#[test]
+	fn openings_are_checked_against_the_roots_committed_in_time() {
+		let c = challenge();
+		let proof = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
+		let roots = &proof.answer.roots;
+		let json = |openings: &Openings| serde_json::to_vec(openings).unwrap();
+		assert_eq!(check_openings(&c, roots, 404, b""), Err(Failure::HttpStatus(404)));
+		assert_eq!(check_openings(&c, roots, 200, b"[]"), Err(Failure::Malformed));
+		let mut old = proof.openings.clone();
+		old.version = 3;
+		assert_eq!(check_openings(&c, roots, 200, &json(&old)), Err(Failure::WrongVersion));
+		let mut other = proof.openings.clone();
+		other.seed = [1; 32];
+		assert_eq!(check_openings(&c, roots, 200, &json(&other)), Err(Failure::SeedMismatch));
+		// Openings of another fill than the one committed: a prover that sent roots in time
+		// without the fills cannot open them afterwards.
+		let mut committed = roots.clone();
+		committed[1][0] ^= 1;
+		assert!(matches!(
+			check_openings(&c, &committed, 200, &json(&proof.openings)),
+			Err(Failure::Capacity(_))
+		));
+		let mut fewer = proof.openings.clone();
+		fewer.openings.pop();
+		assert_eq!(
+			check_openings(&c, roots, 200, &json(&fewer)),
+			Err(Failure::Capacity(CapacityFailure::WrongOpeningCount))
+		);
 	}
 
 	#[test]
 	fn every_bad_response_fails_with_its_reason() {
 		let c = challenge();
-		let answer = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
+		let answer = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap().answer;
 		assert_eq!(check_response(&c, 500, b"", 10), Err(Failure::HttpStatus(500)));
 		assert_eq!(
 			check_response(&c, 200, &body(&answer), 1_001),
@@ -158,7 +238,7 @@ mod tests {
 		replayed.seed = [9; 32];
 		assert_eq!(check_response(&c, 200, &body(&replayed), 10), Err(Failure::SeedMismatch));
 		let mut missing_unit = answer.clone();
-		missing_unit.capacity.roots.pop();
+		missing_unit.roots.pop();
 		assert_eq!(
 			check_response(&c, 200, &body(&missing_unit), 10),
 			Err(Failure::Capacity(CapacityFailure::WrongUnitCount))

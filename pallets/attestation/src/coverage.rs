@@ -5,15 +5,17 @@
 //! count (`EpochData::providers`); validator `j` of the epoch's order challenges the slots whose
 //! residue mod the validator count is one of its `redundancy` residues, so it lists them
 //! without walking the registry, turn by turn ([`assignment::nth_in_turn`]: first the slots
-//! where it is the first validator, then those where it is the second, ...). Its off-chain
-//! worker takes them a page per block: `ChallengesPerBlock`, or, if that would not finish them
-//! before the epoch's reveal phase, what is left spread over the blocks left; a page never
-//! crosses from one turn into the next, so a provider's validators, which reach it in
-//! different turns, never challenge it in the same block: it answers one at a time, on all
-//! its idle cores. So every provider
-//! is challenged every epoch (by each of its validators whose worker runs), and a worker's work
-//! per block is at most the larger of that constant and its share spread over the epoch,
-//! whatever the registry's size.
+//! where it is the first validator, then those where it is the second, ...). Every validator
+//! sends a turn whole, in the turn's block ([`Pallet::turn_block`], drawn from the epoch's seed
+//! within the turn's stretch of the epoch). So, in one block, every provider is challenged by
+//! its `k`-th validator: a machine posing as several providers fills for all of them at once,
+//! and fails unless it has the cores and memory of all of them. And a provider's validators,
+//! which reach it in different turns, never challenge it in the same block: it answers one
+//! at a time, on all its idle cores. The timed answers of a turn are small (one root per
+//! unit); the openings they draw are read afterwards, `OpeningsAtOnce` providers at a time.
+//! So every provider is challenged every epoch (by each of its validators whose worker runs),
+//! and a worker's work is its share (`slots × redundancy / validators`), whatever the
+//! registry's size.
 //!
 //! Slots move only here, at an epoch's start: the index is compacted by at most
 //! [`COMPACTIONS_PER_EPOCH`] steps, and the compaction is remembered (who moved from which slot,
@@ -22,7 +24,8 @@
 
 use crate::*;
 use alloc::vec::Vec;
-use frame_support::{traits::Get, BoundedVec};
+use codec::Encode;
+use frame_support::BoundedVec;
 use nubes_primitives::traits::{Compaction, ProviderDirectory, ServingProvider};
 
 /// Most compaction steps at an epoch's start (each pops a vacant last slot or moves one
@@ -79,41 +82,29 @@ impl<T: Config> Pallet<T> {
 			.or((slot_now < since.floor).then_some(slot_now))
 	}
 
-	/// How many of its providers validator `index` should challenge in block `now` of `epoch`,
-	/// having challenged `done` of them: `ChallengesPerBlock`, or more if what is left of the
-	/// current turn would not otherwise be done before the reveal phase with a block left for
-	/// each later turn (then spread evenly over the blocks it has), never past the end of the
-	/// current turn.
-	pub fn page_size(
-		epoch: EpochIndex,
-		data: &EpochData<T>,
-		index: u32,
-		done: u32,
-		now: u64,
-	) -> u32 {
-		let share = data.share(index);
-		let validators = data.validators.len() as u32;
-		let end_of =
-			|at: u32| assignment::turn_end(index, validators, data.redundancy, data.providers, at);
-		let end = end_of(done).min(share);
-		let turn_left = end.saturating_sub(done);
-		// Each turn still to come after this one needs a block of its own.
-		let mut later = 0u64;
-		let mut at = end;
-		while at < share {
-			at = end_of(at).max(at.saturating_add(1));
-			later = later.saturating_add(1);
-		}
-		let blocks_left = Self::reveal_start(epoch).saturating_sub(now).max(1);
-		let blocks_for_turn = blocks_left.saturating_sub(later).max(1);
-		let needed =
-			u64::from(turn_left).div_ceil(blocks_for_turn).min(u64::from(turn_left)) as u32;
-		turn_left.min(needed.max(T::ChallengesPerBlock::get()))
+	/// The block in which every validator of `epoch` sends its challenges of turn `turn`. The
+	/// blocks from the epoch's second to the reveal phase are cut into one stretch per turn,
+	/// and each turn goes out at a block of the first half of its stretch drawn from the
+	/// epoch's seed (unknown before the epoch), leaving the second half for the worker to read
+	/// the turn's openings. Every provider's `turn`-th validator challenges it in that block:
+	/// one machine posing as several providers must answer for all of them at once.
+	pub fn turn_block(epoch: EpochIndex, data: &EpochData<T>, turn: u32) -> u64 {
+		let first = Self::epoch_start(epoch).saturating_add(1);
+		let span = Self::reveal_start(epoch).saturating_sub(first).max(1);
+		let turns = assignment::group_size(data.validators.len() as u32, data.redundancy).max(1);
+		let stretch = span / u64::from(turns);
+		let draw = sp_io::hashing::blake2_256(&(b"nubes/turn", data.seed, turn).encode());
+		let jitter =
+			u64::from_le_bytes(draw[..8].try_into().unwrap_or_default()) % (stretch / 2).max(1);
+		let at = first.saturating_add(stretch.saturating_mul(turn.into())).saturating_add(jitter);
+		at.min(first.saturating_add(span - 1))
 	}
 
 	/// The providers validator `index` challenges in block `now` of `epoch`, having challenged
-	/// `done` of its share, and how far through its share that takes it. Vacant slots (whose
-	/// provider's record went during the epoch) count as done.
+	/// `done` of its share, and how far through its share that takes it: the whole turn that
+	/// `done` is in once its block ([`Self::turn_block`]) has come, none before. A worker that
+	/// missed a turn's block (its node was busy or away) sends the turn late rather than never.
+	/// Vacant slots (whose provider's record went during the epoch) count as done.
 	pub fn challenge_page(
 		epoch: EpochIndex,
 		data: &EpochData<T>,
@@ -121,16 +112,23 @@ impl<T: Config> Pallet<T> {
 		done: u32,
 		now: u64,
 	) -> (Vec<ServingProvider<T::AccountId>>, u32) {
-		let page = Self::page_size(epoch, data, index, done, now);
 		let validators = data.validators.len() as u32;
-		let providers = (done..done.saturating_add(page))
-			.map_while(|n| {
+		let Some((turn, end)) =
+			assignment::turn_at(index, validators, data.redundancy, data.providers, done)
+		else {
+			return (Vec::new(), done);
+		};
+		if now < Self::turn_block(epoch, data, turn) {
+			return (Vec::new(), done);
+		}
+		let providers = (done..end)
+			.filter_map(|n| {
 				assignment::nth_in_turn(index, validators, data.redundancy, data.providers, n)
-					.and_then(|slot| u32::try_from(slot).ok())
-					.filter(|slot| *slot < data.providers)
 			})
+			.filter_map(|slot| u32::try_from(slot).ok())
+			.filter(|slot| *slot < data.providers)
 			.filter_map(T::Directory::at_slot)
 			.collect();
-		(providers, done.saturating_add(page))
+		(providers, end)
 	}
 }

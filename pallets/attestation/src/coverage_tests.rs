@@ -1,5 +1,5 @@
 //! Coverage: providers by slot, slots that move only between epochs, reports checked against
-//! the slots of their own epoch, and the worker's pages.
+//! the slots of their own epoch, and the worker's turns.
 
 use crate::{mock::*, tests::*, *};
 use frame_support::{assert_noop, assert_ok};
@@ -92,12 +92,12 @@ fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 		let (r, s) = signed_report(0, 0, vec![(77, unreachable())]);
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 		let data = Epochs::<Test>::get(0).unwrap();
-		let (page, done) = Attestation::challenge_page(0, &data, 0, 0, 1);
-		assert_eq!(done, 4);
-		assert_eq!(page.iter().map(|p| p.account).collect::<Vec<_>>(), vec![10, 11, 12, 13]);
-		let (page, done) = Attestation::challenge_page(0, &data, 0, 4, 2);
-		assert_eq!((page.iter().map(|p| p.account).collect::<Vec<_>>(), done), (vec![14], 5));
-		assert_eq!(Attestation::challenge_page(0, &data, 0, 5, 3), (vec![], 5));
+		let at = Attestation::turn_block(0, &data, 0);
+		assert_eq!(Attestation::challenge_page(0, &data, 0, 0, at - 1), (vec![], 0), "too early");
+		let (page, done) = Attestation::challenge_page(0, &data, 0, 0, at);
+		assert_eq!(done, 5);
+		assert_eq!(page.iter().map(|p| p.account).collect::<Vec<_>>(), vec![10, 11, 12, 13, 14]);
+		assert_eq!(Attestation::challenge_page(0, &data, 0, 5, at + 1), (vec![], 5));
 
 		run_to_block(EPOCH);
 		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 6);
@@ -107,25 +107,51 @@ fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 	});
 }
 
+/// For `data`, per slot, the block in which each of its validators challenges it, as the
+/// workers of every validator, running every block from the epoch's start to its reveal
+/// phase, are told by `challenge_page`.
+fn challenge_blocks(data: &EpochData<Test>) -> Vec<Vec<u64>> {
+	let validators = data.validators.len() as u32;
+	let start = Attestation::epoch_start(0);
+	let reveals = Attestation::reveal_start(0);
+	let mut blocks: Vec<Vec<u64>> = vec![Vec::new(); data.providers as usize];
+	for index in 0..validators {
+		let mut done = 0;
+		for now in start..reveals {
+			let (_, next) = Attestation::challenge_page(0, data, index, done, now);
+			for n in done..next {
+				let slot =
+					assignment::nth_in_turn(index, validators, data.redundancy, data.providers, n)
+						.unwrap();
+				blocks[slot as usize].push(now);
+			}
+			done = next;
+		}
+		assert_eq!(done, data.share(index), "the whole share by the reveal phase");
+	}
+	blocks
+}
+
 #[test]
 fn a_worker_finishes_its_share_before_the_reveal_phase_whatever_its_size() {
 	new_test_ext(&[0]).execute_with(|| {
 		let mut data = Epochs::<Test>::get(0).unwrap();
-		let start = Attestation::epoch_start(0);
-		let reveals = Attestation::reveal_start(0);
-		// `ChallengesPerBlock` is 4 in the mock.
-		for (providers, most) in [(5u32, 4u32), (40, 6), (1_000, 143)] {
+		let at = Attestation::turn_block(0, &data, 0);
+		assert!(at > Attestation::epoch_start(0) && at < Attestation::reveal_start(0));
+		for providers in [5u32, 40, 1_000, 100_000] {
 			data.providers = providers;
-			let mut done = 0;
-			let mut pages = Vec::new();
-			for now in start + 1..reveals {
-				let page = Attestation::page_size(0, &data, 0, done, now);
-				done += page;
-				pages.push(page);
-			}
-			assert_eq!(done, providers, "every slot by the reveal phase: {pages:?}");
-			assert_eq!(pages.iter().copied().max(), Some(most), "{pages:?}");
+			let blocks = challenge_blocks(&data);
+			// A lone validator has one turn: every slot in its block.
+			assert!(blocks.iter().all(|when| *when == vec![at]), "{providers} providers");
 		}
+		// The moment follows the epoch's seed, within the first half of the turn's stretch.
+		let moments: std::collections::BTreeSet<u64> = (0..16u8)
+			.map(|s| {
+				data.seed = [s; 32];
+				Attestation::turn_block(0, &data, 0)
+			})
+			.collect();
+		assert_eq!(moments.into_iter().collect::<Vec<_>>(), vec![1, 2, 3], "EPOCH {EPOCH}");
 	});
 }
 
@@ -133,33 +159,35 @@ fn a_worker_finishes_its_share_before_the_reveal_phase_whatever_its_size() {
 fn a_providers_validators_never_challenge_it_in_the_same_block() {
 	new_test_ext(&[0, 1, 2, 3]).execute_with(|| {
 		let mut data = Epochs::<Test>::get(0).unwrap();
-		let validators = data.validators.len() as u32;
-		assert_eq!((validators, data.redundancy), (4, 3));
-		let start = Attestation::epoch_start(0);
-		let reveals = Attestation::reveal_start(0);
-		// Few providers (every turn fits a page), some, and more than the pace covers.
+		assert_eq!((data.validators.len(), data.redundancy), (4, 3));
 		for providers in [5u32, 13, 50, 1_000] {
 			data.providers = providers;
-			// Per slot, the blocks in which its validators challenge it.
-			let mut blocks: Vec<Vec<u64>> = vec![Vec::new(); providers as usize];
-			for index in 0..validators {
-				let mut done = 0;
-				for now in start + 1..reveals {
-					let page = Attestation::page_size(0, &data, index, done, now);
-					for n in done..done + page {
-						let slot =
-							assignment::nth_in_turn(index, validators, 3, providers, n).unwrap();
-						blocks[slot as usize].push(now);
-					}
-					done += page;
-				}
-				assert_eq!(done, data.share(index), "the whole share by the reveal phase");
-			}
-			for (slot, mut at) in blocks.into_iter().enumerate() {
+			for (slot, mut at) in challenge_blocks(&data).into_iter().enumerate() {
 				assert_eq!(at.len(), 3, "slot {slot} of {providers}: {at:?}");
 				at.sort();
 				at.dedup();
 				assert_eq!(at.len(), 3, "slot {slot} of {providers} challenged twice in a block");
+			}
+		}
+	});
+}
+
+/// One machine registered as several providers answers each validator's challenge in turn if
+/// they come at different moments, with the cores and memory of one. Every provider's `k`-th
+/// challenge goes out in one block, turn `k`'s, whatever the registry's size (pages spread
+/// over the epoch gave a large registry's providers different blocks).
+#[test]
+fn one_machine_posing_as_many_providers_is_challenged_for_all_of_them_at_once() {
+	new_test_ext(&[0, 1, 2, 3]).execute_with(|| {
+		let mut data = Epochs::<Test>::get(0).unwrap();
+		let turns: Vec<u64> = (0..3).map(|k| Attestation::turn_block(0, &data, k)).collect();
+		assert!(turns.windows(2).all(|pair| pair[0] < pair[1]), "{turns:?}");
+		assert!(*turns.last().unwrap() < Attestation::reveal_start(0));
+		for providers in [5u32, 50, 1_000, 10_000] {
+			data.providers = providers;
+			for (slot, mut at) in challenge_blocks(&data).into_iter().enumerate() {
+				at.sort();
+				assert_eq!(at, turns, "slot {slot} of {providers}");
 			}
 		}
 	});

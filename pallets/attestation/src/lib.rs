@@ -173,10 +173,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCompensated: Get<u32>;
 
-		/// Providers an off-chain worker challenges per block, unless more are needed to finish
-		/// its share of the epoch before the reveal phase.
+		/// Providers whose openings an off-chain worker reads at once, once a turn's timed
+		/// answers are in (each opening is about 200 KiB of JSON).
 		#[pallet::constant]
-		type ChallengesPerBlock: Get<u32>;
+		type OpeningsAtOnce: Get<u32>;
 
 		/// The rules until root sets others.
 		#[pallet::constant]

@@ -109,7 +109,7 @@ parameter_types! {
 	pub static MaxValidators: u32 = 8;
 	pub static MaxFailuresPerReport: u32 = 4;
 	pub static MaxJudgedPerBlock: u32 = 2;
-	pub static ChallengesPerBlock: u32 = 4;
+	pub static OpeningsAtOnce: u32 = 4;
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -202,7 +202,7 @@ impl pallet_attestation::Config for Test {
 	type MaxEvicting = frame_support::traits::ConstU32<4>;
 	type MaxClosedPerBlock = frame_support::traits::ConstU32<1>;
 	type MaxCompensated = frame_support::traits::ConstU32<4>;
-	type ChallengesPerBlock = ChallengesPerBlock;
+	type OpeningsAtOnce = OpeningsAtOnce;
 	type DefaultParameters = Defaults;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

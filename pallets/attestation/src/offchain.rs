@@ -1,7 +1,8 @@
-//! The validator's off-chain worker: each block, the next page of the providers assigned to
-//! this validator (listed by slot, `coverage.rs`); for each, a fresh challenge over HTTP with a deadline; the
-//! answers verified with `nubes-proofs`; the failures signed with the `nubs` key and submitted
-//! as authorized general transactions. An off-chain storage lock keeps overlapping runs (blocks
+//! The validator's off-chain worker: at each turn's block, the turn's providers assigned to
+//! this validator (listed by slot, `coverage.rs`); for each, a fresh challenge over HTTP with a
+//! deadline, all sent at once; then the openings of each timed answer, a few providers at a
+//! time; the answers verified with `nubes-proofs`; the failures signed with the `nubs` key and
+//! submitted as authorized general transactions. An off-chain storage lock keeps overlapping runs (blocks
 //! imported while a run is still waiting on providers) from repeating work, and how far it got
 //! is kept in off-chain storage so each provider is challenged once per epoch.
 
@@ -16,10 +17,11 @@ use frame_system::{
 };
 use nubes_primitives::{traits::ProviderEviction, LeaseId, Resources};
 use nubes_proofs::{
+	openings_path,
 	protocol::{account_bytes, liveness_path, MAX_UNITS, MIN_BLOCKS_PER_UNIT},
-	verify::{check_liveness, check_response},
-	CapacityChallenge, Challenge, Failure, SignedChallenge, CHALLENGE_PATH, MAX_ANSWER_BYTES,
-	PROTOCOL_VERSION,
+	verify::{check_liveness, check_openings, check_response},
+	Answer, CapacityChallenge, Challenge, Failure, SignedChallenge, CHALLENGE_PATH,
+	MAX_ANSWER_BYTES, PROTOCOL_VERSION,
 };
 use sp_runtime::{
 	offchain::{
@@ -122,12 +124,26 @@ pub enum Outcome {
 	Unreachable,
 }
 
-/// The verdict on one provider's response to `challenge`.
-pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<(), Failure> {
+/// The verdict on one provider's timed response to `challenge`: its answer, whose roots its
+/// openings are checked against, if it passed.
+pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<Answer, Failure> {
 	match outcome {
 		Outcome::Answered { status, body, elapsed_ms } => {
 			check_response(challenge, *status, body, *elapsed_ms)
 		}
+		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
+		Outcome::Unreachable => Err(Failure::Unreachable),
+	}
+}
+
+/// The verdict on the openings of the fills a provider committed to with `roots`.
+pub fn judge_openings(
+	challenge: &Challenge,
+	roots: &[[u8; 32]],
+	outcome: &Outcome,
+) -> Result<(), Failure> {
+	match outcome {
+		Outcome::Answered { status, body, .. } => check_openings(challenge, roots, *status, body),
 		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
 		Outcome::Unreachable => Err(Failure::Unreachable),
 	}
@@ -250,6 +266,8 @@ pub struct Outgoing {
 struct Target<AccountId> {
 	account: AccountId,
 	url: String,
+	/// Where its openings are read.
+	openings_url: String,
 	challenge: Challenge,
 	challenge_at: usize,
 	/// Each probed lease and its request's place.
@@ -259,6 +277,12 @@ struct Target<AccountId> {
 /// The URL a provider with `endpoint` takes challenges at.
 pub fn challenge_url(endpoint: &[u8]) -> Option<String> {
 	endpoint_url(endpoint, CHALLENGE_PATH)
+}
+
+/// The URL where a provider with `endpoint` gives the openings of its answer to the challenge
+/// with `seed`.
+pub fn openings_url(endpoint: &[u8], seed: &[u8; 32]) -> Option<String> {
+	endpoint_url(endpoint, &openings_path(seed))
 }
 
 /// `path` under a provider's registered `endpoint`; `None` if the endpoint is not UTF-8.
@@ -408,7 +432,7 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let hold = u64::from(params.deadline_ms).saturating_add(5_000);
 		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
-		let Ok(_guard) = lock.try_lock() else { return };
+		let Ok(mut guard) = lock.try_lock() else { return };
 
 		if let Some(older) = epoch.checked_sub(2) {
 			StorageValueRef::persistent(&progress_key(older)).clear();
@@ -435,6 +459,9 @@ impl<T: Config> Pallet<T> {
 				&params,
 			);
 			let Some(url) = challenge_url(&provider.endpoint) else { continue };
+			let Some(openings_url) = openings_url(&provider.endpoint, &challenge.seed) else {
+				continue;
+			};
 			let Some(signed) = sign_challenge(&key, challenge, epoch, index) else {
 				log::warn!(target: LOG, "the keystore would not sign a challenge with the nubs key");
 				return;
@@ -456,6 +483,7 @@ impl<T: Config> Pallet<T> {
 			targets.push(Target {
 				account: provider.account,
 				url,
+				openings_url,
 				challenge: signed.challenge,
 				challenge_at,
 				probes,
@@ -468,22 +496,54 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let outcomes = exchange(&outgoing);
-		let mut failures = Vec::new();
 		let mut stats = WorkerStats {
 			challenges_sent: targets.len() as u64,
 			probes_sent: (outgoing.len() - targets.len()) as u64,
 			..Default::default()
 		};
-		for target in targets {
-			let outcome_of = |at: usize| outcomes.get(at).unwrap_or(&Outcome::Unreachable);
-			// The capacity first; then every probed lease must be running.
-			let verdict =
-				judge(&target.challenge, outcome_of(target.challenge_at)).and_then(|()| {
-					target
-						.probes
-						.iter()
-						.try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))
-				});
+		// The timed answers first, then every probed lease must be running; the roots of each
+		// answer that passed, whose openings are read next.
+		let mut verdicts: Vec<Result<Vec<[u8; 32]>, Failure>> = targets
+			.iter()
+			.map(|target| {
+				let outcome_of = |at: usize| outcomes.get(at).unwrap_or(&Outcome::Unreachable);
+				let answer = judge(&target.challenge, outcome_of(target.challenge_at))?;
+				target
+					.probes
+					.iter()
+					.try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))?;
+				Ok(answer.roots)
+			})
+			.collect();
+		drop(outcomes);
+		// The openings, a few providers at a time: untimed beyond the deadline (they were
+		// fixed by the roots given in time), so a turn of any size is timed at one moment and
+		// read at the worker's pace.
+		let to_open: Vec<usize> = (0..targets.len())
+			.filter(|&at| verdicts[at].as_ref().is_ok_and(|roots| !roots.is_empty()))
+			.collect();
+		for batch in to_open.chunks(T::OpeningsAtOnce::get().max(1) as usize) {
+			let requests: Vec<Outgoing> = batch
+				.iter()
+				.map(|&at| Outgoing {
+					url: targets[at].openings_url.clone(),
+					body: None,
+					deadline_ms: params.deadline_ms,
+				})
+				.collect();
+			for (&at, outcome) in batch.iter().zip(exchange(&requests)) {
+				if let Ok(roots) = &verdicts[at] {
+					if let Err(failure) = judge_openings(&targets[at].challenge, roots, &outcome) {
+						verdicts[at] = Err(failure);
+					}
+				}
+			}
+			// Still this run's: a large turn's openings take longer than one deadline.
+			let _ = guard.extend_lock();
+		}
+		let mut failures = Vec::new();
+		for (target, verdict) in targets.into_iter().zip(verdicts) {
+			let verdict = verdict.map(|_| ());
 			progress.leaves.push(accountability::outcome_leaf(
 				epoch,
 				&target.account,

@@ -617,10 +617,38 @@ fn settlement_pays_only_judged_served_blocks() {
 
 // ---- off-chain worker
 
-/// The answer a prover with every claimed core gives, as JSON.
+/// The answer a prover with every claimed core gives, and its openings, as JSON.
+fn honest(challenge: &nubes_proofs::Challenge) -> (Vec<u8>, Vec<u8>) {
+	let proof = Prover::new(2, 64).answer(challenge, &NoStorage, None).unwrap();
+	(serde_json::to_vec(&proof.answer).unwrap(), serde_json::to_vec(&proof.openings).unwrap())
+}
+
+/// The timed answer of [`honest`].
 fn honest_answer(challenge: &nubes_proofs::Challenge) -> Vec<u8> {
-	let answer = Prover::new(2, 64).answer(challenge, &NoStorage, None).unwrap();
-	serde_json::to_vec(&answer).unwrap()
+	honest(challenge).0
+}
+
+/// The worker's read of `provider`'s openings of `challenge`, answered with `body`.
+fn expected_openings(
+	provider: AccountId,
+	challenge: &nubes_proofs::Challenge,
+	body: Vec<u8>,
+) -> testing::PendingRequest {
+	testing::PendingRequest {
+		method: "GET".into(),
+		uri: format!(
+			"http://provider-{provider}.example:8080{}",
+			nubes_proofs::openings_path(&challenge.seed)
+		),
+		sent: true,
+		response: Some(body),
+		..Default::default()
+	}
+}
+
+/// The block of epoch 0 in which its only validator sends its one turn.
+fn turn_block() -> u64 {
+	Attestation::turn_block(0, &Epochs::<Test>::get(0).unwrap(), 0)
 }
 
 fn expected_request(
@@ -659,31 +687,46 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		// The worker takes four providers per block (`ChallengesPerBlock`), in slot order: a
-		// lone validator is assigned every slot.
-		let page = slots(0..4);
+		// A lone validator is assigned every slot, in one turn: the worker challenges them all
+		// in the turn's block, and before it nobody.
+		let at = turn_block();
+		if at > 1 {
+			Attestation::offchain_worker(at - 1);
+			assert!(state.read().requests.is_empty(), "nobody challenged before the turn");
+		}
+		let page = slots(0..5);
+		assert_eq!(page.len(), 5);
 		let challenge = |who: AccountId| {
 			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
 		};
+		let (answer_1, openings_1) = honest(&challenge(page[1].account));
 		let wrong = {
-			let mut answer =
-				Prover::new(1, 64).answer(&challenge(page[1].account), &NoStorage, None).unwrap();
-			answer.capacity.openings[0].previous.block[0] ^= 1;
-			serde_json::to_vec(&answer).unwrap()
+			// Roots given in time, then openings of another fill.
+			let mut openings: nubes_proofs::Openings = serde_json::from_slice(&openings_1).unwrap();
+			openings.openings[0].previous.block[0] ^= 1;
+			serde_json::to_vec(&openings).unwrap()
 		};
+		let (answer_0, openings_0) = honest(&challenge(page[0].account));
+		let (answer_4, openings_4) = honest(&challenge(page[4].account));
 		let responses = [
-			honest_answer(&challenge(page[0].account)),
-			wrong,
+			answer_0,
+			answer_1,
 			b"<html>502 Bad Gateway</html>".to_vec(),
 			// An answer to another provider's challenge.
 			honest_answer(&challenge(page[0].account)),
+			answer_4,
 		];
 		for (provider, response) in page.iter().zip(responses) {
 			let request =
 				expected_request(provider.account, &challenge(provider.account), response);
 			state.write().expect_request(request);
 		}
-		Attestation::offchain_worker(1);
+		// Then the openings of the answers that passed, four at a time (`OpeningsAtOnce`).
+		for (provider, openings) in [(0, openings_0), (1, wrong), (4, openings_4)] {
+			let who = page[provider].account;
+			state.write().expect_request(expected_openings(who, &challenge(who), openings));
+		}
+		Attestation::offchain_worker(at);
 		without_reveals(&mut pool_state.write().transactions);
 
 		let raw = pool_state.write().transactions.pop().expect("one report submitted");
@@ -708,23 +751,11 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		// The transaction passes `AuthorizeCall` and lands.
 		land(&raw);
 		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 3);
-
-		// The next run in this epoch takes the rest of the registry, the one after does nothing.
-		let rest = slots(4..6);
-		assert_eq!(rest.len(), 1);
-		let request = expected_request(
-			rest[0].account,
-			&challenge(rest[0].account),
-			honest_answer(&challenge(rest[0].account)),
-		);
-		state.write().expect_request(request);
-		Attestation::offchain_worker(2);
-		assert!(pool_state.read().transactions.is_empty(), "everyone else passed");
 		assert_eq!(*scripted.signed.lock().unwrap(), 5, "every challenge went out signed");
 
 		// Its share done and its failures on chain, the next run files its summary, which
 		// commits to every outcome in order.
-		Attestation::offchain_worker(3);
+		Attestation::offchain_worker(at + 1);
 		let raw = pool_state.write().transactions.pop().expect("a summary submitted");
 		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
 		let RuntimeCall::Attestation(Call::summarize { summary, .. }) = xt.function.clone() else {
@@ -739,7 +770,6 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		];
 		let leaves: Vec<[u8; 32]> = page
 			.iter()
-			.chain(&rest)
 			.zip(&verdicts)
 			.map(|(provider, verdict)| {
 				accountability::outcome_leaf(0, &provider.account, verdict.as_ref())
@@ -758,7 +788,7 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		land(&raw);
 		assert!(Ledgers::<Test>::get(0, 0).summary.is_some());
 		// On chain: nothing more to do this epoch.
-		Attestation::offchain_worker(4);
+		Attestation::offchain_worker(at + 2);
 		assert!(pool_state.read().transactions.is_empty());
 		// What the worker did is kept for the node's metrics.
 		let stats =
@@ -783,34 +813,24 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 #[test]
 fn a_validator_away_for_part_of_an_epoch_files_its_summary_in_the_next_short_of_its_share() {
 	let mut ext = new_test_ext(&[0]);
-	let (offchain, state) = testing::TestOffchainExt::new();
+	let (offchain, _state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let scripted = Scripted::new(offchain.clone(), &[0]);
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(OffchainWorkerExt::new(scripted));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.execute_with(|| {
-		let data = Epochs::<Test>::get(0).unwrap();
-		let params = Params::<Test>::get();
-		let challenge = |who: AccountId| {
-			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
-		};
-		// Block 1: the first page of four, every one answered.
-		let page = slots(0..4);
-		for provider in &page {
-			let request = expected_request(
-				provider.account,
-				&challenge(provider.account),
-				honest_answer(&challenge(provider.account)),
-			);
-			state.write().expect_request(request);
+		// The node runs before its turn's block: nothing to do yet.
+		let at = turn_block();
+		if at > 1 {
+			Attestation::offchain_worker(at - 1);
+			without_reveals(&mut pool_state.write().transactions);
+			assert!(pool_state.read().transactions.is_empty(), "no turn, no summary");
 		}
-		Attestation::offchain_worker(1);
-		without_reveals(&mut pool_state.write().transactions);
-		assert!(pool_state.read().transactions.is_empty(), "all passed, share not done");
 
-		// The node is away for the rest of epoch 0, and its key is replaced from epoch 1: back
-		// in epoch 1 it challenges nobody, but accounts for epoch 0, one short of its share.
+		// Then it is away for the rest of epoch 0, its turn's block included, and its key is
+		// replaced from epoch 1: back in epoch 1 it challenges nobody, but accounts for epoch 0,
+		// short of its whole share.
 		assert_ok!(Attestation::set_validators(RuntimeOrigin::root(), vec![validator(1)]));
 		run_to_block(EPOCH + 1);
 		Attestation::offchain_worker(EPOCH + 1);
@@ -821,18 +841,14 @@ fn a_validator_away_for_part_of_an_epoch_files_its_summary_in_the_next_short_of_
 		let RuntimeCall::Attestation(Call::summarize { summary, .. }) = xt.function.clone() else {
 			panic!("not a summary: {:?}", xt.function)
 		};
-		let leaves: Vec<[u8; 32]> = page
-			.iter()
-			.map(|provider| accountability::outcome_leaf(0, &provider.account, None))
-			.collect();
 		assert_eq!(
 			summary,
 			Summary {
 				epoch: 0,
 				validator: 0,
-				challenged: 4,
+				challenged: 0,
 				failed: 0,
-				outcomes: accountability::outcomes_root(&leaves),
+				outcomes: accountability::outcomes_root::<[u8; 32]>(&[]),
 			}
 		);
 		land(&raw);
@@ -843,7 +859,7 @@ fn a_validator_away_for_part_of_an_epoch_files_its_summary_in_the_next_short_of_
 				validator: validator(0),
 				epoch: 0,
 				share: 5,
-				challenged: Some(4),
+				challenged: Some(0),
 				false_failures: 0,
 				missed_faults: 0,
 			}
@@ -912,34 +928,44 @@ fn leased_capacity_is_probed_and_a_dead_lease_is_a_failure() {
 		));
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		let page = slots(0..4);
 		let live = |lease: u64| {
 			serde_json::to_vec(&nubes_proofs::protocol::Liveness { lease, running: true }).unwrap()
 		};
+		let page = slots(0..5);
 		let probes = [
 			Some(probe(page[0].account, running, live(running))),
 			Some(probe(page[1].account, lost, b"lease runs nothing here".to_vec())),
-			Some(probe(page[2].account, silent, live(silent))),
+			// Never answered (scripted below): it expects nothing.
+			None,
+			None,
 			None,
 		];
-		// Each provider's challenge, then its probe, as the worker sends them.
-		for (provider, probe) in page.iter().zip(probes) {
+		// Each provider's challenge, then its probe, as the worker sends them; then the
+		// openings of those whose leases run.
+		let mut openings = Vec::new();
+		for (at, (provider, probe)) in page.iter().zip(probes).enumerate() {
 			// Sized to what the leases leave idle.
 			let idle = provider.offered.saturating_sub(&provider.allocated);
 			let challenge =
 				offchain::challenge_for(&data.seed, &[0; 32], &provider.account, &idle, &params);
-			let answer = honest_answer(&challenge);
+			let (answer, opened) = honest(&challenge);
 			state.write().expect_request(expected_request(provider.account, &challenge, answer));
 			if let Some(probe) = probe {
 				state.write().expect_request(probe);
 			}
+			if ![1, 2].contains(&at) {
+				openings.push(expected_openings(provider.account, &challenge, opened));
+			}
+		}
+		for request in openings {
+			state.write().expect_request(request);
 		}
 		{
 			let mut script = scripted.script.lock().unwrap();
 			script.insert(probe_url(page[1].account, lost), HttpRequestStatus::Finished(404));
 			script.insert(probe_url(page[2].account, silent), HttpRequestStatus::DeadlineReached);
 		}
-		Attestation::offchain_worker(1);
+		Attestation::offchain_worker(turn_block());
 		without_reveals(&mut pool_state.write().transactions);
 		let raw = pool_state.write().transactions.pop().expect("one report submitted");
 		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
@@ -1028,13 +1054,27 @@ fn transport_outcomes_map_to_failures() {
 		body,
 		elapsed_ms,
 	};
-	assert_eq!(offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 10)), Ok(()));
+	let (answer, openings) = honest(&challenge);
+	let roots = offchain::judge(&challenge, &answered(200, answer.clone(), 10)).unwrap().roots;
+	assert_eq!(
+		offchain::judge_openings(&challenge, &roots, &answered(200, openings.clone(), 5_000)),
+		Ok(()),
+		"the openings are not timed beyond the worker's wait"
+	);
+	assert_eq!(
+		offchain::judge_openings(&challenge, &roots, &answered(404, openings, 10)),
+		Err(Failure::HttpStatus(404))
+	);
+	assert_eq!(
+		offchain::judge_openings(&challenge, &roots, &offchain::Outcome::Unreachable),
+		Err(Failure::Unreachable)
+	);
 	assert_eq!(
 		offchain::judge(&challenge, &answered(500, b"oops".to_vec(), 10)),
 		Err(Failure::HttpStatus(500))
 	);
 	assert_eq!(
-		offchain::judge(&challenge, &answered(200, honest_answer(&challenge), 1_500)),
+		offchain::judge(&challenge, &answered(200, answer, 1_500)),
 		Err(Failure::Late { elapsed_ms: 1_500 })
 	);
 	assert_eq!(
@@ -1049,10 +1089,15 @@ fn transport_outcomes_map_to_failures() {
 		offchain::challenge_url(b"https://a.example/"),
 		Some("https://a.example/nubes/v1/challenge".into())
 	);
+	assert_eq!(
+		offchain::openings_url(b"https://a.example/", &[0xab; 32]),
+		Some(format!("https://a.example/nubes/v1/challenge/0x{}/openings", "ab".repeat(32)))
+	);
 }
 
 /// The test off-chain extension, with chosen transport outcomes for some URLs: a status code, an
-/// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline). Every
+/// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline); the
+/// last two never reach the inner extension, so they take no expected request. Every
 /// challenge sent must be signed by validator `signers[validator]` of the epoch; it is passed on
 /// with its signature blanked.
 #[derive(Clone)]
@@ -1061,7 +1106,14 @@ struct Scripted {
 	script: std::sync::Arc<
 		std::sync::Mutex<std::collections::BTreeMap<String, sp_core::offchain::HttpRequestStatus>>,
 	>,
-	uris: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u16, String>>>,
+	/// Every request by this extension's id (unique, unlike the inner extension's, which reuses
+	/// the ids of requests still pending): its URI, and its id in the inner extension unless its
+	/// transport is scripted to fail.
+	requests: std::sync::Arc<
+		std::sync::Mutex<
+			std::collections::BTreeMap<u16, (String, Option<sp_core::offchain::HttpRequestId>)>,
+		>,
+	>,
 	signers: Vec<sp_core::sr25519::Public>,
 	signed: std::sync::Arc<std::sync::Mutex<u32>>,
 	/// Bodies that are complete only at the given time: reading one earlier waits, as the
@@ -1075,11 +1127,24 @@ impl Scripted {
 		Self {
 			inner,
 			script: Default::default(),
-			uris: Default::default(),
+			requests: Default::default(),
 			signers: validators.iter().map(|i| validator_pair(*i).public()).collect(),
 			signed: Default::default(),
 			drips: Default::default(),
 		}
+	}
+
+	/// The URI of request `id`.
+	fn uri(&self, id: sp_core::offchain::HttpRequestId) -> Option<String> {
+		self.requests.lock().unwrap().get(&id.0).map(|(uri, _)| uri.clone())
+	}
+
+	/// The inner extension's id of request `id`, unless it never reaches it.
+	fn inner_id(
+		&self,
+		id: sp_core::offchain::HttpRequestId,
+	) -> Option<sp_core::offchain::HttpRequestId> {
+		self.requests.lock().unwrap().get(&id.0).and_then(|(_, inner)| *inner)
 	}
 }
 
@@ -1105,8 +1170,16 @@ impl sp_core::offchain::Externalities for Scripted {
 		uri: &str,
 		meta: &[u8],
 	) -> Result<sp_core::offchain::HttpRequestId, ()> {
-		let id = self.inner.http_request_start(method, uri, meta)?;
-		self.uris.lock().unwrap().insert(id.0, uri.into());
+		use sp_core::offchain::HttpRequestStatus;
+		let fails = matches!(
+			self.script.lock().unwrap().get(uri),
+			Some(HttpRequestStatus::IoError | HttpRequestStatus::DeadlineReached)
+		);
+		let inner =
+			if fails { None } else { Some(self.inner.http_request_start(method, uri, meta)?) };
+		let mut requests = self.requests.lock().unwrap();
+		let id = sp_core::offchain::HttpRequestId(requests.len() as u16);
+		requests.insert(id.0, (uri.into(), inner));
 		Ok(id)
 	}
 	fn http_request_add_header(
@@ -1115,7 +1188,10 @@ impl sp_core::offchain::Externalities for Scripted {
 		name: &str,
 		value: &str,
 	) -> Result<(), ()> {
-		self.inner.http_request_add_header(id, name, value)
+		match self.inner_id(id) {
+			Some(inner) => self.inner.http_request_add_header(inner, name, value),
+			None => Ok(()),
+		}
 	}
 	fn http_request_write_body(
 		&mut self,
@@ -1124,8 +1200,13 @@ impl sp_core::offchain::Externalities for Scripted {
 		deadline: Option<sp_core::offchain::Timestamp>,
 	) -> Result<(), sp_core::offchain::HttpError> {
 		use sp_core::Pair as _;
+		let inner = self.inner_id(id);
+		let forward = |this: &mut Self, chunk: &[u8]| match inner {
+			Some(inner) => this.inner.http_request_write_body(inner, chunk, deadline),
+			None => Ok(()),
+		};
 		if chunk.is_empty() {
-			return self.inner.http_request_write_body(id, chunk, deadline);
+			return forward(self, chunk);
 		}
 		let mut signed: nubes_proofs::SignedChallenge =
 			serde_json::from_slice(chunk).expect("a signed challenge");
@@ -1137,7 +1218,7 @@ impl sp_core::offchain::Externalities for Scripted {
 		);
 		*self.signed.lock().unwrap() += 1;
 		signed.signature = [0; 64];
-		self.inner.http_request_write_body(id, &serde_json::to_vec(&signed).unwrap(), deadline)
+		forward(self, &serde_json::to_vec(&signed).unwrap())
 	}
 	fn http_response_wait(
 		&mut self,
@@ -1148,7 +1229,7 @@ impl sp_core::offchain::Externalities for Scripted {
 		let scripted: Vec<Option<HttpRequestStatus>> = ids
 			.iter()
 			.map(|id| {
-				let uri = self.uris.lock().unwrap().get(&id.0).cloned()?;
+				let uri = self.uri(*id)?;
 				self.script.lock().unwrap().get(&uri).copied()
 			})
 			.collect();
@@ -1160,7 +1241,10 @@ impl sp_core::offchain::Externalities for Scripted {
 		ids.iter()
 			.zip(scripted)
 			.map(|(id, status)| {
-				status.unwrap_or_else(|| self.inner.http_response_wait(&[*id], deadline)[0])
+				status.unwrap_or_else(|| match self.inner_id(*id) {
+					Some(inner) => self.inner.http_response_wait(&[inner], deadline)[0],
+					None => HttpRequestStatus::Invalid,
+				})
 			})
 			.collect()
 	}
@@ -1168,7 +1252,10 @@ impl sp_core::offchain::Externalities for Scripted {
 		&mut self,
 		id: sp_core::offchain::HttpRequestId,
 	) -> Vec<(Vec<u8>, Vec<u8>)> {
-		self.inner.http_response_headers(id)
+		match self.inner_id(id) {
+			Some(inner) => self.inner.http_response_headers(inner),
+			None => Vec::new(),
+		}
 	}
 	fn http_response_read_body(
 		&mut self,
@@ -1176,7 +1263,10 @@ impl sp_core::offchain::Externalities for Scripted {
 		buffer: &mut [u8],
 		deadline: Option<sp_core::offchain::Timestamp>,
 	) -> Result<usize, sp_core::offchain::HttpError> {
-		let uri = self.uris.lock().unwrap().get(&id.0).cloned();
+		let Some(inner) = self.inner_id(id) else {
+			return Err(sp_core::offchain::HttpError::IoError);
+		};
+		let uri = self.uri(id);
 		let complete = uri.and_then(|uri| self.drips.lock().unwrap().get(&uri).copied());
 		if let Some(complete) = complete {
 			let now = self.inner.timestamp().unix_millis();
@@ -1196,7 +1286,7 @@ impl sp_core::offchain::Externalities for Scripted {
 				}
 			}
 		}
-		self.inner.http_response_read_body(id, buffer, deadline)
+		self.inner.http_response_read_body(inner, buffer, deadline)
 	}
 	fn set_authorized_nodes(&mut self, nodes: Vec<sp_core::OpaquePeerId>, authorized_only: bool) {
 		self.inner.set_authorized_nodes(nodes, authorized_only)
@@ -1216,39 +1306,62 @@ fn http_500_unreachable_and_late_providers_are_reported_with_their_reason() {
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		let page = slots(0..4);
+		let page = slots(0..5);
 		let challenge = |who: AccountId| {
 			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
 		};
 		let url = |who: AccountId| format!("http://provider-{who}.example:8080/nubes/v1/challenge");
-		// Requests with a response come first: the test extension matches them in order.
-		state.write().expect_request(expected_request(
-			page[0].account,
-			&challenge(page[0].account),
-			honest_answer(&challenge(page[0].account)),
-		));
-		state.write().expect_request(expected_request(
-			page[1].account,
-			&challenge(page[1].account),
-			b"oops".to_vec(),
-		));
+		// The requests answered, in the order they go out (those that fail at the transport
+		// expect nothing): the challenges, then the openings of those that passed.
+		let (answer_0, openings_0) = honest(&challenge(page[0].account));
+		let (answer_4, openings_4) = honest(&challenge(page[4].account));
+		let answered = [
+			expected_request(page[0].account, &challenge(page[0].account), answer_0),
+			expected_request(page[1].account, &challenge(page[1].account), b"oops".to_vec()),
+			expected_request(page[4].account, &challenge(page[4].account), answer_4),
+			expected_openings(page[0].account, &challenge(page[0].account), openings_0),
+		];
+		// The fifth provider's openings are lost on the way (scripted below): the roots it gave
+		// in time are not proven.
+		let _ = openings_4;
+		for request in answered {
+			state.write().expect_request(request);
+		}
+		let openings_of = |who: AccountId| {
+			format!(
+				"http://provider-{who}.example:8080{}",
+				nubes_proofs::openings_path(&challenge(who).seed)
+			)
+		};
 		{
 			let mut script = scripted.script.lock().unwrap();
 			script.insert(url(page[1].account), HttpRequestStatus::Finished(500));
 			script.insert(url(page[2].account), HttpRequestStatus::IoError);
 			script.insert(url(page[3].account), HttpRequestStatus::DeadlineReached);
+			script.insert(openings_of(page[4].account), HttpRequestStatus::IoError);
 		}
-		Attestation::offchain_worker(1);
+		Attestation::offchain_worker(turn_block());
 		without_reveals(&mut pool_state.write().transactions);
-		let raw = pool_state.write().transactions.pop().expect("one report");
-		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
-		let RuntimeCall::Attestation(Call::report { report, .. }) = xt.function else { panic!() };
+		// Two reports: `MaxFailuresPerReport` is 4 in the mock.
+		let failures: Vec<(AccountId, Failure)> = pool_state
+			.read()
+			.transactions
+			.iter()
+			.flat_map(|raw| {
+				let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+				let RuntimeCall::Attestation(Call::report { report, .. }) = xt.function else {
+					panic!()
+				};
+				report.failures.to_vec()
+			})
+			.collect();
 		assert_eq!(
-			report.failures.to_vec(),
+			failures,
 			vec![
 				(page[1].account, Failure::HttpStatus(500)),
 				(page[2].account, Failure::Unreachable),
 				(page[3].account, Failure::Late { elapsed_ms: params.deadline_ms }),
+				(page[4].account, Failure::Unreachable),
 			]
 		);
 	});
@@ -1286,29 +1399,38 @@ fn a_provider_dripping_its_answer_makes_no_one_else_late() {
 	ext.execute_with(|| {
 		let data = Epochs::<Test>::get(0).unwrap();
 		let params = Params::<Test>::get();
-		let page = slots(0..4);
+		let page = slots(0..5);
 		let challenge = |who: AccountId| {
 			offchain::challenge_for(&data.seed, &[0; 32], &who, &capacity(), &params)
 		};
-		// The first provider of the batch sends its head at once and never finishes its body;
-		// the three after it answer rightly at once.
+		// The first provider of the turn sends its head at once and never finishes its body;
+		// the four after it answer rightly at once, and give their openings.
+		let mut openings = Vec::new();
 		for provider in &page {
-			let answer = honest_answer(&challenge(provider.account));
+			let (answer, opened) = honest(&challenge(provider.account));
 			state.write().expect_request(expected_request(
 				provider.account,
 				&challenge(provider.account),
 				answer,
 			));
+			openings.push(expected_openings(
+				provider.account,
+				&challenge(provider.account),
+				opened,
+			));
+		}
+		for request in openings.into_iter().skip(1) {
+			state.write().expect_request(request);
 		}
 		let url = |who: AccountId| format!("http://provider-{who}.example:8080/nubes/v1/challenge");
 		scripted.drips.lock().unwrap().insert(url(page[0].account), u64::MAX);
-		Attestation::offchain_worker(1);
+		Attestation::offchain_worker(turn_block());
 		without_reveals(&mut pool_state.write().transactions);
 		let raw = pool_state.write().transactions.pop().expect("one report");
 		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
 		let RuntimeCall::Attestation(Call::report { report, .. }) = xt.function else { panic!() };
 		// Only the dripping provider is late, seen within a polling round of its deadline; it
-		// held no one else up (with one shared deadline, all four were late).
+		// held no one else up (with one shared deadline, all were late).
 		let failures = report.failures.to_vec();
 		assert_eq!(failures.len(), 1, "{failures:?}");
 		let (who, Failure::Late { elapsed_ms }) = failures[0] else { panic!("{failures:?}") };
@@ -1320,6 +1442,6 @@ fn a_provider_dripping_its_answer_makes_no_one_else_late() {
 				.get::<offchain::WorkerStats>()
 				.unwrap()
 				.unwrap();
-		assert_eq!((stats.challenges_sent, stats.passed, stats.failed), (4, 3, 1));
+		assert_eq!((stats.challenges_sent, stats.passed, stats.failed), (5, 4, 1));
 	});
 }

@@ -416,7 +416,7 @@ impl pallet_attestation::Config for Runtime {
 	type MaxEvicting = ConstU32<16>;
 	type MaxClosedPerBlock = ConstU32<8>;
 	type MaxCompensated = ConstU32<8>;
-	type ChallengesPerBlock = ConstU32<16>;
+	type OpeningsAtOnce = ConstU32<16>;
 	type DefaultParameters = AttestationParameters;
 	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
