@@ -37,8 +37,14 @@ impl Responder {
 		let url = format!("http://{}", server.server_addr().to_ip().expect("an IP address"));
 		let answered = Arc::new(AtomicU32::new(0));
 		let count = answered.clone();
+		let kept = common::KeptOpenings::default();
 		std::thread::spawn(move || {
 			for mut request in server.incoming_requests() {
+				if *request.method() == tiny_http::Method::Get {
+					let response = kept.respond(request.url());
+					let _ = request.respond(response);
+					continue;
+				}
 				let mut body = Vec::new();
 				let _ = request.as_reader().read_to_end(&mut body);
 				let reply = serde_json::from_slice::<SignedChallenge>(&body)
@@ -46,12 +52,13 @@ impl Responder {
 					.and_then(|signed| {
 						Prover::new(2, 64).answer(&signed.challenge, &NoStorage, None).ok()
 					})
-					.map(|mut answer| {
+					.map(|mut proof| {
+						kept.keep(&proof.openings);
 						if !honest {
 							// A unit's root left out.
-							answer.capacity.roots.pop();
+							proof.answer.roots.pop();
 						}
-						serde_json::to_vec(&answer).expect("answers serialize")
+						serde_json::to_vec(&proof.answer).expect("answers serialize")
 					});
 				count.fetch_add(1, Ordering::SeqCst);
 				let response = match reply {

@@ -71,9 +71,16 @@ impl Responder {
 		let url = format!("http://{}", server.server_addr().to_ip().expect("an IP address"));
 		let arrivals: Arrivals = Arc::default();
 		let seen = arrivals.clone();
+		let kept = common::KeptOpenings::default();
 		std::thread::spawn(move || {
 			for mut request in server.incoming_requests() {
+				if *request.method() == tiny_http::Method::Get {
+					let response = kept.respond(request.url());
+					let _ = request.respond(response);
+					continue;
+				}
 				let seen = seen.clone();
+				let kept = kept.clone();
 				// Each challenge on its own thread, as an agent answers them.
 				std::thread::spawn(move || {
 					let at = Instant::now();
@@ -86,7 +93,10 @@ impl Responder {
 					seen.lock().expect("arrivals").push((signed.epoch, signed.validator, at));
 					let answer = Prover::new(1, 64)
 						.answer(&signed.challenge, &NoStorage, None)
-						.map(|answer| serde_json::to_vec(&answer).expect("answers serialize"));
+						.map(|proof| {
+							kept.keep(&proof.openings);
+							serde_json::to_vec(&proof.answer).expect("answers serialize")
+						});
 					let Ok(bytes) = answer else {
 						let _ = request.respond(tiny_http::Response::empty(400));
 						return;

@@ -28,27 +28,45 @@
 //! body: an Answer (JSON), at most MAX_ANSWER_BYTES bytes
 //! ```
 //!
+//! Then, untimed beyond the same deadline from its own sending, it reads the openings the
+//! answer's roots draw:
+//!
+//! ```text
+//! GET {endpoint}/nubes/v1/challenge/0x{seed}/openings
+//! 200 OK
+//! body: Openings (JSON), at most MAX_ANSWER_BYTES bytes
+//! ```
+//!
+//! The split (protocol version 4) keeps the timed part small (one root per unit), so a
+//! validator can send a whole turn of challenges in one block and read the openings afterwards;
+//! the openings were fixed by the roots given in time, so reading them later proves the same.
+//!
 //! Anything else fails the challenge: no answer in time, a status other than 200, a body that
 //! does not parse, an answer to another challenge (its `seed` differs), a wrong version, or an
-//! answer that does not verify. The same types have a SCALE encoding for use on chain.
+//! answer whose openings do not verify against its roots. The same types have a SCALE encoding
+//! for use on chain.
 //!
 //! JSON field names are camelCase; 32-byte values (seeds, accounts, roots, hashes) are
 //! `0x`-prefixed lowercase hex; byte strings (blocks, chunk data) are `0x`-prefixed hex too.
 //! Example:
 //!
 //! ```json
-//! {"challenge":{"version":3,"seed":"0x…","provider":"0x…",
-//!   "capacity":{"units":2,"blocks":262144,"samples":32},
+//! {"challenge":{"version":4,"seed":"0x…","provider":"0x…",
+//!   "capacity":{"units":2,"blocks":65536,"samples":16},
 //!   "storage":[{"lease":7,"root":"0x…","chunks":1024,"indices":[3,999]}],
-//!   "deadlineMs":2000},
+//!   "deadlineMs":1300},
 //!  "epoch":12,"validator":1,"signature":"0x…(64 bytes)"}
 //! ```
 //!
 //! ```json
-//! {"version":3,"seed":"0x…",
-//!  "capacity":{"roots":["0x…","0x…"],"openings":[{"previous":"0x…(1 KiB)","previousPath":["0x…",…],
-//!    "referenced":"0x…(1 KiB)","referencedPath":[…],"path":[…]},…]},
+//! {"version":4,"seed":"0x…","roots":["0x…","0x…"],
 //!  "storage":[{"lease":7,"chunks":[{"index":3,"data":"0x…","path":["0x…",…]},…]}]}
+//! ```
+//!
+//! ```json
+//! {"version":4,"seed":"0x…",
+//!  "openings":[{"previous":{"block":"0x…(1 KiB)","path":["0x…",…]},
+//!    "referenced":[{"block":"0x…","path":[…]},{"block":"0x…","path":[…]}],"path":[…]},…]}
 //! ```
 //!
 //! ## Idle capacity ([`capacity`])
@@ -57,12 +75,12 @@
 //! what a challenge proves. A validator asks one unit per idle core, each filling `blocks` KiB
 //! (the idle memory's share per idle core, capped by the chain's parameter, a power of two).
 //! A unit's fill is a sequential chain of 1 KiB blocks, each compressing its predecessor with
-//! an earlier block the predecessor picks (Argon2's data-dependent construction), keyed by the
+//! two earlier blocks the predecessor picks (Argon2's data-dependent construction), keyed by the
 //! challenge's fresh seed, the provider and the unit. The prover commits each unit's fill with
 //! a Merkle root, then opens `samples` blocks at positions drawn from the hash of the roots; the
-//! verifier recomputes each opened block from its opened predecessor and reference and checks
-//! all three against the root: one compression and about `3 × log2(blocks)` hashes per opening,
-//! whatever the fill's size.
+//! verifier recomputes each opened block from its opened predecessor and two references and
+//! checks all four against the root: two compressions and about `4 × log2(blocks)` hashes per
+//! opening, whatever the fill's size.
 //!
 //! So the time an honest machine needs is one unit's fill, its cores working in parallel, and it
 //! is nearly the same on every run (no lottery, unlike a hash puzzle). A machine with half the

@@ -201,6 +201,9 @@ struct Known {
 	rules: Option<Rules>,
 	epochs: BTreeMap<u32, Read>,
 	answered: HashSet<(u32, u32)>,
+	/// The openings of each answered challenge, by its seed, with its epoch: kept for the
+	/// validator to read after the timed answer (at most one per answered validator).
+	openings: BTreeMap<[u8; 32], (u32, bytes::Bytes)>,
 }
 
 /// The gate of the challenge door: the epochs it knows and the validators it answered. Its
@@ -273,6 +276,7 @@ impl Challengers {
 		let floor = current.saturating_sub(1);
 		known.answered.retain(|(epoch, _)| *epoch >= floor);
 		known.epochs.retain(|epoch, _| *epoch >= floor);
+		known.openings.retain(|_, (epoch, _)| *epoch >= floor);
 		if !known.answered.insert((signed.epoch, signed.validator)) {
 			return Err(Refusal::AlreadyAnswered {
 				epoch: signed.epoch,
@@ -280,6 +284,19 @@ impl Challengers {
 			});
 		}
 		Ok(())
+	}
+
+	/// Keeps `body`, the openings (JSON) of the answered challenge with `seed` of `epoch`, for
+	/// its validator to read.
+	pub fn keep_openings(&self, epoch: u32, seed: [u8; 32], body: bytes::Bytes) {
+		self.known().openings.insert(seed, (epoch, body));
+	}
+
+	/// The openings of the answered challenge with `seed`, if it was answered here and its
+	/// epoch is recent; the seed, fresh and known only to its validator and this agent, is what
+	/// asks for them.
+	pub fn openings(&self, seed: &[u8; 32]) -> Option<bytes::Bytes> {
+		self.known().openings.get(seed).map(|(_, body)| body.clone())
 	}
 
 	/// The running epoch at the node's best block (read at most once a second; epochs are

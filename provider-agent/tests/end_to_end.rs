@@ -317,16 +317,24 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert!(metrics.contains("nubes_agent_bids_total{outcome=\"placed\"} 1"), "{metrics}");
 
 	// Alice's off-chain worker challenges the agent every epoch (20 blocks); the agent answers
-	// on the core it sells and the epochs are judged served.
-	eventually("a validator's challenge answered", Duration::from_secs(90), || async {
+	// on the core it sells, the worker reads the openings of its fills after the answer, and the
+	// epochs are judged served.
+	eventually("a validator's challenge answered and opened", Duration::from_secs(90), || async {
 		let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
 			.call()
 			.ok()?
 			.into_string()
 			.ok()?;
-		metrics.contains("nubes_agent_challenges_total{outcome=\"answered\"}").then_some(())
+		(metrics.contains("nubes_agent_challenges_total{outcome=\"answered\"}")
+			&& metrics.contains("nubes_agent_challenges_total{outcome=\"opened\"}"))
+		.then_some(())
 	})
 	.await;
+	// The openings are given only for a seed answered here: a stranger guessing gets nothing.
+	let (code, _) =
+		http_get(&format!("http://127.0.0.1:{port}{}", nubes_proofs::openings_path(&[7; 32])))
+			.unwrap();
+	assert_eq!(code, 404);
 	// Validators probe the leases the chain holds active: the agent says it runs this one, and
 	// nothing for a lease it does not hold.
 	let live = |lease: u64| {

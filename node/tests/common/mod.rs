@@ -289,3 +289,29 @@ impl Validator {
 		NodeProcess::start(self.name, &args, self.rpc_port, self.p2p_port, &log)
 	}
 }
+
+/// The openings a test's stand-in provider gave with its timed answers, kept by challenge seed
+/// for the validator to read afterwards, as an agent keeps them.
+#[derive(Clone, Default)]
+pub struct KeptOpenings(
+	std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+);
+
+impl KeptOpenings {
+	/// Keeps `openings` for the path a validator reads them at.
+	pub fn keep(&self, openings: &nubes_proofs::Openings) {
+		let body = serde_json::to_vec(openings).expect("openings serialize");
+		let path = nubes_proofs::openings_path(&openings.seed);
+		self.0.lock().expect("kept openings").insert(path, body);
+	}
+
+	/// The response to a GET of `url`: the openings kept for it, or a 404.
+	pub fn respond(&self, url: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+		match self.0.lock().expect("kept openings").get(url) {
+			Some(body) => tiny_http::Response::from_data(body.clone()),
+			None => {
+				tiny_http::Response::from_data(b"no such challenge".to_vec()).with_status_code(404)
+			}
+		}
+	}
+}

@@ -1,8 +1,10 @@
 //! The validators' door: answers capacity challenges with the idle cores, once
 //! [`crate::challengers`] has admitted them (an assigned validator of the epoch, signed, within
-//! the chain's rules, once per epoch); anything else is refused before any work. And says, for
-//! a lease, whether this agent runs its workload: the liveness probe by which validators check
-//! the capacity that is leased (it costs a map lookup, so it is open to anyone).
+//! the chain's rules, once per epoch); anything else is refused before any work. The timed
+//! answer carries the fills' roots; the openings those roots draw are kept and given to whoever
+//! names the challenge's seed, afterwards (a lookup, no work). And says, for a lease, whether
+//! this agent runs its workload: the liveness probe by which validators check the capacity that
+//! is leased (it costs a map lookup, so it is open to anyone).
 
 use super::error;
 use crate::agent::Agent;
@@ -34,6 +36,7 @@ pub fn router(agent: Arc<Agent>) -> Router {
 			nubes_proofs::CHALLENGE_PATH,
 			post(challenge).layer(DefaultBodyLimit::max(MAX_CHALLENGE_BYTES)),
 		)
+		.route("/nubes/v1/challenge/{seed}/openings", get(openings))
 		.route("/nubes/v1/leases/{id}/live", get(liveness))
 		.with_state(agent)
 }
@@ -51,6 +54,25 @@ async fn liveness(State(agent): State<Arc<Agent>>, Path(id): Path<u64>) -> Respo
 			agent.metrics.lease_probes.with_label_values(&["unknown"]).inc();
 			error(StatusCode::NOT_FOUND, format!("lease {id} runs nothing here"))
 		}
+	}
+}
+
+/// `GET /nubes/v1/challenge/0x{seed}/openings`: the openings of the challenge with that seed,
+/// answered here; 404 for any other seed.
+async fn openings(State(agent): State<Arc<Agent>>, Path(seed): Path<String>) -> Response {
+	let seed: Option<[u8; 32]> = seed
+		.strip_prefix("0x")
+		.and_then(|digits| hex::decode(digits).ok())
+		.and_then(|bytes| bytes.try_into().ok());
+	let Some(seed) = seed else {
+		return error(StatusCode::BAD_REQUEST, "the seed is 32 bytes of 0x-prefixed hex");
+	};
+	match agent.challengers.openings(&seed) {
+		Some(body) => {
+			agent.metrics.challenges.with_label_values(&["opened"]).inc();
+			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
+		}
+		None => error(StatusCode::NOT_FOUND, "no challenge with this seed was answered here"),
 	}
 }
 
@@ -80,7 +102,7 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	if let Err(refusal) = agent.challengers.admit(&signed).await {
 		return refused(refusal.status(), refusal.to_string());
 	}
-	let challenge = signed.challenge;
+	let (epoch, challenge) = (signed.epoch, signed.challenge);
 	// The puzzle is sized to the idle cores (at most the cores sold); fill on that many threads.
 	let cores = agent.challengers.cores();
 	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());
@@ -89,12 +111,15 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	})
 	.await;
 	match answer {
-		Ok(Ok(answer)) => {
-			let body = serde_json::to_vec(&answer).unwrap_or_default();
-			if body.len() > MAX_ANSWER_BYTES {
+		Ok(Ok(proof)) => {
+			let body = serde_json::to_vec(&proof.answer).unwrap_or_default();
+			let opened = serde_json::to_vec(&proof.openings).unwrap_or_default();
+			if body.len() > MAX_ANSWER_BYTES || opened.len() > MAX_ANSWER_BYTES {
 				agent.metrics.challenges.with_label_values(&["failed"]).inc();
 				return error(StatusCode::INTERNAL_SERVER_ERROR, "answer too large");
 			}
+			// Kept before the answer leaves: the validator may ask for them at once.
+			agent.challengers.keep_openings(epoch, proof.answer.seed, opened.into());
 			agent.metrics.challenges.with_label_values(&["answered"]).inc();
 			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
 		}
