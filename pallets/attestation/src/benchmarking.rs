@@ -430,6 +430,53 @@ mod benchmarks {
 		assert_eq!(Evicting::<T>::get().len(), left);
 	}
 
+	/// Not a call: what the off-chain worker spends on one provider's capacity answer, run in
+	/// the runtime's wasm as the worker runs it. Both JSON bodies (the timed answer, then the
+	/// openings) parsed and checked, for two units and the chain's `samples` openings. Units of
+	/// 16 MiB: the runtime's allocator takes no single allocation over 32 MiB, so a 64 MiB fill
+	/// cannot be made here; a 64 MiB unit's paths are two levels deeper (8 hashes more per
+	/// opening). The weights file does not use it.
+	#[benchmark]
+	fn verify_capacity_answer() -> Result<(), BenchmarkError> {
+		use nubes_proofs::{
+			capacity::{self, Fill},
+			verify::{check_openings, check_response},
+			Answer, CapacityChallenge, Challenge, Openings, PROTOCOL_VERSION,
+		};
+		let (seed, provider, blocks) = ([7u8; 32], [9u8; 32], 1u32 << 14);
+		let samples = Params::<T>::get().samples.max(1);
+		let challenge = Challenge {
+			version: PROTOCOL_VERSION,
+			seed,
+			provider,
+			capacity: CapacityChallenge { units: 2, blocks, samples },
+			storage: Vec::new(),
+			deadline_ms: u32::MAX,
+		};
+		let proof = {
+			let fills: Vec<Fill> = (0..2)
+				.map(|unit| Fill::new(&seed, &provider, unit, blocks, || false))
+				.collect::<Option<_>>()
+				.ok_or(BenchmarkError::Stop("a fill"))?;
+			capacity::answer(&seed, &fills, blocks, samples)
+		};
+		let answer =
+			Answer { version: PROTOCOL_VERSION, seed, roots: proof.roots, storage: Vec::new() };
+		let openings = Openings { version: PROTOCOL_VERSION, seed, openings: proof.openings };
+		let answer = serde_json::to_vec(&answer).map_err(|_| BenchmarkError::Stop("JSON"))?;
+		let openings = serde_json::to_vec(&openings).map_err(|_| BenchmarkError::Stop("JSON"))?;
+		let verdict;
+
+		#[block]
+		{
+			verdict = check_response(&challenge, 200, &answer, 0)
+				.and_then(|answer| check_openings(&challenge, &answer.roots, 200, &openings));
+		}
+
+		assert_eq!(verdict, Ok(()));
+		Ok(())
+	}
+
 	/// A summary of validator 0 of a full set, with failures on its ledger.
 	#[benchmark]
 	fn summarize() {
