@@ -1095,6 +1095,10 @@ fn transport_outcomes_map_to_failures() {
 	);
 }
 
+/// Requests by the test extension's id: the URI, and the inner extension's id.
+type Requests =
+	std::collections::BTreeMap<u16, (String, Option<sp_core::offchain::HttpRequestId>)>;
+
 /// The test off-chain extension, with chosen transport outcomes for some URLs: a status code, an
 /// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline); the
 /// last two never reach the inner extension, so they take no expected request. Every
@@ -1109,11 +1113,7 @@ struct Scripted {
 	/// Every request by this extension's id (unique, unlike the inner extension's, which reuses
 	/// the ids of requests still pending): its URI, and its id in the inner extension unless its
 	/// transport is scripted to fail.
-	requests: std::sync::Arc<
-		std::sync::Mutex<
-			std::collections::BTreeMap<u16, (String, Option<sp_core::offchain::HttpRequestId>)>,
-		>,
-	>,
+	requests: std::sync::Arc<std::sync::Mutex<Requests>>,
 	signers: Vec<sp_core::sr25519::Public>,
 	signed: std::sync::Arc<std::sync::Mutex<u32>>,
 	/// Bodies that are complete only at the given time: reading one earlier waits, as the
