@@ -44,7 +44,7 @@ fn verifier(c: &mut Criterion) {
 		let challenge = challenge(units, 1 << 10);
 		let proof = Prover::new(2, units).answer(&challenge, &NoStorage, None).expect("filled");
 		let body = serde_json::to_vec(&proof.answer).expect("JSON");
-		let opened = serde_json::to_vec(&proof.openings).expect("JSON");
+		let opened = codec::Encode::encode(&proof.openings);
 		let roots = &proof.answer.roots;
 		group.bench_with_input(BenchmarkId::new("check, units", units), &units, |b, _| {
 			b.iter(|| {

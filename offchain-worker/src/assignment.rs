@@ -16,7 +16,7 @@ use codec::Encode;
 /// The order of the epoch's validators: by the hash of each key with the seed.
 pub fn shuffle<K: Encode>(seed: &[u8; 32], validators: &mut [K]) {
 	validators.sort_by_cached_key(|key| {
-		sp_crypto_hashing::blake2_256(&(b"nubes/order", seed, key).encode())
+		crate::hashing::blake2_256(&(b"nubes/order", seed, key).encode())
 	});
 }
 

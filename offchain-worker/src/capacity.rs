@@ -22,7 +22,6 @@ use crate::protocol::CapacityChallenge;
 use alloc::{vec, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use serde::{Deserialize, Serialize};
 
 /// Bytes in a block.
 pub const BLOCK_BYTES: usize = 1024;
@@ -130,7 +129,7 @@ fn expand(seed: &[u8; 32], provider: &[u8; 32], unit: u32, tag: u8) -> Block {
 	let mut block = [0u64; BLOCK_WORDS];
 	for (part, words) in block.chunks_mut(8).enumerate() {
 		input[85] = part as u8;
-		let hash = sp_crypto_hashing::blake2_512(&input);
+		let hash = crate::hashing::blake2_512(&input);
 		for (word, bytes) in words.iter_mut().zip(hash.chunks_exact(8)) {
 			*word = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
 		}
@@ -189,7 +188,7 @@ pub fn block_from_bytes(bytes: &[u8]) -> Option<Block> {
 
 /// A block's leaf in its unit's Merkle tree.
 pub fn leaf(block: &Block) -> [u8; 32] {
-	sp_crypto_hashing::blake2_256(&block_bytes(block))
+	crate::hashing::blake2_256(&block_bytes(block))
 }
 
 /// An inner node of the tree.
@@ -197,7 +196,7 @@ pub fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 	let mut both = [0u8; 64];
 	both[..32].copy_from_slice(left);
 	both[32..].copy_from_slice(right);
-	sp_crypto_hashing::blake2_256(&both)
+	crate::hashing::blake2_256(&both)
 }
 
 /// The root a leaf's `path` leads to from position `index`.
@@ -222,13 +221,13 @@ pub fn openings(seed: &[u8; 32], roots: &[[u8; 32]], blocks: u32, samples: u32) 
 	for root in roots {
 		transcript.extend_from_slice(root);
 	}
-	let digest = sp_crypto_hashing::blake2_256(&transcript);
+	let digest = crate::hashing::blake2_256(&transcript);
 	(0..samples)
 		.map(|k| {
 			let mut input = [0u8; 36];
 			input[..32].copy_from_slice(&digest);
 			input[32..].copy_from_slice(&k.to_le_bytes());
-			let hash = sp_crypto_hashing::blake2_256(&input);
+			let hash = crate::hashing::blake2_256(&input);
 			let a = u64::from_le_bytes(hash[..8].try_into().unwrap_or_default());
 			let b = u64::from_le_bytes(hash[8..16].try_into().unwrap_or_default());
 			((a % units) as u32, 2 + (b % u64::from(blocks - 2)) as u32)
@@ -237,71 +236,31 @@ pub fn openings(seed: &[u8; 32], roots: &[[u8; 32]], blocks: u32, samples: u32) 
 }
 
 /// A block with its Merkle path.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	Serialize,
-	Deserialize,
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct OpenedBlock {
 	/// The block's bytes.
-	#[serde(with = "crate::hex_serde::bytes")]
 	pub block: Vec<u8>,
 	/// Its Merkle path, from the leaf up.
-	#[serde(with = "crate::hex_serde::array32_list")]
 	pub path: Vec<[u8; 32]>,
 }
 
 /// One opening: what the verifier needs to recompute block `index` of a unit and check it, its
 /// predecessor and the blocks it references against the unit's root.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	Serialize,
-	Deserialize,
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct Opening {
 	/// Block `index - 1`.
 	pub previous: OpenedBlock,
 	/// The blocks `index` references, in [`references`] order.
 	pub referenced: Vec<OpenedBlock>,
 	/// Block `index`'s Merkle path (the verifier recomputes the block).
-	#[serde(with = "crate::hex_serde::array32_list")]
 	pub path: Vec<[u8; 32]>,
 }
 
-/// A provider's answer to the capacity part of a challenge.
-#[derive(
-	Clone,
-	Default,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	Serialize,
-	Deserialize,
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The fills' roots and the openings they draw, as the prover makes them (sent in two parts:
+/// the roots in the timed answer, the openings after).
+#[derive(Clone, Default, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct CapacityAnswer {
 	/// Each unit's root, in unit order.
-	#[serde(with = "crate::hex_serde::array32_list")]
 	pub roots: Vec<[u8; 32]>,
 	/// One opening per sample, in the order [`openings`] draws them.
 	pub openings: Vec<Opening>,
@@ -452,27 +411,27 @@ pub fn depth(blocks: u32) -> usize {
 	blocks.max(2).next_power_of_two().trailing_zeros() as usize
 }
 
-/// Checks a capacity answer: one root per unit, and every opening drawn from the roots
-/// recomputes to a block under its unit's root, from a predecessor and referenced blocks that
-/// are under it too. Cost: per opening, two compressions and `4 × (depth + 1)` hashes.
+/// Checks a capacity answer, its `roots` and its `openings`: one root per unit, and every
+/// opening drawn from the roots recomputes to a block under its unit's root, from a predecessor
+/// and referenced blocks that are under it too. Cost: per opening, two compressions and
+/// `4 × (depth + 1)` hashes.
 pub fn verify(
 	seed: &[u8; 32],
 	provider: &[u8; 32],
 	challenge: &CapacityChallenge,
-	answer: &CapacityAnswer,
+	roots: &[[u8; 32]],
+	openings: &[Opening],
 ) -> Result<(), CapacityFailure> {
-	if answer.roots.len() != challenge.units as usize {
+	if roots.len() != challenge.units as usize {
 		return Err(CapacityFailure::WrongUnitCount);
 	}
-	let positions = openings(seed, &answer.roots, challenge.blocks, challenge.samples);
-	if answer.openings.len() != positions.len() {
+	let positions = self::openings(seed, roots, challenge.blocks, challenge.samples);
+	if openings.len() != positions.len() {
 		return Err(CapacityFailure::WrongOpeningCount);
 	}
 	let depth = depth(challenge.blocks);
 	let mut key_of: Option<(u32, UnitKey)> = None;
-	for (sample, ((unit, index), opening)) in
-		(0u32..).zip(positions.into_iter().zip(&answer.openings))
-	{
+	for (sample, ((unit, index), opening)) in (0u32..).zip(positions.into_iter().zip(openings)) {
 		let malformed = CapacityFailure::Malformed { sample };
 		let wrong = CapacityFailure::WrongBlock { sample };
 		let read = |opened: &OpenedBlock| {
@@ -490,7 +449,7 @@ pub fn verify(
 			key_of = Some((unit, UnitKey::new(seed, provider, unit)));
 		}
 		let Some((_, key)) = key_of.as_ref() else { return Err(wrong) };
-		let root = answer.roots[unit as usize];
+		let root = roots[unit as usize];
 		let under_root = |block: &Block, index: u32, path: &[[u8; 32]]| {
 			root_from_path(leaf(block), index, path) == root
 				&& key.fixed(index).is_none_or(|fixed| fixed == block)
@@ -553,22 +512,23 @@ mod tests {
 
 	#[test]
 	fn an_honest_fill_verifies() {
-		assert_eq!(verify(&SEED, &PROVIDER, &CHALLENGE, &honest()), Ok(()));
-		assert_eq!(honest().openings.len(), 16);
+		let answer = honest();
+		assert_eq!(verify(&SEED, &PROVIDER, &CHALLENGE, &answer.roots, &answer.openings), Ok(()));
+		assert_eq!(answer.openings.len(), 16);
 	}
 
 	#[test]
 	fn a_fill_is_bound_to_its_seed_provider_and_unit() {
 		// Another provider's fill (or another challenge's) answers nothing here.
 		let theirs = answer(&SEED, &fills(&SEED, &[8; 32]), CHALLENGE.blocks, CHALLENGE.samples);
-		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &theirs).is_err());
+		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &theirs.roots, &theirs.openings).is_err());
 		let old = answer(&SEED, &fills(&[6; 32], &PROVIDER), CHALLENGE.blocks, CHALLENGE.samples);
-		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &old).is_err());
+		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &old.roots, &old.openings).is_err());
 		// Units swapped: each unit's blocks are keyed by its number.
 		let mut swapped = fills(&SEED, &PROVIDER);
 		swapped.swap(0, 1);
 		let swapped = answer(&SEED, &swapped, CHALLENGE.blocks, CHALLENGE.samples);
-		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &swapped).is_err());
+		assert!(verify(&SEED, &PROVIDER, &CHALLENGE, &swapped.roots, &swapped.openings).is_err());
 	}
 
 	#[test]
@@ -577,31 +537,31 @@ mod tests {
 		let mut short = good.clone();
 		short.roots.pop();
 		assert_eq!(
-			verify(&SEED, &PROVIDER, &CHALLENGE, &short),
+			verify(&SEED, &PROVIDER, &CHALLENGE, &short.roots, &short.openings),
 			Err(CapacityFailure::WrongUnitCount)
 		);
 		let mut fewer = good.clone();
 		fewer.openings.pop();
 		assert_eq!(
-			verify(&SEED, &PROVIDER, &CHALLENGE, &fewer),
+			verify(&SEED, &PROVIDER, &CHALLENGE, &fewer.roots, &fewer.openings),
 			Err(CapacityFailure::WrongOpeningCount)
 		);
 		let mut cut = good.clone();
 		cut.openings[3].previous.block.pop();
 		assert_eq!(
-			verify(&SEED, &PROVIDER, &CHALLENGE, &cut),
+			verify(&SEED, &PROVIDER, &CHALLENGE, &cut.roots, &cut.openings),
 			Err(CapacityFailure::Malformed { sample: 3 })
 		);
 		let mut shallow = good.clone();
 		shallow.openings[5].path.pop();
 		assert_eq!(
-			verify(&SEED, &PROVIDER, &CHALLENGE, &shallow),
+			verify(&SEED, &PROVIDER, &CHALLENGE, &shallow.roots, &shallow.openings),
 			Err(CapacityFailure::Malformed { sample: 5 })
 		);
 		let mut flipped = good;
 		flipped.openings[7].referenced[1].block[100] ^= 1;
 		assert_eq!(
-			verify(&SEED, &PROVIDER, &CHALLENGE, &flipped),
+			verify(&SEED, &PROVIDER, &CHALLENGE, &flipped.roots, &flipped.openings),
 			Err(CapacityFailure::WrongBlock { sample: 7 })
 		);
 	}
@@ -645,7 +605,10 @@ mod tests {
 				.map(|unit| skipping_fill(&seed, unit, CHALLENGE.blocks, 2))
 				.collect();
 			let answer = answer(&seed, &cheat, CHALLENGE.blocks, CHALLENGE.samples);
-			assert!(verify(&seed, &PROVIDER, &CHALLENGE, &answer).is_err(), "seed {s}");
+			assert!(
+				verify(&seed, &PROVIDER, &CHALLENGE, &answer.roots, &answer.openings).is_err(),
+				"seed {s}"
+			);
 		}
 	}
 

@@ -34,7 +34,8 @@
 //! ```text
 //! GET {endpoint}/nubes/v1/challenge/0x{seed}/openings
 //! 200 OK
-//! body: Openings (JSON), at most MAX_ANSWER_BYTES bytes
+//! Content-Type: application/octet-stream
+//! body: Openings, SCALE-encoded, at most MAX_ANSWER_BYTES bytes
 //! ```
 //!
 //! The split (protocol version 4) keeps the timed part small (one root per unit), so a
@@ -46,8 +47,9 @@
 //! answer whose openings do not verify against its roots. The same types have a SCALE encoding
 //! for use on chain.
 //!
-//! JSON field names are camelCase; 32-byte values (seeds, accounts, roots, hashes) are
-//! `0x`-prefixed lowercase hex; byte strings (blocks, chunk data) are `0x`-prefixed hex too.
+//! JSON field names (challenges and timed answers) are camelCase; 32-byte values (seeds,
+//! accounts, roots, hashes) are `0x`-prefixed lowercase hex; byte strings (chunk data) are
+//! `0x`-prefixed hex too.
 //! Example:
 //!
 //! ```json
@@ -63,11 +65,9 @@
 //!  "storage":[{"lease":7,"chunks":[{"index":3,"data":"0x…","path":["0x…",…]},…]}]}
 //! ```
 //!
-//! ```json
-//! {"version":4,"seed":"0x…",
-//!  "openings":[{"previous":{"block":"0x…(1 KiB)","path":["0x…",…]},
-//!    "referenced":[{"block":"0x…","path":[…]},{"block":"0x…","path":[…]}],"path":[…]},…]}
-//! ```
+//! The openings are binary (SCALE, the chain's own encoding, of the `Openings` type): some
+//! 85 KB of blocks and hashes that JSON's hex would double and a verifier in wasm would spend
+//! longer parsing than checking.
 //!
 //! ## Idle capacity ([`capacity`])
 //!
@@ -119,6 +119,7 @@ extern crate alloc;
 
 pub mod assignment;
 pub mod capacity;
+mod hashing;
 mod hex_serde;
 pub mod protocol;
 #[cfg(feature = "std")]

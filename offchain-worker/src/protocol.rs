@@ -18,7 +18,8 @@ pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
 
 /// Path, under a provider's endpoint, of the openings of the challenge with `seed`, once its
 /// [`Answer`] was given: `GET {endpoint}/nubes/v1/challenge/0x{seed}/openings`, answered with
-/// [`Openings`]. The seed is fresh and known only to the validator and the provider.
+/// [`Openings`] (SCALE-encoded). The seed is fresh and known only to the validator and the
+/// provider.
 pub fn openings_path(seed: &[u8; 32]) -> alloc::string::String {
 	alloc::format!("{CHALLENGE_PATH}/0x{}/openings", hex::encode(seed))
 }
@@ -216,25 +217,14 @@ pub struct Answer {
 }
 
 /// The openings of the blocks the roots of an [`Answer`] drew, fetched after it
-/// ([`openings_path`]).
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	Serialize,
-	Deserialize,
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// ([`openings_path`]). Sent SCALE-encoded, not as JSON: they are some 85 KB of blocks and
+/// hashes, which JSON's hex would double and a verifier in wasm would spend longer parsing than
+/// checking.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct Openings {
 	/// [`PROTOCOL_VERSION`].
 	pub version: u16,
 	/// The challenge's seed.
-	#[serde(with = "hex_serde::array32")]
 	pub seed: [u8; 32],
 	/// One opening per sample, in the order [`crate::capacity::openings`] draws them.
 	pub openings: Vec<crate::capacity::Opening>,
@@ -245,7 +235,7 @@ pub struct Openings {
 pub fn account_bytes(encoded: &[u8]) -> [u8; 32] {
 	match <[u8; 32]>::try_from(encoded) {
 		Ok(bytes) => bytes,
-		Err(_) => sp_crypto_hashing::blake2_256(encoded),
+		Err(_) => crate::hashing::blake2_256(encoded),
 	}
 }
 

@@ -15,7 +15,7 @@ impl hash_db::Hasher for Blake2Hasher {
 	const LENGTH: usize = 32;
 
 	fn hash(x: &[u8]) -> Self::Out {
-		sp_crypto_hashing::blake2_256(x)
+		crate::hashing::blake2_256(x)
 	}
 }
 

@@ -2,11 +2,11 @@
 //! shape, storage), then the openings of its fills against it.
 
 use crate::{
-	capacity::{self, CapacityAnswer, CapacityFailure},
+	capacity::{self, CapacityFailure},
 	protocol::{Answer, Challenge, Openings, MAX_ANSWER_BYTES, PROTOCOL_VERSION},
 	storage::{self, StorageFailure},
 };
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeLimit, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// Why a provider failed a challenge: what a validator reports.
@@ -64,22 +64,25 @@ pub fn check_liveness(lease: u64, status: u16, body: &[u8]) -> Result<(), Failur
 	}
 }
 
-/// Reads a JSON body of at most [`MAX_ANSWER_BYTES`], refusing oversize or malformed ones.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+/// Reads an answer body (JSON), refusing oversize or malformed ones.
+pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
 	if body.len() > MAX_ANSWER_BYTES {
 		return Err(Failure::Oversize);
 	}
 	serde_json::from_slice(body).map_err(|_| Failure::Malformed)
 }
 
-/// Reads an answer body (JSON), refusing oversize or malformed ones.
-pub fn parse_answer(body: &[u8]) -> Result<Answer, Failure> {
-	parse(body)
-}
+/// How deep an openings body's SCALE nesting may go: `Openings` → `Opening` → `OpenedBlock`.
+const OPENINGS_DEPTH: u32 = 8;
 
-/// Reads an openings body (JSON), refusing oversize or malformed ones.
+/// Reads an openings body (SCALE), refusing oversize or malformed ones: the whole body must be
+/// one `Openings`, and no length it claims allocates more than the body holds.
 pub fn parse_openings(body: &[u8]) -> Result<Openings, Failure> {
-	parse(body)
+	if body.len() > MAX_ANSWER_BYTES {
+		return Err(Failure::Oversize);
+	}
+	Openings::decode_all_with_depth_limit(OPENINGS_DEPTH, &mut &body[..])
+		.map_err(|_| Failure::Malformed)
 }
 
 /// Checks the timed `answer` to `challenge`, received `elapsed_ms` after sending it: in time,
@@ -114,9 +117,14 @@ pub fn verify_openings(
 	if openings.seed != challenge.seed {
 		return Err(Failure::SeedMismatch);
 	}
-	let answer = CapacityAnswer { roots: roots.to_vec(), openings: openings.openings.clone() };
-	capacity::verify(&challenge.seed, &challenge.provider, &challenge.capacity, &answer)
-		.map_err(Failure::Capacity)
+	capacity::verify(
+		&challenge.seed,
+		&challenge.provider,
+		&challenge.capacity,
+		roots,
+		&openings.openings,
+	)
+	.map_err(Failure::Capacity)
 }
 
 /// The whole check of the timed HTTP response: status, time, size, parse, then [`verify`];
@@ -181,7 +189,7 @@ mod tests {
 		let proof = Prover::new(2, 2).answer(&challenge(), &NoStorage, None).unwrap();
 		let answer = check_response(&challenge(), 200, &body(&proof.answer), 999).unwrap();
 		assert_eq!(answer, proof.answer);
-		let openings = serde_json::to_vec(&proof.openings).unwrap();
+		let openings = proof.openings.encode();
 		assert_eq!(check_openings(&challenge(), &answer.roots, 200, &openings), Ok(()));
 	}
 
@@ -190,27 +198,38 @@ mod tests {
 		let c = challenge();
 		let proof = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
 		let roots = &proof.answer.roots;
-		let json = |openings: &Openings| serde_json::to_vec(openings).unwrap();
+		let scale = |openings: &Openings| openings.encode();
 		assert_eq!(check_openings(&c, roots, 404, b""), Err(Failure::HttpStatus(404)));
 		assert_eq!(check_openings(&c, roots, 200, b"[]"), Err(Failure::Malformed));
+		// Trailing bytes, a length claiming more than the body, a body too large.
+		let mut longer = scale(&proof.openings);
+		longer.push(0);
+		assert_eq!(check_openings(&c, roots, 200, &longer), Err(Failure::Malformed));
+		let mut claims =
+			scale(&Openings { version: PROTOCOL_VERSION, seed: c.seed, openings: vec![] });
+		*claims.last_mut().unwrap() = 0xff;
+		claims.extend([0xff; 3]);
+		assert_eq!(check_openings(&c, roots, 200, &claims), Err(Failure::Malformed));
+		let huge = vec![0u8; MAX_ANSWER_BYTES + 1];
+		assert_eq!(check_openings(&c, roots, 200, &huge), Err(Failure::Oversize));
 		let mut old = proof.openings.clone();
 		old.version = 3;
-		assert_eq!(check_openings(&c, roots, 200, &json(&old)), Err(Failure::WrongVersion));
+		assert_eq!(check_openings(&c, roots, 200, &scale(&old)), Err(Failure::WrongVersion));
 		let mut other = proof.openings.clone();
 		other.seed = [1; 32];
-		assert_eq!(check_openings(&c, roots, 200, &json(&other)), Err(Failure::SeedMismatch));
+		assert_eq!(check_openings(&c, roots, 200, &scale(&other)), Err(Failure::SeedMismatch));
 		// Openings of another fill than the one committed: a prover that sent roots in time
 		// without the fills cannot open them afterwards.
 		let mut committed = roots.clone();
 		committed[1][0] ^= 1;
 		assert!(matches!(
-			check_openings(&c, &committed, 200, &json(&proof.openings)),
+			check_openings(&c, &committed, 200, &scale(&proof.openings)),
 			Err(Failure::Capacity(_))
 		));
 		let mut fewer = proof.openings.clone();
 		fewer.openings.pop();
 		assert_eq!(
-			check_openings(&c, roots, 200, &json(&fewer)),
+			check_openings(&c, roots, 200, &scale(&fewer)),
 			Err(Failure::Capacity(CapacityFailure::WrongOpeningCount))
 		);
 	}

@@ -300,7 +300,7 @@ pub struct KeptOpenings(
 impl KeptOpenings {
 	/// Keeps `openings` for the path a validator reads them at.
 	pub fn keep(&self, openings: &nubes_proofs::Openings) {
-		let body = serde_json::to_vec(openings).expect("openings serialize");
+		let body = codec::Encode::encode(openings);
 		let path = nubes_proofs::openings_path(&openings.seed);
 		self.0.lock().expect("kept openings").insert(path, body);
 	}

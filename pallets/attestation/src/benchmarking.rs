@@ -431,19 +431,20 @@ mod benchmarks {
 	}
 
 	/// Not a call: what the off-chain worker spends on one provider's capacity answer, run in
-	/// the runtime's wasm as the worker runs it. Both JSON bodies (the timed answer, then the
-	/// openings) parsed and checked, for two units and the chain's `samples` openings. Units of
-	/// 16 MiB: the runtime's allocator takes no single allocation over 32 MiB, so a 64 MiB fill
-	/// cannot be made here; a 64 MiB unit's paths are two levels deeper (8 hashes more per
-	/// opening). The weights file does not use it.
+	/// the runtime's wasm as the worker runs it. Both bodies (the timed answer's JSON, then the
+	/// openings' SCALE) parsed and checked, for two units of `2^d` blocks and the chain's
+	/// `samples` openings. The cost grows with the depth `d` of the units' trees (a path's
+	/// length); the runtime's allocator takes no single allocation over 32 MiB, so the 64 MiB
+	/// units of the runtime's defaults (`d` = 16) cannot be filled here and are read off the
+	/// slope. The weights file does not use it.
 	#[benchmark]
-	fn verify_capacity_answer() -> Result<(), BenchmarkError> {
+	fn verify_capacity_answer(d: Linear<8, 14>) -> Result<(), BenchmarkError> {
 		use nubes_proofs::{
 			capacity::{self, Fill},
 			verify::{check_openings, check_response},
 			Answer, CapacityChallenge, Challenge, Openings, PROTOCOL_VERSION,
 		};
-		let (seed, provider, blocks) = ([7u8; 32], [9u8; 32], 1u32 << 14);
+		let (seed, provider, blocks) = ([7u8; 32], [9u8; 32], 1u32 << d);
 		let samples = Params::<T>::get().samples.max(1);
 		let challenge = Challenge {
 			version: PROTOCOL_VERSION,
@@ -464,7 +465,7 @@ mod benchmarks {
 			Answer { version: PROTOCOL_VERSION, seed, roots: proof.roots, storage: Vec::new() };
 		let openings = Openings { version: PROTOCOL_VERSION, seed, openings: proof.openings };
 		let answer = serde_json::to_vec(&answer).map_err(|_| BenchmarkError::Stop("JSON"))?;
-		let openings = serde_json::to_vec(&openings).map_err(|_| BenchmarkError::Stop("JSON"))?;
+		let openings = codec::Encode::encode(&openings);
 		let verdict;
 
 		#[block]

@@ -620,7 +620,7 @@ fn settlement_pays_only_judged_served_blocks() {
 /// The answer a prover with every claimed core gives, and its openings, as JSON.
 fn honest(challenge: &nubes_proofs::Challenge) -> (Vec<u8>, Vec<u8>) {
 	let proof = Prover::new(2, 64).answer(challenge, &NoStorage, None).unwrap();
-	(serde_json::to_vec(&proof.answer).unwrap(), serde_json::to_vec(&proof.openings).unwrap())
+	(serde_json::to_vec(&proof.answer).unwrap(), proof.openings.encode())
 }
 
 /// The timed answer of [`honest`].
@@ -702,9 +702,9 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 		let (answer_1, openings_1) = honest(&challenge(page[1].account));
 		let wrong = {
 			// Roots given in time, then openings of another fill.
-			let mut openings: nubes_proofs::Openings = serde_json::from_slice(&openings_1).unwrap();
+			let mut openings = nubes_proofs::Openings::decode(&mut &openings_1[..]).unwrap();
 			openings.openings[0].previous.block[0] ^= 1;
-			serde_json::to_vec(&openings).unwrap()
+			openings.encode()
 		};
 		let (answer_0, openings_0) = honest(&challenge(page[0].account));
 		let (answer_4, openings_4) = honest(&challenge(page[4].account));
@@ -1096,8 +1096,7 @@ fn transport_outcomes_map_to_failures() {
 }
 
 /// Requests by the test extension's id: the URI, and the inner extension's id.
-type Requests =
-	std::collections::BTreeMap<u16, (String, Option<sp_core::offchain::HttpRequestId>)>;
+type Requests = std::collections::BTreeMap<u16, (String, Option<sp_core::offchain::HttpRequestId>)>;
 
 /// The test off-chain extension, with chosen transport outcomes for some URLs: a status code, an
 /// I/O error (unreachable) or the deadline passing (the clock then jumps to the deadline); the

@@ -70,7 +70,7 @@ async fn openings(State(agent): State<Arc<Agent>>, Path(seed): Path<String>) -> 
 	match agent.challengers.openings(&seed) {
 		Some(body) => {
 			agent.metrics.challenges.with_label_values(&["opened"]).inc();
-			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
+			(StatusCode::OK, [("content-type", "application/octet-stream")], body).into_response()
 		}
 		None => error(StatusCode::NOT_FOUND, "no challenge with this seed was answered here"),
 	}
@@ -113,7 +113,7 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	match answer {
 		Ok(Ok(proof)) => {
 			let body = serde_json::to_vec(&proof.answer).unwrap_or_default();
-			let opened = serde_json::to_vec(&proof.openings).unwrap_or_default();
+			let opened = codec::Encode::encode(&proof.openings);
 			if body.len() > MAX_ANSWER_BYTES || opened.len() > MAX_ANSWER_BYTES {
 				agent.metrics.challenges.with_label_values(&["failed"]).inc();
 				return error(StatusCode::INTERNAL_SERVER_ERROR, "answer too large");
