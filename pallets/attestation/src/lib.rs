@@ -174,9 +174,19 @@ pub mod pallet {
 		type MaxCompensated: Get<u32>;
 
 		/// Providers whose openings an off-chain worker reads at once, once a turn's timed
-		/// answers are in (each opening is about 200 KiB of JSON).
+		/// answers are in (each provider's are about 85 KB).
 		#[pallet::constant]
 		type OpeningsAtOnce: Get<u32>;
+
+		/// The chain's clock (the timestamp pallet): the off-chain workers of every validator
+		/// send a turn's challenges at one wall-clock moment after the turn block's time.
+		type Clock: frame_support::traits::UnixTime;
+
+		/// Milliseconds after a turn block's time at which every validator sends the turn's
+		/// challenges: long enough for every validator to have imported the block, so that the
+		/// moment is the same for all (their clocks agree), not whenever each imported it.
+		#[pallet::constant]
+		type TurnSendDelayMs: Get<u64>;
 
 		/// The rules until root sets others.
 		#[pallet::constant]

@@ -110,6 +110,17 @@ parameter_types! {
 	pub static MaxFailuresPerReport: u32 = 4;
 	pub static MaxJudgedPerBlock: u32 = 2;
 	pub static OpeningsAtOnce: u32 = 4;
+	/// The chain's time in the mock, in milliseconds.
+	pub static ClockMillis: u64 = 0;
+}
+
+/// The mock's clock: [`ClockMillis`].
+pub struct MockClock;
+
+impl frame_support::traits::UnixTime for MockClock {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(ClockMillis::get())
+	}
 }
 
 impl pallet_provider_stake::Config for Test {
@@ -203,6 +214,8 @@ impl pallet_attestation::Config for Test {
 	type MaxClosedPerBlock = frame_support::traits::ConstU32<1>;
 	type MaxCompensated = frame_support::traits::ConstU32<4>;
 	type OpeningsAtOnce = OpeningsAtOnce;
+	type Clock = MockClock;
+	type TurnSendDelayMs = frame_support::traits::ConstU64<500>;
 	type DefaultParameters = Defaults;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -9,7 +9,7 @@
 use crate::*;
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
-use frame_support::traits::Get;
+use frame_support::traits::{Get, UnixTime};
 use frame_support::BoundedVec;
 use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
@@ -430,7 +430,9 @@ impl<T: Config> Pallet<T> {
 		let Some(data) = Epochs::<T>::get(epoch) else { return };
 		let Some((index, key)) = Self::local_validator(&data) else { return };
 		let params = Params::<T>::get();
-		let hold = u64::from(params.deadline_ms).saturating_add(5_000);
+		let hold = u64::from(params.deadline_ms)
+			.saturating_add(5_000)
+			.saturating_add(T::TurnSendDelayMs::get());
 		let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(hold));
 		let Ok(mut guard) = lock.try_lock() else { return };
 
@@ -495,6 +497,14 @@ impl<T: Config> Pallet<T> {
 			}
 			return;
 		}
+		// The turn goes out at one moment for every validator: the block's time and the delay,
+		// not whenever this node imported the block (across a network that differs by the
+		// block's propagation, and one machine posing as several providers could answer them
+		// one after another in the gaps).
+		let send_at = u64::try_from(T::Clock::now().as_millis())
+			.unwrap_or(u64::MAX)
+			.saturating_add(T::TurnSendDelayMs::get());
+		sp_io::offchain::sleep_until(Timestamp::from_unix_millis(send_at));
 		let outcomes = exchange(&outgoing);
 		let mut stats = WorkerStats {
 			challenges_sent: targets.len() as u64,

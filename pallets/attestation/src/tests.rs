@@ -726,7 +726,18 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 			let who = page[provider].account;
 			state.write().expect_request(expected_openings(who, &challenge(who), openings));
 		}
+		// The turn's block was made at 10 s (unix time); this node imported it at once.
+		ClockMillis::set(10_000);
 		Attestation::offchain_worker(at);
+		// Every challenge of the turn went out at one moment: the block's time and the delay
+		// every validator waits (500 ms in the mock), whenever each imported the block.
+		let started = scripted.started.lock().unwrap().clone();
+		let challenges: Vec<u64> = started
+			.iter()
+			.filter(|(uri, _)| uri.ends_with("/nubes/v1/challenge"))
+			.map(|(_, at)| *at)
+			.collect();
+		assert_eq!(challenges, vec![10_500; 5], "{started:?}");
 		without_reveals(&mut pool_state.write().transactions);
 
 		let raw = pool_state.write().transactions.pop().expect("one report submitted");
@@ -1115,6 +1126,8 @@ struct Scripted {
 	requests: std::sync::Arc<std::sync::Mutex<Requests>>,
 	signers: Vec<sp_core::sr25519::Public>,
 	signed: std::sync::Arc<std::sync::Mutex<u32>>,
+	/// Each request's URI and the time (unix milliseconds) it was started at.
+	started: std::sync::Arc<std::sync::Mutex<Vec<(String, u64)>>>,
 	/// Bodies that are complete only at the given time: reading one earlier waits, as the
 	/// host does, until it is complete or the read's deadline passes.
 	drips: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
@@ -1129,6 +1142,7 @@ impl Scripted {
 			requests: Default::default(),
 			signers: validators.iter().map(|i| validator_pair(*i).public()).collect(),
 			signed: Default::default(),
+			started: Default::default(),
 			drips: Default::default(),
 		}
 	}
@@ -1174,6 +1188,8 @@ impl sp_core::offchain::Externalities for Scripted {
 			self.script.lock().unwrap().get(uri),
 			Some(HttpRequestStatus::IoError | HttpRequestStatus::DeadlineReached)
 		);
+		let now = self.inner.timestamp().unix_millis();
+		self.started.lock().unwrap().push((uri.into(), now));
 		let inner =
 			if fails { None } else { Some(self.inner.http_request_start(method, uri, meta)?) };
 		let mut requests = self.requests.lock().unwrap();

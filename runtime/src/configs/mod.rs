@@ -23,7 +23,7 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Attestation, Aura, Balance, Balances, Block, BlockNumber, Hash, Market, Nonce,
 	PalletInfo, Payments, ProviderStake, Providers, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Timestamp, DAYS,
 	EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 
@@ -417,6 +417,9 @@ impl pallet_attestation::Config for Runtime {
 	type MaxClosedPerBlock = ConstU32<8>;
 	type MaxCompensated = ConstU32<8>;
 	type OpeningsAtOnce = ConstU32<16>;
+	type Clock = Timestamp;
+	/// Half a block: every validator has imported a block by then on a healthy network.
+	type TurnSendDelayMs = ConstU64<{ SLOT_DURATION / 2 }>;
 	type DefaultParameters = AttestationParameters;
 	type WeightInfo = pallet_attestation::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
