@@ -500,10 +500,12 @@ impl<T: Config> Pallet<T> {
 		// The turn goes out at one moment for every validator: the block's time and the delay,
 		// not whenever this node imported the block (across a network that differs by the
 		// block's propagation, and one machine posing as several providers could answer them
-		// one after another in the gaps).
-		let send_at = u64::try_from(T::Clock::now().as_millis())
-			.unwrap_or(u64::MAX)
-			.saturating_add(T::TurnSendDelayMs::get());
+		// one after another in the gaps). Never later than the delay from now: a chain whose
+		// time runs ahead of the wall clock (a dev chain's fast blocks) makes no one wait long.
+		let delay = T::TurnSendDelayMs::get();
+		let block_time = u64::try_from(T::Clock::now().as_millis()).unwrap_or(u64::MAX);
+		let local = sp_io::offchain::timestamp().unix_millis();
+		let send_at = block_time.saturating_add(delay).min(local.saturating_add(delay));
 		sp_io::offchain::sleep_until(Timestamp::from_unix_millis(send_at));
 		let outcomes = exchange(&outgoing);
 		let mut stats = WorkerStats {

@@ -726,8 +726,9 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 			let who = page[provider].account;
 			state.write().expect_request(expected_openings(who, &challenge(who), openings));
 		}
-		// The turn's block was made at 10 s (unix time); this node imported it at once.
+		// The turn's block was made at 10 s (unix time); this node has it 200 ms later.
 		ClockMillis::set(10_000);
+		state.write().timestamp = sp_core::offchain::Timestamp::from_unix_millis(10_200);
 		Attestation::offchain_worker(at);
 		// Every challenge of the turn went out at one moment: the block's time and the delay
 		// every validator waits (500 ms in the mock), whenever each imported the block.
@@ -818,6 +819,32 @@ fn the_offchain_worker_challenges_its_providers_and_reports_the_failures() {
 				probes_sent: 0,
 			}
 		);
+	});
+}
+
+#[test]
+fn a_chain_whose_time_runs_ahead_makes_no_worker_wait_past_the_delay() {
+	use sp_core::offchain::HttpRequestStatus;
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, _pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted.clone()));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		for provider in slots(0..5) {
+			let url =
+				format!("http://provider-{}.example:8080/nubes/v1/challenge", provider.account);
+			scripted.script.lock().unwrap().insert(url, HttpRequestStatus::IoError);
+		}
+		// A dev chain's fast blocks put its time an hour ahead of this node's clock.
+		ClockMillis::set(3_600_000 + 10_000);
+		state.write().timestamp = sp_core::offchain::Timestamp::from_unix_millis(10_000);
+		Attestation::offchain_worker(turn_block());
+		let started: Vec<u64> =
+			scripted.started.lock().unwrap().iter().map(|(_, at)| *at).collect();
+		assert_eq!(started, vec![10_500; 5], "sent after the delay, not in an hour");
 	});
 }
 
