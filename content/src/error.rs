@@ -47,6 +47,19 @@ pub enum ContentError {
 	/// The Reed–Solomon coder refused the shards.
 	#[error("erasure coding: {0}")]
 	Coding(String),
+	/// A chunk a source gave is not the committed one: another index, another length, or a
+	/// path that does not lead to the root.
+	#[error("chunk {0} does not match the content's root")]
+	BadChunk(u32),
+	/// A source could not give a chunk.
+	#[error("chunk source: {0}")]
+	Unavailable(String),
+	/// No file at this path.
+	#[error("no file {0:?} in this content")]
+	NoSuchPath(String),
+	/// A byte range outside the file or the stream.
+	#[error("range outside the file")]
+	BadRange,
 	/// Reading files from disk.
 	#[error("{path}: {error}")]
 	Io {

@@ -21,7 +21,7 @@
 //! content's *root* is the binary Merkle root of the chunks (blake2-256 leaves,
 //! `nubes_proofs::storage::commit`): a reader fetches the first chunk, reads the index (more
 //! chunks if the index is longer), and then exactly the chunks a file spans, each checked
-//! against the root with its Merkle path before a byte of it is used.
+//! against the root with its Merkle path before a byte of it is used ([`Reader`]).
 //!
 //! ## Erasure coding ([`erasure`])
 //!
@@ -39,8 +39,10 @@ pub mod erasure;
 mod error;
 mod index;
 mod pack;
+mod reader;
 
 pub use erasure::{Erasure, Shard};
 pub use error::ContentError;
 pub use index::{Entry, Index, HEADER_BYTES, MAGIC, MAX_ENTRIES, MAX_INDEX_BYTES, MAX_PATH_BYTES};
 pub use pack::{chunks_of, Content, CHUNK_BYTES, MAX_CONTENT_BYTES};
+pub use reader::Reader;
