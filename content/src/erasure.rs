@@ -59,7 +59,7 @@ pub struct Shard {
 impl Shard {
 	/// Shard `index` from its bytes (as a holder stores them): whole chunks only.
 	pub fn from_bytes(index: u8, bytes: Vec<u8>) -> Result<Self, ContentError> {
-		if bytes.len() % CHUNK_BYTES != 0 {
+		if !bytes.len().is_multiple_of(CHUNK_BYTES) {
 			return Err(ContentError::BadShards("not whole chunks"));
 		}
 		Ok(Self { index, bytes })
