@@ -105,7 +105,7 @@ impl<T: Config> Pallet<T> {
 	/// `done` is in once its block ([`Self::turn_block`]) has come, none before. A worker that
 	/// missed a turn's block (its node was busy or away) sends the turn late rather than never.
 	/// Vacant slots (whose provider's record went during the epoch) count as done.
-	pub fn challenge_page(
+	pub fn challenge_turn(
 		epoch: EpochIndex,
 		data: &EpochData<T>,
 		index: u32,

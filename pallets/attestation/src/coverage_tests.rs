@@ -93,11 +93,11 @@ fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 		assert_noop!(Attestation::report(authorized(), r, s), Error::<Test>::NotAssigned);
 		let data = Epochs::<Test>::get(0).unwrap();
 		let at = Attestation::turn_block(0, &data, 0);
-		assert_eq!(Attestation::challenge_page(0, &data, 0, 0, at - 1), (vec![], 0), "too early");
-		let (page, done) = Attestation::challenge_page(0, &data, 0, 0, at);
+		assert_eq!(Attestation::challenge_turn(0, &data, 0, 0, at - 1), (vec![], 0), "too early");
+		let (page, done) = Attestation::challenge_turn(0, &data, 0, 0, at);
 		assert_eq!(done, 5);
 		assert_eq!(page.iter().map(|p| p.account).collect::<Vec<_>>(), vec![10, 11, 12, 13, 14]);
-		assert_eq!(Attestation::challenge_page(0, &data, 0, 5, at + 1), (vec![], 5));
+		assert_eq!(Attestation::challenge_turn(0, &data, 0, 5, at + 1), (vec![], 5));
 
 		run_to_block(EPOCH);
 		assert_eq!(Epochs::<Test>::get(1).unwrap().providers, 6);
@@ -109,7 +109,7 @@ fn a_provider_registered_during_an_epoch_is_challenged_from_the_next() {
 
 /// For `data`, per slot, the block in which each of its validators challenges it, as the
 /// workers of every validator, running every block from the epoch's start to its reveal
-/// phase, are told by `challenge_page`.
+/// phase, are told by `challenge_turn`.
 fn challenge_blocks(data: &EpochData<Test>) -> Vec<Vec<u64>> {
 	let validators = data.validators.len() as u32;
 	let start = Attestation::epoch_start(0);
@@ -118,7 +118,7 @@ fn challenge_blocks(data: &EpochData<Test>) -> Vec<Vec<u64>> {
 	for index in 0..validators {
 		let mut done = 0;
 		for now in start..reveals {
-			let (_, next) = Attestation::challenge_page(0, data, index, done, now);
+			let (_, next) = Attestation::challenge_turn(0, data, index, done, now);
 			for n in done..next {
 				let slot =
 					assignment::nth_in_turn(index, validators, data.redundancy, data.providers, n)

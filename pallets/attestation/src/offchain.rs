@@ -444,7 +444,7 @@ impl<T: Config> Pallet<T> {
 		let mut progress = progress_ref.get::<WorkerProgress>().ok().flatten().unwrap_or_default();
 		let block: u32 = now.unique_saturated_into();
 		let (providers, done) =
-			Self::challenge_page(epoch, &data, index, progress.done, block.into());
+			Self::challenge_turn(epoch, &data, index, progress.done, block.into());
 		progress.done = done;
 		// Saved before the challenges go out: a run cut short never challenges anyone twice.
 		progress_ref.set(&progress);

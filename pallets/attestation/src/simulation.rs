@@ -1,7 +1,7 @@
 //! A simulation of verification at scale, on the mock runtime with the runtime's sizes: `n`
 //! providers, 100 validators of which 10 % never run their worker, live epochs (1,200 blocks,
 //! a 300-block report window). Each online validator's worker is played by the pallet's own
-//! page function (`challenge_page`), the one the off-chain worker calls, and its reports go
+//! turn function (`challenge_turn`), the one the off-chain worker calls, and its reports go
 //! through the `report` call. One epoch passes, one epoch every provider fails, and the
 //! judging of that epoch runs to its end. Reported per size: coverage, worker work per block,
 //! hook weight per block, when the all-fail epoch was judged and its validators' books closed,
@@ -141,7 +141,7 @@ fn simulate(providers: u32) -> Figures {
 				for &index in &online {
 					let so_far = done.get(&index).copied().unwrap_or(0);
 					let (page, next) =
-						Attestation::challenge_page(epoch, &data, index, so_far, now);
+						Attestation::challenge_turn(epoch, &data, index, so_far, now);
 					done.insert(index, next);
 					if page.is_empty() {
 						// Its share done: it files its summary (the outcome root is not
