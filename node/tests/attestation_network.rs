@@ -123,6 +123,20 @@ impl Responder {
 		});
 		Self { url, arrivals }
 	}
+
+	/// When challenges of `epoch` reached it, earliest first.
+	fn times(&self, epoch: u32) -> Vec<Instant> {
+		let mut at: Vec<Instant> = self
+			.arrivals
+			.lock()
+			.expect("arrivals")
+			.iter()
+			.filter(|(e, ..)| *e == epoch)
+			.map(|(.., at)| *at)
+			.collect();
+		at.sort();
+		at
+	}
 }
 
 /// The account of provider `i` (`//Provider{i}`).
@@ -295,10 +309,7 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 			assert_eq!(count, 3, "provider {slot} challenged once by each in epoch {epoch}");
 			// Its validators reach it in three different turns, so blocks (3 s) apart: it never
 			// answers two at once.
-			let mut at: Vec<Instant> =
-				arrivals.iter().filter(|(e, ..)| *e == epoch).map(|(.., at)| *at).collect();
-			at.sort();
-			for pair in at.windows(2) {
+			for pair in responder.times(epoch).windows(2) {
 				let gap = pair[1].duration_since(pair[0]);
 				assert!(
 					gap > Duration::from_secs(1),
@@ -315,18 +326,7 @@ fn four_validators_challenge_every_provider_each_epoch_and_a_dripping_one_delays
 				.iter()
 				.enumerate()
 				.filter(|(slot, _)| *slot as u32 != DRIPPING)
-				.filter_map(|(_, responder)| {
-					let mut at: Vec<Instant> = responder
-						.arrivals
-						.lock()
-						.expect("arrivals")
-						.iter()
-						.filter(|(e, ..)| *e == epoch)
-						.map(|(.., at)| *at)
-						.collect();
-					at.sort();
-					at.get(turn).copied()
-				})
+				.filter_map(|(_, responder)| responder.times(epoch).get(turn).copied())
 				.collect();
 			let first = kth.iter().min().expect("arrivals");
 			let last = kth.iter().max().expect("arrivals");

@@ -645,15 +645,12 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	})
 	.await;
 
-	// No lease left (every one closed or timed out), its core is idle: the next challenge asks it to fill a unit, and once the
-	// answer with the fill's root is in, the worker reads the openings the agent kept.
+	// No lease left (every one closed or timed out), its core is idle: the next challenge asks
+	// it to fill a unit, and once the answer with the fill's root is in, the worker reads the
+	// openings the agent kept.
+	const OPENED: &str = "nubes_agent_challenges_total{outcome=\"opened\"}";
 	eventually("a validator's answer opened", Duration::from_secs(90), || async {
-		let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
-			.call()
-			.ok()?
-			.into_string()
-			.ok()?;
-		metrics.contains("nubes_agent_challenges_total{outcome=\"opened\"}").then_some(())
+		(metric(OPENED) > 0).then_some(())
 	})
 	.await;
 

@@ -124,16 +124,21 @@ pub enum Outcome {
 	Unreachable,
 }
 
-/// The verdict on one provider's timed response to `challenge`: its answer, whose roots its
-/// openings are checked against, if it passed.
-pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<Answer, Failure> {
+/// What came back, as status, body and milliseconds, or the failure no answer stands for: late
+/// past the deadline, or unreachable.
+fn received(outcome: &Outcome) -> Result<(u16, &[u8], u32), Failure> {
 	match outcome {
-		Outcome::Answered { status, body, elapsed_ms } => {
-			check_response(challenge, *status, body, *elapsed_ms)
-		}
+		Outcome::Answered { status, body, elapsed_ms } => Ok((*status, body, *elapsed_ms)),
 		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
 		Outcome::Unreachable => Err(Failure::Unreachable),
 	}
+}
+
+/// The verdict on one provider's timed response to `challenge`: its answer, whose roots its
+/// openings are checked against, if it passed.
+pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<Answer, Failure> {
+	let (status, body, elapsed_ms) = received(outcome)?;
+	check_response(challenge, status, body, elapsed_ms)
 }
 
 /// The verdict on the openings of the fills a provider committed to with `roots`.
@@ -142,11 +147,8 @@ pub fn judge_openings(
 	roots: &[[u8; 32]],
 	outcome: &Outcome,
 ) -> Result<(), Failure> {
-	match outcome {
-		Outcome::Answered { status, body, .. } => check_openings(challenge, roots, *status, body),
-		Outcome::TimedOut { elapsed_ms } => Err(Failure::Late { elapsed_ms: *elapsed_ms }),
-		Outcome::Unreachable => Err(Failure::Unreachable),
-	}
+	let (status, body, _) = received(outcome)?;
+	check_openings(challenge, roots, status, body)
 }
 
 /// The capacity puzzle for a provider whose idle capacity (offered, not leased) is `idle`,

@@ -628,22 +628,32 @@ fn honest_answer(challenge: &nubes_proofs::Challenge) -> Vec<u8> {
 	honest(challenge).0
 }
 
+/// A GET of `uri` the worker sends, answered with `body`.
+fn expected_get(uri: String, body: Vec<u8>) -> testing::PendingRequest {
+	testing::PendingRequest {
+		method: "GET".into(),
+		uri,
+		sent: true,
+		response: Some(body),
+		..Default::default()
+	}
+}
+
+/// Where `provider` gives its openings of `challenge`.
+fn openings_uri(provider: AccountId, challenge: &nubes_proofs::Challenge) -> String {
+	format!(
+		"http://provider-{provider}.example:8080{}",
+		nubes_proofs::openings_path(&challenge.seed)
+	)
+}
+
 /// The worker's read of `provider`'s openings of `challenge`, answered with `body`.
 fn expected_openings(
 	provider: AccountId,
 	challenge: &nubes_proofs::Challenge,
 	body: Vec<u8>,
 ) -> testing::PendingRequest {
-	testing::PendingRequest {
-		method: "GET".into(),
-		uri: format!(
-			"http://provider-{provider}.example:8080{}",
-			nubes_proofs::openings_path(&challenge.seed)
-		),
-		sent: true,
-		response: Some(body),
-		..Default::default()
-	}
+	expected_get(openings_uri(provider, challenge), body)
 }
 
 /// The block of epoch 0 in which its only validator sends its one turn.
@@ -928,13 +938,7 @@ fn probe_url(provider: AccountId, lease: u64) -> String {
 }
 
 fn probe(provider: AccountId, lease: u64, body: Vec<u8>) -> testing::PendingRequest {
-	testing::PendingRequest {
-		method: "GET".into(),
-		uri: probe_url(provider, lease),
-		sent: true,
-		response: Some(body),
-		..Default::default()
-	}
+	expected_get(probe_url(provider, lease), body)
 }
 
 #[test]
@@ -1369,18 +1373,13 @@ fn http_500_unreachable_and_late_providers_are_reported_with_their_reason() {
 		for request in answered {
 			state.write().expect_request(request);
 		}
-		let openings_of = |who: AccountId| {
-			format!(
-				"http://provider-{who}.example:8080{}",
-				nubes_proofs::openings_path(&challenge(who).seed)
-			)
-		};
 		{
 			let mut script = scripted.script.lock().unwrap();
 			script.insert(url(page[1].account), HttpRequestStatus::Finished(500));
 			script.insert(url(page[2].account), HttpRequestStatus::IoError);
 			script.insert(url(page[3].account), HttpRequestStatus::DeadlineReached);
-			script.insert(openings_of(page[4].account), HttpRequestStatus::IoError);
+			let who = page[4].account;
+			script.insert(openings_uri(who, &challenge(who)), HttpRequestStatus::IoError);
 		}
 		Attestation::offchain_worker(turn_block());
 		without_reveals(&mut pool_state.write().transactions);
