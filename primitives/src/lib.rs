@@ -6,6 +6,7 @@
 //!   validation the chain applies to these untrusted inputs;
 //! - [`provider`]: a provider's status and reputation;
 //! - [`market`]: order and lease identifiers, why leases close;
+//! - [`storage`]: deal identifiers and the shape of a deal's shards;
 //! - [`traits`]: the interfaces through which the pallets use one another.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -18,6 +19,7 @@ pub mod market;
 pub mod provider;
 pub mod region;
 pub mod resources;
+pub mod storage;
 pub mod traits;
 
 pub use attributes::{
@@ -28,3 +30,4 @@ pub use market::{CloseReason, LeaseId, MinReputation, OrderId, Placement};
 pub use provider::{ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus, Reputation};
 pub use region::{Region, RegionError};
 pub use resources::{ResourcePrices, Resources};
+pub use storage::DealId;

@@ -214,3 +214,60 @@ pub trait ProviderInspect<AccountId, Balance, BlockNumber> {
 	/// longer an auditor).
 	fn attested(provider: &AccountId, auditor: &AccountId) -> crate::AttributeMask;
 }
+
+/// Leases another pallet opens and closes on a tenant's behalf: each holder of a storage deal's
+/// shard is a market lease, so it keeps the market's start rules, escrow, settlement, faults and
+/// forced exits.
+pub trait ManagedLeases<AccountId, Balance, BlockNumber> {
+	/// Opens a lease of `resources` on `provider` for `tenant` at the provider's posted prices
+	/// (at most `max_rate` per block), bound to `binding` (what the provider must hold or run),
+	/// funded with `escrow` from the tenant's free balance. Returns the lease and its rate.
+	fn open(
+		tenant: &AccountId,
+		provider: &AccountId,
+		resources: Resources,
+		max_rate: Balance,
+		duration: Option<BlockNumber>,
+		binding: [u8; 32],
+		escrow: Balance,
+	) -> Result<(crate::LeaseId, Balance), DispatchError>;
+	/// Closes `lease` as its tenant, under the market's rules (a pending lease costs the
+	/// tenant its start stake).
+	fn close(tenant: &AccountId, lease: crate::LeaseId) -> DispatchResult;
+	/// What a lease at `rate` stakes at its start: the least escrow it may be opened with.
+	fn start_stake(rate: Balance) -> Balance;
+	/// Whether `lease` is open and its provider confirmed it (holds what it is bound to).
+	fn is_running(lease: crate::LeaseId) -> bool;
+}
+
+/// Told when a market lease closes, whatever closed it (the tenant, the provider, the start
+/// deadline, a forced exit, the escrow running out): how a storage deal learns it lost a
+/// holder.
+pub trait OnLeaseClosed<AccountId, Balance> {
+	/// `lease` of `tenant` on `provider` closed for `reason`; `refunded` of its escrow went back
+	/// to the tenant's free balance.
+	fn lease_closed(
+		lease: crate::LeaseId,
+		tenant: &AccountId,
+		provider: &AccountId,
+		reason: crate::CloseReason,
+		refunded: Balance,
+	);
+	/// The most `lease_closed` can weigh: the market charges it on every close.
+	fn weight() -> sp_runtime::Weight;
+}
+
+impl<AccountId, Balance> OnLeaseClosed<AccountId, Balance> for () {
+	fn lease_closed(
+		_lease: crate::LeaseId,
+		_tenant: &AccountId,
+		_provider: &AccountId,
+		_reason: crate::CloseReason,
+		_refunded: Balance,
+	) {
+	}
+
+	fn weight() -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}

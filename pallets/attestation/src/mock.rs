@@ -161,6 +161,7 @@ impl pallet_market::Config for Test {
 	type Providers = Providers;
 	type Escrow = Payments;
 	type Slash = ProviderStake;
+	type OnLeaseClosed = ();
 	type BidDeposit = BidDeposit;
 	type OrderDeposit = OrderDeposit;
 	type LeaseDeposit = LeaseDeposit;

@@ -5,7 +5,7 @@ use crate::*;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
-	traits::{LeaseEscrow, SlashAmount, SlashStake},
+	traits::{LeaseEscrow, OnLeaseClosed, SlashAmount, SlashStake},
 	CloseReason,
 };
 use sp_runtime::{
@@ -102,12 +102,19 @@ impl<T: Config> Pallet<T> {
 			.map(|()| T::WeightInfo::due_order_expiry()),
 			Due::ReleaseBids(id) => Ok(T::WeightInfo::due_release_bids(Self::release_bids(id))),
 		});
-		match outcome {
+		let weight = match outcome {
 			Ok(weight) => weight,
 			Err(error) => {
 				Self::retry(due, error, now);
 				Self::worst_due_weight(due)
 			}
+		};
+		match due {
+			// These may close a lease, which its observer is told of.
+			Due::StartDeadline(_) | Due::Expiry(_) => {
+				weight.saturating_add(T::OnLeaseClosed::weight())
+			}
+			_ => weight,
 		}
 	}
 

@@ -8,7 +8,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
-	traits::{CapacityAllocator, Compensation, LeaseEscrow, ProviderInspect},
+	traits::{
+		CapacityAllocator, Compensation, LeaseEscrow, ManagedLeases, OnLeaseClosed, ProviderInspect,
+	},
 	CloseReason, LeaseId, OrderId, ProviderStatus, Resources,
 };
 use sp_runtime::{
@@ -26,6 +28,29 @@ impl<T: Config> Pallet<T> {
 		manifest_hash: ManifestHash,
 		escrow: BalanceOf<T>,
 	) -> DispatchResult {
+		Self::lease_at_posted_prices(
+			tenant,
+			provider,
+			spec,
+			max_rate,
+			duration,
+			manifest_hash,
+			escrow,
+		)?;
+		Ok(())
+	}
+
+	/// Opens a lease of `spec` on `provider` at its posted prices, if they are at most
+	/// `max_rate`: a direct lease, or a storage deal's holder. Returns the lease and its rate.
+	pub(crate) fn lease_at_posted_prices(
+		tenant: T::AccountId,
+		provider: T::AccountId,
+		spec: Resources,
+		max_rate: BalanceOf<T>,
+		duration: Option<BlockNumberFor<T>>,
+		manifest_hash: ManifestHash,
+		escrow: BalanceOf<T>,
+	) -> Result<(LeaseId, BalanceOf<T>), DispatchError> {
 		ensure!(!spec.is_zero(), Error::<T>::EmptySpec);
 		ensure!(duration.is_none_or(|d| !d.is_zero()), Error::<T>::ZeroDuration);
 		ensure!(!escrow.is_zero(), Error::<T>::ZeroEscrow);
@@ -36,8 +61,9 @@ impl<T: Config> Pallet<T> {
 		let rate = info.prices.cost_of(&spec).ok_or(Error::<T>::Overflow)?;
 		ensure!(!rate.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(rate <= max_rate, Error::<T>::PriceTooHigh);
-		Self::open_lease(tenant, provider, None, spec, rate, manifest_hash, duration, escrow)?;
-		Ok(())
+		let id =
+			Self::open_lease(tenant, provider, None, spec, rate, manifest_hash, duration, escrow)?;
+		Ok((id, rate))
 	}
 
 	/// What leaving a lease at `rate` pending costs each side: `MinEscrow`, or `StartTimeout`
@@ -170,7 +196,7 @@ impl<T: Config> Pallet<T> {
 		at: BlockNumberFor<T>,
 	) -> DispatchResult {
 		T::Providers::release(&lease.provider, &lease.resources)?;
-		T::Escrow::close(id, at)?;
+		let refunded = T::Escrow::close(id, at)?;
 		T::Currency::release(
 			&HoldReason::StorageDeposit.into(),
 			&lease.tenant,
@@ -182,6 +208,7 @@ impl<T: Config> Pallet<T> {
 		Leases::<T>::remove(id);
 		LeaseCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 		Self::deposit_event(Event::LeaseClosed { lease: id, reason });
+		T::OnLeaseClosed::lease_closed(id, &lease.tenant, &lease.provider, reason, refunded);
 		Ok(())
 	}
 
@@ -274,5 +301,42 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		(closed, closed >= limit)
+	}
+}
+
+/// Storage deals open and close their holders' leases through this, under the same rules as a
+/// tenant's own direct lease.
+impl<T: Config> ManagedLeases<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
+	fn open(
+		tenant: &T::AccountId,
+		provider: &T::AccountId,
+		resources: Resources,
+		max_rate: BalanceOf<T>,
+		duration: Option<BlockNumberFor<T>>,
+		binding: [u8; 32],
+		escrow: BalanceOf<T>,
+	) -> Result<(LeaseId, BalanceOf<T>), DispatchError> {
+		Self::lease_at_posted_prices(
+			tenant.clone(),
+			provider.clone(),
+			resources,
+			max_rate,
+			duration,
+			binding,
+			escrow,
+		)
+	}
+
+	fn close(tenant: &T::AccountId, lease: LeaseId) -> DispatchResult {
+		Self::do_close_lease_by(tenant.clone(), lease)
+	}
+
+	fn start_stake(rate: BalanceOf<T>) -> BalanceOf<T> {
+		Self::start_stake_for(rate)
+	}
+
+	fn is_running(lease: LeaseId) -> bool {
+		Leases::<T>::get(lease)
+			.is_some_and(|lease| matches!(lease.state, LeaseState::Active { .. }))
 	}
 }

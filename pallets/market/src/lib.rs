@@ -57,7 +57,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use nubes_primitives::{
-		traits::{CapacityAllocator, LeaseEscrow, ProviderInspect, SlashStake},
+		traits::{CapacityAllocator, LeaseEscrow, OnLeaseClosed, ProviderInspect, SlashStake},
 		CloseReason, LeaseId, OrderId, Placement, Resources,
 	};
 
@@ -88,6 +88,9 @@ pub mod pallet {
 
 		/// Provider stake, slashed (to the treasury) when a lease is never started.
 		type Slash: SlashStake<Self::AccountId, BalanceOf<Self>>;
+
+		/// Told of every lease that closes (storage deals replace the holders they lose).
+		type OnLeaseClosed: OnLeaseClosed<Self::AccountId, BalanceOf<Self>>;
 
 		/// Storage deposit a provider holds with each bid, back when the bid is accepted or
 		/// released.
@@ -439,7 +442,9 @@ pub mod pallet {
 		/// settled and the rest refunded. Closing a lease that is still pending costs the closer
 		/// the lease's start stake, as the start deadline would.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::close_lease().max(T::WeightInfo::close_pending_lease()))]
+		#[pallet::weight(T::WeightInfo::close_lease()
+			.max(T::WeightInfo::close_pending_lease())
+			.saturating_add(T::OnLeaseClosed::weight()))]
 		pub fn close_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_close_lease_by(who, lease)
