@@ -29,7 +29,10 @@ fn a_tenant_that_never_uploads_loses_what_each_holder_loses() {
 		// No seventh provider was drawn in.
 		for who in [EU[2], US[2], AP[2]] {
 			assert_eq!(wealth(who), INITIAL);
-			assert_eq!(pallet_providers::Providers::<Test>::get(who).unwrap().allocated.storage_gib, 0);
+			assert_eq!(
+				pallet_providers::Providers::<Test>::get(who).unwrap().allocated.storage_gib,
+				0
+			);
 		}
 		assert_eq!(Vacancies::<Test>::iter_prefix(deal).count(), 6);
 	});

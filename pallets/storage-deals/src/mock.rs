@@ -179,6 +179,10 @@ impl crate::BenchmarkHelper<AccountId, Balance> for BondHelper {
 			ResourcePrices { per_storage_gib: per_gib, ..Default::default() },
 		);
 	}
+
+	fn confirm(provider: &AccountId, lease: nubes_primitives::LeaseId) {
+		frame_support::assert_ok!(Market::confirm_lease(RuntimeOrigin::signed(*provider), lease));
+	}
 }
 
 parameter_types! {

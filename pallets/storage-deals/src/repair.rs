@@ -27,8 +27,8 @@ impl<T: Config> OnLeaseClosed<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let Some(shard) = deal.shards.get_mut(usize::from(index)) else { return };
 		shard.holder = None;
 		// What the lost holder's escrow gave back funds its replacement.
-		if !refunded.is_zero() &&
-			T::Currency::hold(&HoldReason::DealReserve.into(), tenant, refunded).is_ok()
+		if !refunded.is_zero()
+			&& T::Currency::hold(&HoldReason::DealReserve.into(), tenant, refunded).is_ok()
 		{
 			deal.reserve = deal.reserve.saturating_add(refunded);
 		}
@@ -149,9 +149,9 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let Some(info) = T::Providers::provider(&who) else { continue };
-			if info.status != ProviderStatus::Active ||
-				!storage.fits_within(&info.free()) ||
-				Self::count_region(&regions, &info.region) >= u32::from(deal.parity)
+			if info.status != ProviderStatus::Active
+				|| !storage.fits_within(&info.free())
+				|| Self::count_region(&regions, &info.region) >= u32::from(deal.parity)
 			{
 				continue;
 			}
@@ -181,7 +181,12 @@ impl<T: Config> Pallet<T> {
 			Deals::<T>::insert(id, deal);
 			ShardOf::<T>::insert(lease, (id, index));
 			Vacancies::<T>::remove(id, index);
-			Self::deposit_event(Event::HolderAssigned { deal: id, shard: index, provider: who, lease });
+			Self::deposit_event(Event::HolderAssigned {
+				deal: id,
+				shard: index,
+				provider: who,
+				lease,
+			});
 			return;
 		}
 		vacancy.next_slot = vacancy.next_slot.saturating_add(probes) % slots;

@@ -176,13 +176,22 @@ fn create_deal_refuses_bad_terms() {
 			)
 		};
 		let six = accounts(&holders());
-		assert_noop!(call(0, 4, 2, roots(6), six.clone(), RATE, ESCROW), Error::<Test>::EmptyContent);
+		assert_noop!(
+			call(0, 4, 2, roots(6), six.clone(), RATE, ESCROW),
+			Error::<Test>::EmptyContent
+		);
 		assert_noop!(
 			call((16 << 30) + 1, 4, 2, roots(6), six.clone(), RATE, ESCROW),
 			Error::<Test>::ContentTooLarge
 		);
-		assert_noop!(call(SIZE, 6, 0, roots(6), six.clone(), RATE, ESCROW), Error::<Test>::BadErasure);
-		assert_noop!(call(SIZE, 0, 6, roots(6), six.clone(), RATE, ESCROW), Error::<Test>::BadErasure);
+		assert_noop!(
+			call(SIZE, 6, 0, roots(6), six.clone(), RATE, ESCROW),
+			Error::<Test>::BadErasure
+		);
+		assert_noop!(
+			call(SIZE, 0, 6, roots(6), six.clone(), RATE, ESCROW),
+			Error::<Test>::BadErasure
+		);
 		assert_noop!(
 			call(SIZE, 7, 2, roots(8), accounts(&[10, 11, 12, 20, 21, 22, 30, 31]), RATE, ESCROW),
 			Error::<Test>::BadErasure
@@ -278,7 +287,8 @@ fn a_holder_that_never_confirms_is_replaced_once_the_others_hold_theirs() {
 	new_test_ext().execute_with(|| {
 		let deal = create(holders());
 		for shard in 1..6 {
-			let (provider, lease) = (holder_of(deal, shard).unwrap(), lease_of(deal, shard).unwrap());
+			let (provider, lease) =
+				(holder_of(deal, shard).unwrap(), lease_of(deal, shard).unwrap());
 			assert_ok!(Market::confirm_lease(RuntimeOrigin::signed(provider), lease));
 		}
 		run_to_block(1 + START_TIMEOUT);
@@ -303,7 +313,8 @@ fn no_holder_is_sought_while_too_few_hold_their_shards() {
 		let deal = create(holders());
 		// Only three of the four needed to rebuild a shard confirm.
 		for shard in 0..3 {
-			let (provider, lease) = (holder_of(deal, shard).unwrap(), lease_of(deal, shard).unwrap());
+			let (provider, lease) =
+				(holder_of(deal, shard).unwrap(), lease_of(deal, shard).unwrap());
 			assert_ok!(Market::confirm_lease(RuntimeOrigin::signed(provider), lease));
 		}
 		run_to_block(30);
@@ -348,7 +359,9 @@ fn an_unfunded_repair_waits_for_the_tenant() {
 		assert!(holder_of(deal, 0).is_none());
 		let unfunded = deal_events()
 			.into_iter()
-			.filter(|event| matches!(event, Event::RepairUnfunded { deal: d, shard: 0, .. } if *d == deal))
+			.filter(
+				|event| matches!(event, Event::RepairUnfunded { deal: d, shard: 0, .. } if *d == deal),
+			)
 			.count();
 		assert_eq!(unfunded, 1, "said once");
 		assert_ok!(StorageDeals::fund_deal(RuntimeOrigin::signed(TENANT), deal, MIN_ESCROW));

@@ -97,4 +97,6 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 		storage_gib: u64,
 		per_gib: Balance,
 	);
+	/// Lets `provider` confirm `lease` (it holds its shard).
+	fn confirm(provider: &AccountId, lease: nubes_primitives::LeaseId);
 }
