@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_payments, Payments]
 	[pallet_market, Market]
 	[pallet_attestation, Attestation]
+	[pallet_storage_deals, StorageDeals]
 );

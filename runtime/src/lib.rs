@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("nubes"),
 	impl_name: alloc::borrow::Cow::Borrowed("nubes-node"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -211,4 +211,7 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Attestation = pallet_attestation;
+
+	#[runtime::pallet_index(15)]
+	pub type StorageDeals = pallet_storage_deals;
 }

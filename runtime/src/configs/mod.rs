@@ -23,8 +23,9 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Attestation, Aura, Balance, Balances, Block, BlockNumber, Hash, Market, Nonce,
 	PalletInfo, Payments, ProviderStake, Providers, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Timestamp, DAYS,
-	EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, StorageDeals, System,
+	Timestamp, DAYS, EXISTENTIAL_DEPOSIT, HOURS, MINUTES, SLOT_DURATION, SS58_PREFIX, UNIT,
+	VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -225,6 +226,7 @@ impl pallet_market::Config for Runtime {
 	type Providers = Providers;
 	type Escrow = Payments;
 	type Slash = ProviderStake;
+	type OnLeaseClosed = StorageDeals;
 	type BidDeposit = BidDeposit;
 	type OrderDeposit = OrderDeposit;
 	type LeaseDeposit = LeaseDeposit;
@@ -281,6 +283,55 @@ impl pallet_market::BenchmarkHelper<AccountId, Balance> for MarketBenchmarkHelpe
 			RuntimeOrigin::signed(auditor.clone()),
 			provider.clone(),
 			frame_support::BoundedVec::truncate_from(keys),
+		));
+	}
+}
+
+parameter_types! {
+	pub const DealDepositBase: Balance = UNIT;
+	pub const DealDepositPerShard: Balance = UNIT / 10;
+}
+
+impl pallet_storage_deals::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Providers = Providers;
+	type Leases = Market;
+	/// Up to 16 shards: 4 + 2 by default, 10 + 6 for the most cautious.
+	type MaxShards = ConstU32<16>;
+	/// 1 GiB of content per deal, as `nubes-content` packs it.
+	type MaxDealBytes = ConstU64<{ 1 << 30 }>;
+	type DealDepositBase = DealDepositBase;
+	type DealDepositPerShard = DealDepositPerShard;
+	type MaxRepairsPerBlock = ConstU32<8>;
+	type RepairProbes = ConstU32<16>;
+	type WeightInfo = pallet_storage_deals::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarkHelper;
+}
+
+/// Registers storage providers and confirms their leases for the deals' benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_storage_deals::BenchmarkHelper<AccountId, Balance> for MarketBenchmarkHelper {
+	fn register_provider(
+		who: &AccountId,
+		region: nubes_primitives::Region,
+		storage_gib: u64,
+		per_gib: Balance,
+	) {
+		<Self as pallet_market::BenchmarkHelper<_, _>>::register_provider(
+			who,
+			region,
+			Default::default(),
+			nubes_primitives::Resources { storage_gib, ..nubes_primitives::Resources::ZERO },
+			nubes_primitives::ResourcePrices { per_storage_gib: per_gib, ..Default::default() },
+		);
+	}
+
+	fn confirm(provider: &AccountId, lease: nubes_primitives::LeaseId) {
+		frame_support::assert_ok!(Market::confirm_lease(
+			RuntimeOrigin::signed(provider.clone()),
+			lease
 		));
 	}
 }
