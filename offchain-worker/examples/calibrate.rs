@@ -87,7 +87,7 @@ fn judged(challenge: &Challenge, answer: impl FnOnce(Instant) -> Option<Proof>) 
 	let took = start.elapsed();
 	let passed = proof.is_some_and(|proof| {
 		verify::verify(challenge, &proof.answer, took.as_millis() as u32).is_ok()
-			&& verify::verify_openings(challenge, &proof.answer.roots, &proof.openings).is_ok()
+			&& verify::verify_openings(challenge, &proof.answer, &proof.openings).is_ok()
 	});
 	Run { passed, took }
 }
@@ -197,7 +197,12 @@ fn answer_lean(challenge: &Challenge, give_up: Instant) -> Option<Proof> {
 		.collect();
 	Some(Proof {
 		answer: Answer { version: PROTOCOL_VERSION, seed: challenge.seed, roots, storage: vec![] },
-		openings: Openings { version: PROTOCOL_VERSION, seed: challenge.seed, openings },
+		openings: Openings {
+			version: PROTOCOL_VERSION,
+			seed: challenge.seed,
+			openings,
+			storage: vec![],
+		},
 	})
 }
 
@@ -311,7 +316,7 @@ fn main() {
 			let ok = match (parsed, parsed_openings) {
 				(Ok(answer), Ok(openings)) => {
 					verify::verify(&c, &answer, 0).is_ok()
-						&& verify::verify_openings(&c, &answer.roots, &openings).is_ok()
+						&& verify::verify_openings(&c, &answer, &openings).is_ok()
 				}
 				_ => false,
 			};

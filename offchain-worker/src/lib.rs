@@ -38,9 +38,10 @@
 //! body: Openings, SCALE-encoded, at most MAX_ANSWER_BYTES bytes
 //! ```
 //!
-//! The split (protocol version 4) keeps the timed part small (one root per unit), so a
-//! validator can send a whole turn of challenges in one block and read the openings afterwards;
-//! the openings were fixed by the roots given in time, so reading them later proves the same.
+//! The split (protocol version 4) keeps the timed part small (one root per unit and a 64-byte
+//! window per storage probe), so a validator can send a whole turn of challenges in one block
+//! and read the openings afterwards; the openings were fixed by what was given in time, so
+//! reading them later proves the same.
 //!
 //! Anything else fails the challenge: no answer in time, a status other than 200, a body that
 //! does not parse, an answer to another challenge (its `seed` differs), a wrong version, or an
@@ -53,16 +54,16 @@
 //! Example:
 //!
 //! ```json
-//! {"challenge":{"version":4,"seed":"0x…","provider":"0x…",
+//! {"challenge":{"version":5,"seed":"0x…","provider":"0x…",
 //!   "capacity":{"units":2,"blocks":65536,"samples":16},
-//!   "storage":[{"lease":7,"root":"0x…","chunks":1024,"indices":[3,999]}],
+//!   "storage":[{"lease":7,"root":"0x…","chunks":1024,"chunk":999,"window":4000}],
 //!   "deadlineMs":1300},
 //!  "epoch":12,"validator":1,"signature":"0x…(64 bytes)"}
 //! ```
 //!
 //! ```json
-//! {"version":4,"seed":"0x…","roots":["0x…","0x…"],
-//!  "storage":[{"lease":7,"chunks":[{"index":3,"data":"0x…","path":["0x…",…]},…]}]}
+//! {"version":5,"seed":"0x…","roots":["0x…","0x…"],
+//!  "storage":[{"lease":7,"window":"0x…(64 bytes)"}]}
 //! ```
 //!
 //! The openings are binary (SCALE, the chain's own encoding, of the `Openings` type): some
@@ -106,12 +107,20 @@
 //!
 //! ## Storage ([`storage`])
 //!
-//! For a lease whose data was committed on chain as the root of a binary Merkle tree over its
-//! chunks (polkadot-sdk's `binary-merkle-tree`, leaves hashed with blake2-256), the challenge
-//! names random chunk indices; the answer gives, for each, the chunk's bytes and its Merkle path.
-//! The verifier hashes the chunk and walks the path to the committed root. Returning the bytes,
-//! not only the chunk's hash, is what shows the data is still there: a provider could keep the
-//! 32-byte hashes of a terabyte and throw the terabyte away.
+//! A storage deal's shard is committed on chain as the root of a binary Merkle tree over its
+//! 256 KiB chunks (polkadot-sdk's `binary-merkle-tree`, leaves hashed with blake2-256). Its
+//! holder keeps each chunk sealed under a key bound to its own account ([`seal`]): slow and
+//! sequential to make, over a hundred times faster to undo. A probe names one chunk and a
+//! 64-byte window in it. In time, the holder gives the window of the sealed chunk. Among the
+//! openings, it gives the whole sealed chunk and the Merkle path of the chunk it unseals to. The
+//! verifier checks that the window is in the sealed chunk, unseals it and walks the path to the
+//! committed root.
+//!
+//! Returning bytes, not only a hash, shows the data is there: a provider could keep the 32-byte
+//! hashes of a terabyte and throw the terabyte away. Sealing shows it is there *at this
+//! holder*: a holder that kept nothing, and fetched and rebuilt the chunk from the other holders
+//! when probed, would still have to seal it before the deadline, and sealing a chunk takes
+//! longer than the deadline allows.
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 
@@ -124,6 +133,7 @@ mod hex_serde;
 pub mod protocol;
 #[cfg(feature = "std")]
 pub mod prover;
+pub mod seal;
 pub mod storage;
 pub mod verify;
 

@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 /// replaces the hash puzzle with the memory fill of idle cores ([`crate::capacity`]); version 4
 /// splits the answer in two: the timed [`Answer`] commits to the fills' roots, and the
 /// [`Openings`] are fetched afterwards, untimed, so a validator can time a whole turn of
-/// providers at one moment and read their openings at its own pace.
-pub const PROTOCOL_VERSION: u16 = 4;
+/// providers at one moment and read their openings at its own pace; version 5 probes stored
+/// shards through their sealed form ([`crate::seal`]): a window of the sealed chunk in time, the
+/// whole sealed chunk with its Merkle path among the openings.
+pub const PROTOCOL_VERSION: u16 = 5;
 /// Path, under a provider's endpoint, that takes challenges.
 pub const CHALLENGE_PATH: &str = "/nubes/v1/challenge";
 
@@ -54,10 +56,14 @@ pub const MIN_BLOCKS_PER_UNIT: u32 = 64;
 pub const MAX_SAMPLES: u32 = 64;
 /// Most leases one challenge probes for storage.
 pub const MAX_STORAGE_CHALLENGES: usize = 8;
-/// Most chunks asked of one lease.
-pub const MAX_CHUNK_INDICES: usize = 16;
-/// Largest chunk, in bytes.
+/// Largest chunk, in bytes; a shard's chunks all have exactly this size.
 pub const MAX_CHUNK_BYTES: usize = 256 * 1024;
+/// Words of a sealed chunk a probe's timed answer gives.
+pub const WINDOW_WORDS: u32 = 8;
+/// Bytes of a probe's window.
+pub const WINDOW_BYTES: usize = WINDOW_WORDS as usize * crate::seal::WORD_BYTES;
+/// Where the last window of a chunk may start, in words.
+pub const MAX_WINDOW_START: u32 = (MAX_CHUNK_BYTES / crate::seal::WORD_BYTES) as u32 - WINDOW_WORDS;
 
 /// The capacity a provider has not leased, to prove: `units` idle cores, each filling `blocks`
 /// KiB of memory ([`capacity`](crate::capacity)).
@@ -84,7 +90,7 @@ pub struct CapacityChallenge {
 	pub samples: u32,
 }
 
-/// Random chunks of one lease's committed data.
+/// One random chunk of one lease's committed shard, read through its holder's seal.
 #[derive(
 	Clone,
 	PartialEq,
@@ -106,8 +112,10 @@ pub struct StorageChallenge {
 	pub root: [u8; 32],
 	/// Number of chunks the root covers.
 	pub chunks: u32,
-	/// The chunks to return.
-	pub indices: Vec<u32>,
+	/// The chunk probed.
+	pub chunk: u32,
+	/// The first word of the window of the sealed chunk to give in time.
+	pub window: u32,
 }
 
 /// What a validator asks a provider.
@@ -167,7 +175,8 @@ pub struct ChunkProof {
 	pub path: Vec<[u8; 32]>,
 }
 
-/// The chunks returned for one lease, in the order the challenge listed them.
+/// A probe's timed answer: the window of the sealed chunk. Only a holder that keeps the chunk
+/// sealed can give it in time; the whole sealed chunk follows among the [`Openings`].
 #[derive(
 	Clone,
 	PartialEq,
@@ -184,8 +193,9 @@ pub struct ChunkProof {
 pub struct StorageAnswer {
 	/// The lease.
 	pub lease: u64,
-	/// One proof per requested index.
-	pub chunks: Vec<ChunkProof>,
+	/// [`WINDOW_BYTES`] bytes of the sealed chunk from the probe's window.
+	#[serde(with = "hex_serde::bytes")]
+	pub window: Vec<u8>,
 }
 
 /// What a provider answers in time: its commitment to the fills, and the storage probes.
@@ -228,6 +238,9 @@ pub struct Openings {
 	pub seed: [u8; 32],
 	/// One opening per sample, in the order [`crate::capacity::openings`] draws them.
 	pub openings: Vec<crate::capacity::Opening>,
+	/// One sealed chunk per storage probe, in the challenge's order, each with the Merkle path
+	/// of the chunk it unseals to.
+	pub storage: Vec<ChunkProof>,
 }
 
 /// The 32 bytes that stand for a provider's account in challenges: its SCALE encoding when that
@@ -247,7 +260,7 @@ pub enum ChallengeError {
 	/// More units, blocks or samples than the bounds allow, or a unit size that is not a
 	/// power of two.
 	BadCapacitySize,
-	/// Too many storage probes or chunk indices, or an index outside the committed chunks.
+	/// Too many storage probes, or a chunk or window outside the committed shard.
 	BadStorageProbe,
 }
 
@@ -309,11 +322,11 @@ impl Challenge {
 			return Err(ChallengeError::BadCapacitySize);
 		}
 		if self.storage.len() > MAX_STORAGE_CHALLENGES
-			|| self.storage.iter().any(|probe| {
-				probe.indices.is_empty()
-					|| probe.indices.len() > MAX_CHUNK_INDICES
-					|| probe.indices.iter().any(|&i| i >= probe.chunks)
-			}) {
+			|| self
+				.storage
+				.iter()
+				.any(|probe| probe.chunk >= probe.chunks || probe.window > MAX_WINDOW_START)
+		{
 			return Err(ChallengeError::BadStorageProbe);
 		}
 		Ok(())

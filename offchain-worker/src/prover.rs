@@ -1,11 +1,11 @@
 //! The prover a provider runs (`std`): fills the capacity units in parallel on its idle cores,
 //! keeping every fill in memory until the openings are known, and answers storage probes from
-//! its data. Its [`Proof`] is the timed answer and the openings the validator fetches after it.
+//! its sealed shards. Its [`Proof`] is the timed answer and the openings the validator fetches after it.
 
 use crate::{
 	capacity::{self, Fill},
-	protocol::{Answer, Challenge, ChallengeError, Openings, StorageAnswer, StorageChallenge},
-	PROTOCOL_VERSION,
+	protocol::{Answer, Challenge, ChallengeError, ChunkProof, Openings, StorageChallenge},
+	storage, PROTOCOL_VERSION,
 };
 use std::{
 	sync::{
@@ -15,17 +15,19 @@ use std::{
 	time::Instant,
 };
 
-/// Where the prover finds a lease's chunks.
+/// Where the prover finds the shards it holds.
 pub trait ChunkSource: Sync {
-	/// Answers `probe` from the lease's stored chunks; `None` if the data is not here.
-	fn answer(&self, probe: &StorageChallenge) -> Option<StorageAnswer>;
+	/// The probed chunk of the lease's shard as this holder keeps it, sealed under its key
+	/// ([`crate::seal`]), with the Merkle path of the chunk it unseals to; `None` if the shard
+	/// is not here.
+	fn sealed(&self, probe: &StorageChallenge) -> Option<ChunkProof>;
 }
 
-/// A provider that stores no lease data.
+/// A provider that holds no shards.
 pub struct NoStorage;
 
 impl ChunkSource for NoStorage {
-	fn answer(&self, _probe: &StorageChallenge) -> Option<StorageAnswer> {
+	fn sealed(&self, _probe: &StorageChallenge) -> Option<ChunkProof> {
 		None
 	}
 }
@@ -127,13 +129,16 @@ impl Prover {
 		if work.blocks > self.max_blocks {
 			return Err(ProveError::UnitTooLarge { asked: work.blocks, served: self.max_blocks });
 		}
-		let storage_answers = challenge
-			.storage
-			.iter()
-			.map(|probe| {
-				storage.answer(probe).ok_or(ProveError::MissingData { lease: probe.lease })
-			})
-			.collect::<Result<Vec<_>, _>>()?;
+		// The shards first: reading a chunk from disk is quick, and a missing one makes the
+		// fills pointless.
+		let mut windows = Vec::with_capacity(challenge.storage.len());
+		let mut sealed = Vec::with_capacity(challenge.storage.len());
+		for probe in &challenge.storage {
+			let missing = ProveError::MissingData { lease: probe.lease };
+			let kept = storage.sealed(probe).ok_or(missing)?;
+			windows.push(storage::answer(probe, &kept.data).ok_or(missing)?);
+			sealed.push(kept);
+		}
 
 		let next_unit = AtomicU32::new(0);
 		let stopped = AtomicBool::new(false);
@@ -177,12 +182,13 @@ impl Prover {
 				version: PROTOCOL_VERSION,
 				seed: challenge.seed,
 				roots: capacity.roots,
-				storage: storage_answers,
+				storage: windows,
 			},
 			openings: Openings {
 				version: PROTOCOL_VERSION,
 				seed: challenge.seed,
 				openings: capacity.openings,
+				storage: sealed,
 			},
 		})
 	}
@@ -197,11 +203,18 @@ mod tests {
 		verify::{verify, verify_openings},
 	};
 
+	/// Lease 1's shard, sealed as the holder `[4; 32]` keeps it.
 	struct Chunks(Vec<Vec<u8>>);
 
 	impl ChunkSource for Chunks {
-		fn answer(&self, probe: &StorageChallenge) -> Option<StorageAnswer> {
-			(probe.lease == 1).then(|| storage::answer(probe, &self.0)).flatten()
+		fn sealed(&self, probe: &StorageChallenge) -> Option<ChunkProof> {
+			if probe.lease != 1 {
+				return None;
+			}
+			let mut proof = storage::prove_chunk(&self.0, probe.chunk)?;
+			let key = crate::seal::seal_key(&[4; 32], &probe.root, probe.chunk);
+			crate::seal::seal(&key, crate::seal::SEAL_ROUNDS, &mut proof.data).ok()?;
+			Some(proof)
 		}
 	}
 
@@ -221,25 +234,25 @@ mod tests {
 		for threads in [1, 2, 5] {
 			let proof = Prover::new(threads, 8).answer(&challenge(4), &NoStorage, None).unwrap();
 			assert_eq!(verify(&challenge(4), &proof.answer, 10), Ok(()));
-			assert_eq!(
-				verify_openings(&challenge(4), &proof.answer.roots, &proof.openings),
-				Ok(())
-			);
+			assert_eq!(verify_openings(&challenge(4), &proof.answer, &proof.openings), Ok(()));
 		}
 	}
 
 	#[test]
 	fn storage_probes_are_answered_from_the_source() {
-		let chunks: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i; 64]).collect();
+		let chunks: Vec<Vec<u8>> =
+			(0..3u8).map(|i| vec![i; crate::protocol::MAX_CHUNK_BYTES]).collect();
 		let mut with_storage = challenge(1);
 		with_storage.storage = vec![StorageChallenge {
 			lease: 1,
 			root: storage::commit(&chunks),
-			chunks: 10,
-			indices: vec![0, 9, 4],
+			chunks: 3,
+			chunk: 2,
+			window: 77,
 		}];
 		let proof = Prover::new(1, 8).answer(&with_storage, &Chunks(chunks.clone()), None).unwrap();
 		assert_eq!(verify(&with_storage, &proof.answer, 10), Ok(()));
+		assert_eq!(verify_openings(&with_storage, &proof.answer, &proof.openings), Ok(()));
 		with_storage.storage[0].lease = 2;
 		assert_eq!(
 			Prover::new(1, 8).answer(&with_storage, &Chunks(chunks), None),

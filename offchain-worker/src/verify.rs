@@ -104,11 +104,13 @@ pub fn verify(challenge: &Challenge, answer: &Answer, elapsed_ms: u32) -> Result
 	storage::verify(&challenge.storage, &answer.storage).map_err(Failure::Storage)
 }
 
-/// Checks the `openings` of the fills whose `roots` a provider committed to in time: drawn from
-/// those roots, so the prover could not pick them, each recomputes to a block under its root.
+/// Checks the `openings` of what a provider committed to in its timed `answer`: the fills'
+/// openings, drawn from the answer's roots so the prover could not pick them, each recomputing
+/// to a block under its root; and each probed shard's sealed chunk, holding the window given in
+/// time and unsealing to a chunk under the shard's root.
 pub fn verify_openings(
 	challenge: &Challenge,
-	roots: &[[u8; 32]],
+	answer: &Answer,
 	openings: &Openings,
 ) -> Result<(), Failure> {
 	if openings.version != PROTOCOL_VERSION {
@@ -121,10 +123,17 @@ pub fn verify_openings(
 		&challenge.seed,
 		&challenge.provider,
 		&challenge.capacity,
-		roots,
+		&answer.roots,
 		&openings.openings,
 	)
-	.map_err(Failure::Capacity)
+	.map_err(Failure::Capacity)?;
+	storage::verify_sealed(
+		&challenge.provider,
+		&challenge.storage,
+		&answer.storage,
+		&openings.storage,
+	)
+	.map_err(Failure::Storage)
 }
 
 /// The whole check of the timed HTTP response: status, time, size, parse, then [`verify`];
@@ -147,17 +156,17 @@ pub fn check_response(
 }
 
 /// The whole check of the openings' HTTP response: status, size, parse, then
-/// [`verify_openings`] against the `roots` of the timed answer.
+/// [`verify_openings`] against the timed `answer`.
 pub fn check_openings(
 	challenge: &Challenge,
-	roots: &[[u8; 32]],
+	answer: &Answer,
 	status: u16,
 	body: &[u8],
 ) -> Result<(), Failure> {
 	if status != 200 {
 		return Err(Failure::HttpStatus(status));
 	}
-	verify_openings(challenge, roots, &parse_openings(body)?)
+	verify_openings(challenge, answer, &parse_openings(body)?)
 }
 
 #[cfg(test)]
@@ -190,38 +199,42 @@ mod tests {
 		let answer = check_response(&challenge(), 200, &body(&proof.answer), 999).unwrap();
 		assert_eq!(answer, proof.answer);
 		let openings = proof.openings.encode();
-		assert_eq!(check_openings(&challenge(), &answer.roots, 200, &openings), Ok(()));
+		assert_eq!(check_openings(&challenge(), &answer, 200, &openings), Ok(()));
 	}
 
 	#[test]
 	fn openings_are_checked_against_the_roots_committed_in_time() {
 		let c = challenge();
 		let proof = Prover::new(2, 2).answer(&c, &NoStorage, None).unwrap();
-		let roots = &proof.answer.roots;
+		let answer = &proof.answer;
 		let scale = |openings: &Openings| openings.encode();
-		assert_eq!(check_openings(&c, roots, 404, b""), Err(Failure::HttpStatus(404)));
-		assert_eq!(check_openings(&c, roots, 200, b"[]"), Err(Failure::Malformed));
+		assert_eq!(check_openings(&c, answer, 404, b""), Err(Failure::HttpStatus(404)));
+		assert_eq!(check_openings(&c, answer, 200, b"[]"), Err(Failure::Malformed));
 		// Trailing bytes, a length claiming more than the body, a body too large.
 		let mut longer = scale(&proof.openings);
 		longer.push(0);
-		assert_eq!(check_openings(&c, roots, 200, &longer), Err(Failure::Malformed));
-		let mut claims =
-			scale(&Openings { version: PROTOCOL_VERSION, seed: c.seed, openings: vec![] });
+		assert_eq!(check_openings(&c, answer, 200, &longer), Err(Failure::Malformed));
+		let mut claims = scale(&Openings {
+			version: PROTOCOL_VERSION,
+			seed: c.seed,
+			openings: vec![],
+			storage: vec![],
+		});
 		*claims.last_mut().unwrap() = 0xff;
 		claims.extend([0xff; 3]);
-		assert_eq!(check_openings(&c, roots, 200, &claims), Err(Failure::Malformed));
+		assert_eq!(check_openings(&c, answer, 200, &claims), Err(Failure::Malformed));
 		let huge = vec![0u8; MAX_ANSWER_BYTES + 1];
-		assert_eq!(check_openings(&c, roots, 200, &huge), Err(Failure::Oversize));
+		assert_eq!(check_openings(&c, answer, 200, &huge), Err(Failure::Oversize));
 		let mut old = proof.openings.clone();
 		old.version = 3;
-		assert_eq!(check_openings(&c, roots, 200, &scale(&old)), Err(Failure::WrongVersion));
+		assert_eq!(check_openings(&c, answer, 200, &scale(&old)), Err(Failure::WrongVersion));
 		let mut other = proof.openings.clone();
 		other.seed = [1; 32];
-		assert_eq!(check_openings(&c, roots, 200, &scale(&other)), Err(Failure::SeedMismatch));
+		assert_eq!(check_openings(&c, answer, 200, &scale(&other)), Err(Failure::SeedMismatch));
 		// Openings of another fill than the one committed: a prover that sent roots in time
 		// without the fills cannot open them afterwards.
-		let mut committed = roots.clone();
-		committed[1][0] ^= 1;
+		let mut committed = answer.clone();
+		committed.roots[1][0] ^= 1;
 		assert!(matches!(
 			check_openings(&c, &committed, 200, &scale(&proof.openings)),
 			Err(Failure::Capacity(_))
@@ -229,7 +242,7 @@ mod tests {
 		let mut fewer = proof.openings.clone();
 		fewer.openings.pop();
 		assert_eq!(
-			check_openings(&c, roots, 200, &scale(&fewer)),
+			check_openings(&c, answer, 200, &scale(&fewer)),
 			Err(Failure::Capacity(CapacityFailure::WrongOpeningCount))
 		);
 	}
@@ -264,7 +277,7 @@ mod tests {
 		);
 		let mut storage = c.clone();
 		storage.storage =
-			vec![StorageChallenge { lease: 1, root: [0; 32], chunks: 4, indices: vec![1] }];
+			vec![StorageChallenge { lease: 1, root: [0; 32], chunks: 4, chunk: 1, window: 0 }];
 		assert_eq!(
 			check_response(&storage, 200, &body(&answer), 10),
 			Err(Failure::Storage(StorageFailure::WrongLease { probe: 0 }))
@@ -293,7 +306,7 @@ mod tests {
 	fn json_and_scale_round_trip() {
 		let mut c = challenge();
 		c.storage =
-			vec![StorageChallenge { lease: 3, root: [7; 32], chunks: 9, indices: vec![2, 8] }];
+			vec![StorageChallenge { lease: 3, root: [7; 32], chunks: 9, chunk: 8, window: 2 }];
 		let json = serde_json::to_string(&c).unwrap();
 		assert!(json.contains(r#""deadlineMs":1000"#), "{json}");
 		assert!(json.contains(&format!(r#""seed":"0x{}""#, "05".repeat(32))), "{json}");

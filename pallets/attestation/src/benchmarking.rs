@@ -463,7 +463,12 @@ mod benchmarks {
 		};
 		let answer =
 			Answer { version: PROTOCOL_VERSION, seed, roots: proof.roots, storage: Vec::new() };
-		let openings = Openings { version: PROTOCOL_VERSION, seed, openings: proof.openings };
+		let openings = Openings {
+			version: PROTOCOL_VERSION,
+			seed,
+			openings: proof.openings,
+			storage: Vec::new(),
+		};
 		let answer = serde_json::to_vec(&answer).map_err(|_| BenchmarkError::Stop("JSON"))?;
 		let openings = codec::Encode::encode(&openings);
 		let verdict;
@@ -471,7 +476,7 @@ mod benchmarks {
 		#[block]
 		{
 			verdict = check_response(&challenge, 200, &answer, 0)
-				.and_then(|answer| check_openings(&challenge, &answer.roots, 200, &openings));
+				.and_then(|answer| check_openings(&challenge, &answer, 200, &openings));
 		}
 
 		assert_eq!(verdict, Ok(()));

@@ -141,14 +141,14 @@ pub fn judge(challenge: &Challenge, outcome: &Outcome) -> Result<Answer, Failure
 	check_response(challenge, status, body, elapsed_ms)
 }
 
-/// The verdict on the openings of the fills a provider committed to with `roots`.
+/// The verdict on the openings of what a provider committed to in its timed `answer`.
 pub fn judge_openings(
 	challenge: &Challenge,
-	roots: &[[u8; 32]],
+	answer: &Answer,
 	outcome: &Outcome,
 ) -> Result<(), Failure> {
 	let (status, body, _) = received(outcome)?;
-	check_openings(challenge, roots, status, body)
+	check_openings(challenge, answer, status, body)
 }
 
 /// The capacity puzzle for a provider whose idle capacity (offered, not leased) is `idle`,
@@ -515,9 +515,9 @@ impl<T: Config> Pallet<T> {
 			probes_sent: (outgoing.len() - targets.len()) as u64,
 			..Default::default()
 		};
-		// The timed answers first, then every probed lease must be running; the roots of each
-		// answer that passed, whose openings are read next.
-		let mut verdicts: Vec<Result<Vec<[u8; 32]>, Failure>> = targets
+		// The timed answers first, then every probed lease must be running; each answer that
+		// passed, whose openings are read next.
+		let mut verdicts: Vec<Result<Answer, Failure>> = targets
 			.iter()
 			.map(|target| {
 				let outcome_of = |at: usize| outcomes.get(at).unwrap_or(&Outcome::Unreachable);
@@ -526,15 +526,19 @@ impl<T: Config> Pallet<T> {
 					.probes
 					.iter()
 					.try_for_each(|(lease, at)| probe_verdict(*lease, outcome_of(*at)))?;
-				Ok(answer.roots)
+				Ok(answer)
 			})
 			.collect();
 		drop(outcomes);
 		// The openings, a few providers at a time: untimed beyond the deadline (they were
-		// fixed by the roots given in time), so a turn of any size is timed at one moment and
-		// read at the worker's pace.
+		// fixed by the roots and windows given in time), so a turn of any size is timed at one
+		// moment and read at the worker's pace.
 		let to_open: Vec<usize> = (0..targets.len())
-			.filter(|&at| verdicts[at].as_ref().is_ok_and(|roots| !roots.is_empty()))
+			.filter(|&at| {
+				verdicts[at]
+					.as_ref()
+					.is_ok_and(|answer| !answer.roots.is_empty() || !answer.storage.is_empty())
+			})
 			.collect();
 		for batch in to_open.chunks(T::OpeningsAtOnce::get().max(1) as usize) {
 			let requests: Vec<Outgoing> = batch
@@ -546,8 +550,8 @@ impl<T: Config> Pallet<T> {
 				})
 				.collect();
 			for (&at, outcome) in batch.iter().zip(exchange(&requests)) {
-				if let Ok(roots) = &verdicts[at] {
-					if let Err(failure) = judge_openings(&targets[at].challenge, roots, &outcome) {
+				if let Ok(answer) = &verdicts[at] {
+					if let Err(failure) = judge_openings(&targets[at].challenge, answer, &outcome) {
 						verdicts[at] = Err(failure);
 					}
 				}

@@ -1097,18 +1097,18 @@ fn transport_outcomes_map_to_failures() {
 		elapsed_ms,
 	};
 	let (answer, openings) = honest(&challenge);
-	let roots = offchain::judge(&challenge, &answered(200, answer.clone(), 10)).unwrap().roots;
+	let committed = offchain::judge(&challenge, &answered(200, answer.clone(), 10)).unwrap();
 	assert_eq!(
-		offchain::judge_openings(&challenge, &roots, &answered(200, openings.clone(), 5_000)),
+		offchain::judge_openings(&challenge, &committed, &answered(200, openings.clone(), 5_000)),
 		Ok(()),
 		"the openings are not timed beyond the worker's wait"
 	);
 	assert_eq!(
-		offchain::judge_openings(&challenge, &roots, &answered(404, openings, 10)),
+		offchain::judge_openings(&challenge, &committed, &answered(404, openings, 10)),
 		Err(Failure::HttpStatus(404))
 	);
 	assert_eq!(
-		offchain::judge_openings(&challenge, &roots, &offchain::Outcome::Unreachable),
+		offchain::judge_openings(&challenge, &committed, &offchain::Outcome::Unreachable),
 		Err(Failure::Unreachable)
 	);
 	assert_eq!(
