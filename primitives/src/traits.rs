@@ -271,3 +271,26 @@ impl<AccountId, Balance> OnLeaseClosed<AccountId, Balance> for () {
 		sp_runtime::Weight::zero()
 	}
 }
+
+/// A shard of a storage deal as validators probe it: the root its holder's lease is bound to and
+/// the number of chunks under it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HeldShard {
+	/// The shard's Merkle root, committed on chain.
+	pub root: [u8; 32],
+	/// Chunks under the root.
+	pub chunks: u32,
+}
+
+/// Which leases hold storage deals' shards: validators probe those through the holder's seal,
+/// not through a workload's liveness.
+pub trait ShardLookup {
+	/// The shard `lease` holds, if it is a storage deal's holder.
+	fn shard_of(lease: crate::LeaseId) -> Option<HeldShard>;
+}
+
+impl ShardLookup for () {
+	fn shard_of(_lease: crate::LeaseId) -> Option<HeldShard> {
+		None
+	}
+}

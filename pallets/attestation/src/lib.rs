@@ -141,6 +141,10 @@ pub mod pallet {
 		/// Forcing faulty providers out and closing their leases.
 		type Eviction: ProviderEviction<Self::AccountId, Self::Balance>;
 
+		/// Which leases hold storage deals' shards: probed through their holder's seal instead of
+		/// a workload's liveness.
+		type Shards: nubes_primitives::traits::ShardLookup;
+
 		/// Who may set the validators, the rules and the epoch timing (root, or a governance
 		/// body).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;

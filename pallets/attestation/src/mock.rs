@@ -206,6 +206,7 @@ impl pallet_attestation::Config for Test {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
+	type Shards = MockShards;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = MockTiming;
 	type MaxValidators = MaxValidators;
@@ -411,5 +412,20 @@ pub fn run_to_block(n: u64) {
 		System::set_block_number(next);
 		Market::on_initialize(next);
 		Attestation::on_initialize(next);
+	}
+}
+
+std::thread_local! {
+	/// The leases the tests made storage deals' holders, with their shards.
+	pub static SHARDS: core::cell::RefCell<
+		std::collections::BTreeMap<nubes_primitives::LeaseId, nubes_primitives::traits::HeldShard>,
+	> = Default::default();
+}
+
+/// Storage deals as the tests set them up: a lease in [`SHARDS`] holds that shard.
+pub struct MockShards;
+impl nubes_primitives::traits::ShardLookup for MockShards {
+	fn shard_of(lease: nubes_primitives::LeaseId) -> Option<nubes_primitives::traits::HeldShard> {
+		SHARDS.with(|shards| shards.borrow().get(&lease).copied())
 	}
 }

@@ -15,13 +15,16 @@ use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
-use nubes_primitives::{traits::ProviderEviction, LeaseId, Resources};
+use nubes_primitives::{
+	traits::{HeldShard, ProviderEviction, ShardLookup},
+	LeaseId, Resources,
+};
 use nubes_proofs::{
 	openings_path,
-	protocol::{account_bytes, liveness_path, MAX_UNITS, MIN_BLOCKS_PER_UNIT},
+	protocol::{account_bytes, liveness_path, MAX_UNITS, MAX_WINDOW_START, MIN_BLOCKS_PER_UNIT},
 	verify::{check_liveness, check_openings, check_response},
-	Answer, CapacityChallenge, Challenge, Failure, SignedChallenge, CHALLENGE_PATH,
-	MAX_ANSWER_BYTES, PROTOCOL_VERSION,
+	Answer, CapacityChallenge, Challenge, Failure, SignedChallenge, StorageChallenge,
+	CHALLENGE_PATH, MAX_ANSWER_BYTES, PROTOCOL_VERSION,
 };
 use sp_runtime::{
 	offchain::{
@@ -225,10 +228,50 @@ pub fn probed_leases(
 	provider: &[u8],
 	running: &[LeaseId],
 ) -> Vec<LeaseId> {
+	sample(b"nubes/probe", local_random, provider, running)
+}
+
+/// The storage probes of `shards` (a provider's running shard leases with what they hold): up
+/// to [`PROBES_PER_PROVIDER`] of them, drawn as [`probed_leases`] draws, each naming a chunk and
+/// a window in it drawn from the validator's own randomness.
+pub fn storage_probes(
+	local_random: &[u8; 32],
+	provider: &[u8],
+	shards: &[(LeaseId, HeldShard)],
+) -> Vec<StorageChallenge> {
+	let leases: Vec<LeaseId> = shards.iter().map(|(lease, _)| *lease).collect();
+	sample(b"nubes/shard", local_random, provider, &leases)
+		.into_iter()
+		.filter_map(|lease| {
+			let (_, shard) = shards.iter().find(|(held, _)| *held == lease)?;
+			let draw = sp_io::hashing::blake2_256(
+				&(b"nubes/chunk", local_random, provider, lease).encode(),
+			);
+			let word =
+				|at: usize| u64::from_le_bytes(draw[at..at + 8].try_into().unwrap_or_default());
+			Some(StorageChallenge {
+				lease,
+				root: shard.root,
+				chunks: shard.chunks,
+				chunk: (word(0) % u64::from(shard.chunks.max(1))) as u32,
+				window: (word(8) % (u64::from(MAX_WINDOW_START) + 1)) as u32,
+			})
+		})
+		.collect()
+}
+
+/// Up to [`PROBES_PER_PROVIDER`] consecutive leases of `leases` from a place drawn from
+/// `local_random` under `domain`.
+fn sample(
+	domain: &[u8],
+	local_random: &[u8; 32],
+	provider: &[u8],
+	running: &[LeaseId],
+) -> Vec<LeaseId> {
 	if running.is_empty() {
 		return Vec::new();
 	}
-	let draw = sp_io::hashing::blake2_256(&(b"nubes/probe", local_random, provider).encode());
+	let draw = sp_io::hashing::blake2_256(&(domain, local_random, provider).encode());
 	let start = u64::from_le_bytes(draw[..8].try_into().unwrap_or_default());
 	let start = (start % running.len() as u64) as usize;
 	running
@@ -455,13 +498,24 @@ impl<T: Config> Pallet<T> {
 		let mut outgoing = Vec::new();
 		let mut targets = Vec::new();
 		for provider in providers {
-			let challenge = challenge_for(
+			let mut challenge = challenge_for(
 				&data.seed,
 				&local_random,
 				&provider.account,
 				&provider.offered.saturating_sub(&provider.allocated),
 				&params,
 			);
+			// Leases holding a storage deal's shard are probed through the holder's seal; the
+			// others, workloads, through their liveness.
+			let (shards, running): (Vec<_>, Vec<_>) =
+				T::Eviction::running_leases(&provider.account, LEASES_SAMPLED_FROM)
+					.into_iter()
+					.map(|lease| (lease, T::Shards::shard_of(lease)))
+					.partition(|(_, shard)| shard.is_some());
+			let shards: Vec<(LeaseId, HeldShard)> =
+				shards.into_iter().filter_map(|(lease, shard)| Some((lease, shard?))).collect();
+			let running: Vec<LeaseId> = running.into_iter().map(|(lease, _)| lease).collect();
+			challenge.storage = storage_probes(&local_random, &provider.account.encode(), &shards);
 			let Some(url) = challenge_url(&provider.endpoint) else { continue };
 			let Some(openings_url) = openings_url(&provider.endpoint, &challenge.seed) else {
 				continue;
@@ -477,7 +531,6 @@ impl<T: Config> Pallet<T> {
 				body: Some(body),
 				deadline_ms: signed.challenge.deadline_ms,
 			});
-			let running = T::Eviction::running_leases(&provider.account, LEASES_SAMPLED_FROM);
 			let mut probes = Vec::new();
 			for lease in probed_leases(&local_random, &provider.account.encode(), &running) {
 				let Some(url) = liveness_url(&provider.endpoint, lease) else { continue };

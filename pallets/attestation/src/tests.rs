@@ -1026,6 +1026,106 @@ fn leased_capacity_is_probed_and_a_dead_lease_is_a_failure() {
 	});
 }
 
+/// A shard's chunks as its holder keeps them: the shard's own chunks, each sealed under
+/// `holder`'s key, or left plain by a holder that fetched them from other holders when probed.
+struct Kept {
+	chunks: Vec<Vec<u8>>,
+	holder: Option<[u8; 32]>,
+}
+
+impl nubes_proofs::prover::ChunkSource for Kept {
+	fn sealed(&self, probe: &nubes_proofs::StorageChallenge) -> Option<nubes_proofs::ChunkProof> {
+		let mut proof = nubes_proofs::storage::prove_chunk(&self.chunks, probe.chunk)?;
+		if let Some(holder) = &self.holder {
+			let key = nubes_proofs::seal::seal_key(holder, &probe.root, probe.chunk);
+			nubes_proofs::seal::seal(&key, nubes_proofs::seal::SEAL_ROUNDS, &mut proof.data)
+				.ok()?;
+		}
+		Some(proof)
+	}
+}
+
+#[test]
+fn a_holder_that_does_not_keep_its_sealed_shard_fails_its_storage_probe() {
+	let mut ext = new_test_ext(&[0]);
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let scripted = Scripted::new(offchain.clone(), &[0]);
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(OffchainWorkerExt::new(scripted));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.execute_with(|| {
+		let page = slots(0..5);
+		// Two holders of a two-chunk shard: the first keeps it sealed under its own key; the
+		// second keeps nothing and, when probed, fetches the chunk from other holders (or a
+		// reader) and gives it as it got it, unsealed.
+		let chunks: Vec<Vec<u8>> =
+			(0..2u8).map(|i| vec![i + 1; nubes_proofs::protocol::MAX_CHUNK_BYTES]).collect();
+		let shard = nubes_primitives::traits::HeldShard {
+			root: nubes_proofs::storage::commit(&chunks),
+			chunks: 2,
+		};
+		let keeper = lease(TENANT, page[0].account);
+		let lazy = lease(TENANT, page[1].account);
+		crate::mock::SHARDS.with(|shards| {
+			shards.borrow_mut().extend([(keeper, shard), (lazy, shard)]);
+		});
+		let data = Epochs::<Test>::get(0).unwrap();
+		let params = Params::<Test>::get();
+		// Read again: the leases changed what the providers have idle.
+		let page = slots(0..5);
+		let mut openings = Vec::new();
+		for (at, provider) in page.iter().enumerate() {
+			let idle = provider.offered.saturating_sub(&provider.allocated);
+			let mut challenge =
+				offchain::challenge_for(&data.seed, &[0; 32], &provider.account, &idle, &params);
+			let held = match at {
+				0 => vec![(keeper, shard)],
+				1 => vec![(lazy, shard)],
+				_ => vec![],
+			};
+			challenge.storage =
+				offchain::storage_probes(&[0; 32], &provider.account.encode(), &held);
+			// A holder's shard lease is probed through its seal, not its liveness.
+			assert_eq!(challenge.storage.len(), held.len());
+			let kept = Kept {
+				chunks: chunks.clone(),
+				holder: (at == 0)
+					.then(|| nubes_proofs::protocol::account_bytes(&provider.account.encode())),
+			};
+			let proof = Prover::new(2, 64).answer(&challenge, &kept, None).unwrap();
+			let answer = serde_json::to_vec(&proof.answer).unwrap();
+			state.write().expect_request(expected_request(provider.account, &challenge, answer));
+			openings.push(expected_openings(provider.account, &challenge, proof.openings.encode()));
+		}
+		for request in openings {
+			state.write().expect_request(request);
+		}
+		Attestation::offchain_worker(turn_block());
+		without_reveals(&mut pool_state.write().transactions);
+		let raw = pool_state.write().transactions.pop().expect("one report submitted");
+		let xt = Extrinsic::decode(&mut &raw[..]).unwrap();
+		let RuntimeCall::Attestation(Call::report { report, .. }) = &xt.function else {
+			panic!("not a report: {:?}", xt.function)
+		};
+		let chunk = offchain::storage_probes(&[0; 32], &page[1].account.encode(), &[(lazy, shard)])
+			[0]
+		.chunk;
+		assert_eq!(
+			report.failures.to_vec(),
+			vec![(
+				page[1].account,
+				Failure::Storage(nubes_proofs::storage::StorageFailure::BadPath {
+					probe: 0,
+					index: chunk
+				})
+			)]
+		);
+		land(&raw);
+		assert_eq!(Failures::<Test>::iter_prefix(0).count(), 1);
+	});
+}
+
 #[test]
 fn probes_sample_leases_the_provider_cannot_foresee() {
 	let running: Vec<u64> = (0..10).collect();

@@ -238,3 +238,14 @@ impl<T: Config> Pallet<T> {
 		u32::from_le_bytes(word) % slots
 	}
 }
+
+/// Validators find the shard behind a holder's lease here, to probe it.
+impl<T: Config> nubes_primitives::traits::ShardLookup for Pallet<T> {
+	fn shard_of(lease: LeaseId) -> Option<nubes_primitives::traits::HeldShard> {
+		let (id, index) = ShardOf::<T>::get(lease)?;
+		let deal = Deals::<T>::get(id)?;
+		let root = deal.shards.get(usize::from(index))?.root;
+		let chunks = nubes_primitives::storage::shard_chunks(deal.size, deal.data)?;
+		Some(nubes_primitives::traits::HeldShard { root, chunks: u32::try_from(chunks).ok()? })
+	}
+}

@@ -459,6 +459,7 @@ impl pallet_attestation::Config for Runtime {
 	type Reputation = Providers;
 	type Slash = ProviderStake;
 	type Eviction = Eviction;
+	type Shards = StorageDeals;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultTiming = DevelopmentTiming;
 	type MaxValidators = ConstU32<128>;
