@@ -483,6 +483,69 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Not a call: what the off-chain worker spends on one storage probe, run in the runtime's
+	/// wasm: the timed window and the openings' sealed 256 KiB chunk parsed and checked, the
+	/// chunk unsealed (`SEAL_ROUNDS` rounds) and its path walked to the root of a 16-chunk
+	/// shard. The weights file does not use it.
+	#[benchmark]
+	fn verify_storage_probe() -> Result<(), BenchmarkError> {
+		use nubes_proofs::{
+			protocol::MAX_CHUNK_BYTES,
+			seal::{seal, seal_key, SEAL_ROUNDS},
+			storage,
+			verify::{check_openings, check_response},
+			Answer, CapacityChallenge, Challenge, Openings, StorageChallenge, PROTOCOL_VERSION,
+		};
+		let (seed, provider) = ([7u8; 32], [9u8; 32]);
+		let chunks: Vec<Vec<u8>> = (0..16u32)
+			.map(|i| (0..MAX_CHUNK_BYTES as u32).map(|b| (b.wrapping_mul(31) ^ i) as u8).collect())
+			.collect();
+		let probe = StorageChallenge {
+			lease: 3,
+			root: storage::commit(&chunks),
+			chunks: 16,
+			chunk: 11,
+			window: 20_000,
+		};
+		let challenge = Challenge {
+			version: PROTOCOL_VERSION,
+			seed,
+			provider,
+			capacity: CapacityChallenge { units: 0, blocks: 64, samples: 0 },
+			storage: alloc::vec![probe.clone()],
+			deadline_ms: u32::MAX,
+		};
+		let mut sealed =
+			storage::prove_chunk(&chunks, probe.chunk).ok_or(BenchmarkError::Stop("a chunk"))?;
+		seal(&seal_key(&provider, &probe.root, probe.chunk), SEAL_ROUNDS, &mut sealed.data)
+			.map_err(|_| BenchmarkError::Stop("seal"))?;
+		let window = storage::answer(&probe, &sealed.data).ok_or(BenchmarkError::Stop("window"))?;
+		let answer = Answer {
+			version: PROTOCOL_VERSION,
+			seed,
+			roots: Vec::new(),
+			storage: alloc::vec![window],
+		};
+		let openings = Openings {
+			version: PROTOCOL_VERSION,
+			seed,
+			openings: Vec::new(),
+			storage: alloc::vec![sealed],
+		};
+		let answer = serde_json::to_vec(&answer).map_err(|_| BenchmarkError::Stop("JSON"))?;
+		let openings = codec::Encode::encode(&openings);
+		let verdict;
+
+		#[block]
+		{
+			verdict = check_response(&challenge, 200, &answer, 0)
+				.and_then(|answer| check_openings(&challenge, &answer, 200, &openings));
+		}
+
+		assert_eq!(verdict, Ok(()));
+		Ok(())
+	}
+
 	/// A summary of validator 0 of a full set, with failures on its ledger.
 	#[benchmark]
 	fn summarize() {
