@@ -9,6 +9,7 @@ use crate::{
 	protocol::{ChunkProof, StorageAnswer, StorageChallenge, MAX_CHUNK_BYTES, WINDOW_BYTES},
 	seal::{seal_key, unseal, SEAL_ROUNDS, WORD_BYTES},
 };
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -42,6 +43,23 @@ pub fn prove_chunk<C: AsRef<[u8]>>(chunks: &[C], index: u32) -> Option<ChunkProo
 		index,
 	);
 	Some(ChunkProof { index, data: chunk.as_ref().to_vec(), path: proof.proof })
+}
+
+/// The hash a shard's Merkle tree takes for a chunk (its leaf).
+pub fn leaf_hash(chunk: &[u8]) -> [u8; 32] {
+	crate::hashing::blake2_256(chunk)
+}
+
+/// The Merkle path of chunk `index` from the leaf hashes of all the chunks ([`leaf_hash`]), so
+/// a holder keeps 32 bytes per chunk instead of re-reading the shard; `None` if out of range.
+pub fn path_from_leaves(leaves: &[[u8; 32]], index: u32) -> Option<Vec<[u8; 32]>> {
+	if index as usize >= leaves.len() {
+		return None;
+	}
+	Some(
+		binary_merkle_tree::merkle_proof_raw::<Blake2Hasher, _>(leaves.iter().copied(), index)
+			.proof,
+	)
 }
 
 /// The timed answer to `probe` from `sealed`, the holder's sealed copy of the probed chunk;
@@ -296,6 +314,16 @@ mod tests {
 		let far = probe(&chunks, 0, u32::MAX);
 		assert!(answer(&far, &chunks[0]).is_none());
 		assert!(answer(&probe(&chunks, 0, 0), &chunks[0][..8]).is_none());
+	}
+
+	#[test]
+	fn paths_from_leaf_hashes_are_the_chunks_paths() {
+		let chunks: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 40 + i as usize]).collect();
+		let leaves: Vec<[u8; 32]> = chunks.iter().map(|chunk| leaf_hash(chunk)).collect();
+		for i in 0..5 {
+			assert_eq!(path_from_leaves(&leaves, i), Some(prove_chunk(&chunks, i).unwrap().path));
+		}
+		assert_eq!(path_from_leaves(&leaves, 5), None);
 	}
 
 	#[test]

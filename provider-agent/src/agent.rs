@@ -7,6 +7,7 @@ use crate::{
 	challengers::Challengers,
 	config::Config,
 	metrics::Metrics,
+	shards::Shards,
 	store::{DeploymentRecord, Store},
 	workloads::{WorkState, Workloads},
 };
@@ -64,6 +65,8 @@ pub struct Agent {
 	pub offer: Resources,
 	/// Who may challenge it.
 	pub challengers: Challengers,
+	/// The storage deals' shards it holds, sealed.
+	pub shards: Shards,
 	/// How it prices orders.
 	strategy: Strategy,
 	/// Leases whose confirmation is being sent.
@@ -79,11 +82,13 @@ impl Agent {
 		workloads: Workloads,
 		metrics: Metrics,
 		offer: Resources,
+		shards: Shards,
 	) -> Self {
 		let strategy = Strategy::from_config(&config.strategy, config.prices);
 		let cores = offer.cpu_millicores.div_ceil(1000).max(1) as u32;
 		Self {
 			challengers: Challengers::new(chain.clone(), cores),
+			shards,
 			config,
 			chain,
 			store,

@@ -178,8 +178,6 @@ fn within(signed: &SignedChallenge, cores: u32, rules: &Rules) -> Result<(), Ref
 		Some(format!("{} openings over {}", c.samples, rules.samples))
 	} else if challenge.deadline_ms > rules.deadline_ms {
 		Some(format!("a deadline of {} ms over {} ms", challenge.deadline_ms, rules.deadline_ms))
-	} else if !challenge.storage.is_empty() {
-		Some("storage probes, and this provider holds no committed data".into())
 	} else {
 		None
 	};

@@ -15,6 +15,8 @@
 //! - [`workloads`]: the leases' running workloads;
 //! - [`disk`]: each lease's scratch space as a volume of its own, as large as it paid for;
 //! - [`store`]: the agent's state in an embedded database in the data directory;
+//! - [`shards`]: the storage deals' shards it holds, sealed under its key, from which it
+//!   answers validators' storage probes;
 //! - [`chain`]: the link to the node, reconnecting, sending the provider's transactions in
 //!   nonce order.
 
@@ -28,5 +30,6 @@ pub mod disk;
 pub mod metrics;
 pub mod probe;
 pub mod runtime;
+pub mod shards;
 pub mod store;
 pub mod workloads;

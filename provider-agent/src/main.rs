@@ -10,6 +10,7 @@ use nubes_agent::{
 	metrics::Metrics,
 	probe,
 	runtime::{net::NetPolicy, wasm::WasmRuntime},
+	shards::Shards,
 	store::Store,
 	workloads::Workloads,
 };
@@ -147,7 +148,13 @@ async fn run(path: PathBuf) -> anyhow::Result<()> {
 	.with_volumes(volumes);
 	let chain = Chain::new(&config.chain_url, keys, metrics.clone());
 	let listen = config.listen;
-	let agent = Arc::new(Agent::new(config, chain, store, workloads, metrics, offer));
+	// The storage it sells bounds what the shards it holds may take on disk.
+	let shards = Shards::open(
+		&config.data_dir,
+		chain.account().0,
+		offer.storage_gib.saturating_mul(nubes_primitives::storage::GIB),
+	)?;
+	let agent = Arc::new(Agent::new(config, chain, store, workloads, metrics, offer, shards));
 	info!(account = %agent.account(), "provider agent starting");
 
 	let listener = tokio::net::TcpListener::bind(listen)

@@ -1,4 +1,5 @@
-//! The validators' door: answers capacity challenges with the idle cores, once
+//! The validators' door: answers capacity challenges with the idle cores, and storage probes
+//! from the sealed shards it holds ([`crate::shards`]), once
 //! [`crate::challengers`] has admitted them (an assigned validator of the epoch, signed, within
 //! the chain's rules, once per epoch); anything else is refused before any work. The timed
 //! answer carries the fills' roots; the openings those roots draw are kept and given to whoever
@@ -16,11 +17,7 @@ use axum::{
 	routing::{get, post},
 	Json, Router,
 };
-use nubes_proofs::{
-	protocol::Liveness,
-	prover::{NoStorage, Prover},
-	SignedChallenge, MAX_ANSWER_BYTES,
-};
+use nubes_proofs::{protocol::Liveness, prover::Prover, SignedChallenge, MAX_ANSWER_BYTES};
 use std::{sync::Arc, time::Instant};
 
 /// The most bytes a challenge request may have.
@@ -106,8 +103,9 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 	// The puzzle is sized to the idle cores (at most the cores sold); fill on that many threads.
 	let cores = agent.challengers.cores();
 	let give_up = received + std::time::Duration::from_millis(challenge.deadline_ms.into());
+	let holder = agent.clone();
 	let answer = tokio::task::spawn_blocking(move || {
-		Prover::new(cores, cores).answer(&challenge, &NoStorage, Some(give_up))
+		Prover::new(cores, cores).answer(&challenge, &holder.shards, Some(give_up))
 	})
 	.await;
 	match answer {
