@@ -244,7 +244,7 @@ mod tests {
 		let plain = prove_chunk(&chunks, 1).unwrap();
 		let answer_plain = answer(&probe, &plain.data).unwrap();
 		assert_eq!(
-			verify_sealed(&PROVIDER, &[probe.clone()], &[answer_plain], &[plain]),
+			verify_sealed(&PROVIDER, std::slice::from_ref(&probe), &[answer_plain], &[plain]),
 			Err(StorageFailure::BadPath { probe: 0, index: 1 })
 		);
 		// Another holder's sealed copy does not answer for this one.
@@ -264,7 +264,12 @@ mod tests {
 		let mut answer = answer(&probe, &sealed.data).unwrap();
 		answer.window[3] ^= 1;
 		assert_eq!(
-			verify_sealed(&PROVIDER, &[probe.clone()], &[answer.clone()], &[sealed.clone()]),
+			verify_sealed(
+				&PROVIDER,
+				std::slice::from_ref(&probe),
+				std::slice::from_ref(&answer),
+				std::slice::from_ref(&sealed)
+			),
 			Err(StorageFailure::WindowMismatch { probe: 0 })
 		);
 		answer.window.pop();

@@ -263,7 +263,7 @@ mod tests {
 		let probe = StorageChallenge { lease: 9, root, chunks: 3, chunk: 1, window: 500 };
 		let kept = ChunkSource::sealed(&shards, &probe).unwrap();
 		let window = storage::answer(&probe, &kept.data).unwrap();
-		assert_eq!(verify_sealed(&PROVIDER, &[probe.clone()], &[window], &[kept]), Ok(()));
+		assert_eq!(verify_sealed(&PROVIDER, &[probe], &[window], &[kept]), Ok(()));
 		// A reader gets the plain chunk, under the root.
 		let plain = shards.chunk(&root, 2).unwrap();
 		assert_eq!(plain.data, bytes[2 * MAX_CHUNK_BYTES..]);

@@ -207,15 +207,12 @@ impl<T: Config> Pallet<T> {
 			);
 			for (index, shard) in deal.shards.iter().enumerate() {
 				let vacant = Vacancies::<T>::contains_key(id, index as u8);
-				match &shard.holder {
-					Some(holder) => {
-						ensure!(
-							ShardOf::<T>::get(holder.lease) == Some((id, index as u8)),
-							"a holder's lease does not point back to its shard"
-						);
-						ensure!(!vacant, "a held shard is vacant");
-					}
-					None => {}
+				if let Some(holder) = &shard.holder {
+					ensure!(
+						ShardOf::<T>::get(holder.lease) == Some((id, index as u8)),
+						"a holder's lease does not point back to its shard"
+					);
+					ensure!(!vacant, "a held shard is vacant");
 				}
 			}
 			let reserve = reserves.entry(deal.tenant.clone()).or_default();
