@@ -339,6 +339,18 @@ pub struct ApiError {
 	pub error: String,
 }
 
+/// What an agent says when it takes a shard: sealing and confirming follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardReceipt {
+	/// The holder's lease.
+	pub lease: u64,
+	/// The shard's root, `0x` hex.
+	pub root: String,
+	/// Its chunks.
+	pub chunks: u32,
+}
+
 /// A tenant's view of one provider's agent: deliver a deployment, read status and logs, all
 /// signed with the tenant's keys.
 #[derive(Clone, Debug)]
@@ -370,6 +382,17 @@ impl AgentClient {
 		path: &str,
 		body: &[u8],
 	) -> Result<String, ClientError> {
+		self.call_with(keys, method, path, body, "application/json")
+	}
+
+	fn call_with(
+		&self,
+		keys: &Keys,
+		method: &str,
+		path: &str,
+		body: &[u8],
+		content_type: &str,
+	) -> Result<String, ClientError> {
 		let header =
 			authorization(keys, &self.provider, method, path, unix_now(), &new_nonce(), body);
 		let url = format!("{}{path}", self.endpoint);
@@ -377,7 +400,7 @@ impl AgentClient {
 			.agent
 			.request(method, &url)
 			.set(AUTH_HEADER, &header)
-			.set("content-type", "application/json");
+			.set("content-type", content_type);
 		let response = if body.is_empty() { request.call() } else { request.send_bytes(body) };
 		match response {
 			Ok(response) => response
@@ -430,6 +453,19 @@ impl AgentClient {
 			}
 			other => other,
 		})?;
+		self.parse(&text)
+	}
+
+	/// Uploads `shard`, the chunks a storage deal's holder lease is bound to. The agent checks
+	/// them against the lease's root, then seals and keeps them and confirms the lease.
+	pub fn upload_shard(
+		&self,
+		keys: &Keys,
+		lease: u64,
+		shard: &[u8],
+	) -> Result<ShardReceipt, ClientError> {
+		let path = format!("/v1/leases/{lease}/shard");
+		let text = self.call_with(keys, "PUT", &path, shard, "application/octet-stream")?;
 		self.parse(&text)
 	}
 

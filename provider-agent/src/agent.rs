@@ -12,7 +12,7 @@ use crate::{
 	workloads::{WorkState, Workloads},
 };
 use nubes_client::{
-	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest, WorkloadKind},
+	agent_api::{hash_hex, parse_hash, LeaseStatus, Manifest, ShardReceipt, WorkloadKind},
 	api, convert, parse_account, to_ss58, AccountId, ClientError,
 };
 use nubes_primitives::Resources;
@@ -289,6 +289,80 @@ impl Agent {
 		Ok(self.status(lease_id))
 	}
 
+	/// Takes the shard a storage deal's holder `lease_id` is bound to, uploaded by the lease's
+	/// tenant: checks it against the lease (this provider's, storage only, within the storage
+	/// it pays for, chunks under the lease's root), then seals and keeps it and confirms the
+	/// lease in the background (sealing takes about a second per chunk per core).
+	pub async fn accept_shard(
+		self: &Arc<Self>,
+		lease_id: u64,
+		signer: &AccountId,
+		shard: Vec<u8>,
+	) -> Result<ShardReceipt, IntakeError> {
+		let lease = self
+			.chain
+			.lease(lease_id)
+			.await
+			.map_err(|e| {
+				IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}"))
+			})?
+			.ok_or_else(|| IntakeError::NotFound(format!("lease {lease_id} is not open")))?;
+		if !self.is_me(&lease.provider) {
+			return Err(IntakeError::NotFound(format!(
+				"lease {lease_id} is not served by this provider"
+			)));
+		}
+		if parse_account(&lease.tenant).ok().as_ref() != Some(signer) {
+			return Err(IntakeError::Forbidden(format!(
+				"only lease {lease_id}'s tenant may upload to it"
+			)));
+		}
+		let resources = lease.resources;
+		if resources.cpu_millicores != 0 || resources.memory_mib != 0 || resources.gpus != 0 {
+			return Err(IntakeError::Invalid(format!(
+				"lease {lease_id} holds a workload, not a storage deal's shard"
+			)));
+		}
+		let room = resources.storage_gib.saturating_mul(nubes_primitives::storage::GIB);
+		if shard.len() as u64 > room {
+			return Err(IntakeError::TooLarge(format!(
+				"the shard is {} bytes; lease {lease_id} pays for {room}",
+				shard.len()
+			)));
+		}
+		let root = parse_hash(&lease.manifest_hash)
+			.ok_or_else(|| IntakeError::Invalid("the lease's root is malformed".into()))?;
+		let shard = Arc::new(shard);
+		let checked = shard.clone();
+		let chunks =
+			tokio::task::spawn_blocking(move || Shards::check(&root, &checked).map(|c| c.len()))
+				.await
+				.map_err(|e| IntakeError::Unavailable(e.to_string()))?
+				.map_err(|e| IntakeError::Invalid(e.to_string()))?;
+		let receipt =
+			ShardReceipt { lease: lease_id, root: hash_hex(&root), chunks: chunks as u32 };
+		let active = lease.state == "Active";
+		let agent = self.clone();
+		let threads = std::thread::available_parallelism().map_or(1, usize::from);
+		tokio::spawn(async move {
+			let holder = agent.clone();
+			let kept =
+				tokio::task::spawn_blocking(move || holder.shards.put(&root, &shard, threads))
+					.await;
+			match kept {
+				Ok(Ok(())) => {
+					info!(lease = lease_id, chunks, "shard sealed and kept");
+					if !active {
+						agent.confirm(lease_id);
+					}
+				}
+				Ok(Err(e)) => warn!(lease = lease_id, error = %e, "cannot keep the shard"),
+				Err(e) => warn!(lease = lease_id, error = %e, "sealing the shard failed"),
+			}
+		});
+		Ok(receipt)
+	}
+
 	/// Starts a kept deployment's workload and, for a pending lease, confirms it.
 	async fn bring_up(self: &Arc<Self>, mut record: DeploymentRecord, active_on_chain: bool) {
 		let lease = record.lease;
@@ -303,6 +377,11 @@ impl Agent {
 			}
 			return;
 		}
+		self.confirm(lease);
+	}
+
+	/// Sends `lease`'s confirmation (once at a time), and marks a kept deployment confirmed.
+	fn confirm(self: &Arc<Self>, lease: u64) {
 		if let Ok(mut confirming) = self.confirming.lock() {
 			if !confirming.insert(lease) {
 				return;

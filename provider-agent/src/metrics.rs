@@ -12,8 +12,8 @@ pub struct Metrics {
 	pub workloads_running: IntGauge,
 	/// HTTP requests served to workloads, by status class (`2xx`, `4xx`, `5xx`).
 	pub workload_requests: IntCounterVec,
-	/// Validator challenges, by outcome (`answered`, `refused`, `failed`), and their openings
-	/// read (`opened`).
+	/// Validator challenges, by outcome (`answered`, `refused`, `failed`), their openings read
+	/// (`opened`) and the storage probes answered from sealed shards (`sealed`).
 	pub challenges: IntCounterVec,
 	/// Liveness probes of leases, by answer (`running`: the workload is held here; `unknown`:
 	/// it is not, which validators count as a failure).

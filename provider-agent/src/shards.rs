@@ -90,9 +90,8 @@ impl Shards {
 		(self.used.lock().map(|used| *used).unwrap_or(self.quota), self.quota)
 	}
 
-	/// Takes the shard whose chunks are `bytes` and whose root must be `root`: checks it, seals
-	/// its chunks on `threads` threads and keeps it. Taking a shard already kept does nothing.
-	pub fn put(&self, root: &[u8; 32], bytes: &[u8], threads: usize) -> Result<(), ShardError> {
+	/// Checks that `bytes` are whole chunks whose Merkle root is `root`; returns the chunks.
+	pub fn check<'a>(root: &[u8; 32], bytes: &'a [u8]) -> Result<Vec<&'a [u8]>, ShardError> {
 		if bytes.is_empty() || !bytes.len().is_multiple_of(MAX_CHUNK_BYTES) {
 			return Err(ShardError::NotWholeChunks);
 		}
@@ -104,6 +103,13 @@ impl Shards {
 				found: hex::encode(found),
 			});
 		}
+		Ok(chunks)
+	}
+
+	/// Takes the shard whose chunks are `bytes` and whose root must be `root`: checks it, seals
+	/// its chunks on `threads` threads and keeps it. Taking a shard already kept does nothing.
+	pub fn put(&self, root: &[u8; 32], bytes: &[u8], threads: usize) -> Result<(), ShardError> {
+		let chunks = Self::check(root, bytes)?;
 		if self.has(root) {
 			return Ok(());
 		}

@@ -645,6 +645,105 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	})
 	.await;
 
+	// A storage deal of one 256 KiB chunk as 1 + 1 shards: the data shard held by this agent,
+	// the other by Eve, a provider in another region with no agent (its lease times out).
+	// Alice uploads her shard; the agent checks it against the lease's root, seals it and
+	// confirms; anyone reads the chunk back, checked against the root; and the validators'
+	// next challenge probes it through the seal.
+	use api::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	let eve_keys = Keys::from_suri("//Eve").unwrap();
+	let eve = eve_keys.account_id();
+	client.submit(&api::tx().provider_stake().bond(200 * UNIT), &eve_keys).await.unwrap();
+	let eve_offer = nubes_primitives::Resources {
+		cpu_millicores: 1000,
+		memory_mib: 1024,
+		storage_gib: 1,
+		gpus: 0,
+	};
+	let eve_prices = nubes_primitives::ResourcePrices {
+		per_cpu_millicore: UNIT / 1000,
+		per_memory_mib: 0,
+		per_storage_gib: UNIT / 10_000,
+		per_gpu: 0,
+	};
+	client
+		.submit(
+			&api::tx().providers().register(
+				nubes_client::convert::bytes("http://127.0.0.1:9"),
+				nubes_client::convert::bytes("other-region"),
+				nubes_client::convert::attributes(&Default::default()),
+				nubes_client::convert::resources(&eve_offer),
+				nubes_client::convert::prices(&eve_prices),
+			),
+			&eve_keys,
+		)
+		.await
+		.unwrap();
+	let alice_keys = Keys::from_suri("//Alice").unwrap();
+	const CHUNK: usize = nubes_proofs::protocol::MAX_CHUNK_BYTES;
+	let shard: Vec<u8> = (0..CHUNK).map(|i| (i % 251) as u8).collect();
+	let root = nubes_proofs::storage::commit(&[&shard[..]]);
+	let events = client
+		.submit(
+			&api::tx().storage_deals().create_deal(
+				root,
+				CHUNK as u64,
+				1,
+				1,
+				BoundedVec(vec![root, [7; 32]]),
+				BoundedVec(vec![ferdie, eve]),
+				UNIT,
+				None,
+				2 * UNIT,
+				0,
+			),
+			&alice_keys,
+		)
+		.await
+		.expect("the deal opens");
+	let held = events
+		.find::<api::storage_deals::events::HolderAssigned>()
+		.filter_map(Result::ok)
+		.find(|assigned| assigned.provider == ferdie)
+		.expect("the agent holds a shard")
+		.lease;
+	let holder = AgentClient::new(&format!("http://127.0.0.1:{port}"), ferdie);
+	// Only the deal's tenant uploads, and only the shard the lease is bound to.
+	match holder.upload_shard(&bob_keys, held, &shard) {
+		Err(ClientError::AgentRefused { status: 403, .. }) => {}
+		other => panic!("a stranger's shard was not refused: {other:?}"),
+	}
+	let mut wrong = shard.clone();
+	wrong[0] ^= 1;
+	match holder.upload_shard(&alice_keys, held, &wrong) {
+		Err(ClientError::AgentRefused { status: 422, reason, .. }) => {
+			assert!(reason.contains("Merkle root"), "{reason}")
+		}
+		other => panic!("a shard under another root was not refused: {other:?}"),
+	}
+	let receipt = holder.upload_shard(&alice_keys, held, &shard).expect("the shard is taken");
+	assert_eq!((receipt.lease, receipt.chunks), (held, 1));
+	eventually("the holder's lease confirmed", Duration::from_secs(60), || async {
+		(client.lease(held).await.ok()??.state == "Active").then_some(())
+	})
+	.await;
+	let read =
+		ureq::get(&format!("http://127.0.0.1:{port}/nubes/v1/blob/0x{}/0", hex::encode(root)))
+			.call()
+			.expect("the chunk is read back");
+	let mut bytes = Vec::new();
+	std::io::Read::read_to_end(&mut read.into_reader(), &mut bytes).unwrap();
+	let proof = <nubes_proofs::ChunkProof as codec::Decode>::decode(&mut &bytes[..]).unwrap();
+	assert!(nubes_proofs::storage::verify_chunk(&root, 1, &proof), "checked against the root");
+	assert_eq!(proof.data, shard, "byte for byte");
+	// The validators probe the shard lease through the seal, not through a workload's
+	// liveness, and the agent's sealed copy passes: no storage failure is reported.
+	const SEALED: &str = "nubes_agent_challenges_total{outcome=\"sealed\"}";
+	eventually("a storage probe answered", Duration::from_secs(120), || async {
+		(metric(SEALED) > 0).then_some(())
+	})
+	.await;
+
 	// No lease left (every one closed or timed out), its core is idle: the next challenge asks
 	// it to fill a unit, and once the answer with the fill's root is in, the worker reads the
 	// openings the agent kept.
@@ -653,6 +752,29 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 		(metric(OPENED) > 0).then_some(())
 	})
 	.await;
+	// The sealed chunk among those openings verified: no storage failure of this provider was
+	// reported (a report lands within a block of the openings being read).
+	tokio::time::sleep(Duration::from_secs(3)).await;
+	let at = client.api().at_current_block().await.unwrap();
+	let epoch = at
+		.storage()
+		.fetch(api::storage().attestation().current_epoch(), ())
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
+	for e in [epoch, epoch.saturating_sub(1)] {
+		let Ok(entry) =
+			at.storage().fetch(api::storage().attestation().failures(), (e, ferdie)).await
+		else {
+			continue;
+		};
+		let failures = entry.decode().unwrap();
+		assert!(
+			!failures.reports.0.iter().any(|(_, why)| matches!(why, Failure::Storage(_))),
+			"the agent's sealed shard failed a storage probe"
+		);
+	}
 
 	// SIGTERM stops the agent cleanly.
 	agent.signal(libc::SIGTERM);

@@ -119,6 +119,8 @@ async fn challenge(State(agent): State<Arc<Agent>>, body: Body) -> Response {
 			// Kept before the answer leaves: the validator may ask for them at once.
 			agent.challengers.keep_openings(epoch, proof.answer.seed, opened.into());
 			agent.metrics.challenges.with_label_values(&["answered"]).inc();
+			let probes = proof.answer.storage.len() as u64;
+			agent.metrics.challenges.with_label_values(&["sealed"]).inc_by(probes);
 			(StatusCode::OK, [("content-type", "application/json")], body).into_response()
 		}
 		Ok(Err(e)) => {

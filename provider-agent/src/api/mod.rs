@@ -5,15 +5,18 @@
 //! | [`tenant`] | `POST /v1/leases/{id}/deployment` | the lease's tenant (signed) | deliver manifest and artifact |
 //! | [`tenant`] | `GET /v1/leases/{id}` | the lease's tenant (signed) | status |
 //! | [`tenant`] | `GET /v1/leases/{id}/logs?tail=N` | the lease's tenant (signed) | the last N bytes of logs |
-//! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge |
+//! | [`tenant`] | `PUT /v1/leases/{id}/shard` | the lease's tenant (signed) | deliver a storage deal's shard |
+//! | [`blob`] | `GET /nubes/v1/blob/0x{root}/{index}` | anyone | a kept shard's chunk, unsealed, with its Merkle path |
+//! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge and its storage probes |
 //! | [`challenge`] | `GET /nubes/v1/leases/{id}/live` | validators (anyone) | whether the lease's workload runs here |
 //! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`) | anyone | the lease's HTTP service |
 //! | [`ops`] | `GET /metrics`, `GET /healthz` | operators | Prometheus metrics, liveness |
 //!
-//! The first three share the public listener; the operators' door is on `metrics_listen`
+//! The first four share the public listener; the operators' door is on `metrics_listen`
 //! when set, and otherwise on the public listener for loopback clients only. Under all of
 //! them, [`server`] caps connections and header time.
 
+pub mod blob;
 pub mod challenge;
 pub mod ingress;
 pub mod ops;
@@ -97,7 +100,12 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 		// holding slots open cannot keep the validators out.
 		DoorLimits { request_time: Duration::from_secs(30), concurrency: 64 },
 	);
-	let mut api = tenant.merge(challenge);
+	let blob = limited(
+		blob::router(agent.clone()),
+		// Each read unseals one chunk (milliseconds of a core) on a blocking thread.
+		DoorLimits { request_time: Duration::from_secs(30), concurrency: 16 },
+	);
+	let mut api = tenant.merge(challenge).merge(blob);
 	if agent.config.path_ingress {
 		api = api.merge(limited(ingress::path_router(agent.clone()), ingress_limits));
 	}

@@ -1,4 +1,5 @@
-//! The tenants' door: deliver a lease's deployment, read its status and logs. Every request
+//! The tenants' door: deliver a lease's deployment or a storage deal's shard, read its status
+//! and logs. Every request
 //! is signed by the lease's tenant ([`nubes_client::agent_api`]), and checked in the order
 //! that costs a stranger the most and the agent the least:
 //!
@@ -19,7 +20,7 @@ use axum::{
 	extract::{Path, Query, State},
 	http::{header::CONTENT_LENGTH, HeaderMap, Method, StatusCode, Uri},
 	response::{IntoResponse, Response},
-	routing::{get, post},
+	routing::{get, post, put},
 	Json, Router,
 };
 use nubes_client::{
@@ -77,15 +78,25 @@ impl Nonces {
 struct Api {
 	agent: Arc<Agent>,
 	nonces: Arc<Nonces>,
+	/// Room for shard uploads being read and sealed.
+	uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// The tenants' routes.
 pub fn router(agent: Arc<Agent>) -> Router {
 	Router::new()
 		.route("/v1/leases/{id}/deployment", post(deploy))
+		.route(
+			"/v1/leases/{id}/shard",
+			put(upload_shard).layer(axum::extract::DefaultBodyLimit::max(MAX_SHARD_BYTES)),
+		)
 		.route("/v1/leases/{id}", get(status))
 		.route("/v1/leases/{id}/logs", get(logs))
-		.with_state(Api { agent, nonces: Arc::new(Nonces::default()) })
+		.with_state(Api {
+			agent,
+			nonces: Arc::new(Nonces::default()),
+			uploads: Arc::new(tokio::sync::Semaphore::new(SHARD_UPLOADS_AT_ONCE)),
+		})
 }
 
 /// The most bytes a deployment body may have: the artifact in base64 and the manifest.
@@ -204,16 +215,70 @@ async fn deploy(
 	};
 	match api.agent.accept_deployment(id, &signed.account, manifest, artifact).await {
 		Ok(status) => (StatusCode::ACCEPTED, Json(status)).into_response(),
-		Err(e) => {
-			let status = match &e {
-				IntakeError::NotFound(_) => StatusCode::NOT_FOUND,
-				IntakeError::Forbidden(_) => StatusCode::FORBIDDEN,
-				IntakeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-				IntakeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-				IntakeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-			};
-			error(status, e.to_string())
+		Err(e) => intake_refused(e),
+	}
+}
+
+/// The answer to an intake the agent refused.
+fn intake_refused(e: IntakeError) -> Response {
+	let status = match &e {
+		IntakeError::NotFound(_) => StatusCode::NOT_FOUND,
+		IntakeError::Forbidden(_) => StatusCode::FORBIDDEN,
+		IntakeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+		IntakeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+		IntakeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+	};
+	error(status, e.to_string())
+}
+
+/// The largest shard a tenant may upload in one request: a storage deal's largest shard.
+pub const MAX_SHARD_BYTES: usize = 1 << 30;
+
+/// Shard uploads read at once, at most: each is held in memory until it is sealed.
+pub const SHARD_UPLOADS_AT_ONCE: usize = 2;
+
+/// `PUT /v1/leases/{id}/shard`: the shard a storage deal's holder lease is bound to, as raw
+/// bytes, signed by the lease's tenant like every request of this door.
+async fn upload_shard(
+	State(api): State<Api>,
+	Path(id): Path<u64>,
+	method: Method,
+	uri: Uri,
+	headers: HeaderMap,
+	body: Body,
+) -> Response {
+	let now = unix_now();
+	let signed = match from_tenant(&api, id, &headers, now).await {
+		Ok(s) => s,
+		Err(r) => {
+			tracing::info!(lease = id, status = %r.0, reason = %r.1, "shard refused");
+			return r.into_response();
 		}
+	};
+	let too_large = || {
+		error(StatusCode::PAYLOAD_TOO_LARGE, format!("a shard is at most {MAX_SHARD_BYTES} bytes"))
+	};
+	let declared = headers
+		.get(CONTENT_LENGTH)
+		.and_then(|v| v.to_str().ok())
+		.and_then(|v| v.parse::<u64>().ok());
+	if declared.is_some_and(|length| length > MAX_SHARD_BYTES as u64) {
+		return too_large();
+	}
+	// Held until the body is sealed, so memory holds at most this many shards.
+	let Ok(_permit) = api.uploads.clone().try_acquire_owned() else {
+		return error(StatusCode::SERVICE_UNAVAILABLE, "busy with other shards: try again shortly");
+	};
+	let Ok(body) = axum::body::to_bytes(body, MAX_SHARD_BYTES).await else {
+		return too_large();
+	};
+	if let Err(r) = verified(&api, &signed, &method, &uri, &body, now) {
+		tracing::info!(lease = id, status = %r.0, reason = %r.1, "shard refused");
+		return r.into_response();
+	}
+	match api.agent.accept_shard(id, &signed.account, body.to_vec()).await {
+		Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
+		Err(e) => intake_refused(e),
 	}
 }
 
