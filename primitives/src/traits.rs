@@ -221,7 +221,9 @@ pub trait ProviderInspect<AccountId, Balance, BlockNumber> {
 pub trait ManagedLeases<AccountId, Balance, BlockNumber> {
 	/// Opens a lease of `resources` on `provider` for `tenant` at the provider's posted prices
 	/// (at most `max_rate` per block), bound to `binding` (what the provider must hold or run),
-	/// funded with `escrow` from the tenant's free balance. Returns the lease and its rate.
+	/// funded with `escrow` from the tenant's free balance, to be confirmed within
+	/// `start_within` blocks (a holder seals its shard first). Returns the lease and its rate.
+	#[allow(clippy::too_many_arguments)]
 	fn open(
 		tenant: &AccountId,
 		provider: &AccountId,
@@ -230,12 +232,14 @@ pub trait ManagedLeases<AccountId, Balance, BlockNumber> {
 		duration: Option<BlockNumber>,
 		binding: [u8; 32],
 		escrow: Balance,
+		start_within: BlockNumber,
 	) -> Result<(crate::LeaseId, Balance), DispatchError>;
 	/// Closes `lease` as its tenant, under the market's rules (a pending lease costs the
 	/// tenant its start stake).
 	fn close(tenant: &AccountId, lease: crate::LeaseId) -> DispatchResult;
-	/// What a lease at `rate` stakes at its start: the least escrow it may be opened with.
-	fn start_stake(rate: Balance) -> Balance;
+	/// What a lease at `rate` to be confirmed within `start_within` blocks stakes at its
+	/// start: the least escrow it may be opened with.
+	fn start_stake(rate: Balance, start_within: BlockNumber) -> Balance;
 	/// Whether `lease` is open and its provider confirmed it (holds what it is bound to).
 	fn is_running(lease: crate::LeaseId) -> bool;
 }

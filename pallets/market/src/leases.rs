@@ -36,12 +36,14 @@ impl<T: Config> Pallet<T> {
 			duration,
 			manifest_hash,
 			escrow,
+			T::StartTimeout::get(),
 		)?;
 		Ok(())
 	}
 
 	/// Opens a lease of `spec` on `provider` at its posted prices, if they are at most
-	/// `max_rate`: a direct lease, or a storage deal's holder. Returns the lease and its rate.
+	/// `max_rate`, to be confirmed within `start_within` blocks: a direct lease, or a storage
+	/// deal's holder. Returns the lease and its rate.
 	pub(crate) fn lease_at_posted_prices(
 		tenant: T::AccountId,
 		provider: T::AccountId,
@@ -50,6 +52,7 @@ impl<T: Config> Pallet<T> {
 		duration: Option<BlockNumberFor<T>>,
 		manifest_hash: ManifestHash,
 		escrow: BalanceOf<T>,
+		start_within: BlockNumberFor<T>,
 	) -> Result<(LeaseId, BalanceOf<T>), DispatchError> {
 		ensure!(!spec.is_zero(), Error::<T>::EmptySpec);
 		ensure!(duration.is_none_or(|d| !d.is_zero()), Error::<T>::ZeroDuration);
@@ -61,20 +64,35 @@ impl<T: Config> Pallet<T> {
 		let rate = info.prices.cost_of(&spec).ok_or(Error::<T>::Overflow)?;
 		ensure!(!rate.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(rate <= max_rate, Error::<T>::PriceTooHigh);
-		let id =
-			Self::open_lease(tenant, provider, None, spec, rate, manifest_hash, duration, escrow)?;
+		let id = Self::open_lease(
+			tenant,
+			provider,
+			None,
+			spec,
+			rate,
+			manifest_hash,
+			duration,
+			escrow,
+			start_within,
+		)?;
 		Ok((id, rate))
 	}
 
 	/// What leaving a lease at `rate` pending costs each side: `MinEscrow`, or `StartTimeout`
 	/// blocks at `rate` if more (the capacity the provider kept free for it meanwhile).
 	pub fn start_stake_for(rate: BalanceOf<T>) -> BalanceOf<T> {
-		let blocks: BalanceOf<T> = T::StartTimeout::get().saturated_into::<u128>().saturated_into();
+		Self::start_stake_within(rate, T::StartTimeout::get())
+	}
+
+	/// The same for a lease to be confirmed within `blocks` blocks.
+	pub fn start_stake_within(rate: BalanceOf<T>, blocks: BlockNumberFor<T>) -> BalanceOf<T> {
+		let blocks: BalanceOf<T> = blocks.saturated_into::<u128>().saturated_into();
 		rate.saturating_mul(blocks).max(T::MinEscrow::get())
 	}
 
 	/// Allocates the capacity, holds the tenant's storage deposit, funds the escrow (which must
-	/// cover the start stake) and schedules the start deadline of a new lease.
+	/// cover the start stake) and schedules the start deadline of a new lease, `start_within`
+	/// blocks away.
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn open_lease(
 		tenant: T::AccountId,
@@ -85,8 +103,9 @@ impl<T: Config> Pallet<T> {
 		manifest_hash: ManifestHash,
 		duration: Option<BlockNumberFor<T>>,
 		escrow: BalanceOf<T>,
+		start_within: BlockNumberFor<T>,
 	) -> Result<LeaseId, DispatchError> {
-		let start_stake = Self::start_stake_for(rate);
+		let start_stake = Self::start_stake_within(rate, start_within);
 		ensure!(escrow >= start_stake, Error::<T>::EscrowTooLow);
 		T::Providers::allocate(&provider, &resources)?;
 		let deposit = T::LeaseDeposit::get();
@@ -97,7 +116,7 @@ impl<T: Config> Pallet<T> {
 		T::Escrow::open(id, &tenant, &provider, rate, escrow)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let deadline = Self::schedule(
-			now.checked_add(&T::StartTimeout::get()).ok_or(Error::<T>::Overflow)?,
+			now.checked_add(&start_within).ok_or(Error::<T>::Overflow)?,
 			Due::StartDeadline(id),
 		)?;
 		AccountLeases::<T>::insert(&tenant, id, ());
@@ -315,6 +334,7 @@ impl<T: Config> ManagedLeases<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 		duration: Option<BlockNumberFor<T>>,
 		binding: [u8; 32],
 		escrow: BalanceOf<T>,
+		start_within: BlockNumberFor<T>,
 	) -> Result<(LeaseId, BalanceOf<T>), DispatchError> {
 		Self::lease_at_posted_prices(
 			tenant.clone(),
@@ -324,6 +344,7 @@ impl<T: Config> ManagedLeases<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 			duration,
 			binding,
 			escrow,
+			start_within,
 		)
 	}
 
@@ -331,8 +352,8 @@ impl<T: Config> ManagedLeases<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 		Self::do_close_lease_by(tenant.clone(), lease)
 	}
 
-	fn start_stake(rate: BalanceOf<T>) -> BalanceOf<T> {
-		Self::start_stake_for(rate)
+	fn start_stake(rate: BalanceOf<T>, start_within: BlockNumberFor<T>) -> BalanceOf<T> {
+		Self::start_stake_within(rate, start_within)
 	}
 
 	fn is_running(lease: LeaseId) -> bool {

@@ -121,6 +121,7 @@ impl<T: Config> Pallet<T> {
 			order.manifest_hash,
 			order.duration,
 			order.escrow_per_replica,
+			T::StartTimeout::get(),
 		)?;
 		// The bid has done its work; the lease carries its own deposit and start stake.
 		T::Currency::release(

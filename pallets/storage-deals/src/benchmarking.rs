@@ -51,7 +51,7 @@ fn tenant<T: Config>() -> T::AccountId {
 
 /// A holder's escrow: twice its start stake at one GiB for one unit.
 fn escrow<T: Config>() -> BalanceOf<T> {
-	T::Leases::start_stake(unit::<T>()).saturating_mul(2u32.into())
+	T::Leases::start_stake(unit::<T>(), T::HolderStartTimeout::get()).saturating_mul(2u32.into())
 }
 
 /// Opens a deal of `n` shards (`n - 1` data, 1 parity) on providers `0..n`.

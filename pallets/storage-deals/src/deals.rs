@@ -85,6 +85,7 @@ impl<T: Config> Pallet<T> {
 				duration,
 				shard_root,
 				escrow_per_shard,
+				T::HolderStartTimeout::get(),
 			)?;
 			ShardOf::<T>::insert(lease, (id, index));
 			Self::deposit_event(Event::HolderAssigned {

@@ -98,6 +98,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type DealDepositPerShard: Get<BalanceOf<Self>>;
 
+		/// Blocks a holder has to confirm its lease: to receive its shard (or rebuild it from
+		/// the others) and seal it, which takes about a second per 256 KiB chunk per core.
+		#[pallet::constant]
+		type HolderStartTimeout: Get<BlockNumberFor<Self>>;
+
 		/// Most vacancies the hook tries to fill in one block.
 		#[pallet::constant]
 		type MaxRepairsPerBlock: Get<u32>;

@@ -25,6 +25,8 @@ pub const DEAL_DEPOSIT_PER_SHARD: Balance = 100;
 /// The least start stake: a one-GiB shard at 10 a block stakes 5 × 10 = 50 below it.
 pub const MIN_ESCROW: Balance = 5_000;
 pub const START_TIMEOUT: u64 = 5;
+/// Blocks a holder has to confirm: longer than a workload's, for sealing.
+pub const HOLDER_START_TIMEOUT: u64 = 8;
 pub const BOND: Balance = 100_000;
 /// Each provider's storage price per GiB per block.
 pub const PER_GIB: Balance = 10;
@@ -199,6 +201,7 @@ impl pallet_storage_deals::Config for Test {
 	type MaxDealBytes = frame_support::traits::ConstU64<{ 16 << 30 }>;
 	type DealDepositBase = DealDepositBase;
 	type DealDepositPerShard = DealDepositPerShard;
+	type HolderStartTimeout = frame_support::traits::ConstU64<HOLDER_START_TIMEOUT>;
 	type MaxRepairsPerBlock = frame_support::traits::ConstU32<2>;
 	type RepairProbes = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();

@@ -159,7 +159,7 @@ impl<T: Config> Pallet<T> {
 			if rate.is_zero() || rate > deal.max_rate {
 				continue;
 			}
-			let needed = T::Leases::start_stake(rate);
+			let needed = T::Leases::start_stake(rate, T::HolderStartTimeout::get());
 			if needed > escrow {
 				short_of = Some(short_of.map_or(needed, |least: BalanceOf<T>| least.min(needed)));
 				continue;
@@ -171,7 +171,16 @@ impl<T: Config> Pallet<T> {
 					escrow,
 					Precision::Exact,
 				)?;
-				T::Leases::open(&deal.tenant, &who, storage, deal.max_rate, duration, root, escrow)
+				T::Leases::open(
+					&deal.tenant,
+					&who,
+					storage,
+					deal.max_rate,
+					duration,
+					root,
+					escrow,
+					T::HolderStartTimeout::get(),
+				)
 			});
 			let Ok((lease, _rate)) = opened else { continue };
 			deal.reserve = deal.reserve.saturating_sub(escrow);

@@ -124,6 +124,11 @@ fn a_deal_places_one_shard_on_each_holder() {
 			// The lease binds the shard's root: what the provider must hold.
 			assert_eq!(market.manifest_hash, [shard as u8 + 1; 32]);
 			assert_eq!(market.resources.storage_gib, 1);
+			// A holder has longer than a workload to confirm: it seals its shard first.
+			assert_eq!(
+				market.state,
+				pallet_market::LeaseState::Pending { deadline: 1 + HOLDER_START_TIMEOUT }
+			);
 			assert_eq!(ShardOf::<Test>::get(lease), Some((deal, shard as u8)));
 			let info = pallet_providers::Providers::<Test>::get(provider).unwrap();
 			assert_eq!(info.allocated.storage_gib, 1);
@@ -291,7 +296,7 @@ fn a_holder_that_never_confirms_is_replaced_once_the_others_hold_theirs() {
 				(holder_of(deal, shard).unwrap(), lease_of(deal, shard).unwrap());
 			assert_ok!(Market::confirm_lease(RuntimeOrigin::signed(provider), lease));
 		}
-		run_to_block(1 + START_TIMEOUT);
+		run_to_block(1 + HOLDER_START_TIMEOUT);
 		assert!(Vacancies::<Test>::contains_key(deal, 0));
 		System::assert_has_event(
 			Event::<Test>::HolderLost {
@@ -302,7 +307,7 @@ fn a_holder_that_never_confirms_is_replaced_once_the_others_hold_theirs() {
 			}
 			.into(),
 		);
-		let new = first_holder_by(deal, 0, 10 + START_TIMEOUT).expect("a new holder");
+		let new = first_holder_by(deal, 0, 10 + HOLDER_START_TIMEOUT).expect("a new holder");
 		assert!([EU[2], US[2], AP[2]].contains(&new));
 	});
 }

@@ -303,6 +303,9 @@ impl pallet_storage_deals::Config for Runtime {
 	type MaxDealBytes = ConstU64<{ 1 << 30 }>;
 	type DealDepositBase = DealDepositBase;
 	type DealDepositPerShard = DealDepositPerShard;
+	/// Two hours to receive a shard and seal it: a 256 MiB shard takes some twelve minutes on
+	/// two cores.
+	type HolderStartTimeout = ConstU32<{ 2 * HOURS }>;
 	type MaxRepairsPerBlock = ConstU32<8>;
 	type RepairProbes = ConstU32<16>;
 	type WeightInfo = pallet_storage_deals::weights::SubstrateWeight<Runtime>;
