@@ -204,15 +204,14 @@ impl Agent {
 		Ok(())
 	}
 
-	/// Takes a tenant's deployment for `lease`: checks it against the lease on chain, keeps it,
-	/// starts the workload and has the lease confirmed.
-	pub async fn accept_deployment(
-		self: &Arc<Self>,
+	/// Lease `lease_id` as the chain has it, if it is open, served here and `signer`'s as its
+	/// tenant; `what` names the refused action.
+	async fn tenants_lease(
+		&self,
 		lease_id: u64,
 		signer: &AccountId,
-		manifest_bytes: Vec<u8>,
-		artifact: Vec<u8>,
-	) -> Result<LeaseStatus, IntakeError> {
+		what: &str,
+	) -> Result<nubes_client::rpc::Lease, IntakeError> {
 		let lease = self
 			.chain
 			.lease(lease_id)
@@ -228,9 +227,22 @@ impl Agent {
 		}
 		if parse_account(&lease.tenant).ok().as_ref() != Some(signer) {
 			return Err(IntakeError::Forbidden(format!(
-				"only lease {lease_id}'s tenant may deploy to it"
+				"only lease {lease_id}'s tenant may {what} it"
 			)));
 		}
+		Ok(lease)
+	}
+
+	/// Takes a tenant's deployment for `lease`: checks it against the lease on chain, keeps it,
+	/// starts the workload and has the lease confirmed.
+	pub async fn accept_deployment(
+		self: &Arc<Self>,
+		lease_id: u64,
+		signer: &AccountId,
+		manifest_bytes: Vec<u8>,
+		artifact: Vec<u8>,
+	) -> Result<LeaseStatus, IntakeError> {
+		let lease = self.tenants_lease(lease_id, signer, "deploy to").await?;
 		let expected = parse_hash(&lease.manifest_hash)
 			.ok_or_else(|| IntakeError::Invalid("the lease's manifest hash is malformed".into()))?;
 		if Manifest::hash_of(&manifest_bytes) != expected {
@@ -299,24 +311,7 @@ impl Agent {
 		signer: &AccountId,
 		shard: Vec<u8>,
 	) -> Result<ShardReceipt, IntakeError> {
-		let lease = self
-			.chain
-			.lease(lease_id)
-			.await
-			.map_err(|e| {
-				IntakeError::Unavailable(format!("cannot read the lease from the chain: {e}"))
-			})?
-			.ok_or_else(|| IntakeError::NotFound(format!("lease {lease_id} is not open")))?;
-		if !self.is_me(&lease.provider) {
-			return Err(IntakeError::NotFound(format!(
-				"lease {lease_id} is not served by this provider"
-			)));
-		}
-		if parse_account(&lease.tenant).ok().as_ref() != Some(signer) {
-			return Err(IntakeError::Forbidden(format!(
-				"only lease {lease_id}'s tenant may upload to it"
-			)));
-		}
+		let lease = self.tenants_lease(lease_id, signer, "upload to").await?;
 		let resources = lease.resources;
 		if resources.cpu_millicores != 0 || resources.memory_mib != 0 || resources.gpus != 0 {
 			return Err(IntakeError::Invalid(format!(
@@ -334,11 +329,10 @@ impl Agent {
 			.ok_or_else(|| IntakeError::Invalid("the lease's root is malformed".into()))?;
 		let shard = Arc::new(shard);
 		let checked = shard.clone();
-		let chunks =
-			tokio::task::spawn_blocking(move || Shards::check(&root, &checked).map(|c| c.len()))
-				.await
-				.map_err(|e| IntakeError::Unavailable(e.to_string()))?
-				.map_err(|e| IntakeError::Invalid(e.to_string()))?;
+		let chunks = tokio::task::spawn_blocking(move || Shards::check(&root, &checked))
+			.await
+			.map_err(|e| IntakeError::Unavailable(e.to_string()))?
+			.map_err(|e| IntakeError::Invalid(e.to_string()))?;
 		let receipt =
 			ShardReceipt { lease: lease_id, root: hash_hex(&root), chunks: chunks as u32 };
 		let active = lease.state == "Active";
@@ -347,7 +341,7 @@ impl Agent {
 		tokio::spawn(async move {
 			let holder = agent.clone();
 			let kept =
-				tokio::task::spawn_blocking(move || holder.shards.put(&root, &shard, threads))
+				tokio::task::spawn_blocking(move || holder.shards.keep(&root, &shard, threads))
 					.await;
 			match kept {
 				Ok(Ok(())) => {

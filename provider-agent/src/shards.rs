@@ -90,8 +90,8 @@ impl Shards {
 		(self.used.lock().map(|used| *used).unwrap_or(self.quota), self.quota)
 	}
 
-	/// Checks that `bytes` are whole chunks whose Merkle root is `root`; returns the chunks.
-	pub fn check<'a>(root: &[u8; 32], bytes: &'a [u8]) -> Result<Vec<&'a [u8]>, ShardError> {
+	/// Checks that `bytes` are whole chunks whose Merkle root is `root`; returns how many.
+	pub fn check(root: &[u8; 32], bytes: &[u8]) -> Result<usize, ShardError> {
 		if bytes.is_empty() || !bytes.len().is_multiple_of(MAX_CHUNK_BYTES) {
 			return Err(ShardError::NotWholeChunks);
 		}
@@ -103,13 +103,23 @@ impl Shards {
 				found: hex::encode(found),
 			});
 		}
-		Ok(chunks)
+		Ok(chunks.len())
 	}
 
 	/// Takes the shard whose chunks are `bytes` and whose root must be `root`: checks it, seals
 	/// its chunks on `threads` threads and keeps it. Taking a shard already kept does nothing.
 	pub fn put(&self, root: &[u8; 32], bytes: &[u8], threads: usize) -> Result<(), ShardError> {
-		let chunks = Self::check(root, bytes)?;
+		Self::check(root, bytes)?;
+		self.keep(root, bytes, threads)
+	}
+
+	/// [`Shards::put`] of bytes [`Shards::check`] already passed: seals and keeps them without
+	/// hashing them again.
+	pub fn keep(&self, root: &[u8; 32], bytes: &[u8], threads: usize) -> Result<(), ShardError> {
+		if bytes.is_empty() || !bytes.len().is_multiple_of(MAX_CHUNK_BYTES) {
+			return Err(ShardError::NotWholeChunks);
+		}
+		let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHUNK_BYTES).collect();
 		if self.has(root) {
 			return Ok(());
 		}
@@ -180,21 +190,23 @@ impl Shards {
 			.collect())
 	}
 
-	/// Chunks in the shard with `root`.
-	pub fn chunk_count(&self, root: &[u8; 32]) -> Result<u32, ShardError> {
-		let meta =
-			fs::metadata(self.shard_dir(root).join("leaves")).map_err(|_| ShardError::Missing)?;
-		Ok((meta.len() / 32) as u32)
-	}
-
 	/// Chunk `index` of the shard with `root` as kept, sealed, with the Merkle path of the
 	/// plain chunk: a storage probe's answer.
 	pub fn sealed(&self, root: &[u8; 32], index: u32) -> Result<ChunkProof, ShardError> {
-		let leaves = self.leaves(root)?;
+		self.sealed_of(root, &self.leaves(root)?, index)
+	}
+
+	/// [`Shards::sealed`] with the shard's leaf hashes already read.
+	fn sealed_of(
+		&self,
+		root: &[u8; 32],
+		leaves: &[[u8; 32]],
+		index: u32,
+	) -> Result<ChunkProof, ShardError> {
 		if index as usize >= leaves.len() {
 			return Err(ShardError::Missing);
 		}
-		let path = storage::path_from_leaves(&leaves, index).ok_or(ShardError::Missing)?;
+		let path = storage::path_from_leaves(leaves, index).ok_or(ShardError::Missing)?;
 		let mut file =
 			fs::File::open(self.shard_dir(root).join("sealed")).map_err(|_| ShardError::Missing)?;
 		file.seek(SeekFrom::Start(u64::from(index) * MAX_CHUNK_BYTES as u64)).map_err(io)?;
@@ -231,10 +243,11 @@ impl Shards {
 /// Storage probes are answered from the kept sealed chunks.
 impl ChunkSource for Shards {
 	fn sealed(&self, probe: &StorageChallenge) -> Option<ChunkProof> {
-		if self.chunk_count(&probe.root).ok()? != probe.chunks {
+		let leaves = self.leaves(&probe.root).ok()?;
+		if leaves.len() != probe.chunks as usize {
 			return None;
 		}
-		Shards::sealed(self, &probe.root, probe.chunk).ok()
+		self.sealed_of(&probe.root, &leaves, probe.chunk).ok()
 	}
 }
 

@@ -113,6 +113,10 @@ impl<T: Config> Pallet<T> {
 			Vacancies::<T>::remove(id, index);
 			return;
 		};
+		let slots = T::Providers::slots();
+		if slots == 0 {
+			return;
+		}
 		// A new holder rebuilds the shard from `data` others: until that many hold theirs (they
 		// confirmed), no provider is asked to do what it cannot.
 		let running = deal
@@ -132,10 +136,6 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.filter_map(|holder| T::Providers::provider(holder).map(|info| info.region))
 			.collect();
-		let slots = T::Providers::slots();
-		if slots == 0 {
-			return;
-		}
 		let escrow = deal.escrow_per_shard.min(deal.reserve);
 		let duration = deal.ends_at.map(|end| end.saturating_sub(now));
 		let storage = Self::storage_of(deal.shard_gib);

@@ -134,6 +134,31 @@ fn verified(
 	api.nonces.remember(signed, now)
 }
 
+/// The other half of step 2: whether the body's declared length is over `limit`.
+fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
+	headers
+		.get(CONTENT_LENGTH)
+		.and_then(|v| v.to_str().ok())
+		.and_then(|v| v.parse::<u64>().ok())
+		.is_some_and(|length| length > limit as u64)
+}
+
+/// Steps 3 and 4 for a request with a body: the body read up to `limit`, then the signature
+/// over it and the nonce. `Err(None)` when the body is over the limit.
+async fn read_signed(
+	api: &Api,
+	signed: &SignedHeader,
+	method: &Method,
+	uri: &Uri,
+	body: Body,
+	limit: usize,
+	now: u64,
+) -> Result<bytes::Bytes, Option<Refusal>> {
+	let body = axum::body::to_bytes(body, limit).await.map_err(|_| None)?;
+	verified(api, signed, method, uri, &body, now).map_err(Some)?;
+	Ok(body)
+}
+
 /// Checks that `signer` is the lease's tenant (from the kept deployment, else the chain).
 async fn tenant_only(agent: &Agent, lease: u64, signer: &AccountId) -> Result<(), Refusal> {
 	let tenant = match agent.store.deployment(lease).ok().flatten() {
@@ -177,29 +202,18 @@ async fn deploy(
 		}
 	};
 	let limit = deployment_limit(api.agent.config.max_artifact_bytes);
-	let declared = headers
-		.get(CONTENT_LENGTH)
-		.and_then(|v| v.to_str().ok())
-		.and_then(|v| v.parse::<u64>().ok());
-	if declared.is_some_and(|length| length > limit as u64) {
-		return error(
-			StatusCode::PAYLOAD_TOO_LARGE,
-			format!("the deployment is over this provider's {limit} bytes"),
-		);
+	let too_large = format!("the deployment is over this provider's {limit} bytes");
+	if declared_over(&headers, limit) {
+		return error(StatusCode::PAYLOAD_TOO_LARGE, too_large);
 	}
-	let body = match axum::body::to_bytes(body, limit).await {
-		Ok(b) => b,
-		Err(_) => {
-			return error(
-				StatusCode::PAYLOAD_TOO_LARGE,
-				format!("the deployment is over this provider's {limit} bytes"),
-			)
+	let body = match read_signed(&api, &signed, &method, &uri, body, limit, now).await {
+		Ok(body) => body,
+		Err(Some(r)) => {
+			tracing::info!(lease = id, status = %r.0, reason = %r.1, "deployment refused");
+			return r.into_response();
 		}
+		Err(None) => return error(StatusCode::PAYLOAD_TOO_LARGE, too_large),
 	};
-	if let Err(r) = verified(&api, &signed, &method, &uri, &body, now) {
-		tracing::info!(lease = id, status = %r.0, reason = %r.1, "deployment refused");
-		return r.into_response();
-	}
 	let deployment: Deployment = match serde_json::from_slice(&body) {
 		Ok(d) => d,
 		Err(e) => {
@@ -255,27 +269,22 @@ async fn upload_shard(
 			return r.into_response();
 		}
 	};
-	let too_large = || {
-		error(StatusCode::PAYLOAD_TOO_LARGE, format!("a shard is at most {MAX_SHARD_BYTES} bytes"))
-	};
-	let declared = headers
-		.get(CONTENT_LENGTH)
-		.and_then(|v| v.to_str().ok())
-		.and_then(|v| v.parse::<u64>().ok());
-	if declared.is_some_and(|length| length > MAX_SHARD_BYTES as u64) {
-		return too_large();
+	let too_large = format!("a shard is at most {MAX_SHARD_BYTES} bytes");
+	if declared_over(&headers, MAX_SHARD_BYTES) {
+		return error(StatusCode::PAYLOAD_TOO_LARGE, too_large);
 	}
 	// Held until the body is sealed, so memory holds at most this many shards.
 	let Ok(_permit) = api.uploads.clone().try_acquire_owned() else {
 		return error(StatusCode::SERVICE_UNAVAILABLE, "busy with other shards: try again shortly");
 	};
-	let Ok(body) = axum::body::to_bytes(body, MAX_SHARD_BYTES).await else {
-		return too_large();
+	let body = match read_signed(&api, &signed, &method, &uri, body, MAX_SHARD_BYTES, now).await {
+		Ok(body) => body,
+		Err(Some(r)) => {
+			tracing::info!(lease = id, status = %r.0, reason = %r.1, "shard refused");
+			return r.into_response();
+		}
+		Err(None) => return error(StatusCode::PAYLOAD_TOO_LARGE, too_large),
 	};
-	if let Err(r) = verified(&api, &signed, &method, &uri, &body, now) {
-		tracing::info!(lease = id, status = %r.0, reason = %r.1, "shard refused");
-		return r.into_response();
-	}
 	match api.agent.accept_shard(id, &signed.account, body.to_vec()).await {
 		Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
 		Err(e) => intake_refused(e),
