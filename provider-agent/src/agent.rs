@@ -304,12 +304,14 @@ impl Agent {
 	/// Takes the shard a storage deal's holder `lease_id` is bound to, uploaded by the lease's
 	/// tenant: checks it against the lease (this provider's, storage only, within the storage
 	/// it pays for, chunks under the lease's root), then seals and keeps it and confirms the
-	/// lease in the background (sealing takes about a second per chunk per core).
+	/// lease in the background (sealing takes about a second per chunk per core). `permit` is
+	/// held until the shard is sealed and let go: what bounds the shards in memory.
 	pub async fn accept_shard(
 		self: &Arc<Self>,
 		lease_id: u64,
 		signer: &AccountId,
 		shard: Vec<u8>,
+		permit: tokio::sync::OwnedSemaphorePermit,
 	) -> Result<ShardReceipt, IntakeError> {
 		let lease = self.tenants_lease(lease_id, signer, "upload to").await?;
 		let resources = lease.resources;
@@ -343,6 +345,7 @@ impl Agent {
 			let kept =
 				tokio::task::spawn_blocking(move || holder.shards.keep(&root, &shard, threads))
 					.await;
+			drop(permit);
 			match kept {
 				Ok(Ok(())) => {
 					info!(lease = lease_id, chunks, "shard sealed and kept");

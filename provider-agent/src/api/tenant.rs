@@ -273,8 +273,9 @@ async fn upload_shard(
 	if declared_over(&headers, MAX_SHARD_BYTES) {
 		return error(StatusCode::PAYLOAD_TOO_LARGE, too_large);
 	}
-	// Held until the body is sealed, so memory holds at most this many shards.
-	let Ok(_permit) = api.uploads.clone().try_acquire_owned() else {
+	// Held until the body is sealed (the agent keeps it past this answer), so memory holds at
+	// most this many shards however fast a tenant uploads.
+	let Ok(permit) = api.uploads.clone().try_acquire_owned() else {
 		return error(StatusCode::SERVICE_UNAVAILABLE, "busy with other shards: try again shortly");
 	};
 	let body = match read_signed(&api, &signed, &method, &uri, body, MAX_SHARD_BYTES, now).await {
@@ -285,7 +286,7 @@ async fn upload_shard(
 		}
 		Err(None) => return error(StatusCode::PAYLOAD_TOO_LARGE, too_large),
 	};
-	match api.agent.accept_shard(id, &signed.account, body.to_vec()).await {
+	match api.agent.accept_shard(id, &signed.account, body.to_vec(), permit).await {
 		Ok(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
 		Err(e) => intake_refused(e),
 	}
