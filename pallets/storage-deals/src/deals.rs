@@ -98,6 +98,7 @@ impl<T: Config> Pallet<T> {
 				.try_push(Shard { root: shard_root, holder: Some(Holder { provider, lease }) })
 				.map_err(|_| Error::<T>::BadErasure)?;
 		}
+		DealsByRoot::<T>::insert(root, id, ());
 		Deals::<T>::insert(
 			id,
 			DealOf::<T> {
@@ -172,6 +173,7 @@ impl<T: Config> Pallet<T> {
 			deal.deposit,
 			Precision::BestEffort,
 		)?;
+		DealsByRoot::<T>::remove(deal.root, id);
 		Deals::<T>::remove(id);
 		Ok(())
 	}
@@ -220,6 +222,15 @@ impl<T: Config> Pallet<T> {
 			*reserve = reserve.saturating_add(deal.reserve);
 			let deposit = deposits.entry(deal.tenant.clone()).or_default();
 			*deposit = deposit.saturating_add(deal.deposit);
+		}
+		for (root, id, ()) in DealsByRoot::<T>::iter() {
+			ensure!(
+				Deals::<T>::get(id).is_some_and(|deal| deal.root == root),
+				"a root points to a deal that does not store it"
+			);
+		}
+		for (id, deal) in Deals::<T>::iter() {
+			ensure!(DealsByRoot::<T>::contains_key(deal.root, id), "a deal is not found by its root");
 		}
 		for (lease, (id, index)) in ShardOf::<T>::iter() {
 			let holder = Deals::<T>::get(id)

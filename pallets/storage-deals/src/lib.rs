@@ -136,6 +136,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Deals<T: Config> = StorageMap<_, Twox64Concat, DealId, DealOf<T>>;
 
+	/// The deals storing each content root: how a reader (`nubes store get ROOT`, a gateway)
+	/// finds a deal's holders from the root alone. Several tenants may store the same content;
+	/// each entry is paid for by its deal's deposit and goes with its deal. The root is chosen
+	/// by the tenant, so it is hashed again before it places the key.
+	#[pallet::storage]
+	pub type DealsByRoot<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, Root, Twox64Concat, DealId, ()>;
+
 	/// The deal and shard each holder's lease keeps: how a closed lease is traced to its shard,
 	/// and what validators challenge a provider on.
 	#[pallet::storage]

@@ -116,6 +116,8 @@ fn a_deal_places_one_shard_on_each_holder() {
 		let deal = create(holders());
 		let record = Deals::<Test>::get(deal).unwrap();
 		assert_eq!((record.data, record.parity, record.shard_gib), (4, 2, 1));
+		// A reader finds the deal from its root alone.
+		assert_eq!(DealsByRoot::<Test>::iter_key_prefix([7; 32]).collect::<Vec<_>>(), vec![deal]);
 		assert_eq!((record.reserve, record.deposit), (RESERVE, DEPOSIT));
 		for (shard, provider) in holders().into_iter().enumerate() {
 			let lease = lease_of(deal, shard as u8).unwrap();
@@ -411,6 +413,7 @@ fn closing_a_deal_releases_everything() {
 		System::assert_has_event(Event::<Test>::DealClosed { deal }.into());
 		assert!(Deals::<Test>::get(deal).is_none());
 		assert_eq!(ShardOf::<Test>::iter().count(), 0);
+		assert_eq!(DealsByRoot::<Test>::iter().count(), 0);
 		assert_eq!((reserve_held(), deposit_held()), (0, 0));
 		// Three blocks served by six holders; nothing else spent.
 		assert_eq!(wealth(TENANT), before - 6 * 3 * RATE);
@@ -437,6 +440,7 @@ fn a_deal_ends_when_its_duration_runs_out() {
 		}
 		System::assert_has_event(Event::<Test>::DealEnded { deal }.into());
 		assert!(Deals::<Test>::get(deal).is_none());
+		assert_eq!(DealsByRoot::<Test>::iter().count(), 0);
 		assert_eq!((reserve_held(), deposit_held()), (0, 0));
 		assert_eq!(wealth(TENANT), before - 6 * 10 * RATE);
 	});
