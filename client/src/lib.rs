@@ -14,6 +14,8 @@
 //!   secrets are never printed or logged.
 //! - [`agent_api`]: the provider agent's HTTP API (manifests, deployments, status, logs) and
 //!   the tenant-signed requests it takes; [`agent_api::AgentClient`] calls it.
+//! - [`store`]: storage deals: choose holders, open a deal, upload its shards, read a content
+//!   back from any `data` holders, every byte checked against the chain.
 //! - [`amount`]: NUBES amounts with the token's 12 decimals.
 
 pub mod agent_api;
@@ -24,6 +26,7 @@ pub mod deploy;
 pub mod error;
 pub mod keys;
 pub mod rpc;
+pub mod store;
 
 pub use client::{BlockHash, FinalizedEvents, InFlight, NubesClient};
 pub use error::ClientError;

@@ -26,6 +26,9 @@ use tracing::{debug, info, warn};
 /// Most leases settled in one transaction (the runtime's `MaxSettleBatch`).
 pub const SETTLE_BATCH: usize = 64;
 
+/// How often a shard that cannot be rebuilt yet is tried again.
+pub const REBUILD_EVERY: Duration = Duration::from_secs(20);
+
 /// Reconcile with the chain every this many blocks (and at start and after an outage).
 pub const RECONCILE_EVERY: u64 = 10;
 
@@ -71,6 +74,10 @@ pub struct Agent {
 	strategy: Strategy,
 	/// Leases whose confirmation is being sent.
 	confirming: Mutex<HashSet<u64>>,
+	/// Shard leases being rebuilt from other holders.
+	rebuilding: Mutex<HashSet<u64>>,
+	/// One rebuild at a time.
+	rebuild_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl Agent {
@@ -97,6 +104,8 @@ impl Agent {
 			offer,
 			strategy,
 			confirming: Mutex::new(HashSet::new()),
+			rebuilding: Mutex::new(HashSet::new()),
+			rebuild_slot: Arc::new(tokio::sync::Semaphore::new(1)),
 		}
 	}
 
@@ -337,7 +346,20 @@ impl Agent {
 			.map_err(|e| IntakeError::Invalid(e.to_string()))?;
 		let receipt =
 			ShardReceipt { lease: lease_id, root: hash_hex(&root), chunks: chunks as u32 };
-		let active = lease.state == "Active";
+		self.keep_and_confirm(lease_id, root, shard, lease.state == "Active", permit);
+		Ok(receipt)
+	}
+
+	/// Seals and keeps a checked shard in the background, lets `permit` go, and confirms the
+	/// lease unless it is `active` already.
+	fn keep_and_confirm(
+		self: &Arc<Self>,
+		lease_id: u64,
+		root: [u8; 32],
+		shard: Arc<Vec<u8>>,
+		active: bool,
+		permit: tokio::sync::OwnedSemaphorePermit,
+	) {
 		let agent = self.clone();
 		let threads = std::thread::available_parallelism().map_or(1, usize::from);
 		tokio::spawn(async move {
@@ -348,7 +370,10 @@ impl Agent {
 			drop(permit);
 			match kept {
 				Ok(Ok(())) => {
-					info!(lease = lease_id, chunks, "shard sealed and kept");
+					info!(lease = lease_id, "shard sealed and kept");
+					if let Err(e) = agent.shards.bind(&root, lease_id) {
+						warn!(lease = lease_id, error = %e, "cannot record the shard's lease");
+					}
 					if !active {
 						agent.confirm(lease_id);
 					}
@@ -357,7 +382,73 @@ impl Agent {
 				Err(e) => warn!(lease = lease_id, error = %e, "sealing the shard failed"),
 			}
 		});
-		Ok(receipt)
+	}
+
+	/// Rebuilds the shard pending lease `lease_id` was given from the deal's other holders
+	/// (see [`crate::repair`]), trying again every [`REBUILD_EVERY`] while too few of them keep
+	/// theirs, until the shard is kept here (rebuilt or uploaded) or the lease is no longer
+	/// pending. One rebuild at a time: each holds `data` shards in memory.
+	pub fn rebuild_shard(self: &Arc<Self>, lease_id: u64) {
+		if let Ok(mut rebuilding) = self.rebuilding.lock() {
+			if !rebuilding.insert(lease_id) {
+				return;
+			}
+		}
+		let agent = self.clone();
+		tokio::spawn(async move {
+			agent.rebuild_until_kept(lease_id).await;
+			if let Ok(mut rebuilding) = agent.rebuilding.lock() {
+				rebuilding.remove(&lease_id);
+			}
+		});
+	}
+
+	async fn rebuild_until_kept(self: &Arc<Self>, lease_id: u64) {
+		loop {
+			let lease = match self.chain.lease(lease_id).await {
+				Ok(Some(lease)) => lease,
+				Ok(None) => return,
+				Err(e) => {
+					debug!(lease = lease_id, error = %e, "cannot read the lease; will retry");
+					tokio::time::sleep(REBUILD_EVERY).await;
+					continue;
+				}
+			};
+			let Some(root) = parse_hash(&lease.manifest_hash) else { return };
+			if lease.state != "Pending" || self.shards.has(&root) {
+				return;
+			}
+			let Ok(permit) = self.rebuild_slot.clone().acquire_owned().await else { return };
+			let outcome = match self.chain.client().await {
+				Ok(client) => crate::repair::rebuild(&client, lease_id).await,
+				Err(e) => Err(e.into()),
+			};
+			match outcome {
+				Ok(Some((root, bytes))) if !self.shards.has(&root) => {
+					info!(
+						lease = lease_id,
+						bytes = bytes.len(),
+						"shard rebuilt from the other holders"
+					);
+					self.metrics.shard_rebuilds.with_label_values(&["rebuilt"]).inc();
+					self.keep_and_confirm(lease_id, root, Arc::new(bytes), false, permit);
+					return;
+				}
+				Ok(_) => return,
+				Err(crate::repair::RepairError::TooFewHolders { running, needed }) => {
+					debug!(
+						lease = lease_id,
+						running, needed, "too few holders keep their shards yet"
+					);
+				}
+				Err(e) => {
+					self.metrics.shard_rebuilds.with_label_values(&["failed"]).inc();
+					warn!(lease = lease_id, error = %e, "cannot rebuild the shard; will retry");
+				}
+			}
+			drop(permit);
+			tokio::time::sleep(REBUILD_EVERY).await;
+		}
 	}
 
 	/// Starts a kept deployment's workload and, for a pending lease, confirms it.
@@ -446,14 +537,19 @@ impl Agent {
 	/// read changes nothing: no workload stops because of an outage.
 	pub async fn reconcile(self: &Arc<Self>) -> Result<(), ClientError> {
 		// Open leases of this provider, and whether each is active.
-		let open: HashMap<u64, bool> = self
-			.chain
-			.leases()
-			.await?
-			.into_iter()
-			.filter(|l| self.is_me(&l.provider))
-			.map(|l| (l.id, l.state == "Active"))
-			.collect();
+		let mine: Vec<_> =
+			self.chain.leases().await?.into_iter().filter(|l| self.is_me(&l.provider)).collect();
+		// Shards given to this provider and not kept yet: rebuilt unless uploaded.
+		for lease in &mine {
+			let storage_only =
+				lease.resources.cpu_millicores == 0 && lease.resources.memory_mib == 0;
+			let kept = parse_hash(&lease.manifest_hash).is_some_and(|root| self.shards.has(&root));
+			if storage_only && lease.state == "Pending" && !kept {
+				self.rebuild_shard(lease.id);
+			}
+		}
+		let open: HashMap<u64, bool> =
+			mine.into_iter().map(|l| (l.id, l.state == "Active")).collect();
 		for record in self.store.deployments().unwrap_or_default() {
 			match open.get(&record.lease) {
 				Some(&active) => self.bring_up(record, active).await,
@@ -605,6 +701,18 @@ impl Agent {
 				);
 			}
 		}
+		// A shard given to this provider is rebuilt from the other holders if nobody uploads it.
+		for event in events.find::<api::storage_deals::events::HolderAssigned>().flatten() {
+			if event.provider == me {
+				info!(
+					lease = event.lease,
+					deal = event.deal,
+					shard = event.shard,
+					"holding a shard"
+				);
+				self.rebuild_shard(event.lease);
+			}
+		}
 		// A slash (a start deadline, a fault) may leave the bond short of the offer, which
 		// pauses the provider: bond what is missing and come back, so that a griefer costs it
 		// the stated penalty and not its place in the market.
@@ -637,6 +745,18 @@ impl Agent {
 			});
 		}
 		for event in events.find::<ev::LeaseClosed>().flatten() {
+			// A shard no open lease pays for is deleted: the chain has freed its room.
+			match self.shards.release(event.lease) {
+				Ok(removed) if !removed.is_empty() => {
+					info!(
+						lease = event.lease,
+						shards = removed.len(),
+						"lease closed; shard deleted"
+					)
+				}
+				Ok(_) => {}
+				Err(e) => warn!(lease = event.lease, error = %e, "cannot delete the lease's shard"),
+			}
 			if self.store.deployment(event.lease).ok().flatten().is_some()
 				|| self.workloads.get(event.lease).is_some()
 			{

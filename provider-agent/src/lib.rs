@@ -29,6 +29,7 @@ pub mod config;
 pub mod disk;
 pub mod metrics;
 pub mod probe;
+pub mod repair;
 pub mod runtime;
 pub mod shards;
 pub mod store;

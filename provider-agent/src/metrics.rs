@@ -20,6 +20,8 @@ pub struct Metrics {
 	pub lease_probes: IntCounterVec,
 	/// Bids, by outcome (`placed`, `refused`, `skipped`).
 	pub bids: IntCounterVec,
+	/// Shards rebuilt from other holders, by outcome (`rebuilt`, `failed`).
+	pub shard_rebuilds: IntCounterVec,
 	/// Transactions sent, by call and outcome (`ok`, `error`).
 	pub transactions: IntCounterVec,
 	/// NUBES paid to this provider by settlements (after the protocol fee), as seen in
@@ -56,6 +58,10 @@ impl Metrics {
 			&["answer"],
 		)?;
 		let bids = IntCounterVec::new(Opts::new("bids_total", "Bids by outcome"), &["outcome"])?;
+		let shard_rebuilds = IntCounterVec::new(
+			Opts::new("shard_rebuilds_total", "Shards rebuilt from other holders by outcome"),
+			&["outcome"],
+		)?;
 		let transactions = IntCounterVec::new(
 			Opts::new("transactions_total", "Transactions by call and outcome"),
 			&["call", "outcome"],
@@ -74,6 +80,7 @@ impl Metrics {
 		registry.register(Box::new(challenges.clone()))?;
 		registry.register(Box::new(lease_probes.clone()))?;
 		registry.register(Box::new(bids.clone()))?;
+		registry.register(Box::new(shard_rebuilds.clone()))?;
 		registry.register(Box::new(transactions.clone()))?;
 		registry.register(Box::new(earnings_settled.clone()))?;
 		registry.register(Box::new(blocks_paid.clone()))?;
@@ -88,6 +95,7 @@ impl Metrics {
 			challenges,
 			lease_probes,
 			bids,
+			shard_rebuilds,
 			transactions,
 			earnings_settled,
 			blocks_paid,

@@ -43,6 +43,9 @@ pub enum ShardError {
 	/// This provider does not hold that shard, or not that chunk of it.
 	#[error("no such shard or chunk here")]
 	Missing,
+	/// The same shard is being sealed already (an upload and a rebuild met): that one keeps it.
+	#[error("the shard is being sealed already")]
+	Busy,
 	/// The disk failed.
 	#[error("shard store: {0}")]
 	Io(String),
@@ -58,6 +61,8 @@ pub struct Shards {
 	provider: [u8; 32],
 	quota: u64,
 	used: Mutex<u64>,
+	/// Roots being sealed now.
+	sealing: Mutex<std::collections::HashSet<[u8; 32]>>,
 }
 
 impl Shards {
@@ -73,7 +78,7 @@ impl Shards {
 				used = used.saturating_add(meta.len());
 			}
 		}
-		Ok(Self { dir, provider, quota, used: Mutex::new(used) })
+		Ok(Self { dir, provider, quota, used: Mutex::new(used), sealing: Mutex::default() })
 	}
 
 	fn shard_dir(&self, root: &[u8; 32]) -> PathBuf {
@@ -119,10 +124,30 @@ impl Shards {
 		if bytes.is_empty() || !bytes.len().is_multiple_of(MAX_CHUNK_BYTES) {
 			return Err(ShardError::NotWholeChunks);
 		}
-		let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHUNK_BYTES).collect();
 		if self.has(root) {
 			return Ok(());
 		}
+		if !self.sealing.lock().map_err(io)?.insert(*root) {
+			return Err(ShardError::Busy);
+		}
+		// Kept by another sealing that ended between the two checks.
+		let kept =
+			if self.has(root) { Ok(()) } else { self.reserve_and_seal(root, bytes, threads) };
+		if let Ok(mut sealing) = self.sealing.lock() {
+			sealing.remove(root);
+		}
+		kept
+	}
+
+	/// Takes room for `bytes` from the quota, seals and writes them, and gives the room back if
+	/// that fails.
+	fn reserve_and_seal(
+		&self,
+		root: &[u8; 32],
+		bytes: &[u8],
+		threads: usize,
+	) -> Result<(), ShardError> {
+		let chunks: Vec<&[u8]> = bytes.chunks(MAX_CHUNK_BYTES).collect();
 		let needed = bytes.len() as u64;
 		{
 			let mut used = self.used.lock().map_err(io)?;
@@ -223,6 +248,85 @@ impl Shards {
 		Ok(proof)
 	}
 
+	/// The length in bytes of the shard with `root` as kept (its chunks, back to back).
+	pub fn len(&self, root: &[u8; 32]) -> Result<u64, ShardError> {
+		let meta =
+			fs::metadata(self.shard_dir(root).join("leaves")).map_err(|_| ShardError::Missing)?;
+		Ok(meta.len() / 32 * MAX_CHUNK_BYTES as u64)
+	}
+
+	/// Chunk `index` of the shard with `root`, unsealed, without its path: what a reader of a
+	/// byte range gets, checked against the root by whoever reads it.
+	pub fn plain(&self, root: &[u8; 32], index: u32) -> Result<Vec<u8>, ShardError> {
+		let mut file =
+			fs::File::open(self.shard_dir(root).join("sealed")).map_err(|_| ShardError::Missing)?;
+		file.seek(SeekFrom::Start(u64::from(index) * MAX_CHUNK_BYTES as u64)).map_err(io)?;
+		let mut data = vec![0u8; MAX_CHUNK_BYTES];
+		file.read_exact(&mut data).map_err(|_| ShardError::Missing)?;
+		unseal(&seal_key(&self.provider, root, index), SEAL_ROUNDS, &mut data)
+			.map_err(|e| io(format!("{e:?}")))?;
+		Ok(data)
+	}
+
+	/// Records that `lease` pays for keeping the shard with `root` (two deals storing the same
+	/// content may both pick this provider for one shard: it is kept once, for both).
+	pub fn bind(&self, root: &[u8; 32], lease: u64) -> Result<(), ShardError> {
+		let path = self.shard_dir(root).join("leases");
+		let mut leases = Self::leases_in(&path);
+		if !leases.contains(&lease) {
+			leases.push(lease);
+			let bytes: Vec<u8> = leases.iter().flat_map(|lease| lease.to_le_bytes()).collect();
+			fs::write(path, bytes).map_err(io)?;
+		}
+		Ok(())
+	}
+
+	fn leases_in(path: &Path) -> Vec<u64> {
+		fs::read(path)
+			.map(|bytes| {
+				bytes
+					.chunks_exact(8)
+					.map(|word| {
+						let mut le = [0u8; 8];
+						le.copy_from_slice(word);
+						u64::from_le_bytes(le)
+					})
+					.collect()
+			})
+			.unwrap_or_default()
+	}
+
+	/// Forgets closed `lease`: the shards no open lease pays for any more are removed and their
+	/// room freed, so the quota follows what the chain allocates. Returns their roots.
+	pub fn release(&self, lease: u64) -> Result<Vec<[u8; 32]>, ShardError> {
+		let mut removed = Vec::new();
+		for entry in fs::read_dir(&self.dir).map_err(io)? {
+			let dir = entry.map_err(io)?.path();
+			let path = dir.join("leases");
+			let mut leases = Self::leases_in(&path);
+			if !leases.contains(&lease) {
+				continue;
+			}
+			leases.retain(|held| *held != lease);
+			if leases.is_empty() {
+				let root = dir
+					.file_name()
+					.and_then(|name| name.to_str())
+					.and_then(|name| name.strip_prefix("0x"))
+					.and_then(|digits| hex::decode(digits).ok())
+					.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
+				if let Some(root) = root {
+					self.remove(&root)?;
+					removed.push(root);
+				}
+			} else {
+				let bytes: Vec<u8> = leases.iter().flat_map(|lease| lease.to_le_bytes()).collect();
+				fs::write(path, bytes).map_err(io)?;
+			}
+		}
+		Ok(removed)
+	}
+
 	/// Forgets the shard with `root` and frees its room.
 	pub fn remove(&self, root: &[u8; 32]) -> Result<(), ShardError> {
 		let dir = self.shard_dir(root);
@@ -287,6 +391,10 @@ mod tests {
 		let plain = shards.chunk(&root, 2).unwrap();
 		assert_eq!(plain.data, bytes[2 * MAX_CHUNK_BYTES..]);
 		assert!(storage::verify_chunk(&root, 3, &plain));
+		// A range reader gets the same bytes, without the path.
+		assert_eq!(shards.len(&root), Ok(bytes.len() as u64));
+		assert_eq!(shards.plain(&root, 1).unwrap(), bytes[MAX_CHUNK_BYTES..2 * MAX_CHUNK_BYTES]);
+		assert_eq!(shards.plain(&root, 3), Err(ShardError::Missing));
 		// Reopened, the store still counts it and still answers.
 		drop(shards);
 		let shards = Shards::open(dir.path(), PROVIDER, 1 << 30).unwrap();
@@ -296,6 +404,7 @@ mod tests {
 		assert!(!shards.has(&root));
 		assert_eq!(shards.usage().0, 0);
 		assert_eq!(shards.sealed(&root, 0), Err(ShardError::Missing));
+		assert_eq!(shards.len(&root), Err(ShardError::Missing));
 	}
 
 	#[test]
@@ -319,6 +428,23 @@ mod tests {
 		);
 		assert_eq!(shards.usage().0, 0);
 		assert!(fs::read_dir(dir.path().join("shards")).unwrap().next().is_none());
+		// An upload and a rebuild of one shard meet: the second is told, and costs nothing.
+		shards.sealing.lock().unwrap().insert(root);
+		assert_eq!(shards.put(&root, &bytes, 1), Err(ShardError::Busy));
+		assert_eq!(shards.usage().0, 0);
+		shards.sealing.lock().unwrap().clear();
+		shards.put(&root, &bytes, 1).unwrap();
+		assert!(shards.has(&root));
+		// Kept for two leases, it goes with the second to close, and its room with it.
+		shards.bind(&root, 7).unwrap();
+		shards.bind(&root, 8).unwrap();
+		shards.bind(&root, 8).unwrap();
+		assert_eq!(shards.release(9), Ok(vec![]));
+		assert_eq!(shards.release(7), Ok(vec![]));
+		assert!(shards.has(&root));
+		assert_eq!(shards.release(8), Ok(vec![root]));
+		assert!(!shards.has(&root));
+		assert_eq!(shards.usage().0, 0);
 		// A probe for a shard not kept, or with another chunk count, has no answer.
 		shards.put(&root, &bytes, 1).unwrap();
 		let probe = StorageChallenge { lease: 1, root, chunks: 3, chunk: 0, window: 0 };

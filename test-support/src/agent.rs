@@ -22,6 +22,8 @@ pub struct AgentConfig {
 	pub port: u16,
 	/// Its data directory.
 	pub data_dir: PathBuf,
+	/// Where it says its machines are.
+	pub region: String,
 	/// Millicores, MiB and GiB of scratch storage it sells.
 	pub capacity: (u64, u64, u64),
 	/// Settle every this many blocks.
@@ -41,6 +43,7 @@ impl AgentConfig {
 			key: key.into(),
 			port,
 			data_dir: dir.join("agent"),
+			region: "test-region".into(),
 			capacity: (1000, 1024, 1),
 			settle_every_blocks: 3,
 			max_artifact_mib: 1,
@@ -58,7 +61,7 @@ key = "{key}"
 public_endpoint = "http://127.0.0.1:{port}"
 listen = "127.0.0.1:{port}"
 data_dir = "{data}"
-region = "test-region"
+region = "{region}"
 [attributes]
 tier = "community"
 [prices]
@@ -81,6 +84,7 @@ every_blocks = {settle}
 			key = self.key,
 			port = self.port,
 			data = self.data_dir.display(),
+			region = self.region,
 			artifact = self.max_artifact_mib,
 			settle = self.settle_every_blocks,
 			extra = self.extra,

@@ -230,7 +230,10 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (id, deal) in Deals::<T>::iter() {
-			ensure!(DealsByRoot::<T>::contains_key(deal.root, id), "a deal is not found by its root");
+			ensure!(
+				DealsByRoot::<T>::contains_key(deal.root, id),
+				"a deal is not found by its root"
+			);
 		}
 		for (lease, (id, index)) in ShardOf::<T>::iter() {
 			let holder = Deals::<T>::get(id)

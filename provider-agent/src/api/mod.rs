@@ -7,6 +7,7 @@
 //! | [`tenant`] | `GET /v1/leases/{id}/logs?tail=N` | the lease's tenant (signed) | the last N bytes of logs |
 //! | [`tenant`] | `PUT /v1/leases/{id}/shard` | the lease's tenant (signed) | deliver a storage deal's shard |
 //! | [`blob`] | `GET /nubes/v1/blob/0x{root}/{index}` | anyone | a kept shard's chunk, unsealed, with its Merkle path |
+//! | [`blob`] | `GET /nubes/v1/blob/0x{root}` | anyone | a kept shard's bytes, unsealed, whole or one `Range` |
 //! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge and its storage probes |
 //! | [`challenge`] | `GET /nubes/v1/leases/{id}/live` | validators (anyone) | whether the lease's workload runs here |
 //! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`) | anyone | the lease's HTTP service |

@@ -7,6 +7,7 @@ use nubes_primitives::Resources;
 use std::process::ExitCode;
 
 mod deploy;
+mod store;
 
 /// Exit codes scripts can rely on.
 mod exit {
@@ -89,6 +90,10 @@ enum Command {
 	/// lowest bids. See examples/workloads/hello-http.toml for the file format.
 	///
 	/// Example: nubes deploy examples/workloads/hello-http.toml --suri //Alice
+	/// Storage deals: store a file or a directory with Nubes providers, read it back, see who
+	/// keeps it.
+	#[command(subcommand)]
+	Store(store::StoreCommand),
 	Deploy {
 		/// The deployment file (TOML).
 		file: std::path::PathBuf,
@@ -463,6 +468,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 			);
 			print(cli, serde_json::to_value(&lease).context("JSON")?, text);
 		}
+		Command::Store(command) => store::run(cli, &client, command).await?,
 		Command::Deploy { file, auction, bid_window, timeout } => {
 			deploy::run(
 				cli,

@@ -1,0 +1,281 @@
+//! Storage deals end to end: a dev node, six storage-only agents in three regions, and the
+//! `nubes` CLI as the tenant. A directory stored at 4 + 2 reads back byte for byte, from the
+//! holders' agents and through `nubes store get`; with two holders killed it still reads; a
+//! holder that leaves is replaced by the chain and the new holder rebuilds its shard from the
+//! others, with no tenant; and a holder whose shard rots on disk fails its storage probe, is
+//! judged faulty, and is not paid for that epoch.
+
+use nubes_client::{agent_api::hash_hex, api, store, Keys, NubesClient};
+use nubes_test_support::{
+	binary, eventually, free_port, start_dev_node_with, AgentConfig, Process, Unmount,
+};
+use serde_json::Value;
+use std::{
+	path::{Path, PathBuf},
+	process::{Command, Stdio},
+	time::Duration,
+};
+
+/// The six holders' keys and regions, two per region, and a seventh that joins later.
+const HOLDERS: [(&str, &str); 6] = [
+	("//Bob", "region-a"),
+	("//Charlie", "region-a"),
+	("//Dave", "region-b"),
+	("//Eve", "region-b"),
+	("//Ferdie", "region-c"),
+	("//Bob//stash", "region-c"),
+];
+/// The seventh provider, which joins in the region of the holder that leaves.
+const SEVENTH: &str = "//Charlie//stash";
+
+fn nubes_raw(node: &str, args: &[&str]) -> std::process::Output {
+	Command::new(binary("nubes"))
+		.args(["--url", node, "--suri", "//Alice"])
+		.args(args)
+		.env_remove("NUBES_URL")
+		.env_remove("NUBES_SURI")
+		.stdin(Stdio::null())
+		.output()
+		.expect("nubes runs")
+}
+
+fn nubes(node: &str, args: &[&str]) -> Value {
+	let mut all = vec!["--json"];
+	all.extend_from_slice(args);
+	let output = nubes_raw(node, &all);
+	assert!(
+		output.status.success(),
+		"nubes {args:?} failed: {}{}",
+		String::from_utf8_lossy(&output.stdout),
+		String::from_utf8_lossy(&output.stderr)
+	);
+	serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// A storage-only agent for `key` in `region`, with its own directory under `base`.
+fn start_holder(base: &Path, url: &str, (key, region): (&str, &str)) -> (Process, u16, PathBuf) {
+	let port = free_port();
+	let home = base.join(key.replace('/', "_"));
+	std::fs::create_dir_all(&home).unwrap();
+	let mut config = AgentConfig::new(url, key, port, &home);
+	config.region = region.into();
+	// Storage only: no core is leased or challenged, so six agents share two cores.
+	config.capacity = (0, 0, 1);
+	let path = config.write(&home.join("agent.toml"));
+	let process = nubes_test_support::start_agent(&path, port, &home.join("agent.log"));
+	(process, port, home.join("agent"))
+}
+
+/// A small site: an index, a script, and an image larger than a chunk, so the content spans
+/// three chunks (one stripe of the four data shards).
+fn write_site(dir: &Path) {
+	std::fs::create_dir_all(dir.join("assets")).unwrap();
+	std::fs::write(dir.join("index.html"), "<!doctype html><title>Stored on Nubes</title>\n")
+		.unwrap();
+	std::fs::write(dir.join("app.js"), "console.log('kept by six providers');\n").unwrap();
+	let image: Vec<u8> =
+		(0..600_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+	std::fs::write(dir.join("assets/logo.bin"), image).unwrap();
+}
+
+fn same_tree(a: &Path, b: &Path) {
+	for file in ["index.html", "app.js", "assets/logo.bin"] {
+		assert_eq!(
+			std::fs::read(a.join(file)).unwrap(),
+			std::fs::read(b.join(file)).unwrap(),
+			"{file} differs"
+		);
+	}
+}
+
+fn get_to(url: &str, root: &str, out: &Path) {
+	let _ = std::fs::remove_dir_all(out);
+	let output = nubes_raw(url, &["store", "get", root, "--output", out.to_str().unwrap()]);
+	assert!(output.status.success(), "store get: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_unaided() {
+	let dir = tempfile::tempdir().unwrap();
+	let _unmount = Unmount(dir.path().to_path_buf());
+	let node = start_dev_node_with(dir.path(), &["--dev-block-time", "500"]);
+	let url = node.ws_url();
+	let client = NubesClient::connect(&url).await.unwrap();
+	let mut agents: Vec<(Process, u16, PathBuf)> =
+		HOLDERS.iter().map(|holder| start_holder(dir.path(), &url, *holder)).collect();
+	let accounts: Vec<_> =
+		HOLDERS.iter().map(|(key, _)| Keys::from_suri(key).unwrap().account_id()).collect();
+	for account in &accounts {
+		eventually("every agent registered", Duration::from_secs(90), || async {
+			client.provider(account).await.ok().flatten()
+		})
+		.await;
+	}
+
+	// `nubes store put`: encoded, six holders chosen across the three regions, uploaded,
+	// sealed and confirmed.
+	let site = dir.path().join("site");
+	write_site(&site);
+	let put = nubes(&url, &["store", "put", site.to_str().unwrap(), "--timeout", "120"]);
+	assert_eq!((put["held"].as_u64(), put["shards"].as_u64()), (Some(6), Some(6)), "{put}");
+	let root = put["root"].as_str().unwrap().to_string();
+	let deal_id = put["deal"].as_u64().unwrap();
+	let deal = client.deal(deal_id).await.unwrap().unwrap();
+	assert_eq!((deal.data, deal.parity, deal.size), (4, 2, put["size"].as_u64().unwrap()));
+	assert_eq!(hash_hex(&deal.root), root);
+	let mut per_region = std::collections::HashMap::<String, usize>::new();
+	for shard in &deal.shards {
+		let holder = nubes_client::parse_account(&shard.holder.as_ref().unwrap().0).unwrap();
+		let entry = client.provider(&holder).await.unwrap().unwrap();
+		*per_region.entry(entry.region).or_default() += 1;
+	}
+	assert!(per_region.values().all(|&count| count <= 2), "{per_region:?}");
+
+	// Read back byte for byte: through the CLI, one file to stdout, and every shard from its
+	// own holder, checked against the root the deal commits to.
+	let out = dir.path().join("out");
+	get_to(&url, &root, &out);
+	same_tree(&site, &out);
+	let one = nubes_raw(&url, &["store", "get", &root, "index.html"]);
+	assert_eq!(one.stdout, std::fs::read(site.join("index.html")).unwrap());
+	let len = u64::from(deal.erasure().stripes(deal.size)) * nubes_content::CHUNK_BYTES as u64;
+	let ports: Vec<u16> = agents.iter().map(|agent| agent.1).collect();
+	let endpoint_of = |index: usize| format!("http://127.0.0.1:{}", ports[index]);
+	let holder_index = |shard: usize| {
+		let holder =
+			nubes_client::parse_account(&deal.shards[shard].holder.as_ref().unwrap().0).unwrap();
+		accounts.iter().position(|a| *a == holder).unwrap()
+	};
+	for (shard, entry) in deal.shards.iter().enumerate() {
+		let bytes = store::fetch_shard(&endpoint_of(holder_index(shard)), &entry.root, len)
+			.expect("every holder gives its shard");
+		// A range is the same bytes.
+		let url =
+			format!("{}/nubes/v1/blob/{}", endpoint_of(holder_index(shard)), hash_hex(&entry.root));
+		let response = ureq::get(&url).set("range", "bytes=1000-1099").call().unwrap();
+		assert_eq!(response.status(), 206);
+		let mut part = Vec::new();
+		std::io::Read::read_to_end(&mut response.into_reader(), &mut part).unwrap();
+		assert_eq!(part, bytes[1000..1100]);
+	}
+	let status = nubes(&url, &["store", "status", &root]);
+	let states = status["deals"][0]["states"].as_array().unwrap();
+	assert!(states.iter().all(|s| s["state"] == "active"), "{status}");
+
+	// A seventh provider joins, in the region of shard 0's holder: the only region it may
+	// hold a shard in once that holder is gone.
+	let (first, second) = (holder_index(0), holder_index(2));
+	let (_seventh, seventh_port, _) = start_holder(dir.path(), &url, (SEVENTH, HOLDERS[first].1));
+	let seventh = Keys::from_suri(SEVENTH).unwrap().account_id();
+	eventually("the seventh provider registered", Duration::from_secs(90), || async {
+		client.provider(&seventh).await.ok().flatten()
+	})
+	.await;
+
+	// Two holders killed (two data shards, in two regions), and the first of them leaves: its
+	// provider closes the lease (unless the chain has already forced it out). The content is
+	// still readable from the others.
+	agents[first].0.kill();
+	agents[second].0.kill();
+	let leaving = Keys::from_suri(HOLDERS[first].0).unwrap();
+	let lost_lease = deal.shards[0].holder.as_ref().unwrap().1;
+	if let Err(e) = client.submit(&api::tx().market().close_lease(lost_lease), &leaving).await {
+		assert!(client.lease(lost_lease).await.unwrap().is_none(), "cannot close: {e}");
+	}
+	get_to(&url, &root, &out);
+	same_tree(&site, &out);
+
+	// The chain gives the lost shard to the seventh provider, and its agent rebuilds it from
+	// the holders still answering, checks it against the root and confirms, with no tenant.
+	let repaired =
+		eventually("the shard rebuilt and confirmed", Duration::from_secs(180), || async {
+			let now = client.deal(deal_id).await.ok()??;
+			let (holder, lease) = now.shards[0].holder.clone()?;
+			if nubes_client::parse_account(&holder).ok()? != seventh {
+				return None;
+			}
+			let open = client.lease(lease).await.ok()??;
+			(open.state == "Active").then_some(now)
+		})
+		.await;
+	assert_eq!(repaired.held(), 6, "six holders again");
+	store::fetch_shard(&format!("http://127.0.0.1:{seventh_port}"), &deal.shards[0].root, len)
+		.expect("the new holder gives the rebuilt shard");
+	let metrics = ureq::get(&format!("http://127.0.0.1:{seventh_port}/metrics"))
+		.call()
+		.unwrap()
+		.into_string()
+		.unwrap();
+	assert!(
+		metrics.contains("nubes_agent_shard_rebuilds_total{outcome=\"rebuilt\"} 1"),
+		"{metrics}"
+	);
+
+	// A live holder's shard rots on disk: its next storage probe fails, it is judged faulty,
+	// and the settlement of its lease leaves that epoch's blocks unpaid.
+	let rotten = holder_index(3);
+	let rotten_account = accounts[rotten];
+	let rotten_lease = deal.shards[3].holder.as_ref().unwrap().1;
+	let sealed = agents[rotten].2.join(format!("shards/{}/sealed", hash_hex(&deal.shards[3].root)));
+	let faults = |port: u16| {
+		let metrics = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+			.call()
+			.unwrap()
+			.into_string()
+			.unwrap();
+		metrics
+			.lines()
+			.find_map(|line| line.strip_prefix("nubes_agent_faults_total "))
+			.map(|count| count.trim().to_string())
+	};
+	// Until now it has kept its shard and passed every probe.
+	assert_eq!(
+		faults(ports[rotten]).as_deref(),
+		Some("0"),
+		"judged faulty before its shard rotted"
+	);
+	let mut bytes = std::fs::read(&sealed).unwrap();
+	for byte in bytes.iter_mut().skip(4096).take(64) {
+		*byte ^= 0xff;
+	}
+	std::fs::write(&sealed, bytes).unwrap();
+	// A reader is not fooled: the rotten shard fails its root, and the content is read from
+	// the others, byte for byte.
+	let rotten_endpoint = endpoint_of(rotten);
+	match store::fetch_shard(&rotten_endpoint, &deal.shards[3].root, len) {
+		Err(nubes_client::ClientError::Agent { reason, .. }) => {
+			assert!(reason.contains("not the one committed"), "{reason}")
+		}
+		other => panic!("a rotten shard was taken: {:?}", other.map(|b| b.len())),
+	}
+	get_to(&url, &root, &out);
+	same_tree(&site, &out);
+	let blocks = client.finalized_events().await.unwrap();
+	futures::pin_mut!(blocks);
+	let (mut faulted, mut unpaid) = (false, 0u32);
+	let mut last_settled: Option<u32> = None;
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+	while !(faulted && unpaid > 0) {
+		let block = tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut blocks))
+			.await
+			.expect("a fault and an unpaid epoch within four minutes")
+			.unwrap()
+			.unwrap();
+		faulted |= block
+			.events
+			.find::<api::attestation::events::Fault>()
+			.flatten()
+			.any(|fault| fault.provider == rotten_account);
+		for settled in block.events.find::<api::payments::events::Settled>().flatten() {
+			if settled.lease != rotten_lease {
+				continue;
+			}
+			if let Some(from) = last_settled {
+				unpaid += (settled.settled_to - from).saturating_sub(settled.blocks);
+			}
+			last_settled = Some(settled.settled_to);
+		}
+	}
+	eprintln!("the rotten holder was judged faulty; {unpaid} block(s) of its lease unpaid");
+	assert_ne!(faults(ports[rotten]).as_deref(), Some("0"), "the agent saw its own fault");
+}
