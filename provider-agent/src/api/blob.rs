@@ -70,29 +70,29 @@ async fn chunk(
 }
 
 /// Which bytes of a shard of `len` bytes the `Range` header asks for: all of them without one;
-/// one range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) with one; `Err` with a 416 response for a
-/// range that is malformed, past the end, or one of several (a multipart answer would buy a
-/// reader nothing it cannot get from several requests).
-fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, Response> {
+/// one range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) with one; `Err` with why for a range that is
+/// malformed, past the end, or one of several (a multipart answer would buy a reader nothing it
+/// cannot get from several requests), answered 416.
+fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, &'static str> {
 	let Some(value) = headers.get(header::RANGE) else { return Ok(None) };
-	let unsatisfiable = |why: &str| {
-		let mut response = error(StatusCode::RANGE_NOT_SATISFIABLE, why);
-		if let Ok(value) = format!("bytes */{len}").parse() {
-			response.headers_mut().insert(header::CONTENT_RANGE, value);
-		}
-		response
-	};
-	let text = value.to_str().map_err(|_| unsatisfiable("the Range header is not text"))?;
+	let text = value.to_str().map_err(|_| "the Range header is not text")?;
 	let ranges = http_range_header::parse_range_header(text)
-		.map_err(|_| {
-			unsatisfiable("a Range is `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`")
-		})?
+		.map_err(|_| "a Range is `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`")?
 		.validate(len)
-		.map_err(|_| unsatisfiable("the range is past the shard's end"))?;
+		.map_err(|_| "the range is past the shard's end")?;
 	match ranges.as_slice() {
 		[one] => Ok(Some(one.clone())),
-		_ => Err(unsatisfiable("one range per request")),
+		_ => Err("one range per request"),
 	}
+}
+
+/// The 416 answer to a range of a shard of `len` bytes that cannot be served.
+fn unsatisfiable(len: u64, why: &str) -> Response {
+	let mut response = error(StatusCode::RANGE_NOT_SATISFIABLE, why);
+	if let Ok(value) = format!("bytes */{len}").parse() {
+		response.headers_mut().insert(header::CONTENT_RANGE, value);
+	}
+	response
 }
 
 /// `GET /nubes/v1/blob/0x{root}`: the shard with that root, plain, whole (200) or the one range
@@ -111,7 +111,7 @@ async fn shard(
 	let (status, range) = match wanted(&headers, len) {
 		Ok(Some(range)) => (StatusCode::PARTIAL_CONTENT, range),
 		Ok(None) => (StatusCode::OK, 0..=len.saturating_sub(1)),
-		Err(response) => return response,
+		Err(why) => return unsatisfiable(len, why),
 	};
 	let (first, last) = (*range.start(), *range.end());
 	let chunk_bytes = MAX_CHUNK_BYTES as u64;
@@ -164,7 +164,7 @@ mod tests {
 		if let Some(range) = range {
 			headers.insert(header::RANGE, range.parse().unwrap());
 		}
-		wanted(&headers, len).map_err(|response| response.status())
+		wanted(&headers, len).map_err(|why| unsatisfiable(len, why).status())
 	}
 
 	#[test]
