@@ -67,8 +67,7 @@ seconds() { awk -v t1="$(date +%s.%N)" -v t0="$1" 'BEGIN { printf "%.3f\n", t1 -
 rate() { awk -v s="$1" -v m="$size_mib" 'BEGIN { printf "%.1f", m * 1.048576 / s }'; }
 
 # The plain copy: one loopback TCP stream into a file, no checks.
-copy() {
-	python3 - "$dir/data.bin" "$dir/copy.bin" <<'PY'
+cat >"$dir/copy.py" <<'PY'
 import socket, sys, threading
 src, dst = sys.argv[1], sys.argv[2]
 server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(1)
@@ -86,7 +85,7 @@ with open(src, "rb") as f:
     client.sendfile(f)
 client.close(); t.join()
 PY
-}
+copy() { python3 "$dir/copy.py" "$dir/data.bin" "$dir/copy.bin"; }
 
 "${nubes[@]}" --json store put "$dir/data.bin" --timeout 1200 >"$dir/put.json"
 root=$(sed -n 's/.*"root":"\(0x[0-9a-f]*\)".*/\1/p' "$dir/put.json")
@@ -94,6 +93,7 @@ if $hold; then
 	echo "stored $size_mib MiB as $root; time these by hand:"
 	echo "  ${nubes[*]} store get $root data.bin --output $dir/out.bin"
 	echo "  ${nubes[*]} store put $dir/data.bin --timeout 1200"
+	echo "  python3 $dir/copy.py $dir/data.bin $dir/copy.bin"
 	echo "(Ctrl-C ends)"
 	wait
 fi

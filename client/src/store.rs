@@ -367,42 +367,43 @@ pub fn fetch_shard(endpoint: &str, root: &[u8; 32], len: u64) -> Result<Vec<u8>,
 }
 
 /// Fetches at least `deal.data` shards (those in `skip` aside), each checked against its root,
-/// from whichever holders answer: data shards first, as they need no decoding. Returns the
-/// shards and, for every holder that failed, why.
+/// from whichever holders answer: the first `data` candidates at once (data shards first, as
+/// they need no decoding), then one more for each that failed. Returns the shards and, for
+/// every holder that failed, why.
 pub async fn gather(
 	client: &NubesClient,
 	deal: &Deal,
 	skip: &[u8],
 ) -> Result<(Vec<Shard>, Vec<String>), ClientError> {
 	let len = u64::from(deal.erasure().stripes(deal.size)) * CHUNK_BYTES as u64;
-	let mut shards = Vec::new();
-	let mut failures = Vec::new();
+	let mut candidates = Vec::new();
 	for (index, shard) in deal.shards.iter().enumerate() {
-		if shards.len() == usize::from(deal.data) {
-			break;
-		}
 		let index = index as u8;
 		let Some((holder, _)) = &shard.holder else { continue };
-		if skip.contains(&index) {
-			continue;
-		}
-		let provider = crate::parse_account(holder)?;
-		let Some(entry) = client.provider(&provider).await? else {
-			failures.push(format!("shard {index}: its holder left the registry"));
-			continue;
-		};
-		let root = shard.root;
-		let fetched = tokio::task::spawn_blocking(move || fetch_shard(&entry.endpoint, &root, len))
-			.await
-			.map_err(|e| ClientError::BadInput(e.to_string()))?;
-		match fetched.and_then(|bytes| {
-			Shard::from_bytes(index, bytes).map_err(|e| ClientError::BadInput(e.to_string()))
-		}) {
-			Ok(shard) => shards.push(shard),
-			Err(e) => failures.push(format!("shard {index}: {e}")),
+		if !skip.contains(&index) {
+			candidates.push((index, crate::parse_account(holder)?, shard.root));
 		}
 	}
-	if shards.len() < usize::from(deal.data) {
+	let needed = usize::from(deal.data);
+	let mut candidates = candidates.into_iter();
+	let mut shards = Vec::new();
+	let mut failures = Vec::new();
+	while shards.len() < needed {
+		let round: Vec<_> = candidates.by_ref().take(needed - shards.len()).collect();
+		if round.is_empty() {
+			break;
+		}
+		let fetches = round.into_iter().map(|(index, provider, root)| async move {
+			(index, fetch_from(client, index, &provider, root, len).await)
+		});
+		for (index, outcome) in futures::future::join_all(fetches).await {
+			match outcome {
+				Ok(shard) => shards.push(shard),
+				Err(e) => failures.push(format!("shard {index}: {e}")),
+			}
+		}
+	}
+	if shards.len() < needed {
 		return Err(ClientError::BadInput(format!(
 			"only {} of the {} shards needed could be read: {}",
 			shards.len(),
@@ -411,6 +412,24 @@ pub async fn gather(
 		)));
 	}
 	Ok((shards, failures))
+}
+
+/// Shard `index` with `root` and `len` bytes from `provider`'s agent, checked.
+async fn fetch_from(
+	client: &NubesClient,
+	index: u8,
+	provider: &AccountId,
+	root: [u8; 32],
+	len: u64,
+) -> Result<Shard, ClientError> {
+	let entry = client
+		.provider(provider)
+		.await?
+		.ok_or_else(|| ClientError::BadInput("its holder left the registry".into()))?;
+	let bytes = tokio::task::spawn_blocking(move || fetch_shard(&entry.endpoint, &root, len))
+		.await
+		.map_err(|e| ClientError::BadInput(e.to_string()))??;
+	Shard::from_bytes(index, bytes).map_err(|e| ClientError::BadInput(e.to_string()))
 }
 
 /// Reads content `root` back: finds a deal storing it, gathers `data` of its shards from their
