@@ -11,12 +11,12 @@ use nubes_client::{
 	api, parse_account, AccountId, ClientError, Keys, NubesClient,
 };
 use nubes_test_support::{
-	binary, eventually, free_port, http_get, start_dev_node_with, AgentConfig, Process, Unmount,
+	eventually, free_port, http_get, start_dev_node_with, AgentConfig, Process, Unmount,
 };
 use serde_json::Value;
 use std::{
 	path::{Path, PathBuf},
-	process::{Command, Stdio},
+	process::Command,
 	time::Duration,
 };
 
@@ -29,21 +29,7 @@ fn start_agent(dir: &Path, config: &Path, port: u16) -> Process {
 }
 
 fn nubes(node: &str, args: &[&str]) -> Value {
-	let output = Command::new(binary("nubes"))
-		.args(["--url", node, "--suri", "//Alice", "--json"])
-		.args(args)
-		.env_remove("NUBES_URL")
-		.env_remove("NUBES_SURI")
-		.stdin(Stdio::null())
-		.output()
-		.expect("nubes runs");
-	assert!(
-		output.status.success(),
-		"nubes {args:?} failed: {}{}",
-		String::from_utf8_lossy(&output.stdout),
-		String::from_utf8_lossy(&output.stderr)
-	);
-	serde_json::from_slice(&output.stdout).expect("JSON")
+	nubes_test_support::nubes_json(node, "//Alice", args)
 }
 
 /// Free balance of `who` at block `hash`.
@@ -121,10 +107,7 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert!(logs.contains(&format!("[agent] lease {lease_id} started")), "{logs}");
 	assert!(logs.contains("no route for GET /nowhere"), "{logs}");
 	// Only the tenant reads them.
-	let bob = Command::new(binary("nubes"))
-		.args(["--url", &url, "--suri", "//Bob", "lease", "logs", &lease_id.to_string()])
-		.output()
-		.unwrap();
+	let bob = nubes_test_support::nubes(&url, "//Bob", &["lease", "logs", &lease_id.to_string()]);
 	assert_eq!(bob.status.code(), Some(4));
 	assert!(String::from_utf8_lossy(&bob.stderr).contains("only lease"));
 	// Deliveries that do not match the lease, or come from someone else, are refused.

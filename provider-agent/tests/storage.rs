@@ -7,12 +7,11 @@
 
 use nubes_client::{agent_api::hash_hex, api, store, Keys, NubesClient};
 use nubes_test_support::{
-	binary, eventually, free_port, start_dev_node_with, AgentConfig, Process, Unmount,
+	eventually, free_port, start_dev_node_with, AgentConfig, Process, Unmount,
 };
 use serde_json::Value;
 use std::{
 	path::{Path, PathBuf},
-	process::{Command, Stdio},
 	time::Duration,
 };
 
@@ -28,28 +27,13 @@ const HOLDERS: [(&str, &str); 6] = [
 /// The seventh provider, which joins in the region of the holder that leaves.
 const SEVENTH: &str = "//Charlie//stash";
 
+/// `nubes` as the tenant, Alice.
 fn nubes_raw(node: &str, args: &[&str]) -> std::process::Output {
-	Command::new(binary("nubes"))
-		.args(["--url", node, "--suri", "//Alice"])
-		.args(args)
-		.env_remove("NUBES_URL")
-		.env_remove("NUBES_SURI")
-		.stdin(Stdio::null())
-		.output()
-		.expect("nubes runs")
+	nubes_test_support::nubes(node, "//Alice", args)
 }
 
 fn nubes(node: &str, args: &[&str]) -> Value {
-	let mut all = vec!["--json"];
-	all.extend_from_slice(args);
-	let output = nubes_raw(node, &all);
-	assert!(
-		output.status.success(),
-		"nubes {args:?} failed: {}{}",
-		String::from_utf8_lossy(&output.stdout),
-		String::from_utf8_lossy(&output.stderr)
-	);
-	serde_json::from_slice(&output.stdout).expect("JSON")
+	nubes_test_support::nubes_json(node, "//Alice", args)
 }
 
 /// A storage-only agent for `key` in `region`, with its own directory under `base`.
