@@ -261,5 +261,22 @@ async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_un
 		}
 	}
 	eprintln!("the rotten holder was judged faulty; {unpaid} block(s) of its lease unpaid");
+
+	// The tenant funds the deal's reserve, then closes the deal: the record and the root's
+	// entry go, and `store status` finds nothing.
+	let before = client.deal(deal_id).await.unwrap().unwrap().reserve;
+	nubes(&url, &["store", "fund", &deal_id.to_string(), "1"]);
+	let funded = client.deal(deal_id).await.unwrap().unwrap().reserve;
+	assert_eq!(funded, before + nubes_client::amount::UNIT);
+	nubes(&url, &["store", "close", &deal_id.to_string()]);
+	assert!(client.deal(deal_id).await.unwrap().is_none());
+	assert!(client.deals_of_root(&deal.root).await.unwrap().is_empty());
+	assert_eq!(nubes_raw(&url, &["store", "status", &root]).status.code(), Some(5));
+	// Each holder deletes the shard no lease pays for any more.
+	let kept = agents[holder_index(1)].2.join(format!("shards/{}", hash_hex(&deal.shards[1].root)));
+	eventually("a closed deal's shard deleted", Duration::from_secs(60), || async {
+		(!kept.exists()).then_some(())
+	})
+	.await;
 	assert_ne!(faults(ports[rotten]).as_deref(), Some("0"), "the agent saw its own fault");
 }

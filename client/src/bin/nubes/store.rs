@@ -1,16 +1,17 @@
-//! `nubes store put|get|status`: a file or a directory kept by Nubes providers.
+//! `nubes store put|get|status|fund|close`: a file or a directory kept by Nubes providers.
 //!
 //! `put` packs the path into one content, cuts it into `data + parity` shards, chooses one
 //! holder per shard (cheapest first, distinct providers, no region holding more than `parity`
 //! shards), opens the deal, uploads each shard to its holder's agent (all at once), waits until
 //! every holder has sealed its shard and confirmed, and prints the root: the one thing a
 //! reader needs. `get` reads it back from any `data` holders, every byte checked against the
-//! chain. `status` shows the deals storing a root and their holders.
+//! chain. `status` shows the deals storing a root and their holders; `fund` adds to a deal's
+//! reserve and `close` ends it.
 
 use super::{exit, keys, print, Cli, Failure};
 use nubes_client::{
 	agent_api::{hash_hex, parse_hash},
-	amount,
+	amount, api,
 	store::{self, Terms},
 	ClientError, NubesClient,
 };
@@ -69,6 +70,23 @@ pub enum StoreCommand {
 		/// The content's root.
 		root: String,
 	},
+	/// Add AMOUNT (NUBES) to a deal's reserve, which pays new holders when some are lost.
+	///
+	/// Example: nubes store fund 3 10 --suri //Alice
+	Fund {
+		/// The deal.
+		deal: u64,
+		/// How much.
+		amount: String,
+	},
+	/// Close a deal: every holder's lease closes under the market's rules, and the reserve and
+	/// deposit come back.
+	///
+	/// Example: nubes store close 3 --suri //Alice
+	Close {
+		/// The deal.
+		deal: u64,
+	},
 }
 
 fn usage(message: impl Into<String>) -> Failure {
@@ -102,6 +120,27 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &StoreCommand) -> Res
 			get(cli, client, root_of(root)?, path.as_deref(), output.as_ref()).await
 		}
 		StoreCommand::Status { root } => status(cli, client, root_of(root)?).await,
+		StoreCommand::Fund { deal, amount } => {
+			let keys = keys(cli)?;
+			let amount = amount::parse(amount)?;
+			client.submit(&api::tx().storage_deals().fund_deal(*deal, amount), &keys).await?;
+			print(
+				cli,
+				serde_json::json!({ "deal": deal, "funded": amount.to_string() }),
+				format!("deal #{deal}: {} added to its reserve", amount::format(amount)),
+			);
+			Ok(())
+		}
+		StoreCommand::Close { deal } => {
+			let keys = keys(cli)?;
+			client.submit(&api::tx().storage_deals().close_deal(*deal), &keys).await?;
+			print(
+				cli,
+				serde_json::json!({ "deal": deal, "closed": true }),
+				format!("deal #{deal} closed: its holders' leases are closing, its reserve and deposit are back"),
+			);
+			Ok(())
+		}
 	}
 }
 
