@@ -63,6 +63,9 @@ pub struct Shards {
 	used: Mutex<u64>,
 	/// Roots being sealed now.
 	sealing: Mutex<std::collections::HashSet<[u8; 32]>>,
+	/// The shard each paying lease keeps (from the `leases` files), so that the close of a
+	/// lease that pays for none costs no disk read.
+	bound: Mutex<std::collections::HashMap<u64, [u8; 32]>>,
 }
 
 impl Shards {
@@ -72,13 +75,35 @@ impl Shards {
 		let dir = data_dir.join("shards");
 		fs::create_dir_all(&dir).map_err(io)?;
 		let mut used = 0u64;
+		let mut bound = std::collections::HashMap::new();
 		for entry in fs::read_dir(&dir).map_err(io)? {
-			let sealed = entry.map_err(io)?.path().join("sealed");
-			if let Ok(meta) = fs::metadata(sealed) {
+			let shard = entry.map_err(io)?.path();
+			if let Ok(meta) = fs::metadata(shard.join("sealed")) {
 				used = used.saturating_add(meta.len());
 			}
+			if let Some(root) = Self::root_of_dir(&shard) {
+				for lease in Self::leases_in(&shard.join("leases")) {
+					bound.insert(lease, root);
+				}
+			}
 		}
-		Ok(Self { dir, provider, quota, used: Mutex::new(used), sealing: Mutex::default() })
+		Ok(Self {
+			dir,
+			provider,
+			quota,
+			used: Mutex::new(used),
+			sealing: Mutex::default(),
+			bound: Mutex::new(bound),
+		})
+	}
+
+	/// The root a shard directory (`0x{root}`) is named for.
+	fn root_of_dir(dir: &Path) -> Option<[u8; 32]> {
+		dir.file_name()
+			.and_then(|name| name.to_str())
+			.and_then(|name| name.strip_prefix("0x"))
+			.and_then(|digits| hex::decode(digits).ok())
+			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
 	}
 
 	fn shard_dir(&self, root: &[u8; 32]) -> PathBuf {
@@ -232,12 +257,17 @@ impl Shards {
 			return Err(ShardError::Missing);
 		}
 		let path = storage::path_from_leaves(leaves, index).ok_or(ShardError::Missing)?;
+		Ok(ChunkProof { index, data: self.read_sealed(root, index)?, path })
+	}
+
+	/// Chunk `index` of the shard with `root` as it lies on disk, sealed.
+	fn read_sealed(&self, root: &[u8; 32], index: u32) -> Result<Vec<u8>, ShardError> {
 		let mut file =
 			fs::File::open(self.shard_dir(root).join("sealed")).map_err(|_| ShardError::Missing)?;
 		file.seek(SeekFrom::Start(u64::from(index) * MAX_CHUNK_BYTES as u64)).map_err(io)?;
 		let mut data = vec![0u8; MAX_CHUNK_BYTES];
 		file.read_exact(&mut data).map_err(|_| ShardError::Missing)?;
-		Ok(ChunkProof { index, data, path })
+		Ok(data)
 	}
 
 	/// Chunk `index` of the shard with `root`, unsealed: what readers and new holders get.
@@ -258,11 +288,7 @@ impl Shards {
 	/// Chunk `index` of the shard with `root`, unsealed, without its path: what a reader of a
 	/// byte range gets, checked against the root by whoever reads it.
 	pub fn plain(&self, root: &[u8; 32], index: u32) -> Result<Vec<u8>, ShardError> {
-		let mut file =
-			fs::File::open(self.shard_dir(root).join("sealed")).map_err(|_| ShardError::Missing)?;
-		file.seek(SeekFrom::Start(u64::from(index) * MAX_CHUNK_BYTES as u64)).map_err(io)?;
-		let mut data = vec![0u8; MAX_CHUNK_BYTES];
-		file.read_exact(&mut data).map_err(|_| ShardError::Missing)?;
+		let mut data = self.read_sealed(root, index)?;
 		unseal(&seal_key(&self.provider, root, index), SEAL_ROUNDS, &mut data)
 			.map_err(|e| io(format!("{e:?}")))?;
 		Ok(data)
@@ -275,10 +301,15 @@ impl Shards {
 		let mut leases = Self::leases_in(&path);
 		if !leases.contains(&lease) {
 			leases.push(lease);
-			let bytes: Vec<u8> = leases.iter().flat_map(|lease| lease.to_le_bytes()).collect();
-			fs::write(path, bytes).map_err(io)?;
+			Self::write_leases(&path, &leases)?;
 		}
+		self.bound.lock().map_err(io)?.insert(lease, *root);
 		Ok(())
+	}
+
+	fn write_leases(path: &Path, leases: &[u64]) -> Result<(), ShardError> {
+		let bytes: Vec<u8> = leases.iter().flat_map(|lease| lease.to_le_bytes()).collect();
+		fs::write(path, bytes).map_err(io)
 	}
 
 	fn leases_in(path: &Path) -> Vec<u64> {
@@ -299,32 +330,18 @@ impl Shards {
 	/// Forgets closed `lease`: the shards no open lease pays for any more are removed and their
 	/// room freed, so the quota follows what the chain allocates. Returns their roots.
 	pub fn release(&self, lease: u64) -> Result<Vec<[u8; 32]>, ShardError> {
-		let mut removed = Vec::new();
-		for entry in fs::read_dir(&self.dir).map_err(io)? {
-			let dir = entry.map_err(io)?.path();
-			let path = dir.join("leases");
-			let mut leases = Self::leases_in(&path);
-			if !leases.contains(&lease) {
-				continue;
-			}
-			leases.retain(|held| *held != lease);
-			if leases.is_empty() {
-				let root = dir
-					.file_name()
-					.and_then(|name| name.to_str())
-					.and_then(|name| name.strip_prefix("0x"))
-					.and_then(|digits| hex::decode(digits).ok())
-					.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
-				if let Some(root) = root {
-					self.remove(&root)?;
-					removed.push(root);
-				}
-			} else {
-				let bytes: Vec<u8> = leases.iter().flat_map(|lease| lease.to_le_bytes()).collect();
-				fs::write(path, bytes).map_err(io)?;
-			}
+		let Some(root) = self.bound.lock().map_err(io)?.remove(&lease) else {
+			return Ok(Vec::new());
+		};
+		let path = self.shard_dir(&root).join("leases");
+		let mut leases = Self::leases_in(&path);
+		leases.retain(|held| *held != lease);
+		if leases.is_empty() {
+			self.remove(&root)?;
+			return Ok(vec![root]);
 		}
-		Ok(removed)
+		Self::write_leases(&path, &leases)?;
+		Ok(Vec::new())
 	}
 
 	/// Forgets the shard with `root` and frees its room.
