@@ -23,9 +23,10 @@ declare -A WEIGHT_FILES=(
 	[pallet_market]=pallets/market/src/weights.rs
 	[pallet_attestation]=pallets/attestation/src/weights.rs
 	[pallet_storage_deals]=pallets/storage-deals/src/weights.rs
+	[pallet_names]=pallets/names/src/weights.rs
 )
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments pallet_market pallet_attestation pallet_storage_deals)
+((${#pallets[@]})) || pallets=(pallet_provider_stake pallet_providers pallet_payments pallet_market pallet_attestation pallet_storage_deals pallet_names)
 
 if ! frame-omni-bencher --version 2>/dev/null | grep -q "$OMNI_BENCHER_VERSION"; then
 	echo "installing frame-omni-bencher $OMNI_BENCHER_VERSION (once per machine)"

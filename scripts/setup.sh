@@ -4,8 +4,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# e2fsprogs and mount: the agent's per-lease scratch volumes (and their tests).
-packages=(clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates e2fsprogs mount)
+# e2fsprogs and mount: the agent's per-lease scratch volumes (and their tests). chromium and
+# tesseract-ocr: the gateway test opens a named site in a headless browser and reads its
+# screenshot.
+packages=(clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates e2fsprogs mount
+	chromium tesseract-ocr)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

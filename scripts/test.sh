@@ -23,7 +23,7 @@ echo "test.sh: tests took $((finished - built)) s"
 # measures every call's weight keeps working. The runtime wasm is not needed for them.
 SKIP_WASM_BUILD=1 cargo test --locked --release --features runtime-benchmarks \
 	-p pallet-provider-stake -p pallet-providers -p pallet-market -p pallet-payments \
-	-p pallet-attestation -p pallet-storage-deals benchmark
+	-p pallet-attestation -p pallet-storage-deals -p pallet-names benchmark
 echo "test.sh: benchmark tests took $(($(date +%s) - finished)) s"
 
 # A polkadot.js dApp against a dev chain of the node just built, in the chain's own address

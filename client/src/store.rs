@@ -433,29 +433,39 @@ async fn fetch_from(
 }
 
 /// Reads content `root` back: finds a deal storing it, gathers `data` of its shards from their
-/// holders, decodes them and checks the content against the root.
+/// holders, decodes them and checks the content against the root; a deal whose holders cannot
+/// give the root back is passed over for the next.
 pub async fn read(client: &NubesClient, root: &[u8; 32]) -> Result<Content, ClientError> {
-	let ids = client.deals_of_root(root).await?;
 	let mut last =
 		ClientError::BadInput(format!("no deal stores {}", crate::agent_api::hash_hex(root)));
-	for id in ids {
+	for id in client.deals_of_root(root).await? {
 		let Some(deal) = client.deal(id).await? else { continue };
-		let (shards, _) = match gather(client, &deal, &[]).await {
-			Ok(found) => found,
-			Err(e) => {
-				last = e;
-				continue;
-			}
-		};
-		let refs: Vec<&Shard> = shards.iter().collect();
-		let content = erasure::decode(deal.erasure(), deal.size, &refs)
-			.map_err(|e| ClientError::BadInput(e.to_string()))?;
-		if &content.root() != root {
-			return Err(ClientError::BadInput(format!(
-				"deal #{id}'s shards do not give back its content: its tenant committed shard roots of other bytes"
-			)));
+		match read_deal(client, &deal, root).await {
+			Ok((content, _)) => return Ok(content),
+			Err(e) => last = e,
 		}
-		return Ok(content);
 	}
 	Err(last)
+}
+
+/// Content `root` from `deal`'s holders: `data` shards gathered (each checked against its
+/// committed root), decoded, and checked against `root`. Anyone may open a deal claiming any
+/// root, so a deal whose shards are other bytes is refused, never trusted. Also returns why
+/// each holder that failed did.
+pub async fn read_deal(
+	client: &NubesClient,
+	deal: &Deal,
+	root: &[u8; 32],
+) -> Result<(Content, Vec<String>), ClientError> {
+	let (shards, failures) = gather(client, deal, &[]).await?;
+	let refs: Vec<&Shard> = shards.iter().collect();
+	let content = erasure::decode(deal.erasure(), deal.size, &refs)
+		.map_err(|e| ClientError::BadInput(format!("deal #{}: {e}", deal.id)))?;
+	if &content.root() != root {
+		return Err(ClientError::BadInput(format!(
+			"deal #{}'s shards do not give back its root: its tenant committed shard roots of other bytes",
+			deal.id
+		)));
+	}
+	Ok((content, failures))
 }

@@ -7,6 +7,7 @@
 //! - [`provider`]: a provider's status and reputation;
 //! - [`market`]: order and lease identifiers, why leases close;
 //! - [`storage`]: deal identifiers and the shape of a deal's shards;
+//! - [`names`]: the names dApps are reached by, what they point to, and their rules;
 //! - [`traits`]: the interfaces through which the pallets use one another.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -16,6 +17,7 @@ extern crate alloc;
 pub mod attributes;
 pub mod endpoint;
 pub mod market;
+pub mod names;
 pub mod provider;
 pub mod region;
 pub mod resources;

@@ -244,6 +244,13 @@ pub trait ManagedLeases<AccountId, Balance, BlockNumber> {
 	fn is_running(lease: crate::LeaseId) -> bool;
 }
 
+/// Who rents each lease: a name may point only to its owner's own leases, so nobody can aim
+/// gateways' traffic at a deployment that did not ask for it.
+pub trait LeaseTenancy<AccountId> {
+	/// The tenant of `lease`, while it is open.
+	fn tenant_of(lease: crate::LeaseId) -> Option<AccountId>;
+}
+
 /// Told when a market lease closes, whatever closed it (the tenant, the provider, the start
 /// deadline, a forced exit, the escrow running out): how a storage deal learns it lost a
 /// holder.

@@ -70,6 +70,8 @@ pub struct Agent {
 	pub challengers: Challengers,
 	/// The storage deals' shards it holds, sealed.
 	pub shards: Shards,
+	/// Names and the sites they point to, when the agent is a gateway.
+	pub gateway: Option<crate::gateway::Gateway>,
 	/// How it prices orders.
 	strategy: Strategy,
 	/// Leases whose confirmation is being sent.
@@ -93,7 +95,16 @@ impl Agent {
 	) -> Self {
 		let strategy = Strategy::from_config(&config.strategy, config.prices);
 		let cores = offer.cpu_millicores.div_ceil(1000).max(1) as u32;
+		let gateway = config.gateway.as_ref().map(|settings| {
+			crate::gateway::Gateway::new(
+				chain.clone(),
+				metrics.clone(),
+				settings.cache_bytes,
+				settings.denylist.clone(),
+			)
+		});
 		Self {
+			gateway,
 			challengers: Challengers::new(chain.clone(), cores),
 			shards,
 			config,
@@ -842,6 +853,9 @@ impl Agent {
 				let number = block.number();
 				backoff = Duration::from_secs(1);
 				self.metrics.finalized_block.set(number as i64);
+				if let Some(gateway) = &self.gateway {
+					gateway.finalized(number);
+				}
 				// After a reconnect the stream may deliver a block already handled: its events
 				// (a bid released, a lease closed) must not act twice.
 				if handled.is_some_and(|last| number <= last) {

@@ -45,6 +45,17 @@ listen = "0.0.0.0:8700"
 # cert_file = "/etc/letsencrypt/live/agent.example.com/fullchain.pem"
 # key_file = "/etc/letsencrypt/live/agent.example.com/privkey.pem"
 
+# Be a gateway: serve {name}.{public_domain} (each name its own browser origin, as each lease
+# is) with the site or deployment a name on chain points to, every byte of a site checked
+# against the chain before it is sent. Needs a lease domain (public_domain, or an endpoint that
+# is a name); the agent advertises it on chain with the attribute gateway = {domain}.
+# gateway = false
+# Bytes of sites kept in memory, in MiB; a site larger than this is not served here.
+# gateway_cache_mib = 256
+# Names and 0x roots this gateway refuses to serve (451), one per line, # for comments; read
+# again when it changes. Left out: {data_dir}/gateway-denylist.txt.
+# gateway_denylist = "/etc/nubes-agent/gateway-denylist.txt"
+
 # Where Prometheus scrapes /metrics (and /healthz). Left out, they are served on `listen` to
 # loopback clients only.
 # metrics_listen = "127.0.0.1:9102"
@@ -149,6 +160,12 @@ struct File {
 	#[serde(default)]
 	path_ingress: bool,
 	#[serde(default)]
+	gateway: bool,
+	#[serde(default = "default_gateway_cache")]
+	gateway_cache_mib: u64,
+	#[serde(default)]
+	gateway_denylist: Option<PathBuf>,
+	#[serde(default)]
 	tls: Option<TlsFile>,
 	data_dir: PathBuf,
 	region: String,
@@ -202,6 +219,10 @@ pub struct CapacityLimits {
 	/// Memory kept for the system and the agent, in MiB.
 	#[serde(default = "default_reserve")]
 	pub reserve_memory_mib: u64,
+}
+
+fn default_gateway_cache() -> u64 {
+	256
 }
 
 fn default_reserve() -> u64 {
@@ -312,6 +333,8 @@ pub struct Config {
 	pub lease_domain: Option<String>,
 	/// Whether leases are also served under `{public_endpoint}/leases/{id}/`.
 	pub path_ingress: bool,
+	/// How the agent serves names, when it is a gateway.
+	pub gateway: Option<GatewaySettings>,
 	/// The certificate chain and key files `listen` serves TLS with, if it does.
 	pub tls: Option<(PathBuf, PathBuf)>,
 	/// The data directory.
@@ -340,6 +363,15 @@ pub struct Config {
 	pub log_limit_bytes: u64,
 	/// Settle every this many blocks.
 	pub settle_every_blocks: u32,
+}
+
+/// A gateway's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewaySettings {
+	/// Bytes of sites kept in memory; a larger site is not served.
+	pub cache_bytes: u64,
+	/// The operator's denylist file.
+	pub denylist: PathBuf,
 }
 
 /// Whether `name` is a DNS name: dot-separated labels of letters, digits and hyphens.
@@ -525,6 +557,39 @@ impl Config {
 				})
 			})
 			.collect::<Result<Vec<_>, _>>()?;
+		let mut attributes = file.attributes;
+		let gateway = if file.gateway {
+			let Some(domain) = lease_domain.clone() else {
+				return Err(invalid(
+					"gateway",
+					"true",
+					"a gateway serves {name}.{domain}: set public_domain, or a public_endpoint that is a name",
+				));
+			};
+			if file.gateway_cache_mib == 0 {
+				return Err(invalid("gateway_cache_mib", "0", "at least 1"));
+			}
+			match attributes.get("gateway") {
+				Some(value) if *value != domain => {
+					return Err(invalid(
+						"attributes.gateway",
+						value,
+						"leave it out: a gateway advertises its own domain",
+					))
+				}
+				_ => {
+					attributes.insert("gateway".into(), domain);
+				}
+			}
+			Some(GatewaySettings {
+				cache_bytes: file.gateway_cache_mib.saturating_mul(1024 * 1024),
+				denylist: file
+					.gateway_denylist
+					.unwrap_or_else(|| file.data_dir.join("gateway-denylist.txt")),
+			})
+		} else {
+			None
+		};
 		Ok(Self {
 			chain_url: file.chain_url,
 			key: Secret(file.key),
@@ -533,10 +598,11 @@ impl Config {
 			metrics_listen,
 			path_ingress: file.path_ingress || lease_domain.is_none(),
 			lease_domain,
+			gateway,
 			tls: file.tls.map(|tls| (tls.cert_file, tls.key_file)),
 			data_dir: file.data_dir,
 			region: file.region,
-			attributes: file.attributes,
+			attributes,
 			prices,
 			capacity: file.capacity,
 			bidding: file.bidding.enabled,
@@ -577,6 +643,26 @@ mod tests {
 			.unwrap_err()
 			.to_string();
 		assert!(e.contains("public_domain"), "{e}");
+	}
+
+	#[test]
+	fn a_gateway_needs_a_domain_and_advertises_it() {
+		let e = Config::parse(&format!("gateway = true\n{DEFAULT}")).unwrap_err().to_string();
+		assert!(e.contains("gateway") && e.contains("public_domain"), "{e}");
+		let named = DEFAULT.replace("http://203.0.113.7:8700", "https://agent.example.com");
+		let config = Config::parse(&format!("gateway = true\n{named}")).unwrap();
+		assert_eq!(
+			config.gateway,
+			Some(GatewaySettings {
+				cache_bytes: 256 << 20,
+				denylist: PathBuf::from("/var/lib/nubes-agent/gateway-denylist.txt"),
+			})
+		);
+		assert_eq!(config.attributes.get("gateway").map(String::as_str), Some("agent.example.com"));
+		assert_eq!(Config::parse(&named).unwrap().gateway, None);
+		let forged = format!("gateway = true\n{}", named.replace("tier = ", "gateway = \"other.com\"\ntier = "));
+		let e = Config::parse(&forged).unwrap_err().to_string();
+		assert!(e.contains("attributes.gateway"), "{e}");
 	}
 
 	#[test]

@@ -17,6 +17,9 @@
 //! - [`store`]: the agent's state in an embedded database in the data directory;
 //! - [`shards`]: the storage deals' shards it holds, sealed under its key, from which it
 //!   answers validators' storage probes;
+//! - [`repair`]: rebuilding a lost holder's shard from the others, without the tenant;
+//! - [`gateway`]: names resolved at the finalized block and the sites they point to, fetched
+//!   from their holders and checked against the chain before they are served;
 //! - [`chain`]: the link to the node, reconnecting, sending the provider's transactions in
 //!   nonce order.
 
@@ -27,6 +30,7 @@ pub mod chain;
 pub mod challengers;
 pub mod config;
 pub mod disk;
+pub mod gateway;
 pub mod metrics;
 pub mod probe;
 pub mod repair;

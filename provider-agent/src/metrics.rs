@@ -36,6 +36,16 @@ pub struct Metrics {
 	pub slashed: Counter,
 	/// The last finalized block seen.
 	pub finalized_block: IntGauge,
+	/// Requests to named sites, by status class (`2xx`, `3xx`, `4xx`, `5xx`).
+	pub gateway_requests: IntCounterVec,
+	/// Site contents asked for, by outcome (`cached`, `fetched`: from holders and checked,
+	/// `failed`).
+	pub gateway_fetches: IntCounterVec,
+	/// Holders that did not give back the shard committed on chain (unreachable, or other
+	/// bytes) while the gateway fetched a site.
+	pub gateway_bad_holders: IntCounter,
+	/// Bytes of site contents cached.
+	pub gateway_cache_bytes: IntGauge,
 	/// 1 while the chain is reachable.
 	pub chain_connected: IntGauge,
 }
@@ -75,6 +85,20 @@ impl Metrics {
 		let slashed = Counter::new("slashed_nubes_total", "NUBES slashed from the bond")?;
 		let finalized_block = IntGauge::new("finalized_block", "Last finalized block seen")?;
 		let chain_connected = IntGauge::new("chain_connected", "1 while the node is reachable")?;
+		let gateway_requests = IntCounterVec::new(
+			Opts::new("gateway_requests_total", "Requests to named sites by status class"),
+			&["status"],
+		)?;
+		let gateway_fetches = IntCounterVec::new(
+			Opts::new("gateway_fetches_total", "Site contents asked for by outcome"),
+			&["outcome"],
+		)?;
+		let gateway_bad_holders = IntCounter::new(
+			"gateway_bad_holders_total",
+			"Holders that did not give back their committed shard to the gateway",
+		)?;
+		let gateway_cache_bytes =
+			IntGauge::new("gateway_cache_bytes", "Bytes of site contents cached")?;
 		registry.register(Box::new(workloads_running.clone()))?;
 		registry.register(Box::new(workload_requests.clone()))?;
 		registry.register(Box::new(challenges.clone()))?;
@@ -88,6 +112,10 @@ impl Metrics {
 		registry.register(Box::new(slashed.clone()))?;
 		registry.register(Box::new(finalized_block.clone()))?;
 		registry.register(Box::new(chain_connected.clone()))?;
+		registry.register(Box::new(gateway_requests.clone()))?;
+		registry.register(Box::new(gateway_fetches.clone()))?;
+		registry.register(Box::new(gateway_bad_holders.clone()))?;
+		registry.register(Box::new(gateway_cache_bytes.clone()))?;
 		Ok(Self {
 			registry,
 			workloads_running,
@@ -103,6 +131,10 @@ impl Metrics {
 			slashed,
 			finalized_block,
 			chain_connected,
+			gateway_requests,
+			gateway_fetches,
+			gateway_bad_holders,
+			gateway_cache_bytes,
 		})
 	}
 

@@ -92,6 +92,32 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert_eq!(service, format!("http://l{lease_id}.localhost:{port}/"));
 	assert_eq!(http_get(&service).unwrap(), (200, format!("Hello from Nubes lease {lease_id}\n")));
 	assert_eq!(http_get(&format!("{service}nowhere")).unwrap().0, 404);
+	// A name for the deployment, served by a gateway that runs no replica (Charlie, a storage
+	// agent): it passes the request to this agent, naming the lease. Only the lease's tenant may
+	// point a name at it.
+	let gateway_port = free_port();
+	let gateway_home = dir.path().join("gateway");
+	std::fs::create_dir_all(&gateway_home).unwrap();
+	let mut gateway_config = AgentConfig::new(&url, "//Charlie", gateway_port, &gateway_home);
+	(gateway_config.capacity, gateway_config.gateway) = ((0, 0, 1), true);
+	let gateway_config = gateway_config.write(&gateway_home.join("agent.toml"));
+	let _gateway = start_agent(&gateway_home, &gateway_config, gateway_port);
+	let lease_arg = lease_id.to_string();
+	let hijack = nubes_test_support::nubes(
+		&url,
+		"//Bob",
+		&["name", "register", "hello-app", "--lease", &lease_arg, "--blocks", "2000"],
+	);
+	assert_eq!(hijack.status.code(), Some(4), "{}", String::from_utf8_lossy(&hijack.stderr));
+	assert!(String::from_utf8_lossy(&hijack.stderr).contains("NotLeaseTenant"));
+	nubes(&url, &["name", "register", "hello-app", "--lease", &lease_arg, "--blocks", "2000"]);
+	let named = format!("http://hello-app.localhost:{gateway_port}/");
+	let answer = eventually("the gateway serves the named deployment", Duration::from_secs(60), || async {
+		http_get(&named).ok().filter(|(status, _)| *status == 200)
+	})
+	.await;
+	assert_eq!(answer.1, format!("Hello from Nubes lease {lease_id}\n"));
+	assert_eq!(http_get(&format!("{named}nowhere")).unwrap().0, 404);
 	// Every path on it is the lease's own: none leads to another lease or to the agent's API.
 	let (status, body) = http_get(&format!("{service}leases/{}/", lease_id + 1)).unwrap();
 	assert_eq!((status, body.as_str()), (404, "not found\n"), "answered by the workload");

@@ -4,6 +4,13 @@
 //! holder that leaves is replaced by the chain and the new holder rebuilds its shard from the
 //! others, with no tenant; and a holder whose shard rots on disk fails its storage probe, is
 //! judged faulty, and is not paid for that epoch.
+//!
+//! Then, on the same node and agents, names and gateways: `nubes site deploy` stores
+//! `examples/site` and names it; two gateways serve it byte for byte, each detecting a holder
+//! that serves a corrupted shard and reading from another; Chromium opens it by name and the
+//! page renders and reads the chain through its own origin; the name pointed to a new root is
+//! followed by both gateways; an expired name stops resolving; an operator's denylist refuses a
+//! name on one gateway only.
 
 use nubes_client::{agent_api::hash_hex, api, store, Keys, NubesClient};
 use nubes_test_support::{
@@ -26,6 +33,8 @@ const HOLDERS: [(&str, &str); 6] = [
 ];
 /// The seventh provider, which joins in the region of the holder that leaves.
 const SEVENTH: &str = "//Charlie//stash";
+/// The holders that are also gateways (one in region a, one in region b).
+const GATEWAYS: [usize; 2] = [0, 2];
 
 /// `nubes` as the tenant, Alice.
 fn nubes_raw(node: &str, args: &[&str]) -> std::process::Output {
@@ -43,8 +52,10 @@ fn start_holder(base: &Path, url: &str, (key, region): (&str, &str)) -> (Process
 	std::fs::create_dir_all(&home).unwrap();
 	let mut config = AgentConfig::new(url, key, port, &home);
 	config.region = region.into();
-	// Storage only: no core is leased or challenged, so six agents share two cores.
-	config.capacity = (0, 0, 1);
+	// Storage only: no core is leased or challenged, so six agents share two cores. Two GiB:
+	// a shard of the first deal and one of a named site's.
+	config.capacity = (0, 0, 2);
+	config.gateway = HOLDERS.iter().enumerate().any(|(i, h)| h.0 == key && GATEWAYS.contains(&i));
 	let path = config.write(&home.join("agent.toml"));
 	let process = nubes_test_support::start_agent(&path, port, &home.join("agent.log"));
 	(process, port, home.join("agent"))
@@ -279,4 +290,195 @@ async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_un
 	})
 	.await;
 	assert_ne!(faults(ports[rotten]).as_deref(), Some("0"), "the agent saw its own fault");
+
+	// The two holders killed come back (same keys and data, new ports).
+	for index in [first, second] {
+		let (process, port, data) = start_holder(dir.path(), &url, HOLDERS[index]);
+		agents[index] = (process, port, data);
+		let account = accounts[index];
+		let endpoint = format!("http://127.0.0.1:{port}");
+		eventually("a restarted agent's endpoint on chain", Duration::from_secs(90), || async {
+			let entry = client.provider(&account).await.ok()??;
+			(entry.endpoint == endpoint).then_some(())
+		})
+		.await;
+	}
+	let gateway_ports: Vec<u16> = GATEWAYS.iter().map(|&i| agents[i].1).collect();
+	let data_dirs: Vec<PathBuf> = agents.iter().map(|agent| agent.2.clone()).collect();
+	names_and_gateways(&node, &client, dir.path(), &gateway_ports, &data_dirs, &accounts).await;
+}
+
+/// A name's page (or file) from a gateway on `port`, with `headers`.
+fn from_gateway(
+	name: &str,
+	port: u16,
+	path: &str,
+	headers: &[(&str, &str)],
+) -> nubes_test_support::Answer {
+	let url = format!("http://{name}.localhost:{port}{path}");
+	nubes_test_support::http_fetch(&url, headers).unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+fn metric(port: u16, name: &str) -> u64 {
+	let text = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+		.call()
+		.unwrap()
+		.into_string()
+		.unwrap();
+	text.lines()
+		.find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+		.map_or(0, |value| value.trim().parse::<f64>().unwrap_or(0.0) as u64)
+}
+
+/// Names and gateways on the storage network: see the module's documentation.
+async fn names_and_gateways(
+	node: &nubes_test_support::NodeProcess,
+	client: &NubesClient,
+	base: &Path,
+	gateways: &[u16],
+	data_dirs: &[PathBuf],
+	accounts: &[nubes_client::AccountId],
+) {
+	let url = node.ws_url();
+	let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/site");
+	let name = "nubes-demo";
+	// Stored at 2 + 1 (one holder per region) and named, in one command; it prints where the
+	// two gateways serve it.
+	let deployed = nubes(
+		&url,
+		&[
+			"site", "deploy", example.to_str().unwrap(), "--name", name, "--data", "2", "--parity",
+			"1", "--blocks", "4000", "--timeout", "120",
+		],
+	);
+	let mut urls: Vec<String> =
+		deployed["urls"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().into()).collect();
+	urls.sort();
+	let mut expected: Vec<String> =
+		gateways.iter().map(|port| format!("http://{name}.localhost:{port}/")).collect();
+	expected.sort();
+	assert_eq!(urls, expected, "{deployed}");
+	let root = deployed["root"].as_str().unwrap().to_string();
+	let deal = client.deal(deployed["deal"].as_u64().unwrap()).await.unwrap().unwrap();
+
+	// The holder of shard 0 (the first a reader asks for) now serves other bytes.
+	let holder = nubes_client::parse_account(&deal.shards[0].holder.as_ref().unwrap().0).unwrap();
+	let at = accounts.iter().position(|a| *a == holder).unwrap();
+	let sealed = data_dirs[at].join(format!("shards/{}/sealed", hash_hex(&deal.shards[0].root)));
+	let mut bytes = std::fs::read(&sealed).unwrap();
+	for byte in bytes.iter_mut().take(64) {
+		*byte ^= 0xff;
+	}
+	std::fs::write(&sealed, bytes).unwrap();
+
+	// Both gateways serve every file byte for byte, with its type, the root it came from,
+	// ranges, a single-page app's routes and the site's own 404 page.
+	let page = |port: u16, path: &str| from_gateway(name, port, path, &[]);
+	for &port in gateways {
+		let index = page(port, "/");
+		assert_eq!(index.status, 200);
+		assert_eq!(index.body, std::fs::read(example.join("index.html")).unwrap());
+		assert!(index.header("content-type").unwrap().starts_with("text/html"));
+		assert_eq!(index.header("nubes-root"), Some(root.as_str()));
+		for file in ["app.js", "style.css", "README.md"] {
+			let answer = page(port, &format!("/{file}"));
+			assert_eq!(answer.status, 200, "{file}");
+			assert_eq!(answer.body, std::fs::read(example.join(file)).unwrap(), "{file}");
+		}
+		let part = from_gateway(name, port, "/app.js", &[("range", "bytes=10-19")]);
+		assert_eq!(part.status, 206);
+		assert_eq!(part.body, std::fs::read(example.join("app.js")).unwrap()[10..20]);
+		let route = from_gateway(name, port, "/settings/profile", &[("accept", "text/html")]);
+		assert_eq!((route.status, route.body.clone()), (200, index.body.clone()));
+		let missing = page(port, "/missing.png");
+		assert_eq!(missing.status, 404);
+		assert_eq!(missing.body, std::fs::read(example.join("404.html")).unwrap());
+		let tag = index.header("etag").unwrap().to_string();
+		let again = from_gateway(name, port, "/", &[("if-none-match", &tag)]);
+		assert_eq!(again.status, 304);
+		// Fetched once, from the holders that gave the committed bytes: the corrupted shard
+		// was seen and passed over.
+		assert_eq!(metric(port, "nubes_agent_gateway_fetches_total{outcome=\"fetched\"}"), 1);
+		assert!(metric(port, "nubes_agent_gateway_bad_holders_total") >= 1, "port {port}");
+	}
+
+	// A browser opens the site by name: the page renders (its title read off the screenshot)
+	// and its script reads the chain through the gateway's own origin.
+	let site_url = &urls[0];
+	let profile = base.join("chromium");
+	let dom = nubes_test_support::browser::rendered_dom(site_url, &profile).unwrap();
+	assert!(dom.contains("read from the chain at finalized block #"), "{dom}");
+	assert!(dom.contains(&root), "{dom}");
+	let png = base.join("site.png");
+	nubes_test_support::browser::screenshot(site_url, &profile, &png).unwrap();
+	let text = nubes_test_support::browser::read_text(&png).unwrap();
+	assert!(text.contains("Nubes Site Demo"), "the screenshot reads: {text}");
+
+	// Only reads go through a site's JSON-RPC door.
+	let refused = nubes_test_support::http::http_post_json(
+		&format!("{}.nubes/rpc", urls[0]),
+		&serde_json::json!({"jsonrpc": "2.0", "id": 7, "method": "author_submitExtrinsic", "params": ["0x00"]}),
+	)
+	.unwrap();
+	assert_eq!(refused["error"]["code"], -32601, "{refused}");
+
+	// A new version: the name follows it on both gateways once the change is final.
+	let v2 = base.join("site-v2");
+	std::fs::create_dir_all(&v2).unwrap();
+	for file in ["app.js", "style.css", "404.html"] {
+		std::fs::copy(example.join(file), v2.join(file)).unwrap();
+	}
+	let index_v2 = std::fs::read_to_string(example.join("index.html"))
+		.unwrap()
+		.replace("Nubes Site Demo</h1>", "Nubes Site Demo, version 2</h1>");
+	std::fs::write(v2.join("index.html"), &index_v2).unwrap();
+	let redeployed = nubes(
+		&url,
+		&[
+			"site", "deploy", v2.to_str().unwrap(), "--name", name, "--data", "2", "--parity", "1",
+			"--timeout", "120",
+		],
+	);
+	let root_v2 = redeployed["root"].as_str().unwrap().to_string();
+	assert_ne!(root_v2, root);
+	let changed_at = node.finalized_number().unwrap();
+	for &port in gateways {
+		let served = eventually("a gateway follows the name", Duration::from_secs(60), || async {
+			let answer = page(port, "/");
+			(answer.header("nubes-root") == Some(root_v2.as_str())).then_some(answer)
+		})
+		.await;
+		assert_eq!(served.body, index_v2.as_bytes());
+		let seen = served.header("nubes-block").unwrap().parse::<u64>().unwrap();
+		eprintln!("gateway {port}: new root served as of block {seen}, the change final by {changed_at}");
+	}
+
+	// An operator's denylist: one gateway refuses the name, the other still serves it.
+	let denylist = data_dirs[GATEWAYS[0]].join("gateway-denylist.txt");
+	std::fs::write(&denylist, format!("# refused here\n{name}\n")).unwrap();
+	eventually("the denylist is read", Duration::from_secs(10), || async {
+		(page(gateways[0], "/").status == 451).then_some(())
+	})
+	.await;
+	assert_eq!(page(gateways[1], "/").status, 200);
+	std::fs::write(&denylist, "").unwrap();
+	eventually("the denylist is read again", Duration::from_secs(10), || async {
+		(page(gateways[0], "/").status == 200).then_some(())
+	})
+	.await;
+
+	// A name registered for the shortest period resolves, then expires and stops resolving.
+	let short = nubes(
+		&url,
+		&["name", "register", "brief-name", "--root", &root_v2, "--blocks", "20"],
+	);
+	let expires = short["expires"].as_u64().unwrap();
+	assert_eq!(from_gateway("brief-name", gateways[1], "/", &[]).status, 200);
+	node.wait_finalized(expires, Duration::from_secs(60));
+	eventually("an expired name stops resolving", Duration::from_secs(10), || async {
+		(from_gateway("brief-name", gateways[1], "/", &[]).status == 404).then_some(())
+	})
+	.await;
+	let shown = nubes(&url, &["name", "show", "brief-name"]);
+	assert_eq!(shown["resolves"], false, "{shown}");
 }

@@ -13,4 +13,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_market, Market]
 	[pallet_attestation, Attestation]
 	[pallet_storage_deals, StorageDeals]
+	[pallet_names, Names]
 );

@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("nubes"),
 	impl_name: alloc::borrow::Cow::Borrowed("nubes-node"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -214,4 +214,7 @@ mod runtime {
 
 	#[runtime::pallet_index(15)]
 	pub type StorageDeals = pallet_storage_deals;
+
+	#[runtime::pallet_index(16)]
+	pub type Names = pallet_names;
 }

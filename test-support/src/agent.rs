@@ -30,6 +30,8 @@ pub struct AgentConfig {
 	pub settle_every_blocks: u32,
 	/// Largest artifact, in MiB.
 	pub max_artifact_mib: u64,
+	/// Whether it is a gateway (`gateway = true`): it serves `{name}.localhost`.
+	pub gateway: bool,
 	/// More TOML, appended.
 	pub extra: String,
 }
@@ -47,6 +49,7 @@ impl AgentConfig {
 			capacity: (1000, 1024, 1),
 			settle_every_blocks: 3,
 			max_artifact_mib: 1,
+			gateway: false,
 			extra: String::new(),
 		}
 	}
@@ -62,6 +65,7 @@ public_endpoint = "http://127.0.0.1:{port}"
 listen = "127.0.0.1:{port}"
 data_dir = "{data}"
 region = "{region}"
+gateway = {gateway}
 [attributes]
 tier = "community"
 [prices]
@@ -87,6 +91,7 @@ every_blocks = {settle}
 			region = self.region,
 			artifact = self.max_artifact_mib,
 			settle = self.settle_every_blocks,
+			gateway = self.gateway,
 			extra = self.extra,
 		)
 	}

@@ -361,3 +361,9 @@ impl<T: Config> ManagedLeases<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
 			.is_some_and(|lease| matches!(lease.state, LeaseState::Active { .. }))
 	}
 }
+
+impl<T: Config> nubes_primitives::traits::LeaseTenancy<T::AccountId> for Pallet<T> {
+	fn tenant_of(lease: LeaseId) -> Option<T::AccountId> {
+		Leases::<T>::get(lease).map(|lease| lease.tenant)
+	}
+}

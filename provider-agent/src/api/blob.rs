@@ -69,11 +69,11 @@ async fn chunk(
 	}
 }
 
-/// Which bytes of a shard of `len` bytes the `Range` header asks for: all of them without one;
+/// Which bytes of a shard (or a named site's file) of `len` bytes the `Range` header asks for: all of them without one;
 /// one range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) with one; `Err` with why for a range that is
 /// malformed, past the end, or one of several (a multipart answer would buy a reader nothing it
 /// cannot get from several requests), answered 416.
-fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, &'static str> {
+pub(crate) fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, &'static str> {
 	let Some(value) = headers.get(header::RANGE) else { return Ok(None) };
 	let text = value.to_str().map_err(|_| "the Range header is not text")?;
 	let ranges = http_range_header::parse_range_header(text)
@@ -87,7 +87,7 @@ fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, 
 }
 
 /// The 416 answer to a range of a shard of `len` bytes that cannot be served.
-fn unsatisfiable(len: u64, why: &str) -> Response {
+pub(crate) fn unsatisfiable(len: u64, why: &str) -> Response {
 	let mut response = error(StatusCode::RANGE_NOT_SATISFIABLE, why);
 	if let Ok(value) = format!("bytes */{len}").parse() {
 		response.headers_mut().insert(header::CONTENT_RANGE, value);

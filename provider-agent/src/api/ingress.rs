@@ -53,6 +53,17 @@ pub fn lease_of_host(host: &str, domain: &str) -> Option<u64> {
 	digits.parse().ok()
 }
 
+/// The lease a gateway names in the `nubes-lease` header, if any. A browser sends no such header
+/// on a navigation, and a page of another origin cannot send it without this agent's leave (a
+/// preflight, which nothing here answers), so the leases' own origins stay apart.
+pub fn lease_of_header(headers: &HeaderMap) -> Option<u64> {
+	let value = headers.get(super::gateway::REPLICA_HEADER)?.to_str().ok()?;
+	if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+		return None;
+	}
+	value.parse().ok()
+}
+
 async fn by_host(
 	State(agent): State<Arc<Agent>>,
 	method: Method,
@@ -61,7 +72,10 @@ async fn by_host(
 	body: Bytes,
 ) -> Response {
 	let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-	let lease = agent.config.lease_domain.as_deref().and_then(|domain| lease_of_host(host, domain));
+	// A gateway serving a name passes the lease in a header; anyone else names it by host.
+	let lease = lease_of_header(&headers).or_else(|| {
+		agent.config.lease_domain.as_deref().and_then(|domain| lease_of_host(host, domain))
+	});
 	let Some(id) = lease else {
 		return super::error(StatusCode::NOT_FOUND, "no lease is served on this host");
 	};
@@ -107,8 +121,10 @@ pub fn response_header_allowed(name: &str, value: &str) -> bool {
 	true
 }
 
+/// Serves one request with lease `id`'s workload (the lease hosts, the path form, and names
+/// pointing to a deployment).
 #[allow(clippy::too_many_arguments)]
-async fn forward(
+pub(crate) async fn forward(
 	agent: Arc<Agent>,
 	id: u64,
 	script_name: String,

@@ -10,7 +10,8 @@
 //! | [`blob`] | `GET /nubes/v1/blob/0x{root}` | anyone | a kept shard's bytes, unsealed, whole or one `Range` |
 //! | [`challenge`] | `POST /nubes/v1/challenge` | validators | answer a capacity challenge and its storage probes |
 //! | [`challenge`] | `GET /nubes/v1/leases/{id}/live` | validators (anyone) | whether the lease's workload runs here |
-//! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`) | anyone | the lease's HTTP service |
+//! | [`ingress`] | any path on `l{id}.{lease domain}` (or `/leases/{id}/...`, or with a gateway's `nubes-lease: {id}` header) | anyone | the lease's HTTP service |
+//! | [`gateway`] | any path on `{name}.{lease domain}` (with `gateway = true`) | anyone | the named site, checked against the chain, or the named deployment |
 //! | [`ops`] | `GET /metrics`, `GET /healthz` | operators | Prometheus metrics, liveness |
 //!
 //! The first four share the public listener; the operators' door is on `metrics_listen`
@@ -19,6 +20,7 @@
 
 pub mod blob;
 pub mod challenge;
+pub mod gateway;
 pub mod ingress;
 pub mod ops;
 pub mod server;
@@ -81,7 +83,9 @@ pub fn limited(router: Router, limits: DoorLimits) -> Router {
 	)
 }
 
-/// The public listener's router: requests for a lease's own host go to that lease; every other
+/// The public listener's router: requests for a lease's own host (or naming a lease in the
+/// gateways' `nubes-lease` header) go to that lease, requests for a name's host to the names'
+/// door when the agent is a gateway; every other
 /// request to the tenants' API, the challenge endpoint, the path-form ingress (when on) and the
 /// operators' routes for loopback clients when they have no listener of their own, each door
 /// with its limits.
@@ -113,7 +117,14 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 	if agent.config.metrics_listen.is_none() {
 		api = api.merge(ops::router(agent.clone(), true));
 	}
-	let Some(domain) = agent.config.lease_domain.clone() else { return api };
+	let domain = agent.config.lease_domain.clone();
+	let names = (agent.gateway.is_some() && domain.is_some()).then(|| {
+		// A site's files come from memory once fetched; the fetch itself is one per root.
+		limited(
+			gateway::router(agent.clone()),
+			DoorLimits { request_time: Duration::from_secs(120), concurrency: 512 },
+		)
+	});
 	let leases = limited(ingress::host_router(agent), ingress_limits);
 	Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
 		let host = request
@@ -121,8 +132,16 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 			.get(axum::http::header::HOST)
 			.and_then(|h| h.to_str().ok())
 			.unwrap_or("");
-		let door = if ingress::lease_of_host(host, &domain).is_some() {
+		let domain = domain.as_deref();
+		let door = if ingress::lease_of_header(request.headers()).is_some()
+			|| domain.is_some_and(|domain| ingress::lease_of_host(host, domain).is_some())
+		{
 			leases.clone()
+		} else if let Some(names) = names
+			.as_ref()
+			.filter(|_| domain.is_some_and(|domain| gateway::name_of_host(host, domain).is_some()))
+		{
+			names.clone()
 		} else {
 			api.clone()
 		};

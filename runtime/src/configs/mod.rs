@@ -339,6 +339,60 @@ impl pallet_storage_deals::BenchmarkHelper<AccountId, Balance> for MarketBenchma
 	}
 }
 
+parameter_types! {
+	/// A name of eight bytes or more holds 1 NUBES; three bytes hold 32.
+	pub const NameDeposit: Balance = UNIT;
+	/// A name of eight bytes or more pays about 1 NUBES a year; three bytes about 32.
+	pub const NameRentPerBlock: Balance = UNIT / (365 * DAYS as Balance);
+}
+
+impl pallet_names::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Leases = Market;
+	type OnRent = ToTreasury;
+	type NameDeposit = NameDeposit;
+	type RentPerBlock = NameRentPerBlock;
+	/// Rent is paid per block, so a short period costs no less per block than a long one; the
+	/// least is a minute, so a name does not flicker.
+	type MinPeriod = ConstU32<MINUTES>;
+	type MaxPeriod = ConstU32<{ 5 * 365 * DAYS }>;
+	/// A month after expiry to notice and renew before anyone may take the name.
+	type GracePeriod = ConstU32<{ 30 * DAYS }>;
+	type WeightInfo = pallet_names::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MarketBenchmarkHelper;
+}
+
+/// Opens leases, each on a storage provider of its own, for the names' benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_names::BenchmarkHelper<AccountId> for MarketBenchmarkHelper {
+	fn open_lease(tenant: &AccountId, i: u32) -> nubes_primitives::LeaseId {
+		use frame_support::traits::fungible::Mutate;
+		use nubes_primitives::traits::ManagedLeases;
+		let provider: AccountId = frame_benchmarking::account("names-provider", i, 0);
+		let region = nubes_primitives::Region::truncate_from(alloc::vec![b'n', b'a' + (i % 26) as u8]);
+		<Self as pallet_storage_deals::BenchmarkHelper<_, _>>::register_provider(
+			&provider, region, 1, super::MILLI_UNIT,
+		);
+		let _ = Balances::mint_into(tenant, 1_000 * UNIT);
+		let resources =
+			nubes_primitives::Resources { storage_gib: 1, ..nubes_primitives::Resources::ZERO };
+		let (lease, _) = Market::open(
+			tenant,
+			&provider,
+			resources,
+			UNIT,
+			None,
+			[0; 32],
+			100 * UNIT,
+			100,
+		)
+		.expect("a lease opens on a fresh provider");
+		lease
+	}
+}
+
 impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
 where
 	RuntimeCall: From<C>,

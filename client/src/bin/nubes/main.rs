@@ -7,6 +7,8 @@ use nubes_primitives::Resources;
 use std::process::ExitCode;
 
 mod deploy;
+mod name;
+mod site;
 mod store;
 
 /// Exit codes scripts can rely on.
@@ -83,6 +85,16 @@ enum Command {
 	/// Provider registration and stake, for providers who script by hand.
 	#[command(subcommand)]
 	Provider(ProviderCommand),
+	/// Storage deals: store a file or a directory with Nubes providers, read it back, see who
+	/// keeps it.
+	#[command(subcommand)]
+	Store(store::StoreCommand),
+	/// Names: register one, point it to a site or a deployment, transfer, renew, release it.
+	#[command(subcommand)]
+	Name(name::NameCommand),
+	/// Sites: store a front end and serve it under a name, in one command.
+	#[command(subcommand)]
+	Site(site::SiteCommand),
 	/// Deploy a workload from a deployment file: lease, deliver, wait until it runs, print URLs.
 	///
 	/// By default the cheapest providers quoting within max_price are leased directly (one
@@ -90,10 +102,6 @@ enum Command {
 	/// lowest bids. See examples/workloads/hello-http.toml for the file format.
 	///
 	/// Example: nubes deploy examples/workloads/hello-http.toml --suri //Alice
-	/// Storage deals: store a file or a directory with Nubes providers, read it back, see who
-	/// keeps it.
-	#[command(subcommand)]
-	Store(store::StoreCommand),
 	Deploy {
 		/// The deployment file (TOML).
 		file: std::path::PathBuf,
@@ -469,6 +477,8 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 			print(cli, serde_json::to_value(&lease).context("JSON")?, text);
 		}
 		Command::Store(command) => store::run(cli, &client, command).await?,
+		Command::Name(command) => name::run(cli, &client, command).await?,
+		Command::Site(command) => site::run(cli, &client, command).await?,
 		Command::Deploy { file, auction, bid_window, timeout } => {
 			deploy::run(
 				cli,

@@ -18,6 +18,58 @@ use nubes_client::{
 use nubes_content::{erasure, Content, Erasure};
 use std::{path::PathBuf, time::Duration};
 
+/// How a content is stored: its shards, prices, escrow and reserve.
+#[derive(clap::Args, Clone)]
+pub struct TermsArgs {
+	/// Data shards: any this many give the content back.
+	#[arg(long, default_value_t = 4)]
+	data: u8,
+	/// Parity shards: as many holders (or a whole region) may be lost.
+	#[arg(long, default_value_t = 2)]
+	parity: u8,
+	/// Highest price per block per holder (NUBES).
+	#[arg(long, default_value = "0.001")]
+	max_rate: String,
+	/// Escrow each holder's lease starts with (NUBES).
+	#[arg(long, default_value = "10")]
+	escrow: String,
+	/// Held to pay new holders when some are lost (NUBES).
+	#[arg(long, default_value = "20")]
+	reserve: String,
+	/// Blocks the deal lasts; until closed if absent.
+	#[arg(long)]
+	duration: Option<u32>,
+	/// Seconds to wait for every holder to confirm.
+	#[arg(long, default_value_t = 600)]
+	timeout: u64,
+}
+
+impl TermsArgs {
+	fn terms(&self) -> Result<Terms, Failure> {
+		Ok(Terms {
+			erasure: Erasure { data: self.data, parity: self.parity },
+			max_rate: amount::parse(&self.max_rate)?,
+			duration: self.duration,
+			escrow_per_shard: amount::parse(&self.escrow)?,
+			reserve: amount::parse(&self.reserve)?,
+		})
+	}
+}
+
+/// A content stored and held.
+pub struct Stored {
+	/// Its root.
+	pub root: [u8; 32],
+	/// The deal.
+	pub deal: u64,
+	/// Its size in bytes.
+	pub size: u64,
+	/// Holders keeping their shards.
+	pub held: usize,
+	/// Shards in all.
+	pub shards: usize,
+}
+
 /// `nubes store` subcommands.
 #[derive(clap::Subcommand)]
 pub enum StoreCommand {
@@ -28,27 +80,8 @@ pub enum StoreCommand {
 	Put {
 		/// The file or directory.
 		path: PathBuf,
-		/// Data shards: any this many give the content back.
-		#[arg(long, default_value_t = 4)]
-		data: u8,
-		/// Parity shards: as many holders (or a whole region) may be lost.
-		#[arg(long, default_value_t = 2)]
-		parity: u8,
-		/// Highest price per block per holder (NUBES).
-		#[arg(long, default_value = "0.001")]
-		max_rate: String,
-		/// Escrow each holder's lease starts with (NUBES).
-		#[arg(long, default_value = "10")]
-		escrow: String,
-		/// Held to pay new holders when some are lost (NUBES).
-		#[arg(long, default_value = "20")]
-		reserve: String,
-		/// Blocks the deal lasts; until closed if absent.
-		#[arg(long)]
-		duration: Option<u32>,
-		/// Seconds to wait for every holder to confirm.
-		#[arg(long, default_value_t = 600)]
-		timeout: u64,
+		#[command(flatten)]
+		terms: TermsArgs,
 	},
 	/// Read a stored content back: one file (to stdout or --output), or all of it into the
 	/// directory --output.
@@ -106,15 +139,28 @@ fn progress(cli: &Cli, text: String) {
 /// Runs one `nubes store` command.
 pub async fn run(cli: &Cli, client: &NubesClient, command: &StoreCommand) -> Result<(), Failure> {
 	match command {
-		StoreCommand::Put { path, data, parity, max_rate, escrow, reserve, duration, timeout } => {
-			let terms = Terms {
-				erasure: Erasure { data: *data, parity: *parity },
-				max_rate: amount::parse(max_rate)?,
-				duration: *duration,
-				escrow_per_shard: amount::parse(escrow)?,
-				reserve: amount::parse(reserve)?,
-			};
-			put(cli, client, path, &terms, Duration::from_secs(*timeout)).await
+		StoreCommand::Put { path, terms } => {
+			let stored = store_path(cli, client, path, terms).await?;
+			let root = hash_hex(&stored.root);
+			let text = format!(
+				"{root}\ndeal #{}: {} of {} holders keep their shards",
+				stored.deal, stored.held, stored.shards
+			);
+			print(
+				cli,
+				serde_json::json!({ "root": root, "deal": stored.deal, "size": stored.size, "held": stored.held, "shards": stored.shards }),
+				text,
+			);
+			if stored.held < stored.shards {
+				return Err(Failure {
+					code: exit::OTHER,
+					message: format!(
+						"only {} of {} holders confirmed within the timeout: `nubes store status {root}` tells which",
+						stored.held, stored.shards
+					),
+				});
+			}
+			Ok(())
 		}
 		StoreCommand::Get { root, path, output } => {
 			get(cli, client, root_of(root)?, path.as_deref(), output.as_ref()).await
@@ -144,13 +190,15 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &StoreCommand) -> Res
 	}
 }
 
-async fn put(
+/// Stores the file or directory at `path` under `terms`: encodes it, opens the deal, uploads
+/// the shards and waits for the holders (progress on stderr).
+pub async fn store_path(
 	cli: &Cli,
 	client: &NubesClient,
 	path: &std::path::Path,
-	terms: &Terms,
-	timeout: Duration,
-) -> Result<(), Failure> {
+	terms: &TermsArgs,
+) -> Result<Stored, Failure> {
+	let (timeout, terms) = (Duration::from_secs(terms.timeout), terms.terms()?);
 	let keys = keys(cli)?;
 	terms.erasure.check().map_err(|e| usage(e.to_string()))?;
 	let (content, shards) = {
@@ -180,7 +228,7 @@ async fn put(
 		),
 	);
 	let holders = store::choose_holders(client, terms.erasure, gib, terms.max_rate).await?;
-	let opened = store::open_deal(client, &keys, &content, &shards, holders, terms).await?;
+	let opened = store::open_deal(client, &keys, &content, &shards, holders, &terms).await?;
 	progress(cli, format!("deal #{} opened; uploading the shards", opened.deal));
 	let uploads = opened.holders.iter().map(|(index, holder, lease)| {
 		let keys = &keys;
@@ -206,23 +254,13 @@ async fn put(
 		),
 	);
 	let held = store::wait_held(client, opened.deal, timeout).await?;
-	let wanted = terms.erasure.shards();
-	let text =
-		format!("{root}\ndeal #{}: {held} of {wanted} holders keep their shards", opened.deal);
-	print(
-		cli,
-		serde_json::json!({ "root": root, "deal": opened.deal, "size": content.size(), "held": held, "shards": wanted }),
-		text,
-	);
-	if held < wanted {
-		return Err(Failure {
-			code: exit::OTHER,
-			message: format!(
-				"only {held} of {wanted} holders confirmed within the timeout: `nubes store status {root}` tells which"
-			),
-		});
-	}
-	Ok(())
+	Ok(Stored {
+		root: content.root(),
+		deal: opened.deal,
+		size: content.size(),
+		held,
+		shards: terms.erasure.shards(),
+	})
 }
 
 async fn get(
