@@ -16,6 +16,8 @@
 //!   the tenant-signed requests it takes; [`agent_api::AgentClient`] calls it.
 //! - [`store`]: storage deals: choose holders, open a deal, upload its shards, read a content
 //!   back from any `data` holders, every byte checked against the chain.
+//! - [`names`]: names on chain (what a name resolves to at the finalized block; register,
+//!   update, transfer, renew, release) and the gateways that serve them.
 //! - [`amount`]: NUBES amounts with the token's 12 decimals.
 
 pub mod agent_api;
@@ -25,6 +27,7 @@ pub mod convert;
 pub mod deploy;
 pub mod error;
 pub mod keys;
+pub mod names;
 pub mod rpc;
 pub mod store;
 

@@ -81,6 +81,9 @@ impl Cache {
 	}
 
 	fn put(&mut self, content: Arc<Content>, budget: u64) {
+		if self.get(&content.root()).is_some() {
+			return;
+		}
 		let size = content.size();
 		while self.bytes + size > budget {
 			let Some(oldest) =
@@ -93,9 +96,7 @@ impl Cache {
 			}
 		}
 		self.bytes += size;
-		if let Some((old, _)) = self.contents.insert(content.root(), (content, Instant::now())) {
-			self.bytes -= old.size();
-		}
+		self.contents.insert(content.root(), (content, Instant::now()));
 	}
 }
 

@@ -52,9 +52,9 @@ fn start_holder(base: &Path, url: &str, (key, region): (&str, &str)) -> (Process
 	std::fs::create_dir_all(&home).unwrap();
 	let mut config = AgentConfig::new(url, key, port, &home);
 	config.region = region.into();
-	// Storage only: no core is leased or challenged, so six agents share two cores. Two GiB:
-	// a shard of the first deal and one of a named site's.
-	config.capacity = (0, 0, 2);
+	// Storage only: no core is leased or challenged, so six agents share two cores. Three
+	// GiB: a shard of the first deal, then shards of the named sites' deals.
+	config.capacity = (0, 0, 3);
 	config.gateway = HOLDERS.iter().enumerate().any(|(i, h)| h.0 == key && GATEWAYS.contains(&i));
 	let path = config.write(&home.join("agent.toml"));
 	let process = nubes_test_support::start_agent(&path, port, &home.join("agent.log"));
@@ -308,6 +308,42 @@ async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_un
 	names_and_gateways(&node, &client, dir.path(), &gateway_ports, &data_dirs, &accounts).await;
 }
 
+/// Mallory's deal: `root` claimed, with the shards (2 + 1) of another content uploaded to three
+/// holders, who check each against its shard root, seal it and confirm.
+async fn forge_deal(client: &NubesClient, root: [u8; 32]) -> u64 {
+	use api::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	let mallory = Keys::from_suri("//Eve//stash").unwrap();
+	let other = nubes_content::Content::from_files(vec![(
+		"index.html".into(),
+		b"<!doctype html><title>Mallory's page</title>".to_vec(),
+	)])
+	.unwrap();
+	let erasure = nubes_content::Erasure { data: 2, parity: 1 };
+	let shards = nubes_content::erasure::encode(&other, erasure).unwrap();
+	let unit = nubes_client::amount::UNIT;
+	let holders = store::choose_holders(client, erasure, 1, unit / 1000).await.unwrap();
+	let call = api::tx().storage_deals().create_deal(
+		root,
+		other.size(),
+		2,
+		1,
+		BoundedVec(shards.iter().map(|shard| shard.root()).collect()),
+		BoundedVec(holders.iter().map(|holder| holder.provider).collect()),
+		unit / 1000,
+		None,
+		10 * unit,
+		20 * unit,
+	);
+	let events = client.submit(&call, &mallory).await.unwrap();
+	let deal = events.find_first::<api::storage_deals::events::DealCreated>().unwrap().unwrap().deal;
+	for assigned in events.find::<api::storage_deals::events::HolderAssigned>().flatten() {
+		let index = usize::from(assigned.shard);
+		store::upload(&holders[index], &mallory, assigned.lease, &shards[index]).await.unwrap();
+	}
+	assert_eq!(store::wait_held(client, deal, Duration::from_secs(120)).await.unwrap(), 3);
+	deal
+}
+
 /// A name's page (or file) from a gateway on `port`, with `headers`.
 fn from_gateway(
 	name: &str,
@@ -342,6 +378,12 @@ async fn names_and_gateways(
 	let url = node.ws_url();
 	let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/site");
 	let name = "nubes-demo";
+	// Mallory opens a deal first, claiming the site's root but storing other bytes, each shard
+	// consistent with its own root so that its holders confirm: a gateway that trusted shard
+	// roots alone would serve her page under the site's name.
+	let real_root = nubes_content::Content::from_path(&example).unwrap().root();
+	let forged = forge_deal(client, real_root).await;
+	assert_eq!(client.deals_of_root(&real_root).await.unwrap(), vec![forged]);
 	// Stored at 2 + 1 (one holder per region) and named, in one command; it prints where the
 	// two gateways serve it.
 	let deployed = nubes(
@@ -359,7 +401,9 @@ async fn names_and_gateways(
 	expected.sort();
 	assert_eq!(urls, expected, "{deployed}");
 	let root = deployed["root"].as_str().unwrap().to_string();
+	assert_eq!(root, hash_hex(&real_root));
 	let deal = client.deal(deployed["deal"].as_u64().unwrap()).await.unwrap().unwrap();
+	assert_eq!(client.deals_of_root(&real_root).await.unwrap(), vec![forged, deal.id]);
 
 	// The holder of shard 0 (the first a reader asks for) now serves other bytes.
 	let holder = nubes_client::parse_account(&deal.shards[0].holder.as_ref().unwrap().0).unwrap();
