@@ -33,8 +33,8 @@ const HOLDERS: [(&str, &str); 6] = [
 ];
 /// The seventh provider, which joins in the region of the holder that leaves.
 const SEVENTH: &str = "//Charlie//stash";
-/// The holders that are also gateways (one in region a, one in region b).
-const GATEWAYS: [usize; 2] = [0, 2];
+/// Two gateways that join for the names, one in region a and one in region b.
+const GATEWAYS: [(&str, &str); 2] = [("//Dave//stash", "region-a"), ("//Ferdie//stash", "region-b")];
 
 /// `nubes` as the tenant, Alice.
 fn nubes_raw(node: &str, args: &[&str]) -> std::process::Output {
@@ -55,7 +55,7 @@ fn start_holder(base: &Path, url: &str, (key, region): (&str, &str)) -> (Process
 	// Storage only: no core is leased or challenged, so six agents share two cores. Three
 	// GiB: a shard of the first deal, then shards of the named sites' deals.
 	config.capacity = (0, 0, 3);
-	config.gateway = HOLDERS.iter().enumerate().any(|(i, h)| h.0 == key && GATEWAYS.contains(&i));
+	config.gateway = GATEWAYS.iter().any(|gateway| gateway.0 == key);
 	let path = config.write(&home.join("agent.toml"));
 	let process = nubes_test_support::start_agent(&path, port, &home.join("agent.log"));
 	(process, port, home.join("agent"))
@@ -291,21 +291,42 @@ async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_un
 	.await;
 	assert_ne!(faults(ports[rotten]).as_deref(), Some("0"), "the agent saw its own fault");
 
-	// The two holders killed come back (same keys and data, new ports).
+	// The two holders killed come back (same keys and data, new ports): each updates its
+	// endpoint, unless the chain forced it out meanwhile (then nobody chooses it).
 	for index in [first, second] {
 		let (process, port, data) = start_holder(dir.path(), &url, HOLDERS[index]);
 		agents[index] = (process, port, data);
 		let account = accounts[index];
 		let endpoint = format!("http://127.0.0.1:{port}");
-		eventually("a restarted agent's endpoint on chain", Duration::from_secs(90), || async {
-			let entry = client.provider(&account).await.ok()??;
-			(entry.endpoint == endpoint).then_some(())
+		eventually("a restarted holder back on chain", Duration::from_secs(90), || async {
+			let entry = client.provider(&account).await.ok()?;
+			let back = entry.is_none_or(|entry| {
+				entry.endpoint == endpoint
+					|| entry.status != nubes_primitives::ProviderStatus::Active
+			});
+			back.then_some(())
 		})
 		.await;
 	}
-	let gateway_ports: Vec<u16> = GATEWAYS.iter().map(|&i| agents[i].1).collect();
-	let data_dirs: Vec<PathBuf> = agents.iter().map(|agent| agent.2.clone()).collect();
-	names_and_gateways(&node, &client, dir.path(), &gateway_ports, &data_dirs, &accounts).await;
+	// Two gateways join.
+	let mut gateways = Vec::new();
+	for gateway in GATEWAYS {
+		let (process, port, data) = start_holder(dir.path(), &url, gateway);
+		let account = Keys::from_suri(gateway.0).unwrap().account_id();
+		eventually("a gateway registered", Duration::from_secs(90), || async {
+			client.provider(&account).await.ok().flatten()
+		})
+		.await;
+		gateways.push((process, port, data, account));
+	}
+	let mut data_dirs: Vec<PathBuf> = agents.iter().map(|agent| agent.2.clone()).collect();
+	data_dirs.extend(gateways.iter().map(|gateway| gateway.2.clone()));
+	let mut everyone = accounts.clone();
+	everyone.extend(gateways.iter().map(|gateway| gateway.3));
+	let gateway_ports: Vec<u16> = gateways.iter().map(|gateway| gateway.1).collect();
+	let gateway_dirs: Vec<PathBuf> = gateways.iter().map(|gateway| gateway.2.clone()).collect();
+	names_and_gateways(&node, &client, dir.path(), &gateway_ports, &gateway_dirs, &data_dirs, &everyone)
+		.await;
 }
 
 /// Mallory's deal: `root` claimed, with the shards (2 + 1) of another content uploaded to three
@@ -372,6 +393,7 @@ async fn names_and_gateways(
 	client: &NubesClient,
 	base: &Path,
 	gateways: &[u16],
+	gateway_dirs: &[PathBuf],
 	data_dirs: &[PathBuf],
 	accounts: &[nubes_client::AccountId],
 ) {
@@ -498,7 +520,7 @@ async fn names_and_gateways(
 	}
 
 	// An operator's denylist: one gateway refuses the name, the other still serves it.
-	let denylist = data_dirs[GATEWAYS[0]].join("gateway-denylist.txt");
+	let denylist = gateway_dirs[0].join("gateway-denylist.txt");
 	std::fs::write(&denylist, format!("# refused here\n{name}\n")).unwrap();
 	eventually("the denylist is read", Duration::from_secs(10), || async {
 		(page(gateways[0], "/").status == 451).then_some(())
