@@ -58,7 +58,9 @@ impl NameTarget {
 				}
 				Ok(Raw::Site { root: *root, path: BoundedVec(path.as_bytes().to_vec()) })
 			}
-			Self::Deployment { leases } => Ok(Raw::Deployment { leases: BoundedVec(leases.clone()) }),
+			Self::Deployment { leases } => {
+				Ok(Raw::Deployment { leases: BoundedVec(leases.clone()) })
+			}
 		}
 	}
 }

@@ -17,8 +17,18 @@ pub const MAX_REPLICAS: u32 = 16;
 /// Names nobody may register: those a gateway or a provider's machine answers for itself, and
 /// those a reader would take for the operator's own.
 pub const RESERVED: &[&str] = &[
-	"api", "admin", "dashboard", "gateway", "localhost", "mail", "metrics", "nubes", "rpc",
-	"status", "wss", "www",
+	"api",
+	"admin",
+	"dashboard",
+	"gateway",
+	"localhost",
+	"mail",
+	"metrics",
+	"nubes",
+	"rpc",
+	"status",
+	"wss",
+	"www",
 ];
 
 /// A name as stored: 3 to 63 bytes of `[a-z0-9-]`, checked by [`check_name`].
@@ -127,8 +137,10 @@ pub fn check_site_path(path: &[u8]) -> bool {
 	if path.is_empty() {
 		return true;
 	}
-	path.iter().all(|b| b.is_ascii_graphic() && *b != b'\\') &&
-		path.split(|b| *b == b'/').all(|segment| !segment.is_empty() && segment != b"." && segment != b"..")
+	path.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+		&& path
+			.split(|b| *b == b'/')
+			.all(|segment| !segment.is_empty() && segment != b"." && segment != b"..")
 }
 
 #[cfg(test)]

@@ -660,7 +660,10 @@ mod tests {
 		);
 		assert_eq!(config.attributes.get("gateway").map(String::as_str), Some("agent.example.com"));
 		assert_eq!(Config::parse(&named).unwrap().gateway, None);
-		let forged = format!("gateway = true\n{}", named.replace("tier = ", "gateway = \"other.com\"\ntier = "));
+		let forged = format!(
+			"gateway = true\n{}",
+			named.replace("tier = ", "gateway = \"other.com\"\ntier = ")
+		);
 		let e = Config::parse(&forged).unwrap_err().to_string();
 		assert!(e.contains("attributes.gateway"), "{e}");
 	}

@@ -189,9 +189,10 @@ impl Gateway {
 			return Err(GatewayError::Denied(name.to_string()));
 		}
 		let seen = self.finalized.load(Ordering::Relaxed);
-		if let Some(known) = self.names.lock().ok().and_then(|names| {
-			names.get(name).filter(|r| r.seen >= seen).map(|r| r.lookup.clone())
-		}) {
+		if let Some(known) =
+			self.names.lock().ok().and_then(|names| {
+				names.get(name).filter(|r| r.seen >= seen).map(|r| r.lookup.clone())
+			}) {
 			return Ok(known);
 		}
 		let client = self.chain.client().await?;
@@ -280,9 +281,7 @@ impl Gateway {
 					for failure in &failures {
 						warn!(deal = id, %failure, "a holder did not give its shard back");
 					}
-					self.metrics
-						.gateway_bad_holders
-						.inc_by(failures.len() as u64);
+					self.metrics.gateway_bad_holders.inc_by(failures.len() as u64);
 					self.metrics.gateway_fetches.with_label_values(&["fetched"]).inc();
 					info!(
 						deal = id,

@@ -112,10 +112,11 @@ async fn an_agent_serves_a_deployment_settles_and_survives_kill_9() {
 	assert!(String::from_utf8_lossy(&hijack.stderr).contains("NotLeaseTenant"));
 	nubes(&url, &["name", "register", "hello-app", "--lease", &lease_arg, "--blocks", "2000"]);
 	let named = format!("http://hello-app.localhost:{gateway_port}/");
-	let answer = eventually("the gateway serves the named deployment", Duration::from_secs(60), || async {
-		http_get(&named).ok().filter(|(status, _)| *status == 200)
-	})
-	.await;
+	let answer =
+		eventually("the gateway serves the named deployment", Duration::from_secs(60), || async {
+			http_get(&named).ok().filter(|(status, _)| *status == 200)
+		})
+		.await;
 	assert_eq!(answer.1, format!("Hello from Nubes lease {lease_id}\n"));
 	assert_eq!(http_get(&format!("{named}nowhere")).unwrap().0, 404);
 	// Every path on it is the lease's own: none leads to another lease or to the agent's API.

@@ -34,7 +34,8 @@ const HOLDERS: [(&str, &str); 6] = [
 /// The seventh provider, which joins in the region of the holder that leaves.
 const SEVENTH: &str = "//Charlie//stash";
 /// Two gateways that join for the names, one in region a and one in region b.
-const GATEWAYS: [(&str, &str); 2] = [("//Dave//stash", "region-a"), ("//Ferdie//stash", "region-b")];
+const GATEWAYS: [(&str, &str); 2] =
+	[("//Dave//stash", "region-a"), ("//Ferdie//stash", "region-b")];
 
 /// `nubes` as the tenant, Alice.
 fn nubes_raw(node: &str, args: &[&str]) -> std::process::Output {
@@ -325,8 +326,16 @@ async fn a_site_stored_at_four_plus_two_survives_lost_holders_and_is_repaired_un
 	everyone.extend(gateways.iter().map(|gateway| gateway.3));
 	let gateway_ports: Vec<u16> = gateways.iter().map(|gateway| gateway.1).collect();
 	let gateway_dirs: Vec<PathBuf> = gateways.iter().map(|gateway| gateway.2.clone()).collect();
-	names_and_gateways(&node, &client, dir.path(), &gateway_ports, &gateway_dirs, &data_dirs, &everyone)
-		.await;
+	names_and_gateways(
+		&node,
+		&client,
+		dir.path(),
+		&gateway_ports,
+		&gateway_dirs,
+		&data_dirs,
+		&everyone,
+	)
+	.await;
 }
 
 /// Mallory's deal: `root` claimed, with the shards (2 + 1) of another content uploaded to three
@@ -356,7 +365,8 @@ async fn forge_deal(client: &NubesClient, root: [u8; 32]) -> u64 {
 		20 * unit,
 	);
 	let events = client.submit(&call, &mallory).await.unwrap();
-	let deal = events.find_first::<api::storage_deals::events::DealCreated>().unwrap().unwrap().deal;
+	let deal =
+		events.find_first::<api::storage_deals::events::DealCreated>().unwrap().unwrap().deal;
 	for assigned in events.find::<api::storage_deals::events::HolderAssigned>().flatten() {
 		let index = usize::from(assigned.shard);
 		store::upload(&holders[index], &mallory, assigned.lease, &shards[index]).await.unwrap();
@@ -411,8 +421,19 @@ async fn names_and_gateways(
 	let deployed = nubes(
 		&url,
 		&[
-			"site", "deploy", example.to_str().unwrap(), "--name", name, "--data", "2", "--parity",
-			"1", "--blocks", "4000", "--timeout", "120",
+			"site",
+			"deploy",
+			example.to_str().unwrap(),
+			"--name",
+			name,
+			"--data",
+			"2",
+			"--parity",
+			"1",
+			"--blocks",
+			"4000",
+			"--timeout",
+			"120",
 		],
 	);
 	let mut urls: Vec<String> =
@@ -501,8 +522,17 @@ async fn names_and_gateways(
 	let redeployed = nubes(
 		&url,
 		&[
-			"site", "deploy", v2.to_str().unwrap(), "--name", name, "--data", "2", "--parity", "1",
-			"--timeout", "120",
+			"site",
+			"deploy",
+			v2.to_str().unwrap(),
+			"--name",
+			name,
+			"--data",
+			"2",
+			"--parity",
+			"1",
+			"--timeout",
+			"120",
 		],
 	);
 	let root_v2 = redeployed["root"].as_str().unwrap().to_string();
@@ -516,7 +546,9 @@ async fn names_and_gateways(
 		.await;
 		assert_eq!(served.body, index_v2.as_bytes());
 		let seen = served.header("nubes-block").unwrap().parse::<u64>().unwrap();
-		eprintln!("gateway {port}: new root served as of block {seen}, the change final by {changed_at}");
+		eprintln!(
+			"gateway {port}: new root served as of block {seen}, the change final by {changed_at}"
+		);
 	}
 
 	// An operator's denylist: one gateway refuses the name, the other still serves it.
@@ -534,10 +566,8 @@ async fn names_and_gateways(
 	.await;
 
 	// A name registered for the shortest period resolves, then expires and stops resolving.
-	let short = nubes(
-		&url,
-		&["name", "register", "brief-name", "--root", &root_v2, "--blocks", "20"],
-	);
+	let short =
+		nubes(&url, &["name", "register", "brief-name", "--root", &root_v2, "--blocks", "20"]);
 	let expires = short["expires"].as_u64().unwrap();
 	assert_eq!(from_gateway("brief-name", gateways[1], "/", &[]).status, 200);
 	node.wait_finalized(expires, Duration::from_secs(60));

@@ -52,16 +52,14 @@ pub fn http_fetch(url: &str, headers: &[(&str, &str)]) -> Result<Answer, String>
 		})
 		.collect();
 	let mut body = Vec::new();
-	std::io::Read::read_to_end(&mut response.into_reader(), &mut body).map_err(|e| e.to_string())?;
+	std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
+		.map_err(|e| e.to_string())?;
 	Ok(Answer { status, headers, body })
 }
 
 /// A POST of `body` as JSON to `url` (`*.localhost` on loopback); the JSON answer, whatever
 /// its status.
-pub fn http_post_json(
-	url: &str,
-	body: &serde_json::Value,
-) -> Result<serde_json::Value, String> {
+pub fn http_post_json(url: &str, body: &serde_json::Value) -> Result<serde_json::Value, String> {
 	match loopback_agent().post(url).send_json(body) {
 		Ok(response) | Err(ureq::Error::Status(_, response)) => {
 			response.into_json().map_err(|e| e.to_string())

@@ -140,7 +140,12 @@ impl<T: Config> Pallet<T> {
 		let record = Names::<T>::get(&name).ok_or(Error::<T>::UnknownName)?;
 		ensure!(record.owner == who, Error::<T>::NotOwner);
 		let deposit = record.deposit;
-		T::Currency::release(&HoldReason::NameDeposit.into(), &who, deposit, Precision::BestEffort)?;
+		T::Currency::release(
+			&HoldReason::NameDeposit.into(),
+			&who,
+			deposit,
+			Precision::BestEffort,
+		)?;
 		Names::<T>::remove(&name);
 		Self::deposit_event(Event::Released { name, owner: who, deposit });
 		Ok(())
@@ -193,7 +198,7 @@ impl<T: Config> Pallet<T> {
 		match target {
 			Target::Site { path, .. } => {
 				ensure!(check_site_path(path), Error::<T>::BadSitePath);
-			},
+			}
 			Target::Deployment { leases } => {
 				ensure!(!leases.is_empty(), Error::<T>::BadReplicas);
 				for (i, lease) in leases.iter().enumerate() {
@@ -203,7 +208,7 @@ impl<T: Config> Pallet<T> {
 						Error::<T>::NotLeaseTenant
 					);
 				}
-			},
+			}
 		}
 		Ok(())
 	}

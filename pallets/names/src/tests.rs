@@ -119,7 +119,10 @@ fn the_owner_points_the_name_elsewhere_until_it_expires() {
 		assert_ok!(Names::update(origin(ALICE), name("my-app"), site(2, "v2")));
 		assert_eq!(
 			last_event(),
-			RuntimeEvent::Names(Event::TargetChanged { name: name("my-app"), target: site(2, "v2") })
+			RuntimeEvent::Names(Event::TargetChanged {
+				name: name("my-app"),
+				target: site(2, "v2")
+			})
 		);
 		assert_eq!(Names::resolve(&name("my-app")), Some(site(2, "v2")));
 		assert_noop!(
@@ -237,8 +240,8 @@ fn after_the_grace_anyone_reaps_or_takes_the_name_and_the_old_owner_gets_its_dep
 		assert_noop!(Names::reap(origin(BOB), name("my-app")), Error::<Test>::NotReapable);
 		System::set_block_number(101 + GRACE);
 		assert_ok!(Names::register(origin(BOB), name("my-app"), site(2, ""), 100));
-		assert!(System::events().iter().any(|record| record.event ==
-			RuntimeEvent::Names(Event::Reaped {
+		assert!(System::events().iter().any(|record| record.event
+			== RuntimeEvent::Names(Event::Reaped {
 				name: name("my-app"),
 				owner: ALICE,
 				by: BOB,

@@ -73,7 +73,10 @@ async fn chunk(
 /// one range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) with one; `Err` with why for a range that is
 /// malformed, past the end, or one of several (a multipart answer would buy a reader nothing it
 /// cannot get from several requests), answered 416.
-pub(crate) fn wanted(headers: &HeaderMap, len: u64) -> Result<Option<RangeInclusive<u64>>, &'static str> {
+pub(crate) fn wanted(
+	headers: &HeaderMap,
+	len: u64,
+) -> Result<Option<RangeInclusive<u64>>, &'static str> {
 	let Some(value) = headers.get(header::RANGE) else { return Ok(None) };
 	let text = value.to_str().map_err(|_| "the Range header is not text")?;
 	let ranges = http_range_header::parse_range_header(text)

@@ -99,7 +99,8 @@ pub fn locate<'a>(index: &'a Index, base: &str, path: &str, wants_page: bool) ->
 	}
 	if relative.is_empty() || relative.ends_with('/') {
 		let dir = join(relative.trim_end_matches('/'));
-		let page = if dir.is_empty() { "index.html".to_string() } else { format!("{dir}/index.html") };
+		let page =
+			if dir.is_empty() { "index.html".to_string() } else { format!("{dir}/index.html") };
 		if let Some(file) = index.get(&page) {
 			return Found::File(file, StatusCode::OK);
 		}
@@ -276,7 +277,9 @@ async fn serve_deployment(
 			headers: headers
 				.iter()
 				.filter(|(name, _)| !HOP_BY_HOP.contains(&name.as_str()))
-				.filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+				.filter_map(|(name, value)| {
+					Some((name.to_string(), value.to_str().ok()?.to_string()))
+				})
 				.collect(),
 			lease,
 			body: body.to_vec(),
@@ -374,9 +377,9 @@ fn file_response(
 	};
 	let body = match (&range, status) {
 		(_, StatusCode::NOT_MODIFIED) => Body::empty(),
-		(Some(range), _) => Body::from(
-			bytes[*range.start() as usize..=*range.end() as usize].to_vec(),
-		),
+		(Some(range), _) => {
+			Body::from(bytes[*range.start() as usize..=*range.end() as usize].to_vec())
+		}
 		(None, _) => Body::from(bytes.to_vec()),
 	};
 	let mut response = Response::new(body);
@@ -392,11 +395,8 @@ fn file_response(
 	set(header::ACCEPT_RANGES, "bytes".into());
 	// A name may point to new content at any block: pages are checked again every time (a
 	// cheap 304), other files kept a minute.
-	let cache = if entry.content_type.starts_with("text/html") {
-		"no-cache"
-	} else {
-		"public, max-age=60"
-	};
+	let cache =
+		if entry.content_type.starts_with("text/html") { "no-cache" } else { "public, max-age=60" };
 	set(header::CACHE_CONTROL, cache.into());
 	set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
 	set(header::HeaderName::from_static("nubes-root"), nubes_client::agent_api::hash_hex(root));

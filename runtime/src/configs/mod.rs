@@ -371,24 +371,20 @@ impl pallet_names::BenchmarkHelper<AccountId> for MarketBenchmarkHelper {
 		use frame_support::traits::fungible::Mutate;
 		use nubes_primitives::traits::ManagedLeases;
 		let provider: AccountId = frame_benchmarking::account("names-provider", i, 0);
-		let region = nubes_primitives::Region::truncate_from(alloc::vec![b'n', b'a' + (i % 26) as u8]);
+		let region =
+			nubes_primitives::Region::truncate_from(alloc::vec![b'n', b'a' + (i % 26) as u8]);
 		<Self as pallet_storage_deals::BenchmarkHelper<_, _>>::register_provider(
-			&provider, region, 1, super::MILLI_UNIT,
+			&provider,
+			region,
+			1,
+			super::MILLI_UNIT,
 		);
 		let _ = Balances::mint_into(tenant, 1_000 * UNIT);
 		let resources =
 			nubes_primitives::Resources { storage_gib: 1, ..nubes_primitives::Resources::ZERO };
-		let (lease, _) = Market::open(
-			tenant,
-			&provider,
-			resources,
-			UNIT,
-			None,
-			[0; 32],
-			100 * UNIT,
-			100,
-		)
-		.expect("a lease opens on a fresh provider");
+		let (lease, _) =
+			Market::open(tenant, &provider, resources, UNIT, None, [0; 32], 100 * UNIT, 100)
+				.expect("a lease opens on a fresh provider");
 		lease
 	}
 }

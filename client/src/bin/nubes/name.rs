@@ -147,7 +147,10 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &NameCommand) -> Resu
 			print(
 				cli,
 				serde_json::json!({ "name": name, "target": target, "expires": expires }),
-				format!("{name}: registered, pointing to {} until block {expires}", target_text(&target)),
+				format!(
+					"{name}: registered, pointing to {} until block {expires}",
+					target_text(&target)
+				),
 			);
 		}
 		NameCommand::Update { name, target } => {

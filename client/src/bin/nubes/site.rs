@@ -50,7 +50,10 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 		if record.owner != me && lookup.target().is_some() {
 			return Err(Failure {
 				code: exit::REFUSED,
-				message: format!("{name} belongs to {} until block {}", record.owner, record.expires),
+				message: format!(
+					"{name} belongs to {} until block {}",
+					record.owner, record.expires
+				),
 			});
 		}
 	}
@@ -94,7 +97,8 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 				text.push_str(&format!("\n{url}"));
 			}
 		}
-		None => text.push_str("\nno gateway is registered yet: any agent with `gateway = true` serves it"),
+		None => text
+			.push_str("\nno gateway is registered yet: any agent with `gateway = true` serves it"),
 	}
 	print(
 		cli,
