@@ -37,8 +37,9 @@ pids=()
 "$NUBES_NODE" --dev --dev-block-time 500 --rpc-port "$rpc" --port 30397 --base-path "$dir/node" \
 	>"$dir/node.log" 2>&1 &
 pids+=($!)
+agent_pids=()
 cleanup() {
-	kill "${pids[@]}" 2>/dev/null || true
+	kill "${agent_pids[@]}" "${pids[@]}" 2>/dev/null || true
 	[ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
 	wait 2>/dev/null || true
 	unmount_under "$dir"
@@ -49,12 +50,12 @@ until "${nubes[@]}" providers >/dev/null 2>&1; do sleep 0.5; done
 holders=("//Bob region-a true" "//Dave region-b false" "//Ferdie region-c false")
 port=8720
 gateway_port=$port
+# Starts the agent of port $1 in the background; its pid in $started.
 start_agent() {
 	"$CARGO_TARGET_DIR/release/nubes-agent" run --config "$dir/$1/agent.toml" \
 		>>"$dir/$1/agent.log" 2>&1 &
-	echo $!
+	started=$!
 }
-agent_pids=()
 for holder in "${holders[@]}"; do
 	read -r key region gateway <<<"$holder"
 	mkdir -p "$dir/$port"
@@ -76,7 +77,8 @@ cpu_millicores = 0
 memory_mib = 0
 storage_gib = 2
 CONFIG
-	agent_pids+=("$(start_agent "$port")")
+	start_agent "$port"
+	agent_pids+=("$started")
 	port=$((port + 1))
 done
 until [ "$("${nubes[@]}" --json providers | grep -o '"endpoint"' | wc -l)" -ge 3 ]; do sleep 0.5; done
@@ -90,7 +92,11 @@ host="measured.localhost:$gateway_port"
 
 # nginx serving the same directory.
 nginx_port=8790
+# Its workers read the files as the user running this script.
+nginx_user=""
+[[ $(id -u) -eq 0 ]] && nginx_user="user root;"
 cat >"$dir/nginx.conf" <<NGINX
+$nginx_user
 daemon on;
 pid $dir/nginx.pid;
 error_log $dir/nginx-error.log;
@@ -130,8 +136,8 @@ fi
 for i in $(seq "$runs"); do
 	kill "${agent_pids[0]}"
 	wait "${agent_pids[0]}" 2>/dev/null || true
-	agent_pids[0]=$(start_agent "$gateway_port")
-	pids+=("${agent_pids[0]}")
+	start_agent "$gateway_port"
+	agent_pids[0]=$started
 	until curl -s -o /dev/null "http://127.0.0.1:$gateway_port/metrics"; do sleep 0.2; done
 	timed -H "Host: $host" "$(gateway_url /index.html)" >>"$dir/cold"
 done
