@@ -140,6 +140,17 @@ impl NubesClient {
 		})
 	}
 
+	/// Blocks past its expiry during which a name still belongs to its owner (the runtime's
+	/// `GracePeriod`).
+	pub async fn name_grace(&self) -> Result<u64, ClientError> {
+		let at = self.api().at_current_block().await.map_err(ClientError::subxt)?;
+		let grace = at
+			.constants()
+			.entry(api::constants().names().grace_period())
+			.map_err(ClientError::subxt)?;
+		Ok(u64::from(grace))
+	}
+
 	/// What `name` resolves to as of the last finalized block, `None` if it does not.
 	pub async fn resolve(&self, name: &str) -> Result<Option<NameTarget>, ClientError> {
 		Ok(self.name(name).await?.target().cloned())

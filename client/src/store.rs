@@ -323,7 +323,8 @@ pub async fn wait_held(
 }
 
 /// Fetches the shard with `root` from the agent at `endpoint` and checks it: exactly `len`
-/// bytes (the deal's stripes), chunks hashing to `root`. Blocking.
+/// bytes (the deal's stripes), chunks hashing to `root`, within 30 s plus a second per MiB.
+/// Blocking.
 pub fn fetch_shard(endpoint: &str, root: &[u8; 32], len: u64) -> Result<Vec<u8>, ClientError> {
 	use std::io::Read;
 	let url = format!(
@@ -331,9 +332,10 @@ pub fn fetch_shard(endpoint: &str, root: &[u8; 32], len: u64) -> Result<Vec<u8>,
 		endpoint.trim_end_matches('/'),
 		crate::agent_api::hash_hex(root)
 	);
+	// At least 1 MiB/s after 30 s: a holder that dribbles its shard is given up for another.
 	let agent = ureq::AgentBuilder::new()
 		.timeout_connect(Duration::from_secs(5))
-		.timeout(Duration::from_secs(600))
+		.timeout(Duration::from_secs(30 + len / (1 << 20)))
 		.build();
 	let response = agent.get(&url).call().map_err(|e| match e {
 		ureq::Error::Status(status, response) => ClientError::AgentRefused {

@@ -8,8 +8,10 @@
 //!   checked against its committed root, a holder that serves other bytes passed over for
 //!   another), decoded, and checked against the content's root: only then is it cached and
 //!   served. A deal whose shards do not give back its root (anyone may open a deal claiming any
-//!   root) is passed over for the next deal storing the root. The cache holds whole contents,
-//!   least recently used first out, up to `gateway_cache_mib`.
+//!   root), or that claims more than the cache holds, is passed over for the next deal storing
+//!   the root, and for a minute on later fetches. The cache holds whole contents, least
+//!   recently used first out, up to `gateway_cache_mib`; the contents being fetched at once
+//!   hold at most as much.
 //! - **Deployments.** A name pointing to leases is served by a replica: this agent's own if it
 //!   runs one, else another provider's agent, asked over HTTP with the lease in a `nubes-lease`
 //!   header (which a browser cannot send to another origin without that agent's leave, so the
@@ -33,6 +35,8 @@ use tracing::{info, warn};
 
 /// Names whose lookups are remembered at once; past it the oldest block's go first.
 const MAX_NAMES: usize = 10_000;
+/// How long a deal that could not give its root back is passed over.
+const BAD_DEAL_PAUSE: Duration = Duration::from_secs(60);
 
 /// Why a name cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +152,11 @@ pub struct Gateway {
 	budget: u64,
 	/// One fetch per root at a time; others wait for it and find it cached.
 	loading: Mutex<HashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>>,
+	/// MiB of contents being fetched at once, at most the cache's budget: fetches of many
+	/// large roots at once wait their turn rather than exhaust memory.
+	in_flight: Arc<tokio::sync::Semaphore>,
+	/// Deals that could not give their root back lately, passed over until the time noted.
+	bad_deals: Mutex<HashMap<u64, Instant>>,
 	denylist: Mutex<Denylist>,
 }
 
@@ -164,6 +173,8 @@ impl Gateway {
 			cache: Mutex::new(Cache::default()),
 			budget,
 			loading: Mutex::new(HashMap::new()),
+			in_flight: Arc::new(tokio::sync::Semaphore::new(mib(budget).max(1) as usize)),
+			bad_deals: Mutex::new(HashMap::new()),
 			denylist: Mutex::new(Denylist {
 				path: denylist,
 				entries: HashSet::new(),
@@ -271,11 +282,25 @@ impl Gateway {
 		let client = self.chain.client().await?;
 		let started = Instant::now();
 		let mut why = format!("no deal stores {}", nubes_client::agent_api::hash_hex(&root));
+		// Anyone may open a deal claiming any root: one that is too large, unreachable or of
+		// other bytes is passed over for the next, and for a while on later fetches too.
 		for id in client.deals_of_root(&root).await? {
+			if self.recently_bad(id) {
+				why = format!("deal #{id} failed lately");
+				continue;
+			}
 			let Some(deal) = client.deal(id).await? else { continue };
 			if deal.size > self.budget {
-				return Err(GatewayError::TooLarge { size: deal.size, limit: self.budget });
+				why = GatewayError::TooLarge { size: deal.size, limit: self.budget }.to_string();
+				self.mark_bad(id);
+				continue;
 			}
+			let permits = mib(deal.size).clamp(1, mib(self.budget).max(1)) as u32;
+			let _room = self
+				.in_flight
+				.acquire_many(permits)
+				.await
+				.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
 			match store::read_deal(&client, &deal, &root).await {
 				Ok((content, failures)) => {
 					for failure in &failures {
@@ -299,12 +324,35 @@ impl Gateway {
 				Err(e) => {
 					warn!(deal = id, error = %e, "a deal storing the site cannot give it back");
 					why = format!("deal #{id}: {e}");
+					self.mark_bad(id);
 				}
 			}
 		}
 		self.metrics.gateway_fetches.with_label_values(&["failed"]).inc();
 		Err(GatewayError::Unavailable(why))
 	}
+
+	fn recently_bad(&self, deal: u64) -> bool {
+		self.bad_deals
+			.lock()
+			.map(|bad| bad.get(&deal).is_some_and(|until| Instant::now() < *until))
+			.unwrap_or(false)
+	}
+
+	fn mark_bad(&self, deal: u64) {
+		if let Ok(mut bad) = self.bad_deals.lock() {
+			let now = Instant::now();
+			bad.retain(|_, until| *until > now);
+			if bad.len() < MAX_NAMES {
+				bad.insert(deal, now + BAD_DEAL_PAUSE);
+			}
+		}
+	}
+}
+
+/// Whole MiB in `bytes`, rounded up.
+fn mib(bytes: u64) -> u64 {
+	bytes.div_ceil(1 << 20)
 }
 
 #[cfg(test)]

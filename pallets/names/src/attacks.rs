@@ -122,3 +122,24 @@ fn attack_transferring_a_name_costs_the_sender_not_the_receiver() {
 		assert_eq!(free(MALLORY), INITIAL - DEPOSIT - RENT * 100);
 	});
 }
+
+/// Mallory sells Bob a name pointing to her deployment: after the sale she would still choose
+/// what it serves (her leases). The transfer is refused unless Bob rents those leases.
+#[test]
+fn attack_selling_a_deployment_name_that_still_points_to_the_sellers_leases_is_refused() {
+	run(|| {
+		assert_ok!(Names::register(origin(MALLORY), name("shop-front"), deployment(&[30]), 100));
+		assert_noop!(
+			Names::transfer(origin(MALLORY), name("shop-front"), BOB),
+			Error::<Test>::NotLeaseTenant
+		);
+		// Pointed to Bob's leases first, it can go.
+		assert_noop!(
+			Names::update(origin(MALLORY), name("shop-front"), deployment(&[20])),
+			Error::<Test>::NotLeaseTenant
+		);
+		assert_ok!(Names::update(origin(MALLORY), name("shop-front"), site(6, "")));
+		assert_ok!(Names::transfer(origin(MALLORY), name("shop-front"), BOB));
+		assert_eq!(NamesMap::<Test>::get(name("shop-front")).unwrap().owner, BOB);
+	});
+}

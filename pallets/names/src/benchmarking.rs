@@ -81,11 +81,22 @@ mod benchmarks {
 		assert_eq!(Names::<T>::get(long_name()).map(|record| record.target), Some(target));
 	}
 
+	/// A name pointing to `n` leases (0: a site), each checked to be the new owner's.
 	#[benchmark]
-	fn transfer() {
+	fn transfer(n: Linear<0, MAX_REPLICAS>) {
 		let owner = funded::<T>("owner", 0);
 		let to = funded::<T>("to", 0);
 		register_as::<T>(&owner, short_name());
+		if n > 0 {
+			// The worst case: `n` leases to check, the new owner's (set directly: no call makes
+			// a name point to leases its owner does not rent).
+			let target = target::<T>(&to, n);
+			Names::<T>::mutate(short_name(), |record| {
+				if let Some(record) = record {
+					record.target = target;
+				}
+			});
+		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), short_name(), to.clone());
 		assert_eq!(Names::<T>::get(short_name()).map(|record| record.owner), Some(to));

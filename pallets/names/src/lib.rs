@@ -230,9 +230,10 @@ pub mod pallet {
 		}
 
 		/// Give `name` to `to`, as its owner, while it has not expired; the deposit stays held
-		/// and is `to`'s from now on.
+		/// and is `to`'s from now on. A name pointing to a deployment goes only to the tenant of
+		/// its leases.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::transfer())]
+		#[pallet::weight(T::WeightInfo::transfer(nubes_primitives::names::MAX_REPLICAS))]
 		pub fn transfer(origin: OriginFor<T>, name: Name, to: T::AccountId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_transfer(who, name, to)
@@ -251,8 +252,8 @@ pub mod pallet {
 			Self::do_renew(who, name, period)
 		}
 
-		/// Give `name` up, as its owner: the record goes and the deposit comes back (rent paid
-		/// is not refunded).
+		/// Give `name` up, as its owner, at any time until it is reaped (expired or not): the
+		/// record goes and the deposit comes back (rent paid is not refunded).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::release())]
 		pub fn release(origin: OriginFor<T>, name: Name) -> DispatchResult {

@@ -98,6 +98,9 @@ impl<T: Config> Pallet<T> {
 		let mut record = Self::owned_and_running(&who, &name)?;
 		ensure!(to != who, Error::<T>::SameOwner);
 		ensure!(frame_system::Pallet::<T>::account_exists(&to), Error::<T>::RecipientUnknown);
+		// A deployment's leases must be the new owner's too: otherwise the old owner would
+		// still choose what the name serves.
+		Self::check_target(&to, &record.target)?;
 		if !record.deposit.is_zero() {
 			T::Currency::transfer_on_hold(
 				&HoldReason::NameDeposit.into(),

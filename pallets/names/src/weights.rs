@@ -15,7 +15,7 @@ use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
 pub trait WeightInfo {
 	fn register(n: u32, ) -> Weight;
 	fn update(n: u32, ) -> Weight;
-	fn transfer() -> Weight;
+	fn transfer(n: u32, ) -> Weight;
 	fn renew() -> Weight;
 	fn release() -> Weight;
 	fn reap() -> Weight;
@@ -26,7 +26,7 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(0, 0).saturating_mul(n.into())) }
 	fn update(n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0).saturating_add(Weight::from_parts(0, 0).saturating_mul(n.into())) }
-	fn transfer() -> Weight { Weight::from_parts(1_000_000_000, 0) }
+	fn transfer(_n: u32, ) -> Weight { Weight::from_parts(1_000_000_000, 0) }
 	fn renew() -> Weight { Weight::from_parts(1_000_000_000, 0) }
 	fn release() -> Weight { Weight::from_parts(1_000_000_000, 0) }
 	fn reap() -> Weight { Weight::from_parts(1_000_000_000, 0) }
@@ -35,7 +35,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn register(_n: u32, ) -> Weight { Weight::zero() }
 	fn update(_n: u32, ) -> Weight { Weight::zero() }
-	fn transfer() -> Weight { Weight::zero() }
+	fn transfer(_n: u32, ) -> Weight { Weight::zero() }
 	fn renew() -> Weight { Weight::zero() }
 	fn release() -> Weight { Weight::zero() }
 	fn reap() -> Weight { Weight::zero() }

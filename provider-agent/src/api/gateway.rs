@@ -201,7 +201,9 @@ async fn serve_name(
 					let bytes = content.file(&entry.path).unwrap_or_default();
 					file_response(entry, bytes, status, &root, lookup.block, &headers)
 				}
-				Found::Redirect(to) => {
+				Found::Redirect(_) => {
+					// From the path as it was sent, so that escaped characters stay escaped.
+					let to = format!("{}/", uri.path());
 					let to = match uri.query() {
 						Some(query) => format!("{to}?{query}"),
 						None => to,
@@ -284,6 +286,7 @@ async fn serve_deployment(
 			lease,
 			body: body.to_vec(),
 			timeout: agent.config.request_timeout + std::time::Duration::from_secs(5),
+			private_ok: on_private_network(&agent.config.public_endpoint),
 		};
 		match tokio::task::spawn_blocking(move || request.send()).await {
 			Ok(Ok(response)) => return response,
@@ -294,6 +297,22 @@ async fn serve_deployment(
 	error(StatusCode::BAD_GATEWAY, format!("the deployment cannot be reached: {why}"))
 }
 
+/// Whether `endpoint` (this agent's own) is on loopback or a private network: then its
+/// replicas' agents may be too (a dev chain, a LAN). A public gateway never connects to a
+/// private address, whatever endpoint a provider registered: otherwise a name could aim it at
+/// the node's RPC, its own API or a cloud's metadata service.
+fn on_private_network(endpoint: &str) -> bool {
+	let host_port = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+	let host = match host_port.strip_prefix('[') {
+		Some(rest) => rest.split(']').next().unwrap_or(""),
+		None => host_port.rsplit_once(':').map_or(host_port, |(host, _)| host),
+	};
+	match host.parse::<std::net::IpAddr>() {
+		Ok(ip) => crate::runtime::net::non_public(ip).is_some(),
+		Err(_) => host == "localhost" || host.ends_with(".localhost"),
+	}
+}
+
 /// A request passed to another agent's replica.
 struct Forwarded {
 	url: String,
@@ -302,6 +321,8 @@ struct Forwarded {
 	lease: u64,
 	body: Vec<u8>,
 	timeout: std::time::Duration,
+	/// Whether the replica's agent may be on a private address.
+	private_ok: bool,
 }
 
 impl Forwarded {
@@ -309,10 +330,25 @@ impl Forwarded {
 	/// the leases' own are and its body capped as theirs are.
 	fn send(self) -> Result<Response, String> {
 		use std::io::Read;
+		let private_ok = self.private_ok;
 		let client = ureq::AgentBuilder::new()
 			.timeout_connect(std::time::Duration::from_secs(5))
 			.timeout(self.timeout)
 			.redirects(0)
+			// Resolved here and checked, and only the checked addresses are connected to (a
+			// name that resolves to a private address is refused like the address).
+			.resolver(move |address: &str| -> std::io::Result<Vec<std::net::SocketAddr>> {
+				let all = std::net::ToSocketAddrs::to_socket_addrs(address)?;
+				let allowed: Vec<_> = all
+					.filter(|a| private_ok || crate::runtime::net::non_public(a.ip()).is_none())
+					.collect();
+				if allowed.is_empty() {
+					return Err(std::io::Error::other(
+						"the replica's agent is not at a public address",
+					));
+				}
+				Ok(allowed)
+			})
 			.build();
 		let mut request = client.request(&self.method, &self.url);
 		for (name, value) in &self.headers {
@@ -364,7 +400,8 @@ fn file_response(
 		.get(header::IF_NONE_MATCH)
 		.and_then(|v| v.to_str().ok())
 		.is_some_and(|tags| tags.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-	let (status, range) = if status != StatusCode::OK {
+	let (status, range) = if status != StatusCode::OK || len == 0 {
+		// An empty file has no byte a range could name: it is sent whole.
 		(status, None)
 	} else if not_modified {
 		(StatusCode::NOT_MODIFIED, None)
@@ -552,6 +589,34 @@ mod tests {
 		] {
 			assert_eq!(name_of_host(host, "localhost"), None, "{host}");
 		}
+	}
+
+	#[test]
+	fn only_a_private_gateway_reaches_private_replicas() {
+		for private in
+			["http://127.0.0.1:8700", "http://localhost:8700", "http://10.0.0.5", "http://[::1]:80"]
+		{
+			assert!(on_private_network(private), "{private}");
+		}
+		for public in
+			["https://gw.example.com", "http://8.8.8.8:8700", "https://[2001:4860::1]:443"]
+		{
+			assert!(!on_private_network(public), "{public}");
+		}
+	}
+
+	#[test]
+	fn an_empty_file_is_sent_whole_whatever_range_is_asked() {
+		let content = Content::from_files(vec![
+			("empty.txt".into(), Vec::new()),
+			("index.html".into(), b"x".to_vec()),
+		])
+		.unwrap();
+		let entry = content.index().get("empty.txt").unwrap();
+		let mut headers = HeaderMap::new();
+		headers.insert(header::RANGE, "bytes=0-".parse().unwrap());
+		let answer = file_response(entry, &[], StatusCode::OK, &[1; 32], 7, &headers);
+		assert_eq!(answer.status(), StatusCode::OK);
 	}
 
 	#[test]

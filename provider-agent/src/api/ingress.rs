@@ -53,9 +53,11 @@ pub fn lease_of_host(host: &str, domain: &str) -> Option<u64> {
 	digits.parse().ok()
 }
 
-/// The lease a gateway names in the `nubes-lease` header, if any. A browser sends no such header
-/// on a navigation, and a page of another origin cannot send it without this agent's leave (a
-/// preflight, which nothing here answers), so the leases' own origins stay apart.
+/// The lease a gateway names in the `nubes-lease` header, if any; heeded only on the agent's own
+/// host, never on a lease's or a name's. A browser sends no such header on a navigation; no page
+/// is served from the agent's own host (unless `path_ingress` puts every lease there), and a
+/// page of another origin cannot send it there without a preflight, which nothing on that host
+/// answers. So the leases' own origins stay apart.
 pub fn lease_of_header(headers: &HeaderMap) -> Option<u64> {
 	let value = headers.get(super::gateway::REPLICA_HEADER)?.to_str().ok()?;
 	if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -72,15 +74,23 @@ async fn by_host(
 	body: Bytes,
 ) -> Response {
 	let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-	// A gateway serving a name passes the lease in a header; anyone else names it by host.
-	let lease = lease_of_header(&headers).or_else(|| {
-		agent.config.lease_domain.as_deref().and_then(|domain| lease_of_host(host, domain))
-	});
-	let Some(id) = lease else {
+	// The lease's own host names it; on the agent's own host, a gateway's header does.
+	let by_name =
+		agent.config.lease_domain.as_deref().and_then(|domain| lease_of_host(host, domain));
+	let by_header = by_name.is_none().then(|| lease_of_header(&headers)).flatten();
+	let Some(id) = by_name.or(by_header) else {
 		return super::error(StatusCode::NOT_FOUND, "no lease is served on this host");
 	};
 	let path = uri.path().trim_start_matches('/').to_string();
-	forward(agent, id, String::new(), path, method, uri, headers, body).await
+	let mut response = forward(agent, id, String::new(), path, method, uri, headers, body).await;
+	if by_header.is_some() {
+		// The same URL answers otherwise without the header: a cache must keep them apart.
+		response.headers_mut().insert(
+			axum::http::header::VARY,
+			axum::http::HeaderValue::from_static(super::gateway::REPLICA_HEADER),
+		);
+	}
+	response
 }
 
 async fn ingress_root(

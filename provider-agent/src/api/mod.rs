@@ -133,15 +133,18 @@ pub fn public_router(agent: Arc<Agent>) -> Router {
 			.and_then(|h| h.to_str().ok())
 			.unwrap_or("");
 		let domain = domain.as_deref();
-		let door = if ingress::lease_of_header(request.headers()).is_some()
-			|| domain.is_some_and(|domain| ingress::lease_of_host(host, domain).is_some())
-		{
+		// A host decides first: a lease's or a name's host is never another lease's, whatever
+		// header comes with it. Only on the agent's own host does a gateway's header name a
+		// lease.
+		let door = if domain.is_some_and(|domain| ingress::lease_of_host(host, domain).is_some()) {
 			leases.clone()
-		} else if let Some(names) = names
-			.as_ref()
-			.filter(|_| domain.is_some_and(|domain| gateway::name_of_host(host, domain).is_some()))
-		{
-			names.clone()
+		} else if domain.is_some_and(|domain| gateway::name_of_host(host, domain).is_some()) {
+			match names.as_ref() {
+				Some(names) => names.clone(),
+				None => api.clone(),
+			}
+		} else if ingress::lease_of_header(request.headers()).is_some() {
+			leases.clone()
 		} else {
 			api.clone()
 		};

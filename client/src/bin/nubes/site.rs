@@ -44,15 +44,18 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 	names::check(name).map_err(|e| Failure { code: exit::USAGE, message: e.to_string() })?;
 	let keys = keys(cli)?;
 	let me = nubes_client::to_ss58(&keys.account_id());
-	// Before anything is paid for: the name must be free or ours.
+	// Before anything is paid for: the name must be free or ours. A name stays its owner's
+	// until its grace period ends.
+	let grace = client.name_grace().await?;
 	let lookup = client.name(name).await?;
 	if let Some(record) = &lookup.record {
-		if record.owner != me && lookup.target().is_some() {
+		if record.owner != me && lookup.block < record.expires.saturating_add(grace) {
 			return Err(Failure {
 				code: exit::REFUSED,
 				message: format!(
-					"{name} belongs to {} until block {}",
-					record.owner, record.expires
+					"{name} belongs to {} until block {} (its expiry and grace)",
+					record.owner,
+					record.expires.saturating_add(grace)
 				),
 			});
 		}
@@ -73,7 +76,9 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 	// Read again: the store took a while.
 	let lookup = client.name(name).await?;
 	let expires = match &lookup.record {
-		Some(record) if record.owner == me => {
+		Some(record)
+			if record.owner == me && lookup.block < record.expires.saturating_add(grace) =>
+		{
 			if lookup.target().is_none() {
 				eprintln!("{name} has expired: renewing it");
 				names::renew(client, &keys, name, period.blocks()?).await?;
@@ -81,6 +86,7 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 			names::update(client, &keys, name, &target).await?;
 			client.name(name).await?.record.map_or(record.expires, |r| r.expires)
 		}
+		// Free, or past its grace (registering reaps it).
 		_ => names::register(client, &keys, name, &target, period.blocks()?).await?,
 	};
 	let gateways = names::gateways(client, 5).await?;
