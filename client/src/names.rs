@@ -3,7 +3,6 @@
 //! `{name}.{domain}`, and what `nubes name` and `nubes site deploy` send.
 
 use crate::{
-	agent_api::hash_hex,
 	api::{
 		self,
 		runtime_types::{
@@ -12,7 +11,7 @@ use crate::{
 	},
 	ClientError, Keys, NubesClient,
 };
-use nubes_primitives::names::{check_name, check_site_path};
+use nubes_primitives::names::{check_name, check_site_path, MAX_SITE_PATH};
 use serde::Serialize;
 
 /// What a name points to.
@@ -22,7 +21,7 @@ pub enum NameTarget {
 	/// A site: content `root` (stored by storage deals), from `path` down.
 	Site {
 		/// The content's root.
-		#[serde(serialize_with = "as_hex")]
+		#[serde(serialize_with = "crate::store::as_hex")]
 		root: [u8; 32],
 		/// The directory (or file) the site starts at; empty for the whole content.
 		path: String,
@@ -32,10 +31,6 @@ pub enum NameTarget {
 		/// The replicas' leases.
 		leases: Vec<u64>,
 	},
-}
-
-fn as_hex<S: serde::Serializer>(root: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-	s.serialize_str(&hash_hex(root))
 }
 
 impl NameTarget {
@@ -51,7 +46,7 @@ impl NameTarget {
 	fn to_raw(&self) -> Result<Raw, ClientError> {
 		match self {
 			Self::Site { root, path } => {
-				if !check_site_path(path.as_bytes()) || path.len() > 255 {
+				if !check_site_path(path.as_bytes()) || path.len() > MAX_SITE_PATH as usize {
 					return Err(ClientError::BadInput(format!(
 						"{path:?} is not a path inside a site: segments of printable ASCII separated by `/`, none empty, `.` or `..`"
 					)));
@@ -77,12 +72,8 @@ pub struct NameRecord {
 	/// The first block at which it no longer resolves.
 	pub expires: u64,
 	/// The deposit held on the owner, in the smallest unit.
-	#[serde(serialize_with = "amount_text")]
+	#[serde(serialize_with = "crate::store::amount_text")]
 	pub deposit: u128,
-}
-
-fn amount_text<S: serde::Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
-	s.serialize_str(&value.to_string())
 }
 
 /// A name as read at one finalized block.

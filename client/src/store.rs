@@ -65,11 +65,11 @@ pub struct DealShard {
 	pub holder: Option<(String, u64)>,
 }
 
-fn amount_text<S: serde::Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn amount_text<S: serde::Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
 	s.serialize_str(&value.to_string())
 }
 
-fn as_hex<S: serde::Serializer>(root: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn as_hex<S: serde::Serializer>(root: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
 	s.serialize_str(&crate::agent_api::hash_hex(root))
 }
 

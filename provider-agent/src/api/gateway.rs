@@ -59,14 +59,9 @@ pub fn router(agent: Arc<Agent>) -> Router {
 /// The name a `Host` header names under `domain`: `{name}.{domain}`, any port, any case, one
 /// label that follows the naming rules (so never a lease's host).
 pub fn name_of_host(host: &str, domain: &str) -> Option<String> {
-	let host = host.to_ascii_lowercase();
-	let without_port = match host.rsplit_once(':') {
-		Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-		_ => host.as_str(),
-	};
-	let label = without_port.strip_suffix(domain)?.strip_suffix('.')?;
+	let label = super::ingress::label_of_host(host, domain)?;
 	nubes_primitives::names::check_name(label.as_bytes()).ok()?;
-	Some(label.to_string())
+	Some(label)
 }
 
 /// What a request for `path` (percent-decoded, from the site's root) finds in a site whose

@@ -35,14 +35,20 @@ pub fn host_router(agent: Arc<Agent>) -> Router {
 	Router::new().fallback(by_host).layer(DefaultBodyLimit::max(MAX_HTTP_BODY)).with_state(agent)
 }
 
-/// The lease a `Host` header names under `domain`: `l{id}.{domain}`, any port, any case.
-pub fn lease_of_host(host: &str, domain: &str) -> Option<u64> {
+/// The one label before `.{domain}` in a `Host` header (any port, any case): the part that names
+/// a lease (`l{id}`) or, on a gateway, a name.
+pub fn label_of_host(host: &str, domain: &str) -> Option<String> {
 	let host = host.to_ascii_lowercase();
 	let name = match host.rsplit_once(':') {
 		Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
 		_ => host.as_str(),
 	};
-	let label = name.strip_suffix(domain)?.strip_suffix('.')?;
+	Some(name.strip_suffix(domain)?.strip_suffix('.')?.to_string())
+}
+
+/// The lease a `Host` header names under `domain`: `l{id}.{domain}`, any port, any case.
+pub fn lease_of_host(host: &str, domain: &str) -> Option<u64> {
+	let label = label_of_host(host, domain)?;
 	let digits = label.strip_prefix('l')?;
 	if digits.is_empty()
 		|| !digits.bytes().all(|b| b.is_ascii_digit())

@@ -79,12 +79,14 @@ pub async fn run(cli: &Cli, client: &NubesClient, command: &SiteCommand) -> Resu
 		Some(record)
 			if record.owner == me && lookup.block < record.expires.saturating_add(grace) =>
 		{
-			if lookup.target().is_none() {
+			let expires = if lookup.target().is_none() {
 				eprintln!("{name} has expired: renewing it");
-				names::renew(client, &keys, name, period.blocks()?).await?;
-			}
+				names::renew(client, &keys, name, period.blocks()?).await?
+			} else {
+				record.expires
+			};
 			names::update(client, &keys, name, &target).await?;
-			client.name(name).await?.record.map_or(record.expires, |r| r.expires)
+			expires
 		}
 		// Free, or past its grace (registering reaps it).
 		_ => names::register(client, &keys, name, &target, period.blocks()?).await?,
