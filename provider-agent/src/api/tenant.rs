@@ -17,8 +17,12 @@ use super::{error, Refusal};
 use crate::agent::{Agent, IntakeError};
 use axum::{
 	body::Body,
-	extract::{Path, Query, State},
-	http::{header::CONTENT_LENGTH, HeaderMap, Method, StatusCode, Uri},
+	extract::{Path, Query, Request, State},
+	http::{
+		header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING},
+		HeaderMap, HeaderValue, Method, StatusCode, Uri,
+	},
+	middleware::{self, Next},
 	response::{IntoResponse, Response},
 	routing::{get, post, put},
 	Json, Router,
@@ -97,6 +101,28 @@ pub fn router(agent: Arc<Agent>) -> Router {
 			nonces: Arc::new(Nonces::default()),
 			uploads: Arc::new(tokio::sync::Semaphore::new(SHARD_UPLOADS_AT_ONCE)),
 		})
+		.layer(middleware::from_fn(close_after_refused_body))
+}
+
+/// A refused request that came with a body ends its connection, and says so
+/// (`Connection: close`).
+///
+/// A stranger or an oversized body is refused on the headers, before the body is read; the
+/// server then cannot reuse the connection (the unread body is still in it) and drops it. Without
+/// the header a client keeps that connection for its next request and finds it closed, and
+/// such a failure depends on timing. With it, the client opens a fresh one.
+async fn close_after_refused_body(request: Request, next: Next) -> Response {
+	let has_body = request.headers().contains_key(TRANSFER_ENCODING)
+		|| request
+			.headers()
+			.get(CONTENT_LENGTH)
+			.and_then(|v| v.to_str().ok())
+			.is_some_and(|v| v.trim() != "0");
+	let mut response = next.run(request).await;
+	if has_body && (response.status().is_client_error() || response.status().is_server_error()) {
+		response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+	}
+	response
 }
 
 /// The most bytes a deployment body may have: the artifact in base64 and the manifest.
@@ -349,5 +375,36 @@ async fn logs(
 			(StatusCode::OK, [("content-type", "text/plain; charset=utf-8")], bytes).into_response()
 		}
 		Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use tower::ServiceExt;
+
+	async fn answer(method: &str, body: &'static [u8], status: StatusCode) -> Option<HeaderValue> {
+		let router = Router::new()
+			.route("/", put(move || async move { status }).get(move || async move { status }))
+			.layer(middleware::from_fn(close_after_refused_body));
+		let request = axum::http::Request::builder()
+			.method(method)
+			.uri("/")
+			.header(CONTENT_LENGTH, body.len())
+			.body(Body::from(body))
+			.unwrap();
+		let response = router.oneshot(request).await.unwrap();
+		assert_eq!(response.status(), status);
+		response.headers().get(CONNECTION).cloned()
+	}
+
+	#[tokio::test]
+	async fn a_refused_body_ends_its_connection() {
+		let close = Some(HeaderValue::from_static("close"));
+		assert_eq!(answer("PUT", b"shard", StatusCode::FORBIDDEN).await, close);
+		assert_eq!(answer("PUT", b"shard", StatusCode::SERVICE_UNAVAILABLE).await, close);
+		// Taken, or refused with nothing left unread: the connection is kept.
+		assert_eq!(answer("PUT", b"shard", StatusCode::ACCEPTED).await, None);
+		assert_eq!(answer("GET", b"", StatusCode::FORBIDDEN).await, None);
 	}
 }
