@@ -29,7 +29,9 @@ pub use attributes::{
 };
 pub use endpoint::{Endpoint, EndpointError};
 pub use market::{CloseReason, LeaseId, MinReputation, OrderId, Placement};
-pub use provider::{ProviderFilter, ProviderInfo, ProviderPage, ProviderStatus, Reputation};
+pub use provider::{
+	ProviderFilter, ProviderInfo, ProviderPage, ProviderRecord, ProviderStatus, Reputation,
+};
 pub use region::{Region, RegionError};
 pub use resources::{ResourcePrices, Resources};
 pub use storage::DealId;

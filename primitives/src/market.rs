@@ -99,26 +99,42 @@ pub struct Placement<AccountId> {
 }
 
 impl<AccountId> Placement<AccountId> {
-	/// Whether a provider described by `info` may serve this placement; `attested(auditor)` gives
-	/// the provider's attributes `auditor` attests, asked at most once and only when the
-	/// placement names an auditor.
+	/// Whether it asks for nothing, so that every provider meets it (the default).
+	pub fn admits_any(&self) -> bool {
+		self.attributes.is_empty()
+			&& self.regions.is_empty()
+			&& self.attested_by.is_none()
+			&& self.min_reputation == MinReputation::default()
+	}
+
+	/// Whether a provider described by `record` may serve this placement. `attributes()` gives
+	/// the attributes it declares and `attested(auditor)` those `auditor` attests; each is asked
+	/// at most once, and only when the placement requires attributes (and, for the second,
+	/// names an auditor), so a placement without attributes never reads them.
 	pub fn admits<B, N>(
 		&self,
-		info: &crate::ProviderInfo<B, N>,
+		record: &crate::ProviderRecord<B, N>,
+		attributes: impl FnOnce() -> crate::Attributes,
 		attested: impl FnOnce(&AccountId) -> crate::AttributeMask,
 	) -> bool {
+		let region_holds = self.regions.is_empty() || self.regions.contains(&record.region);
+		let reputation_holds = record.reputation.epochs_served
+			>= self.min_reputation.min_epochs_served
+			&& record.reputation.consecutive_faults <= self.min_reputation.max_consecutive_faults;
+		if !(region_holds && reputation_holds) {
+			return false;
+		}
+		if self.attributes.is_empty() {
+			return true;
+		}
+		let declared = attributes();
 		let attested = self.attested_by.as_ref().map(attested);
-		let attributes_hold = self.attributes.iter().all(|required| {
-			let Some(index) = crate::attributes::index_of(&info.attributes, &required.key) else {
+		self.attributes.iter().all(|required| {
+			let Some(index) = crate::attributes::index_of(&declared, &required.key) else {
 				return false;
 			};
-			info.attributes.get(index).is_some_and(|declared| declared.value == required.value)
+			declared.get(index).is_some_and(|have| have.value == required.value)
 				&& attested.is_none_or(|mask| mask & crate::attributes::bit(index) != 0)
-		});
-		let region_holds = self.regions.is_empty() || self.regions.contains(&info.region);
-		let reputation_holds = info.reputation.epochs_served
-			>= self.min_reputation.min_epochs_served
-			&& info.reputation.consecutive_faults <= self.min_reputation.max_consecutive_faults;
-		attributes_hold && region_holds && reputation_holds
+		})
 	}
 }

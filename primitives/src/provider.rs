@@ -53,7 +53,7 @@ pub struct Reputation {
 	pub epochs_served: u32,
 }
 
-/// A registered provider, as the registry stores it and the runtime API returns it.
+/// A registered provider with its attributes, as the runtime API returns it.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct ProviderInfo<Balance, BlockNumber> {
 	/// Where its agent answers tenants and validators.
@@ -80,6 +80,92 @@ impl<Balance, BlockNumber> ProviderInfo<Balance, BlockNumber> {
 	/// Capacity offered and not allocated.
 	pub fn free(&self) -> crate::Resources {
 		self.offered.saturating_sub(&self.allocated)
+	}
+
+	/// The record the registry stores and the attributes it keeps apart.
+	pub fn split(self) -> (ProviderRecord<Balance, BlockNumber>, crate::Attributes) {
+		let ProviderInfo {
+			endpoint,
+			region,
+			attributes,
+			offered,
+			allocated,
+			prices,
+			status,
+			reputation,
+			registered_at,
+		} = self;
+		let record = ProviderRecord {
+			endpoint,
+			region,
+			offered,
+			allocated,
+			prices,
+			status,
+			reputation,
+			registered_at,
+		};
+		(record, attributes)
+	}
+}
+
+/// A registered provider without its attributes, as the registry stores it.
+///
+/// The attributes (up to 32 keys and values, most of a provider's size) are kept apart: leasing
+/// capacity reads and writes this small record, and only checking a placement that asks for
+/// attributes reads them.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct ProviderRecord<Balance, BlockNumber> {
+	/// Where its agent answers tenants and validators.
+	pub endpoint: crate::Endpoint,
+	/// Where its machines are.
+	pub region: crate::Region,
+	/// Capacity it offers; its bond covers it.
+	pub offered: crate::Resources,
+	/// Capacity its open leases hold; never more than `offered`.
+	pub allocated: crate::Resources,
+	/// Its standing price list, per resource unit per block.
+	pub prices: crate::ResourcePrices<Balance>,
+	/// Where it is in its lifecycle.
+	pub status: ProviderStatus,
+	/// What the chain has observed of its service.
+	pub reputation: Reputation,
+	/// Block it registered at.
+	pub registered_at: BlockNumber,
+}
+
+impl<Balance, BlockNumber> ProviderRecord<Balance, BlockNumber> {
+	/// Capacity offered and not allocated.
+	pub fn free(&self) -> crate::Resources {
+		self.offered.saturating_sub(&self.allocated)
+	}
+
+	/// The record with its attributes, as the runtime API shows it.
+	pub fn with_attributes(
+		self,
+		attributes: crate::Attributes,
+	) -> ProviderInfo<Balance, BlockNumber> {
+		let ProviderRecord {
+			endpoint,
+			region,
+			offered,
+			allocated,
+			prices,
+			status,
+			reputation,
+			registered_at,
+		} = self;
+		ProviderInfo {
+			endpoint,
+			region,
+			attributes,
+			offered,
+			allocated,
+			prices,
+			status,
+			reputation,
+			registered_at,
+		}
 	}
 }
 

@@ -208,8 +208,13 @@ pub trait LeaseEscrow<AccountId, Balance, BlockNumber> {
 
 /// Read access to the provider registry, used by the market to check bids and direct leases.
 pub trait ProviderInspect<AccountId, Balance, BlockNumber> {
-	/// `who`'s registry record, `None` if `who` is not a provider.
+	/// `who`'s registry record with its attributes, `None` if `who` is not a provider.
 	fn provider(who: &AccountId) -> Option<crate::ProviderInfo<Balance, BlockNumber>>;
+	/// `who`'s registry record without its attributes (one small read), `None` if `who` is not
+	/// a provider.
+	fn record(who: &AccountId) -> Option<crate::ProviderRecord<Balance, BlockNumber>>;
+	/// The attributes `who` declares, sorted by key (none if `who` is not a provider).
+	fn attributes(who: &AccountId) -> crate::Attributes;
 	/// Which of `provider`'s attributes, as declared now, `auditor` attests (none once it is no
 	/// longer an auditor).
 	fn attested(provider: &AccountId, auditor: &AccountId) -> crate::AttributeMask;

@@ -215,7 +215,7 @@ impl_runtime_apis! {
 		}
 
 		fn provider(who: AccountId) -> Option<ProviderInfo<Balance, BlockNumber>> {
-			pallet_providers::Providers::<Runtime>::get(who)
+			pallet_providers::Pallet::<Runtime>::info(&who)
 		}
 	}
 
@@ -237,10 +237,14 @@ impl_runtime_apis! {
 		) -> Vec<Quote<AccountId, Balance>> {
 			let mut quotes: Vec<Quote<AccountId, Balance>> = pallet_providers::Providers::<Runtime>::iter()
 				.take(pallet_market_runtime_api::MAX_QUOTE_SCAN as usize)
-				.filter(|(who, info)| {
-					info.status == ProviderStatus::Active &&
-						spec.fits_within(&info.free()) &&
-						placement.admits(info, |auditor| Providers::attested(who, auditor))
+				.filter(|(who, record)| {
+					record.status == ProviderStatus::Active &&
+						spec.fits_within(&record.free()) &&
+						placement.admits(
+							record,
+							|| pallet_providers::ProviderAttributes::<Runtime>::get(who),
+							|auditor| Providers::attested(who, auditor),
+						)
 				})
 				.filter_map(|(provider, info)| {
 					let rate = info.prices.cost_of(&spec).filter(|rate| *rate > 0)?;
@@ -257,7 +261,8 @@ impl_runtime_apis! {
 			// At most `MaxBidsPerOrder`, in the order they came.
 			let mut bids: Vec<_> = pallet_market::Bids::<Runtime>::iter_prefix_values(id).collect();
 			bids.sort_by_key(|bid| bid.seq);
-			Some(OrderDetails { order, bids })
+			let placement = pallet_market::Placements::<Runtime>::get(id).unwrap_or_default();
+			Some(OrderDetails { order, placement, bids })
 		}
 
 		fn leases_of(

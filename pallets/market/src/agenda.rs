@@ -94,7 +94,7 @@ impl<T: Config> Pallet<T> {
 			Due::BidWindowClose(id) => Self::bid_window_close(id)
 				.map(|(bids, leases)| T::WeightInfo::due_bid_window_close(bids, leases)),
 			Due::OrderExpiry(id) => match Orders::<T>::get(id) {
-				Some(order) => Self::end_order(id, &order).map(|()| {
+				Some(order) => Self::end_order(id, &order, Zero::zero()).map(|()| {
 					Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases })
 				}),
 				None => Ok(()),
@@ -276,13 +276,14 @@ impl<T: Config> Pallet<T> {
 				.escrow_per_replica
 				.saturating_mul(order.replicas.saturating_sub(order.leases).into());
 			let held = order_escrow.entry(order.tenant.clone()).or_default();
-			*held = held.saturating_add(unused);
-			let held = storage.entry(order.tenant.clone()).or_default();
-			*held = held.saturating_add(order.deposit);
+			*held = held.saturating_add(unused).saturating_add(order.deposit);
 			ensure!(
 				BidCount::<T>::get(id) <= T::MaxBidsPerOrder::get(),
 				"an order with more bids than it may have"
 			);
+		}
+		for id in Placements::<T>::iter_keys() {
+			ensure!(Orders::<T>::contains_key(id), "a placement without its order");
 		}
 		// Every bid is counted; an ended order's bids wait for their release on the agenda.
 		let releases: alloc::collections::BTreeSet<OrderId> = Agenda::<T>::iter_values()
@@ -299,10 +300,9 @@ impl<T: Config> Pallet<T> {
 				Orders::<T>::contains_key(id) || releases.contains(&id),
 				"bids of an ended order with no release on the agenda"
 			);
-			if !bid.accepted {
-				let held = deposits.entry(bid.provider.clone()).or_default();
-				*held = held.saturating_add(T::BidDeposit::get());
-			}
+			// Every bid holds its deposit, accepted or not, until its order's bids are released.
+			let held = deposits.entry(bid.provider.clone()).or_default();
+			*held = held.saturating_add(T::BidDeposit::get());
 		}
 		for (block, page, _) in Agenda::<T>::iter() {
 			ensure!(page < AgendaPages::<T>::get(block), "an agenda page beyond its block's count");
@@ -312,20 +312,20 @@ impl<T: Config> Pallet<T> {
 			"lease count is off"
 		);
 		for (provider, sum) in allocated {
-			let info = T::Providers::provider(&provider).ok_or("lease of an unknown provider")?;
+			let info = T::Providers::record(&provider).ok_or("lease of an unknown provider")?;
 			ensure!(info.allocated == sum, "provider allocation differs from its leases");
 		}
 		for (provider, sum) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::BidDeposit.into(), &provider);
-			ensure!(held == sum, "bid deposit hold differs from open bids");
+			ensure!(held == sum, "bid deposit hold differs from the bids kept");
 		}
 		for (tenant, sum) in storage {
 			let held = T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), &tenant);
-			ensure!(held == sum, "storage deposit hold differs from orders and leases");
+			ensure!(held == sum, "storage deposit hold differs from leases");
 		}
 		for (tenant, sum) in order_escrow {
 			let held = T::Currency::balance_on_hold(&HoldReason::OrderEscrow.into(), &tenant);
-			ensure!(held == sum, "order escrow hold differs from open orders");
+			ensure!(held == sum, "order hold differs from open orders' escrow and deposits");
 		}
 		Ok(())
 	}

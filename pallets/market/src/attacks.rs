@@ -151,13 +151,15 @@ fn accepted_bid_never_started() {
 fn records_cost_a_deposit_while_they_exist() {
 	new_test_ext().execute_with(|| {
 		let order = order(1, 3_000, 10, false);
-		assert_eq!(held(HoldReason::StorageDeposit, TENANT), ORDER_DEPOSIT);
+		// An order's deposit is held with its escrow.
+		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 10 * RATE + ORDER_DEPOSIT);
 		assert_ok!(Market::place_bid(signed(PROVIDER), order, 3_000));
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), BID_DEPOSIT);
 		let lease = direct(PROVIDER_2, 10 * RATE, None);
-		assert_eq!(held(HoldReason::StorageDeposit, TENANT), ORDER_DEPOSIT + LEASE_DEPOSIT);
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), LEASE_DEPOSIT);
 		assert_ok!(Market::confirm_lease(signed(PROVIDER_2), lease));
 		assert_ok!(Market::cancel_order(signed(TENANT), order));
+		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 0);
 		run_to_block(2);
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), 0);
 		assert_eq!(held(HoldReason::StorageDeposit, TENANT), LEASE_DEPOSIT);

@@ -58,7 +58,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(duration.is_none_or(|d| !d.is_zero()), Error::<T>::ZeroDuration);
 		ensure!(!escrow.is_zero(), Error::<T>::ZeroEscrow);
 		// O(1): one registry read, the posted prices, the free capacity.
-		let info = T::Providers::provider(&provider).ok_or(Error::<T>::UnknownProvider)?;
+		let info = T::Providers::record(&provider).ok_or(Error::<T>::UnknownProvider)?;
 		ensure!(info.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
 		ensure!(spec.fits_within(&info.free()), Error::<T>::InsufficientCapacity);
 		let rate = info.prices.cost_of(&spec).ok_or(Error::<T>::Overflow)?;

@@ -18,7 +18,8 @@
 //! may have caused it its start stake: see `docs/protocol.md` for why no party profits.
 //!
 //! This file is the table of contents. Orders and bids are in `orders.rs`, the lease lifecycle
-//! in `leases.rs`, the agenda and its hook in `agenda.rs`, the records in `types.rs`.
+//! in `leases.rs`, the agenda and its hook in `agenda.rs`, the records in `types.rs`, upgrades
+//! of stored records in `migrations.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `create_order` and `lease_direct` take each term of an order as its own argument, as the
@@ -35,6 +36,7 @@ mod attacks;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod leases;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod orders;
@@ -61,8 +63,9 @@ pub mod pallet {
 		CloseReason, LeaseId, OrderId, Placement, Resources,
 	};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 since placements left the order and an order's deposit
+	/// joined its escrow's hold ([`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -92,8 +95,8 @@ pub mod pallet {
 		/// Told of every lease that closes (storage deals replace the holders they lose).
 		type OnLeaseClosed: OnLeaseClosed<Self::AccountId, BalanceOf<Self>>;
 
-		/// Storage deposit a provider holds with each bid, back when the bid is accepted or
-		/// released.
+		/// Storage deposit a provider holds with each bid, back when its order has ended and
+		/// its bids are released (the block after), won or lost.
 		#[pallet::constant]
 		type BidDeposit: Get<BalanceOf<Self>>;
 
@@ -153,11 +156,12 @@ pub mod pallet {
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// A tenant's initial escrow for the leases an order has not opened yet.
+		/// What an open order holds from its tenant: the initial escrow of the leases it has
+		/// not opened yet and the order's storage deposit, in one hold.
 		OrderEscrow,
 		/// A provider's bid deposit.
 		BidDeposit,
-		/// A tenant's storage deposit for an order or a lease.
+		/// A tenant's storage deposit for a lease.
 		StorageDeposit,
 	}
 
@@ -172,6 +176,11 @@ pub mod pallet {
 	/// Open orders.
 	#[pallet::storage]
 	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, OrderOf<T>>;
+
+	/// The placement of each open order that asks for one (none for the default, which admits
+	/// any provider); read only to check a provider against it.
+	#[pallet::storage]
+	pub type Placements<T: Config> = StorageMap<_, Twox64Concat, OrderId, Placement<T::AccountId>>;
 
 	/// The bids on each order, by provider: a bid is read and written alone, so bidding and
 	/// accepting cost the same whatever the number of bids. An ended order's bids wait for the
@@ -240,7 +249,8 @@ pub mod pallet {
 		OrderExpired { order: OrderId, leases: u32 },
 		/// `provider` bid `price` per block on `order`.
 		BidPlaced { order: OrderId, provider: T::AccountId, price: BalanceOf<T> },
-		/// `provider`'s bid on `order` lost or lapsed; its deposit is back.
+		/// `order` has ended and `provider`'s bid on it (won, lost or lapsed) is removed; its
+		/// deposit is back.
 		BidReleased { order: OrderId, provider: T::AccountId },
 		/// A lease of `provider`'s capacity for `tenant` at `rate` per block, waiting for the
 		/// provider to confirm by `deadline`.
@@ -365,7 +375,6 @@ pub mod pallet {
 					replicas,
 					max_price,
 					duration,
-					placement,
 					manifest_hash,
 					bid_window_end: bid_window,
 					auto_accept,
@@ -373,6 +382,7 @@ pub mod pallet {
 					leases: 0,
 					deposit: Default::default(),
 				},
+				placement,
 			)
 		}
 

@@ -161,9 +161,10 @@ impl crate::BenchmarkHelper<AccountId, Balance> for BondHelper {
 
 	fn attest_all(provider: &AccountId, auditor: &AccountId) {
 		let _ = Providers::add_auditor(RuntimeOrigin::root(), *auditor);
-		let keys = pallet_providers::Providers::<Test>::get(provider)
-			.map(|info| info.attributes.iter().map(|a| a.key.clone()).collect::<Vec<_>>())
-			.unwrap_or_default();
+		let keys = pallet_providers::ProviderAttributes::<Test>::get(provider)
+			.iter()
+			.map(|a| a.key.clone())
+			.collect::<Vec<_>>();
 		frame_support::assert_ok!(Providers::attest(
 			RuntimeOrigin::signed(*auditor),
 			*provider,

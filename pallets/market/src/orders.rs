@@ -7,11 +7,15 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision},
 };
-use nubes_primitives::{traits::ProviderInspect, OrderId, ProviderStatus};
+use nubes_primitives::{traits::ProviderInspect, OrderId, Placement, ProviderStatus};
 use sp_runtime::traits::{CheckedAdd, CheckedMul, Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn do_create_order(tenant: T::AccountId, mut order: OrderOf<T>) -> DispatchResult {
+	pub(crate) fn do_create_order(
+		tenant: T::AccountId,
+		mut order: OrderOf<T>,
+		placement: Placement<T::AccountId>,
+	) -> DispatchResult {
 		ensure!(!order.spec.is_zero(), Error::<T>::EmptySpec);
 		ensure!(
 			order.replicas >= 1 && order.replicas <= T::MaxReplicas::get(),
@@ -31,14 +35,14 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		order.bid_window_end = now.checked_add(&window).ok_or(Error::<T>::Overflow)?;
 		order.leases = 0;
+		order.deposit = T::OrderDeposit::get();
+		// The escrow of every replica and the deposit, in one hold.
 		let total = order
 			.escrow_per_replica
 			.checked_mul(&order.replicas.into())
+			.and_then(|escrow| escrow.checked_add(&order.deposit))
 			.ok_or(Error::<T>::Overflow)?;
 		T::Currency::hold(&HoldReason::OrderEscrow.into(), &tenant, total)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		order.deposit = T::OrderDeposit::get();
-		T::Currency::hold(&HoldReason::StorageDeposit.into(), &tenant, order.deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		let id = NextOrderId::<T>::get();
@@ -53,13 +57,16 @@ impl<T: Config> Pallet<T> {
 			bid_window_end: order.bid_window_end,
 		});
 		Orders::<T>::insert(id, order);
+		if !placement.admits_any() {
+			Placements::<T>::insert(id, placement);
+		}
 		Ok(())
 	}
 
 	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 		ensure!(order.tenant == who, Error::<T>::NotTenant);
-		Self::end_order(id, &order)?;
+		Self::end_order(id, &order, Zero::zero())?;
 		Self::deposit_event(Event::OrderCancelled { order: id });
 		Ok(())
 	}
@@ -77,7 +84,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Bids::<T>::contains_key(id, &provider), Error::<T>::AlreadyBid);
 		let seq = BidCount::<T>::get(id);
 		ensure!(seq < T::MaxBidsPerOrder::get(), Error::<T>::TooManyBids);
-		Self::ensure_can_serve(&provider, &order)?;
+		Self::ensure_can_serve(&provider, id, &order)?;
 		T::Currency::hold(&HoldReason::BidDeposit.into(), &provider, T::BidDeposit::get())
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		BidCount::<T>::insert(id, seq.saturating_add(1));
@@ -104,14 +111,21 @@ impl<T: Config> Pallet<T> {
 
 	/// Opens a lease for `bid` and ends the order once every replica has one.
 	pub(crate) fn accept(id: OrderId, mut order: OrderOf<T>, mut bid: BidOf<T>) -> DispatchResult {
-		Self::ensure_can_serve(&bid.provider, &order)?;
-		// The escrow moves from the order's hold to the lease's.
-		T::Currency::release(
-			&HoldReason::OrderEscrow.into(),
-			&order.tenant,
-			order.escrow_per_replica,
-			Precision::Exact,
-		)?;
+		Self::ensure_can_serve(&bid.provider, id, &order)?;
+		order.leases = order.leases.saturating_add(1);
+		let last = order.leases >= order.replicas;
+		// The escrow moves from the order's hold to the lease's; with the last replica the
+		// order ends, and its deposit comes back in the same release.
+		if last {
+			Self::end_order(id, &order, order.escrow_per_replica)?;
+		} else {
+			T::Currency::release(
+				&HoldReason::OrderEscrow.into(),
+				&order.tenant,
+				order.escrow_per_replica,
+				Precision::Exact,
+			)?;
+		}
 		Self::open_lease(
 			order.tenant.clone(),
 			bid.provider.clone(),
@@ -123,18 +137,11 @@ impl<T: Config> Pallet<T> {
 			order.escrow_per_replica,
 			T::StartTimeout::get(),
 		)?;
-		// The bid has done its work; the lease carries its own deposit and start stake.
-		T::Currency::release(
-			&HoldReason::BidDeposit.into(),
-			&bid.provider,
-			T::BidDeposit::get(),
-			Precision::BestEffort,
-		)?;
+		// The bid's deposit comes back with the other bids' when the order ends (the lease
+		// carries its own deposit and start stake).
 		bid.accepted = true;
 		Bids::<T>::insert(id, bid.provider.clone(), bid);
-		order.leases = order.leases.saturating_add(1);
-		if order.leases >= order.replicas {
-			Self::end_order(id, &order)?;
+		if last {
 			Self::deposit_event(Event::OrderMatched { order: id });
 		} else {
 			Orders::<T>::insert(id, order);
@@ -164,39 +171,37 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if let Some(order) = Orders::<T>::get(id) {
-			Self::end_order(id, &order)?;
+			Self::end_order(id, &order, Zero::zero())?;
 			Self::deposit_event(Event::OrderExpired { order: id, leases: order.leases });
 		}
 		Ok((considered, opened))
 	}
 
-	/// Removes an order: releases the escrow of replicas without a lease and the order's
-	/// deposit, and puts the release of its bids on the next block's agenda.
-	pub(crate) fn end_order(id: OrderId, order: &OrderOf<T>) -> DispatchResult {
-		let unused = order
+	/// Removes an order: releases, in one release, the escrow of replicas without a lease, the
+	/// order's deposit and `also` (the escrow of a lease opening with it), and puts the
+	/// release of its bids on the next block's agenda.
+	pub(crate) fn end_order(id: OrderId, order: &OrderOf<T>, also: BalanceOf<T>) -> DispatchResult {
+		let amount = order
 			.escrow_per_replica
-			.saturating_mul(order.replicas.saturating_sub(order.leases).into());
+			.saturating_mul(order.replicas.saturating_sub(order.leases).into())
+			.saturating_add(order.deposit)
+			.saturating_add(also);
 		T::Currency::release(
 			&HoldReason::OrderEscrow.into(),
 			&order.tenant,
-			unused,
-			Precision::Exact,
-		)?;
-		T::Currency::release(
-			&HoldReason::StorageDeposit.into(),
-			&order.tenant,
-			order.deposit,
+			amount,
 			Precision::Exact,
 		)?;
 		Orders::<T>::remove(id);
+		Placements::<T>::remove(id);
 		if BidCount::<T>::contains_key(id) {
 			Self::schedule(frame_system::Pallet::<T>::block_number(), Due::ReleaseBids(id))?;
 		}
 		Ok(())
 	}
 
-	/// Releases the deposits of an ended order's bids that were not accepted and removes all its
-	/// bids; returns how many bids it removed. Nothing happens while the order is open.
+	/// Releases the deposits of an ended order's bids, accepted or not, and removes them; returns
+	/// how many bids it removed. Nothing happens while the order is open.
 	pub(crate) fn release_bids(id: OrderId) -> u32 {
 		if Orders::<T>::contains_key(id) {
 			return 0;
@@ -204,9 +209,6 @@ impl<T: Config> Pallet<T> {
 		let mut removed = 0u32;
 		for bid in Bids::<T>::drain_prefix(id).map(|(_, bid)| bid) {
 			removed = removed.saturating_add(1);
-			if bid.accepted {
-				continue;
-			}
 			// A shortfall cannot happen (the deposit was held with the bid), and a release
 			// never fails the entry: the bid would otherwise be retried without its record.
 			let _ = T::Currency::release(
@@ -221,15 +223,26 @@ impl<T: Config> Pallet<T> {
 		removed
 	}
 
-	/// Fails unless `provider` is active, has the free capacity and meets the placement.
-	pub(crate) fn ensure_can_serve(provider: &T::AccountId, order: &OrderOf<T>) -> DispatchResult {
-		let info = T::Providers::provider(provider).ok_or(Error::<T>::UnknownProvider)?;
-		ensure!(info.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
-		ensure!(order.spec.fits_within(&info.free()), Error::<T>::InsufficientCapacity);
-		ensure!(
-			order.placement.admits(&info, |auditor| T::Providers::attested(provider, auditor)),
-			Error::<T>::PlacementNotMet
-		);
+	/// Fails unless `provider` is active, has the free capacity and meets order `id`'s placement
+	/// (read only if the order has one).
+	pub(crate) fn ensure_can_serve(
+		provider: &T::AccountId,
+		id: OrderId,
+		order: &OrderOf<T>,
+	) -> DispatchResult {
+		let record = T::Providers::record(provider).ok_or(Error::<T>::UnknownProvider)?;
+		ensure!(record.status == ProviderStatus::Active, Error::<T>::ProviderNotActive);
+		ensure!(order.spec.fits_within(&record.free()), Error::<T>::InsufficientCapacity);
+		if let Some(placement) = Placements::<T>::get(id) {
+			ensure!(
+				placement.admits(
+					&record,
+					|| T::Providers::attributes(provider),
+					|auditor| T::Providers::attested(provider, auditor)
+				),
+				Error::<T>::PlacementNotMet
+			);
+		}
 		Ok(())
 	}
 }

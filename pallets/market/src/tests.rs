@@ -102,9 +102,12 @@ pub(crate) fn closed_with(lease: u64, reason: CloseReason) {
 fn create_order_holds_the_escrow_and_schedules_the_window() {
 	new_test_ext().execute_with(|| {
 		let id = order(2, 3_000, 10, false);
-		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 2 * 10 * RATE);
-		assert_eq!(held(HoldReason::StorageDeposit, TENANT), ORDER_DEPOSIT);
+		// The escrow and the deposit, in one hold.
+		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 2 * 10 * RATE + ORDER_DEPOSIT);
+		assert_eq!(held(HoldReason::StorageDeposit, TENANT), 0);
 		assert_eq!(free(TENANT), INITIAL - 2 * 10 * RATE - ORDER_DEPOSIT);
+		// An order that asks for no placement stores none.
+		assert!(crate::Placements::<Test>::get(id).is_none());
 		let stored = Orders::<Test>::get(id).unwrap();
 		assert_eq!((stored.replicas, stored.bid_window_end, stored.leases), (2, 11, 0));
 		assert_eq!(stored.deposit, ORDER_DEPOSIT);
@@ -243,8 +246,12 @@ fn a_bid_needs_free_capacity_and_the_placement() {
 			.unwrap(),
 			..Default::default()
 		};
-		let id = order_with(1, 3_000, 10, false, gpu);
+		let id = order_with(1, 3_000, 10, false, gpu.clone());
 		assert_noop!(Market::place_bid(signed(PROVIDER_2), id, 10), Error::<Test>::PlacementNotMet);
+		// The placement is kept apart from the order, and goes with it.
+		assert_eq!(crate::Placements::<Test>::get(id), Some(gpu));
+		assert_ok!(Market::cancel_order(signed(TENANT), id));
+		assert!(crate::Placements::<Test>::get(id).is_none());
 
 		let attested = Placement {
 			attributes: vec![Attribute {
@@ -307,7 +314,9 @@ fn accepting_bids_opens_leases_and_matches_the_order() {
 		assert_eq!(lease.state, LeaseState::Pending { deadline: 1 + START_TIMEOUT });
 		assert_eq!(allocated(PROVIDER_2), spec());
 		assert_eq!(escrow_held(TENANT), 10 * RATE);
-		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 10 * RATE);
+		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 10 * RATE + ORDER_DEPOSIT);
+		// The winner's bid deposit comes back with the others' when the order ends.
+		assert_eq!(held(HoldReason::BidDeposit, PROVIDER_2), BID_DEPOSIT);
 		assert!(AccountLeases::<Test>::contains_key(TENANT, first));
 		assert!(AccountLeases::<Test>::contains_key(PROVIDER_2, first));
 		assert_noop!(
@@ -330,7 +339,9 @@ fn accepting_bids_opens_leases_and_matches_the_order() {
 		assert_eq!(held(HoldReason::OrderEscrow, TENANT), 0);
 		assert_eq!(escrow_held(TENANT), 2 * 10 * RATE);
 		assert_eq!(held(HoldReason::BidDeposit, PROVIDER_3), 0, "the losing bid is released");
-		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), 0, "an accepted bid is done");
+		assert_eq!(held(HoldReason::BidDeposit, PROVIDER), 0, "a won bid is released too");
+		assert_eq!(held(HoldReason::BidDeposit, PROVIDER_2), 0);
+		System::assert_has_event(Event::BidReleased { order: id, provider: PROVIDER }.into());
 		assert_eq!(held(HoldReason::StorageDeposit, TENANT), 2 * LEASE_DEPOSIT, "order gone");
 		assert_noop!(
 			Market::accept_bid(signed(TENANT), id, PROVIDER_3),

@@ -4,13 +4,13 @@ use crate::Config;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::traits::fungible::Inspect;
 use frame_system::pallet_prelude::BlockNumberFor;
-use nubes_primitives::{LeaseId, OrderId, Placement, Resources};
+use nubes_primitives::{LeaseId, OrderId, Resources};
 use scale_info::TypeInfo;
 
 /// Balance of the native currency.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
-/// An order as this pallet stores it.
+/// An order as this pallet stores it, without its placement.
 pub type OrderOf<T> =
 	Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 /// A lease as this pallet stores it.
@@ -23,6 +23,10 @@ pub type BidOf<T> = Bid<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 pub type ManifestHash = [u8; 32];
 
 /// A tenant's request for capacity, open to bids until matched, cancelled or expired.
+///
+/// Its placement is kept apart ([`crate::Placements`], only when it asks for something): it is
+/// most of an order's size, and only checking a provider against it needs it, so cancelling,
+/// accepting and expiring read and write a small record.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Order<AccountId, Balance, BlockNumber> {
 	/// Who orders and pays.
@@ -35,8 +39,6 @@ pub struct Order<AccountId, Balance, BlockNumber> {
 	pub max_price: Balance,
 	/// Blocks each lease runs; `None` for open-ended.
 	pub duration: Option<BlockNumber>,
-	/// Where it may run.
-	pub placement: Placement<AccountId>,
 	/// The workload description's hash.
 	pub manifest_hash: ManifestHash,
 	/// Bids are taken until (excluding) this block; the call takes the window's length here.
@@ -47,7 +49,8 @@ pub struct Order<AccountId, Balance, BlockNumber> {
 	pub escrow_per_replica: Balance,
 	/// Leases opened so far.
 	pub leases: u32,
-	/// Storage deposit held from the tenant for this record, returned when it goes.
+	/// Storage deposit for this record and its placement, held with the escrow (under
+	/// `OrderEscrow`) and returned when the order ends.
 	pub deposit: Balance,
 }
 
@@ -58,7 +61,8 @@ pub struct Bid<AccountId, Balance> {
 	pub provider: AccountId,
 	/// Price per block for one replica.
 	pub price: Balance,
-	/// Whether the tenant (or the chain) accepted it; its deposit then moved to the lease.
+	/// Whether the tenant (or the chain) accepted it (its deposit stays held until the order's
+	/// bids are released, like the others').
 	pub accepted: bool,
 	/// Its place among the order's bids, from 0: the earlier bid wins a tie on price.
 	pub seq: u32,
@@ -125,7 +129,7 @@ pub enum Due {
 	BidWindowClose(OrderId),
 	/// An order that was not matched in time ends.
 	OrderExpiry(OrderId),
-	/// An order ended: the deposits of its bids that were not accepted go back, and its bids
+	/// An order ended: the deposits of its bids go back, accepted or not, and its bids
 	/// are removed (`MaxBidsPerOrder` at most, so the entry is bounded).
 	ReleaseBids(OrderId),
 }

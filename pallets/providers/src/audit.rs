@@ -31,12 +31,12 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let auditors = Auditors::<T>::get();
 		ensure!(auditors.binary_search(&auditor).is_ok(), Error::<T>::NotAuditor);
-		let info = Providers::<T>::get(&provider).ok_or(Error::<T>::UnknownProvider)?;
+		ensure!(Providers::<T>::contains_key(&provider), Error::<T>::UnknownProvider);
 		ensure!(!keys.is_empty(), Error::<T>::NothingToAttest);
+		let declared = ProviderAttributes::<T>::get(&provider);
 		let mut mask: AttributeMask = 0;
 		for key in keys.iter() {
-			let index =
-				attributes::index_of(&info.attributes, key).ok_or(Error::<T>::UnknownAttribute)?;
+			let index = attributes::index_of(&declared, key).ok_or(Error::<T>::UnknownAttribute)?;
 			mask |= attributes::bit(index);
 		}
 
@@ -51,9 +51,8 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok::<_, DispatchError>(())
 		})?;
-		let keys = BoundedVec::truncate_from(
-			attributes::keys_in(&info.attributes, mask).cloned().collect(),
-		);
+		let keys =
+			BoundedVec::truncate_from(attributes::keys_in(&declared, mask).cloned().collect());
 		Self::deposit_event(Event::AttributesAttested { provider, auditor, keys });
 		Ok(())
 	}
@@ -74,13 +73,9 @@ impl<T: Config> Pallet<T> {
 			}
 			Ok::<_, Error<T>>(removed.attested)
 		})?;
-		let keys = Providers::<T>::get(&provider)
-			.map(|info| {
-				BoundedVec::truncate_from(
-					attributes::keys_in(&info.attributes, mask).cloned().collect(),
-				)
-			})
-			.unwrap_or_default();
+		let declared = ProviderAttributes::<T>::get(&provider);
+		let keys =
+			BoundedVec::truncate_from(attributes::keys_in(&declared, mask).cloned().collect());
 		Self::deposit_event(Event::AttestationRevoked { provider, auditor, keys });
 		Ok(())
 	}
@@ -130,8 +125,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `auditor`, still an auditor, attests `provider`'s attribute `key` as declared now.
 	pub fn is_attested(provider: &T::AccountId, auditor: &T::AccountId, key: &[u8]) -> bool {
-		Providers::<T>::get(provider)
-			.and_then(|info| attributes::index_of(&info.attributes, key))
+		attributes::index_of(&ProviderAttributes::<T>::get(provider), key)
 			.is_some_and(|index| Self::attested(provider, auditor) & attributes::bit(index) != 0)
 	}
 }

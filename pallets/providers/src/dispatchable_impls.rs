@@ -68,12 +68,14 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_bond_covers(&who, &capacity)?;
 
 		let count = ProviderCount::<T>::get().checked_add(1).ok_or(Error::<T>::Overflow)?;
+		if !attributes.is_empty() {
+			ProviderAttributes::<T>::insert(&who, attributes);
+		}
 		Providers::<T>::insert(
 			&who,
-			ProviderInfoOf::<T> {
+			ProviderRecordOf::<T> {
 				endpoint,
 				region,
-				attributes,
 				offered: capacity,
 				allocated: Resources::ZERO,
 				prices,
@@ -103,9 +105,15 @@ impl<T: Config> Pallet<T> {
 		attributes: Attributes,
 	) -> DispatchResult {
 		let attributes = attributes::normalize(attributes).map_err(Error::<T>::from)?;
-		let old = Self::mutate_provider(&who, |info| {
-			Ok(core::mem::replace(&mut info.attributes, attributes.clone()))
-		})?;
+		let info = Providers::<T>::get(&who).ok_or(Error::<T>::UnknownProvider)?;
+		ensure!(info.status != ProviderStatus::Leaving, Error::<T>::Leaving);
+		let old = if attributes.is_empty() {
+			ProviderAttributes::<T>::take(&who)
+		} else {
+			ProviderAttributes::<T>::mutate(&who, |kept| {
+				core::mem::replace(kept, attributes.clone())
+			})
+		};
 		Self::revoke_changed_attestations(&who, &old, &attributes);
 		Self::deposit_event(Event::AttributesUpdated { provider: who, attributes });
 		Ok(())
@@ -174,7 +182,7 @@ impl<T: Config> Pallet<T> {
 	/// Applies `f` to a provider that has not left; the record is written only if `f` succeeds.
 	pub(crate) fn mutate_provider<R>(
 		who: &T::AccountId,
-		f: impl FnOnce(&mut ProviderInfoOf<T>) -> Result<R, DispatchError>,
+		f: impl FnOnce(&mut ProviderRecordOf<T>) -> Result<R, DispatchError>,
 	) -> Result<R, DispatchError> {
 		Providers::<T>::try_mutate(who, |maybe| {
 			let info = maybe.as_mut().ok_or(Error::<T>::UnknownProvider)?;
@@ -193,6 +201,7 @@ impl<T: Config> Pallet<T> {
 	/// Deletes a provider's record and attestations.
 	pub(crate) fn remove_provider(who: &T::AccountId) {
 		if Providers::<T>::take(who).is_some() {
+			ProviderAttributes::<T>::remove(who);
 			Attestations::<T>::remove(who);
 			ForcedOut::<T>::remove(who);
 			ProviderCount::<T>::mutate(|count| *count = count.saturating_sub(1));
@@ -238,9 +247,17 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(count == ProviderCount::<T>::get(), "provider count is off");
 		Self::slots_try_state()?;
+		for (who, attributes) in ProviderAttributes::<T>::iter() {
+			ensure!(Providers::<T>::contains_key(&who), "attributes of an unknown provider");
+			ensure!(!attributes.is_empty(), "an empty attribute list kept");
+			ensure!(
+				attributes::normalize(attributes.clone()).as_ref() == Ok(&attributes),
+				"attributes not sorted, or malformed"
+			);
+		}
 		for (who, attestations) in Attestations::<T>::iter() {
-			let info = Providers::<T>::get(&who).ok_or("attestation of an unknown provider")?;
-			let declared = attributes::full_mask(info.attributes.len());
+			ensure!(Providers::<T>::contains_key(&who), "attestation of an unknown provider");
+			let declared = attributes::full_mask(ProviderAttributes::<T>::get(&who).len());
 			for attestation in attestations.iter() {
 				ensure!(attestation.attested != 0, "empty attestation kept");
 				ensure!(

@@ -148,6 +148,12 @@ impl<T: Config> ProviderDirectory<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// `who`'s record with its attributes, `None` if `who` is not a provider.
+	pub fn info(who: &T::AccountId) -> Option<ProviderInfoOf<T>> {
+		Providers::<T>::get(who)
+			.map(|record| record.with_attributes(ProviderAttributes::<T>::get(who)))
+	}
+
 	/// Forces `who` out after repeated faults: no new leases, its whole bond unbonding, and it
 	/// can never resume. Its leases are closed by the market; it is forgotten once they are and
 	/// its stake is gone. A provider that already left is marked too.
@@ -191,7 +197,15 @@ impl<T: Config>
 	> for Pallet<T>
 {
 	fn provider(who: &T::AccountId) -> Option<ProviderInfoOf<T>> {
+		Self::info(who)
+	}
+
+	fn record(who: &T::AccountId) -> Option<ProviderRecordOf<T>> {
 		Providers::<T>::get(who)
+	}
+
+	fn attributes(who: &T::AccountId) -> nubes_primitives::Attributes {
+		ProviderAttributes::<T>::get(who)
 	}
 
 	fn attested(

@@ -10,7 +10,8 @@
 //!
 //! This file is the table of contents: configuration, storage, events, errors and calls. What
 //! the calls do is in `dispatchable_impls.rs`, auditors and attestations in `audit.rs`, the
-//! interfaces other pallets use in `interfaces.rs`, the runtime API's reads in `runtime_api.rs`.
+//! interfaces other pallets use in `interfaces.rs`, the runtime API's reads in `runtime_api.rs`,
+//! upgrades of stored records in `migrations.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -25,6 +26,7 @@ mod audit;
 mod benchmarking;
 mod dispatchable_impls;
 mod interfaces;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod runtime_api;
@@ -46,8 +48,9 @@ pub mod pallet {
 		traits::ProviderBond, AttributeKey, Attributes, Endpoint, Region, ResourcePrices, Resources,
 	};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 since the attributes left the record
+	/// ([`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -82,10 +85,16 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Balance>;
 	}
 
-	/// Every registered provider.
+	/// Every registered provider, without its attributes.
 	#[pallet::storage]
 	pub type Providers<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, ProviderInfoOf<T>>;
+		StorageMap<_, Blake2_128Concat, T::AccountId, ProviderRecordOf<T>>;
+
+	/// The attributes each provider declares, sorted by key (no entry for none). Apart from
+	/// the record so that leasing capacity never reads them.
+	#[pallet::storage]
+	pub type ProviderAttributes<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Attributes, ValueQuery>;
 
 	/// Number of registered providers.
 	#[pallet::storage]

@@ -28,6 +28,7 @@ impl<T: Config> Pallet<T> {
 			};
 			scanned += 1;
 			last = Some(who.clone());
+			let info = info.with_attributes(ProviderAttributes::<T>::get(&who));
 			if filter.matches(&info) {
 				providers.push((who, info));
 			}

@@ -62,7 +62,7 @@ pub(crate) fn register(who: AccountId) {
 }
 
 pub(crate) fn info(who: AccountId) -> nubes_primitives::ProviderInfo<Balance, u64> {
-	ProviderMap::<Test>::get(who).expect("registered")
+	crate::Pallet::<Test>::info(&who).expect("registered")
 }
 
 pub(crate) fn check_invariants() {
@@ -657,6 +657,34 @@ fn listing_filters_and_pages() {
 			.map(|(w, _)| *w)
 			.collect();
 		assert_eq!(found, vec![3]);
+	});
+}
+
+/// The attributes live apart from the record that leasing reads and writes: written with
+/// the record, replaced by an update, dropped (no entry) when emptied and when the provider goes.
+#[test]
+fn attributes_are_kept_apart_from_the_record() {
+	new_test_ext().execute_with(|| {
+		register(ALICE);
+		assert_eq!(
+			crate::ProviderAttributes::<Test>::get(ALICE),
+			attrs(&[("country", "DE"), ("tier", "datacenter")])
+		);
+		let allocated =
+			<crate::Pallet<Test> as nubes_primitives::traits::ProviderInspect<_, _, _>>::record(
+				&ALICE,
+			)
+			.expect("the record");
+		assert_eq!(allocated.offered, info(ALICE).offered);
+		assert_ok!(Providers::update_attributes(signed(ALICE), attrs(&[("gpu.model", "h100")])));
+		assert_eq!(crate::ProviderAttributes::<Test>::get(ALICE), attrs(&[("gpu.model", "h100")]));
+		assert_ok!(Providers::update_attributes(signed(ALICE), attrs(&[])));
+		assert!(!crate::ProviderAttributes::<Test>::contains_key(ALICE), "no entry for none");
+		assert_eq!(info(ALICE).attributes, attrs(&[]));
+		check_invariants();
+		// An attribute list left behind by a record that went is caught.
+		crate::ProviderAttributes::<Test>::insert(BOB, attrs(&[("tier", "dev")]));
+		assert!(Providers::do_try_state().is_err());
 	});
 }
 

@@ -6,13 +6,15 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use nubes_primitives::{
-	attributes::MAX_ATTRIBUTES, AttributeKey, AttributeMask, ProviderInfo, ResourcePrices,
-	Resources,
+	attributes::MAX_ATTRIBUTES, AttributeKey, AttributeMask, ProviderInfo, ProviderRecord,
+	ResourcePrices, Resources,
 };
 use scale_info::TypeInfo;
 
-/// A provider's record as this pallet stores it.
+/// A provider with its attributes, as the runtime API shows it.
 pub type ProviderInfoOf<T> = ProviderInfo<<T as Config>::Balance, BlockNumberFor<T>>;
+/// A provider's record as this pallet stores it, without its attributes.
+pub type ProviderRecordOf<T> = ProviderRecord<<T as Config>::Balance, BlockNumberFor<T>>;
 
 /// Attribute keys an auditor attests, sorted.
 pub type AttestedKeys = BoundedVec<AttributeKey, ConstU32<MAX_ATTRIBUTES>>;

@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut regions = alloc::vec::Vec::with_capacity(holders.len());
 		for holder in holders.iter() {
-			let info = T::Providers::provider(holder).ok_or(Error::<T>::UnknownProvider)?;
+			let info = T::Providers::record(holder).ok_or(Error::<T>::UnknownProvider)?;
 			regions.push(info.region);
 		}
 		for region in &regions {

@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let regions: alloc::vec::Vec<Region> = holders
 			.iter()
-			.filter_map(|holder| T::Providers::provider(holder).map(|info| info.region))
+			.filter_map(|holder| T::Providers::record(holder).map(|info| info.region))
 			.collect();
 		let escrow = deal.escrow_per_shard.min(deal.reserve);
 		let duration = deal.ends_at.map(|end| end.saturating_sub(now));
@@ -148,7 +148,7 @@ impl<T: Config> Pallet<T> {
 			if who == vacancy.lost || holders.contains(&who) {
 				continue;
 			}
-			let Some(info) = T::Providers::provider(&who) else { continue };
+			let Some(info) = T::Providers::record(&who) else { continue };
 			if info.status != ProviderStatus::Active
 				|| !storage.fits_within(&info.free())
 				|| Self::count_region(&regions, &info.region) >= u32::from(deal.parity)

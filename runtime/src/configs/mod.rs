@@ -274,11 +274,10 @@ impl pallet_market::BenchmarkHelper<AccountId, Balance> for MarketBenchmarkHelpe
 
 	fn attest_all(provider: &AccountId, auditor: &AccountId) {
 		let _ = Providers::add_auditor(RuntimeOrigin::root(), auditor.clone());
-		let keys = pallet_providers::Providers::<Runtime>::get(provider)
-			.map(|info| {
-				info.attributes.iter().map(|a| a.key.clone()).collect::<alloc::vec::Vec<_>>()
-			})
-			.unwrap_or_default();
+		let keys = pallet_providers::ProviderAttributes::<Runtime>::get(provider)
+			.iter()
+			.map(|a| a.key.clone())
+			.collect::<alloc::vec::Vec<_>>();
 		frame_support::assert_ok!(Providers::attest(
 			RuntimeOrigin::signed(auditor.clone()),
 			provider.clone(),

@@ -36,6 +36,8 @@ pub struct Quote<AccountId, Balance> {
 pub struct OrderDetails<AccountId, Balance, BlockNumber> {
 	/// The order.
 	pub order: Order<AccountId, Balance, BlockNumber>,
+	/// Where it may run (the default, which admits any provider, if it asked nothing).
+	pub placement: Placement<AccountId>,
 	/// Its bids, in the order they came.
 	pub bids: Vec<Bid<AccountId, Balance>>,
 }
