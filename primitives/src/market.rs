@@ -99,6 +99,17 @@ pub struct Placement<AccountId> {
 }
 
 impl<AccountId> Placement<AccountId> {
+	/// A placement that asks for nothing: every provider meets it (the default, for any
+	/// account type).
+	pub fn any() -> Self {
+		Placement {
+			attributes: Default::default(),
+			regions: Default::default(),
+			attested_by: None,
+			min_reputation: MinReputation::default(),
+		}
+	}
+
 	/// Whether it asks for nothing, so that every provider meets it (the default).
 	pub fn admits_any(&self) -> bool {
 		self.attributes.is_empty()

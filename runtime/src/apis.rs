@@ -261,7 +261,7 @@ impl_runtime_apis! {
 			// At most `MaxBidsPerOrder`, in the order they came.
 			let mut bids: Vec<_> = pallet_market::Bids::<Runtime>::iter_prefix_values(id).collect();
 			bids.sort_by_key(|bid| bid.seq);
-			let placement = pallet_market::Placements::<Runtime>::get(id).unwrap_or_default();
+			let placement = pallet_market::Placements::<Runtime>::get(id).unwrap_or_else(Placement::any);
 			Some(OrderDetails { order, placement, bids })
 		}
 
