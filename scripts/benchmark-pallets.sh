@@ -5,7 +5,10 @@
 #
 #   scripts/benchmark-pallets.sh [pallet ...]     default: every Nubes pallet
 #
-# Environment: STEPS (default 50) and REPEAT (default 20) set the sampling.
+# Environment: STEPS (default 50) and REPEAT (default 20) set the sampling; MIN_DURATION (default
+# 0: REPEAT alone decides) the seconds each benchmark runs at least. The bencher's own default
+# (10 s) repeats a fast benchmark with a heavy setup hundreds of times, and on 2026-12-08 it ran
+# out of this machine's 24 GiB in the market's `due_release_bids`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$NUBES_ROOT"
@@ -13,6 +16,7 @@ cd "$NUBES_ROOT"
 OMNI_BENCHER_VERSION=0.28.0
 STEPS=${STEPS:-50}
 REPEAT=${REPEAT:-20}
+MIN_DURATION=${MIN_DURATION:-0}
 # Runtime-benchmarks changes the runtime's features: build it apart so the node's wasm stays.
 BENCH_TARGET_DIR="${NUBES_BENCH_TARGET_DIR:-$HOME/.cache/nubes/bench-target}"
 
@@ -45,7 +49,7 @@ run() {
 	local pallet=$1 extrinsic=$2
 	shift 2
 	frame-omni-bencher v1 benchmark pallet --runtime "$wasm" --pallet "$pallet" \
-		--extrinsic "$extrinsic" --steps "$STEPS" --repeat "$REPEAT" \
+		--extrinsic "$extrinsic" --steps "$STEPS" --repeat "$REPEAT" --min-duration "$MIN_DURATION" \
 		--heap-pages 4096 --json-file "$results/$pallet.json" "$@"
 }
 
